@@ -1,0 +1,194 @@
+"""build_app(): the request pipeline and the mounted services, on one screen.
+
+request id -> route to service by prefix -> authenticate -> negotiate version -> match route
+-> body -> policy -> schema -> handler -> view -> errors rendered in the owning service's format
+-> access log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+from typing import Any
+
+import anyio
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+
+from pocketstack import bootstrap, services
+from pocketstack.config import Settings
+from pocketstack.core import blobs, db, internal_client, jobs, schemas
+from pocketstack.core.auth import TokenValidator, unauthorized
+from pocketstack.core.context import Context
+from pocketstack.core.errors import ApiError, InternalError
+from pocketstack.core.http import base_url, dumps, empty, json_response
+from pocketstack.core.ids import new_request_id
+from pocketstack.core.policy import Policy
+from pocketstack.core.routing import ApiRequest, Route, Service, parse_json
+
+ACCESS = logging.getLogger("pocketstack.access")
+LOG = logging.getLogger("pocketstack")
+
+
+def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> None:
+    """Open the database and blob store; apply migrations; bootstrap an empty cloud."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db.configure(settings.db_url)
+    blobs.configure(settings.data_dir / "blobs").sweep_temp()
+    if migrate:
+        db.upgrade(settings.db_url)
+    if first_start:
+        bootstrap.run(settings, services.ALL)
+
+
+class Pocketstack:
+    def __init__(self, settings: Settings, mounted: list[Service], validate_token: TokenValidator) -> None:
+        self.settings = settings
+        self.services = sorted(mounted, key=lambda s: -max(len(p) for p in s.prefixes))
+        self.by_prefix = sorted(((p, s) for s in mounted for p in s.prefixes), key=lambda x: -len(x[0]))
+        self.validate_token = validate_token
+        policy_dir = settings.data_dir / "policy"
+        for service in mounted:
+            service.policy = Policy(service.type, service.policies, policy_dir)
+        self._workers: asyncio.Task[None] | None = None
+
+    # --- ASGI ----------------------------------------------------------------
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan":
+            return await self.lifespan(receive, send)
+        if scope["type"] != "http":
+            return
+        request = Request(scope, receive)
+        started, request_id = time.perf_counter(), new_request_id()
+        response = await self.respond(request, request_id)
+        response.headers["x-openstack-request-id"] = request_id
+        await response(scope, receive, send)
+        ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
+                    response.status_code, response.headers.get("content-length", "-"),
+                    time.perf_counter() - started)
+
+    async def lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                internal_client.configure(self, self.settings.base_url)
+                for service in self.services:
+                    if service.startup:
+                        service.startup(self.settings)
+                self._workers = asyncio.create_task(jobs.worker_loop())
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._workers:
+                    self._workers.cancel()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # --- pipeline ------------------------------------------------------------
+    def find_service(self, path: str) -> tuple[Service | None, str]:
+        for prefix, service in self.by_prefix:
+            if path == prefix or path.startswith(prefix + "/") or prefix == "":
+                return service, prefix
+        return None, ""
+
+    async def respond(self, request: Request, request_id: str) -> Response:
+        path = request.url.path
+        if path == "/healthcheck":
+            return PlainTextResponse("OK")
+        service, prefix = self.find_service(path)
+        if service is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
+                      service_type=service.type,
+                      global_request_id=request.headers.get("x-openstack-request-id"))
+        rq: ApiRequest | None = None
+        try:
+            route, rq = await self.route(request, service, prefix, ctx)
+            response = await self.run(route, rq, service, ctx)
+        except ApiError as err:
+            response = service.render_error(err, rq)
+            response.headers.update(err.headers)
+        except Exception:  # noqa: BLE001 - one place turns a bug into the service's 500 body
+            LOG.exception("unhandled error in %s %s", request.method, path)
+            response = service.render_error(InternalError("An unexpected error prevented the server "
+                                                          "from fulfilling your request."), rq)
+        if service.microversions is not None and not (rq and rq.service_prefix is None):
+            for k, v in service.microversions.response_headers(ctx.version).items():
+                response.headers.setdefault(k, v)
+        return response
+
+    async def route(self, request: Request, service: Service, prefix: str,
+                    ctx: Context) -> tuple[Route, ApiRequest]:
+        version_error: ApiError | None = None
+        if service.microversions is not None:
+            try:
+                ctx.version = service.microversions.negotiate(request.headers)
+            except ApiError as err:
+                version_error = err
+        route, params = service.match(request.method, request.url.path[len(prefix):] or "/", ctx.version)
+        rq = ApiRequest(request, params, prefix)
+        if version_error is not None and route.auth is not False:
+            raise version_error
+        token = request.headers.get("x-auth-token")
+        if token:
+            try:
+                validated = await anyio.to_thread.run_sync(self.validate_token, token, ctx)
+                ctx.__dict__.update(validated.__dict__)
+            except ApiError:
+                if route.auth is True:
+                    raise
+        if route.auth is True and not ctx.authenticated:
+            raise unauthorized(ctx.base_url)
+        if request.method in ("POST", "PUT", "PATCH") and not route.raw_body:
+            rq.body = parse_json(await request.body())
+        if route.query is not None:
+            schemas.validate(route.query, dict(request.query_params))
+        return route, rq
+
+    async def run(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> Response:
+        def authorize() -> None:
+            if route.policy is not None:
+                target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
+                service.policy.enforce(route.policy, target, ctx)
+            if route.body is not None:
+                schemas.validate(route.body, rq.body)
+
+        if asyncio.iscoroutinefunction(route.handler):
+            await anyio.to_thread.run_sync(authorize)
+            result = await route.handler(ctx, rq)
+        else:
+            result = await anyio.to_thread.run_sync(functools.partial(_sync, authorize, route.handler, ctx, rq))
+        status = route.status_for(ctx.version)
+        if isinstance(result, Response):
+            response = result
+        elif result is None:
+            response = empty(status)
+        else:
+            response = json_response(status, result)
+        if rq.method == "HEAD" and route.method == "GET":
+            length = response.headers.get("content-length")
+            response = Response(b"", status_code=response.status_code, headers=dict(response.headers))
+            if length:
+                response.headers["content-length"] = length
+        return response
+
+
+def _sync(authorize: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
+    authorize()
+    return handler(ctx, rq)
+
+
+def build_app(settings: Settings) -> Pocketstack:
+    from pocketstack.services.identity import token_validator
+    return Pocketstack(settings, services.ALL, token_validator)
+
+
+def worker_app() -> Pocketstack:
+    """Factory for `--workers N`: each worker process builds the app from the environment."""
+    settings = Settings.from_env()
+    prepare(settings, migrate=False, first_start=False)
+    return build_app(settings)
+
+
+__all__ = ["build_app", "prepare", "worker_app", "dumps"]

@@ -1,0 +1,68 @@
+"""Settings: one dataclass, from command-line options, environment and an optional YAML file."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import yaml
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir("pocketstack"))
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 5000
+    data_dir: Path = field(default_factory=default_data_dir)
+    database_url: str | None = None
+    workers: int = 1
+    admin_password: str | None = None
+    public_url: str | None = None          # what the catalog and links say; default http://host:port
+    options: dict[str, Any] = field(default_factory=dict)   # per-service sections of the YAML file
+    log_level: str = "info"
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'pocketstack.db'}"
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def option(self, dotted: str, default: Any = None) -> Any:
+        """`settings.option("identity.security_compliance.lockout_duration", 1800)`."""
+        node: Any = self.options
+        for part in dotted.split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        return node
+
+    def to_env(self) -> dict[str, str]:
+        """How the serve command hands settings to worker processes."""
+        return {"POCKETSTACK_SETTINGS": yaml.safe_dump({
+            "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
+            "database_url": self.database_url, "workers": self.workers,
+            "public_url": self.public_url, "options": self.options, "log_level": self.log_level})}
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        raw = yaml.safe_load(os.environ["POCKETSTACK_SETTINGS"])
+        raw["data_dir"] = Path(raw["data_dir"])
+        return cls(**raw)
+
+
+def load_options(path: str | None) -> dict[str, Any]:
+    if not path:
+        return {}
+    with open(path) as f:
+        data = yaml.safe_load(f) or {}
+    if not isinstance(data, dict):
+        raise SystemExit(f"{path}: expected a mapping of service sections")
+    return data

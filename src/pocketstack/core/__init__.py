@@ -1,0 +1,1 @@
+"""Shared machinery: written once, imports no service."""

@@ -1,0 +1,133 @@
+"""The database: one engine per process, one metadata for every service, Alembic on start.
+
+SQLite (WAL) is the default; PostgreSQL by URL. On SQLite a write transaction starts with
+BEGIN IMMEDIATE so that two writers queue on the busy timeout instead of failing on upgrade.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+metadata = sa.MetaData(naming_convention={
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+})
+
+_engine: Engine | None = None
+_lock = threading.Lock()
+
+
+def normalize_url(url: str) -> str:
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'pocketstack.db'}"
+
+
+def create_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
+                                  pool_size=20, max_overflow=20)
+        _sqlite_pragmas(engine)
+    else:
+        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    return engine
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=60000", "foreign_keys=ON", "synchronous=NORMAL"):
+            cur.execute(f"PRAGMA {pragma}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        immediate = conn.info.pop("immediate", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def configure(url: str) -> Engine:
+    global _engine
+    with _lock:
+        if _engine is not None:
+            _engine.dispose()
+        _engine = create_engine(url)
+    return _engine
+
+
+def engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError("database not configured")
+    return _engine
+
+
+def is_sqlite() -> bool:
+    return engine().dialect.name == "sqlite"
+
+
+@contextlib.contextmanager
+def session() -> Iterator[Connection]:
+    """A write transaction: commits on success, rolls back on any exception."""
+    with engine().connect() as conn:
+        conn.info["immediate"] = True
+        with conn.begin():
+            yield conn
+
+
+@contextlib.contextmanager
+def reader() -> Iterator[Connection]:
+    """A read-only transaction (no write lock on SQLite)."""
+    with engine().connect() as conn:
+        conn.info["immediate"] = False
+        with conn.begin():
+            yield conn
+
+
+# --- column helpers --------------------------------------------------------
+
+def id_column(name: str = "id", length: int = 64) -> sa.Column:
+    return sa.Column(name, sa.String(length), primary_key=True)
+
+
+def timestamps() -> list[sa.Column]:
+    from pocketstack.core.clock import utcnow
+    return [sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
+            sa.Column("updated_at", sa.DateTime, nullable=True, onupdate=utcnow)]
+
+
+def json_column(name: str, **kw: Any) -> sa.Column:
+    return sa.Column(name, sa.JSON, **kw)
+
+
+# --- migrations ------------------------------------------------------------
+
+def alembic_config(url: str) -> Any:
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(Path(__file__).resolve().parent.parent / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", normalize_url(url).replace("%", "%%"))
+    return cfg
+
+
+def upgrade(url: str) -> None:
+    """Apply every migration (the whole history is one Alembic chain)."""
+    from alembic import command
+    import pocketstack.services  # noqa: F401  (registers every table on `metadata`)
+    command.upgrade(alembic_config(url), "head")

@@ -1,0 +1,130 @@
+"""Routes and services: a route row is complete (method, path, handler, policy, schemas, status)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pocketstack.core.context import Context
+from pocketstack.core.errors import ApiError, BadRequest, MethodNotAllowed, NotFound
+from pocketstack.core.versions import APIVersion, Microversions
+
+Handler = Callable[..., Any]
+Target = Callable[[Context, "ApiRequest"], dict[str, Any]]
+
+
+class ApiRequest:
+    """What a handler sees of the HTTP request: path params, query, headers, parsed body."""
+
+    def __init__(self, request: Request, params: dict[str, str], service_prefix: str) -> None:
+        self.raw = request
+        self.method = request.method
+        self.params = params
+        self.query = request.query_params
+        self.headers = request.headers
+        self.body: Any = None
+        self.service_prefix = service_prefix
+        self.target_cache: dict[str, Any] | None = None
+
+    @property
+    def url(self) -> str:
+        return str(self.raw.url)
+
+    @property
+    def path(self) -> str:
+        return self.raw.url.path
+
+    def stream(self) -> Any:
+        return self.raw.stream()
+
+    def query_list(self, key: str) -> list[str]:
+        return self.query.getlist(key)
+
+
+@dataclass
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    policy: str | None
+    body: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None
+    status: int | dict[APIVersion, int] = 200
+    target: Target | None = None
+    auth: bool | str = True              # True: token required; False: public; "optional"
+    min_version: APIVersion | None = None
+    max_version: APIVersion | None = None
+    raw_body: bool = False               # the handler reads the stream itself
+    regex: re.Pattern[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        pattern = re.sub(r"\{(\w+):path\}", r"(?P<\1>.+)", self.path)
+        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern)
+        self.regex = re.compile("^" + pattern + "/?$" if self.path != "/" else "^/?$")
+
+    def status_for(self, version: APIVersion | None) -> int:
+        if isinstance(self.status, int):
+            return self.status
+        chosen = 200
+        for since, code in sorted(self.status.items()):
+            if version is None or version >= since:
+                chosen = code
+        return chosen
+
+    def accepts(self, version: APIVersion | None) -> bool:
+        if version is None:
+            return True
+        if self.min_version is not None and version < self.min_version:
+            return False
+        return not (self.max_version is not None and version > self.max_version)
+
+
+def route(method: str, path: str, handler: Handler, *, policy: str | None, **kw: Any) -> Route:
+    return Route(method, path, handler, policy, **kw)
+
+
+@dataclass
+class Service:
+    """Everything app.py needs to know about one catalog service."""
+
+    type: str
+    prefixes: list[str]
+    routes: list[Route]
+    render_error: Callable[[ApiError, ApiRequest | None], Response]
+    policies: list[Any] = field(default_factory=list)
+    microversions: Microversions | None = None
+    bootstrap: Callable[..., None] | None = None     # first start: create default resources
+    startup: Callable[..., None] | None = None       # every start: register job kinds, etc.
+    catalog: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, url path)
+    policy: Any = None                                # core.policy.Policy, built by app.py
+
+    def match(self, method: str, path: str, version: APIVersion | None) -> tuple[Route, dict[str, str]]:
+        allowed = False
+        for r in self.routes:
+            m = r.regex.match(path)
+            if not m:
+                continue
+            allowed = True
+            if (r.method == method or (method == "HEAD" and r.method == "GET")) and r.accepts(version):
+                if method == "HEAD" and r.method == "GET" and any(
+                        x.method == "HEAD" and x.regex.match(path) for x in self.routes):
+                    continue
+                return r, m.groupdict()
+        if allowed:
+            raise MethodNotAllowed("The method is not allowed for the requested URL.")
+        raise NotFound("The resource could not be found.")
+
+
+def parse_json(raw: bytes) -> Any:
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("Malformed request body", kind="malformed_json") from None

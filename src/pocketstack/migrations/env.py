@@ -1,0 +1,25 @@
+"""Alembic environment: one history for the one database."""
+
+from __future__ import annotations
+
+from alembic import context
+
+import pocketstack.services  # noqa: F401  (registers every table)
+from pocketstack.core import db
+
+config = context.config
+
+
+def run() -> None:
+    engine = db.create_engine(config.get_main_option("sqlalchemy.url"))
+    with engine.connect() as conn:
+        conn.info["immediate"] = True
+        context.configure(connection=conn, target_metadata=db.metadata, render_as_batch=True,
+                          compare_type=True)
+        with context.begin_transaction():
+            context.run_migrations()
+        conn.commit()
+    engine.dispose()
+
+
+run()

@@ -1,0 +1,6 @@
+"""Every catalog service, in bootstrap order (identity first: the others need its projects)."""
+
+from pocketstack.core.routing import Service
+from pocketstack.services import identity
+
+ALL: list[Service] = [identity.SERVICE]

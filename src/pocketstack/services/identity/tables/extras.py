@@ -1,0 +1,40 @@
+"""Smaller keystone APIs: limits, policies, endpoint groups, domain config, EC2, federation, OAuth1."""
+
+import sqlalchemy as sa
+
+from pocketstack.core import db
+
+__all__ = ["registered_limits", "limits", "generic"]
+
+registered_limits = sa.Table(
+    "identity_registered_limits", db.metadata,
+    db.id_column(),
+    sa.Column("service_id", sa.String(64), nullable=False),
+    sa.Column("region_id", sa.String(255)),
+    sa.Column("resource_name", sa.String(255), nullable=False),
+    sa.Column("default_limit", sa.Integer, nullable=False),
+    sa.Column("description", sa.Text),
+)
+
+limits = sa.Table(
+    "identity_limits", db.metadata,
+    db.id_column(),
+    sa.Column("project_id", sa.String(64)),
+    sa.Column("domain_id", sa.String(64)),
+    sa.Column("service_id", sa.String(64), nullable=False),
+    sa.Column("region_id", sa.String(255)),
+    sa.Column("resource_name", sa.String(255), nullable=False),
+    sa.Column("resource_limit", sa.Integer, nullable=False),
+    sa.Column("description", sa.Text),
+)
+
+# Plain documents keyed by kind (policy, endpoint_group, identity_provider, mapping,
+# service_provider, consumer, domain_config, ...): small keystone APIs that are CRUD over a body.
+generic = sa.Table(
+    "identity_documents", db.metadata,
+    sa.Column("kind", sa.String(32), primary_key=True),
+    sa.Column("id", sa.String(255), primary_key=True),
+    sa.Column("owner_id", sa.String(64), index=True),   # user, domain or parent id where there is one
+    sa.Column("body", sa.JSON, nullable=False),
+    *db.timestamps(),
+)
