@@ -2,13 +2,19 @@
 
 from pocketstack.core.routing import Service
 from pocketstack.services.identity import (
-    auth, bootstrap, domains, errors, options, policies, projects, versions)
+    access_rules, application_credentials, auth, bootstrap, credentials, domain_configs, domains, ec2,
+    endpoint_groups, endpoints, errors, federation, grants, groups, limits, oauth1, options, policies,
+    policies_api, projects, regions, role_assignments, roles, services, trusts, users, versions)
 from pocketstack.services.identity.auth import validate_token as token_validator
 
 SERVICE = Service(
     type="identity",
     prefixes=["/identity", ""],
-    routes=[*versions.ROUTES, *auth.ROUTES, *domains.ROUTES, *projects.ROUTES],
+    routes=[*versions.ROUTES, *auth.ROUTES, *domains.ROUTES, *projects.ROUTES, *users.ROUTES, *groups.ROUTES,
+            *roles.ROUTES, *grants.ROUTES, *role_assignments.ROUTES, *regions.ROUTES, *services.ROUTES,
+            *endpoints.ROUTES, *endpoint_groups.ROUTES, *policies_api.ROUTES, *limits.ROUTES,
+            *domain_configs.ROUTES, *credentials.ROUTES, *application_credentials.ROUTES,
+            *access_rules.ROUTES, *trusts.ROUTES, *ec2.ROUTES, *federation.ROUTES, *oauth1.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,

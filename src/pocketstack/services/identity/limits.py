@@ -1,0 +1,5 @@
+"""Identity: stub, being written."""
+
+from pocketstack.core.routing import Route
+
+ROUTES: list[Route] = []
