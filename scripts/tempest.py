@@ -427,6 +427,8 @@ class Server:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
+        if self.data_dir.exists():  # a reused --workdir: start fresh
+            shutil.rmtree(self.data_dir)
         self.data_dir.mkdir()
         if config:
             self.config = Path(config).resolve()
@@ -598,7 +600,7 @@ def network_url(cloud):
 
 def discover(cloud, cfg, notes):
     def setopt(section, key, value):
-        if not cfg.has_section(section):
+        if section != "DEFAULT" and not cfg.has_section(section):
             cfg.add_section(section)
         cfg.set(section, key, str(value))
 
@@ -729,7 +731,7 @@ def write_tempest_conf(path, cloud, password, args, notes):
     cfg.read(path)
 
     def setopt(section, key, value):
-        if not cfg.has_section(section):
+        if section != "DEFAULT" and not cfg.has_section(section):
             cfg.add_section(section)
         cfg.set(section, key, str(value))
 
@@ -780,6 +782,8 @@ def write_tempest_conf(path, cloud, password, args, notes):
         setopt("enforce_scope", svc, "true")
 
     setopt("validation", "run_validation", "false")
+    if args.debug_log:
+        setopt("DEFAULT", "debug", "true")
 
     if cloud:
         discover(cloud, cfg, notes)
@@ -1024,6 +1028,9 @@ def parse_args(argv):
     p.add_argument("--workdir", help="keep server data, tempest workspace and logs here")
     p.add_argument("--keep", action="store_true",
                    help="do not delete the temporary work directory")
+    p.add_argument("--debug-log", action="store_true",
+                   help="[DEFAULT] debug = true: request/response bodies in tempest.log "
+                        "(on by default with --keep/--workdir)")
     p.add_argument("--top", type=int, default=15, help="failure causes to print")
     p.add_argument("--show-failures", type=int, default=None,
                    help="print at most this many failing ids with their traceback ends "
@@ -1048,6 +1055,8 @@ def main(argv=None):
     else:
         workdir = Path(tempfile.mkdtemp(prefix="pocketstack-tempest-"))
         keep = args.keep
+    if keep:
+        args.debug_log = True
     server = None
     tempest_proc = None
 

@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 226c2c86608d
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:27:49.345520
+Create Date: 2026-11-27 18:30:08.888707
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '226c2c86608d'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
