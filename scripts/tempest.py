@@ -926,7 +926,46 @@ _EXC_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Failure|Mismatch|Ex
                        r"ServerFault|TimeoutException|[A-Z]\w+)):\s?(.*)$")
 
 
-def failure_signature(tb):
+_REQ_LINE = re.compile(r"Request \((\w+):(\w+)\): (\d{3}) ([A-Z]+) (\S+)")
+_HTTP_EXC = re.compile(r"^tempest\.lib\.exceptions\.(BadRequest|Unauthorized|Forbidden|NotFound|"
+                       r"Conflict|Gone|ServerFault|NotImplemented|UnexpectedResponseCode|"
+                       r"UnexpectedContentType|OverLimit|RateLimitExceeded|InvalidContentType|"
+                       r"UnprocessableEntity|PreconditionFailed|RequestEntityTooLarge|"
+                       r"InvalidHTTPResponseBody|InvalidHTTPResponseHeader|NotAcceptable)\b")
+
+
+def failed_requests(log_path):
+    """(TestClass, test method or setUpClass) -> [(status, verb, path)] of 4xx/5xx answers,
+    read from the INFO lines tempest writes for every request."""
+    out = collections.defaultdict(list)
+    try:
+        f = open(log_path, errors="replace")
+    except OSError:
+        return out
+    with f:
+        for line in f:
+            if "Request (" not in line:
+                continue
+            m = _REQ_LINE.search(line)
+            if m and m.group(3)[0] in "45":
+                path = urllib.parse.urlsplit(m.group(5))
+                out[(m.group(1), m.group(2))].append(
+                    (m.group(3), m.group(4), path.path + ("?" + path.query if path.query else "")))
+    return out
+
+
+def last_failed_request(reqs, test_id, via=None):
+    if via:
+        m = CLASS_FIXTURE_RE.match(via)
+        key = (m.group(2).rsplit(".", 1)[-1], m.group(1)) if m else None
+    else:
+        parts = base_name(test_id).rsplit(".", 2)
+        key = (parts[-2], parts[-1]) if len(parts) == 3 else None
+    hits = reqs.get(key) if key else None
+    return hits[-1] if hits else None
+
+
+def failure_signature(tb, request=None):
     """A short, normalised cause for grouping failures."""
     lines = [l for l in (tb or "").splitlines() if l.strip()]
     sig = None
@@ -942,14 +981,15 @@ def failure_signature(tb):
                 if nxt.startswith("Details:"):
                     sig += " | " + nxt
                     break
+            if request and _HTTP_EXC.match(line):
+                sig = f"{request[0]} {request[1]} {request[2]} -> " + sig
             break
     if sig is None:
         sig = lines[-1] if lines else "(no traceback)"
     sig = re.sub(r"[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}", "<id>", sig)
     sig = re.sub(r"\b[0-9a-f]{32}\b", "<id>", sig)
-    sig = re.sub(r"req-<id>", "req-<id>", sig)
-    sig = re.sub(r"tempest-[\w-]+?-\d+", "tempest-<name>", sig)
-    sig = re.sub(r"\b\d{3,}\b", "<n>", sig)
+    sig = re.sub(r"(?<![\w.])\d{4,}\b", "<n>", sig)
+    sig = re.sub(r"(tempest|test)-[\w-]*-\d+", r"\1-<name>", sig)
     sig = re.sub(r"http://127\.0\.0\.1:\d+", "http://<host>", sig)
     return sig[:300]
 
@@ -1151,7 +1191,13 @@ def main(argv=None):
         print_table(table, total)
 
         failed = {t: r for t, r in results.items() if r["status"] in ("failed", "not-run")}
-        causes = collections.Counter(failure_signature(r["traceback"]) for r in failed.values())
+        reqs = failed_requests(workspace / "logs" / "tempest.log")
+        for tid, r in failed.items():
+            req = last_failed_request(reqs, tid, r.get("via"))
+            if req:
+                r["last_failed_request"] = " ".join(req)
+            r["cause"] = failure_signature(r["traceback"], req)
+        causes = collections.Counter(r["cause"] for r in failed.values())
         if causes:
             print(f"top failure causes ({len(failed)} failing tests, {len(causes)} distinct):")
             for sig, n in causes.most_common(args.top):
@@ -1185,6 +1231,8 @@ def main(argv=None):
             for tid in listing[:show]:
                 r = results[tid]
                 print(f"- {tid}  [{r['status']}]")
+                if r.get("last_failed_request"):
+                    print(f"    last 4xx/5xx request: {r['last_failed_request']}")
                 text = r["reason"] if r["status"] == "skipped" else r["traceback"]
                 for line in last_lines(text, 4):
                     print("    " + line[:240])

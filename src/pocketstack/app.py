@@ -113,7 +113,7 @@ class Pocketstack:
             LOG.exception("unhandled error in %s %s", request.method, path)
             response = service.render_error(InternalError("An unexpected error prevented the server "
                                                           "from fulfilling your request."), rq)
-        if service.microversions is not None and not (rq and rq.service_prefix is None):
+        if service.microversions is not None:
             for k, v in service.microversions.response_headers(ctx.version).items():
                 response.headers.setdefault(k, v)
         return response
@@ -166,7 +166,7 @@ class Pocketstack:
             response = empty(status)
         else:
             response = json_response(status, result)
-        if rq.method == "HEAD" and route.method == "GET":
+        if rq.method == "HEAD":
             length = response.headers.get("content-length")
             response = Response(b"", status_code=response.status_code, headers=dict(response.headers))
             if length:
