@@ -1071,6 +1071,8 @@ def parse_args(argv):
     p.add_argument("--debug-log", action="store_true",
                    help="[DEFAULT] debug = true: request/response bodies in tempest.log "
                         "(on by default with --keep/--workdir)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show all of tempest run's output (tracebacks included)")
     p.add_argument("--top", type=int, default=15, help="failure causes to print")
     p.add_argument("--show-failures", type=int, default=None,
                    help="print at most this many failing ids with their traceback ends "
@@ -1085,6 +1087,10 @@ def main(argv=None):
     if args.baseline and not Path(args.baseline_file).exists():
         die(f"{args.baseline_file} does not exist")
     args.identity_uri = None
+    if args.baseline and not read_id_file(args.baseline_file):
+        log(f"baseline {args.baseline_file} is empty: nothing to run")
+        print("tempest: 0 passed, 0 failed, 0 skipped")
+        return 0
 
     venv = ensure_venv(args.venv, args.recreate_venv)
 
@@ -1175,7 +1181,17 @@ def main(argv=None):
         cmd = ([str(venv / "bin" / "tempest"), "run", "--concurrency", str(args.concurrency)]
                + sel_args + extra)
         t0 = time.monotonic()
-        tempest_proc = subprocess.Popen(cmd, cwd=workspace, start_new_session=True)
+        run_log = workdir / "tempest-run.log"
+        tempest_proc = subprocess.Popen(cmd, cwd=workspace, start_new_session=True,
+                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        with open(run_log, "wb") as rl:
+            # subunit-trace output: all of it to the log, one line per test to
+            # the console (tracebacks come in the summary below)
+            for raw in tempest_proc.stdout:
+                rl.write(raw)
+                line = raw.decode(errors="replace").rstrip()
+                if args.verbose or re.match(r"^\{\d+\} ", line):
+                    print(line, flush=True)
         rc = tempest_proc.wait()
         elapsed = time.monotonic() - t0
         tempest_proc = None

@@ -52,6 +52,16 @@ def _fresh_postgres(url: str) -> str:
     return url.rsplit("/", 1)[0] + "/" + name
 
 
+def _drop_postgres(url: str) -> None:
+    import sqlalchemy as sa
+    from pocketstack.core.db import normalize_url
+    base, name = url.rsplit("/", 1)
+    engine = sa.create_engine(normalize_url(base + "/postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    engine.dispose()
+
+
 @dataclass
 class Cloud:
     url: str
@@ -118,6 +128,8 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Any:
     os.environ["OS_CLIENT_CONFIG_FILE"] = str(running.clouds_yaml)
     yield running
     stop_cloud(running)
+    if running.database_url:
+        _drop_postgres(running.database_url)
 
 
 @pytest.fixture(scope="session")

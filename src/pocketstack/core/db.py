@@ -127,7 +127,6 @@ def alembic_config(url: str) -> Any:
 
 
 def upgrade(url: str) -> None:
-    """Apply every migration (the whole history is one Alembic chain)."""
+    """Apply every migration (the whole history is one Alembic chain; env.py loads the tables)."""
     from alembic import command
-    import pocketstack.services  # noqa: F401  (registers every table on `metadata`)
     command.upgrade(alembic_config(url), "head")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:30:08.888707
+Create Date: 2026-11-27 18:33:10.688774
 """
 from alembic import op
 import sqlalchemy as sa
@@ -118,6 +118,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_groups')),
     sa.UniqueConstraint('domain_id', 'name', name=op.f('uq_identity_groups_domain_id_name'))
     )
+    op.create_table('identity_idp_remote_ids',
+    sa.Column('remote_id', sa.String(length=255), nullable=False),
+    sa.Column('idp_id', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('remote_id', name=op.f('pk_identity_idp_remote_ids'))
+    )
+    with op.batch_alter_table('identity_idp_remote_ids', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_idp_remote_ids_idp_id'), ['idp_id'], unique=False)
+
     op.create_table('identity_implied_roles',
     sa.Column('prior_role_id', sa.String(length=64), nullable=False),
     sa.Column('implied_role_id', sa.String(length=64), nullable=False),
@@ -141,6 +149,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('identity_memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_memberships_group_id'), ['group_id'], unique=False)
+
+    op.create_table('identity_oauth_access_tokens',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('access_secret', sa.String(length=64), nullable=False),
+    sa.Column('authorizing_user_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('role_ids', sa.JSON(), nullable=False),
+    sa.Column('consumer_id', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_oauth_access_tokens'))
+    )
+    with op.batch_alter_table('identity_oauth_access_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_oauth_access_tokens_authorizing_user_id'), ['authorizing_user_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_identity_oauth_access_tokens_consumer_id'), ['consumer_id'], unique=False)
+
+    op.create_table('identity_oauth_request_tokens',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('request_secret', sa.String(length=64), nullable=False),
+    sa.Column('verifier', sa.String(length=64), nullable=True),
+    sa.Column('authorizing_user_id', sa.String(length=64), nullable=True),
+    sa.Column('requested_project_id', sa.String(length=64), nullable=False),
+    sa.Column('role_ids', sa.JSON(), nullable=True),
+    sa.Column('consumer_id', sa.String(length=64), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_oauth_request_tokens'))
+    )
+    with op.batch_alter_table('identity_oauth_request_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_oauth_request_tokens_consumer_id'), ['consumer_id'], unique=False)
 
     op.create_table('identity_passwords',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -320,12 +356,25 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_identity_passwords_user_id'))
 
     op.drop_table('identity_passwords')
+    with op.batch_alter_table('identity_oauth_request_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_oauth_request_tokens_consumer_id'))
+
+    op.drop_table('identity_oauth_request_tokens')
+    with op.batch_alter_table('identity_oauth_access_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_oauth_access_tokens_consumer_id'))
+        batch_op.drop_index(batch_op.f('ix_identity_oauth_access_tokens_authorizing_user_id'))
+
+    op.drop_table('identity_oauth_access_tokens')
     with op.batch_alter_table('identity_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_memberships_group_id'))
 
     op.drop_table('identity_memberships')
     op.drop_table('identity_limits')
     op.drop_table('identity_implied_roles')
+    with op.batch_alter_table('identity_idp_remote_ids', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_idp_remote_ids_idp_id'))
+
+    op.drop_table('identity_idp_remote_ids')
     op.drop_table('identity_groups')
     with op.batch_alter_table('identity_endpoints', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_endpoints_service_id'))

@@ -4,7 +4,8 @@ import sqlalchemy as sa
 
 from pocketstack.core import db
 
-__all__ = ["registered_limits", "limits", "generic"]
+__all__ = ["registered_limits", "limits", "generic", "idp_remote_ids", "oauth_request_tokens",
+           "oauth_access_tokens"]
 
 registered_limits = sa.Table(
     "identity_registered_limits", db.metadata,
@@ -37,4 +38,35 @@ generic = sa.Table(
     sa.Column("owner_id", sa.String(64), index=True),   # user, domain or parent id where there is one
     sa.Column("body", sa.JSON, nullable=False),
     *db.timestamps(),
+)
+
+# OS-FEDERATION: a remote id names one identity provider across all of them.
+idp_remote_ids = sa.Table(
+    "identity_idp_remote_ids", db.metadata,
+    sa.Column("remote_id", sa.String(255), primary_key=True),
+    sa.Column("idp_id", sa.String(64), nullable=False, index=True),
+)
+
+# OS-OAUTH1: a request token becomes an access token once authorized and exchanged.
+oauth_request_tokens = sa.Table(
+    "identity_oauth_request_tokens", db.metadata,
+    db.id_column(),
+    sa.Column("request_secret", sa.String(64), nullable=False),
+    sa.Column("verifier", sa.String(64)),
+    sa.Column("authorizing_user_id", sa.String(64)),
+    sa.Column("requested_project_id", sa.String(64), nullable=False),
+    sa.Column("role_ids", sa.JSON),
+    sa.Column("consumer_id", sa.String(64), nullable=False, index=True),
+    sa.Column("expires_at", sa.DateTime),
+)
+
+oauth_access_tokens = sa.Table(
+    "identity_oauth_access_tokens", db.metadata,
+    db.id_column(),
+    sa.Column("access_secret", sa.String(64), nullable=False),
+    sa.Column("authorizing_user_id", sa.String(64), nullable=False, index=True),
+    sa.Column("project_id", sa.String(64), nullable=False),
+    sa.Column("role_ids", sa.JSON, nullable=False),
+    sa.Column("consumer_id", sa.String(64), nullable=False, index=True),
+    sa.Column("expires_at", sa.DateTime),
 )

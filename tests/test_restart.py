@@ -1,0 +1,30 @@
+"""A restart loses nothing: data and tokens issued before it are still there after it."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import start_cloud, stop_cloud
+
+
+def test_tokens_and_projects_survive_a_restart(tmp_path):
+    first = start_cloud(tmp_path)
+    try:
+        token = first.token()
+        r = httpx.post(f"{first.url}/identity/v3/projects", headers={"X-Auth-Token": token},
+                       json={"project": {"name": "survivor"}})
+        assert r.status_code == 201
+        project_id = r.json()["project"]["id"]
+        clouds_before = first.clouds_yaml.read_text()
+    finally:
+        stop_cloud(first)
+    second = start_cloud(tmp_path, port=int(first.url.rsplit(":", 1)[1]))
+    try:
+        h = {"X-Auth-Token": token, "X-Subject-Token": token}
+        assert httpx.get(f"{second.url}/identity/v3/auth/tokens", headers=h).status_code == 200
+        shown = httpx.get(f"{second.url}/identity/v3/projects/{project_id}", headers={"X-Auth-Token": token})
+        assert shown.json()["project"]["name"] == "survivor"
+        assert second.clouds_yaml.read_text() == clouds_before   # a later start changes nothing
+        assert (second.clouds_yaml.stat().st_mode & 0o777) == 0o600
+    finally:
+        stop_cloud(second)
