@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:33:10.688774
+Create Date: 2026-11-27 18:33:47.807112
 """
 from alembic import op
 import sqlalchemy as sa
@@ -94,6 +94,13 @@ def upgrade() -> None:
     with op.batch_alter_table('identity_documents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_documents_owner_id'), ['owner_id'], unique=False)
 
+    op.create_table('identity_endpoint_groups',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('filters', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_endpoint_groups'))
+    )
     op.create_table('identity_endpoints',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('interface', sa.String(length=8), nullable=False),
@@ -189,6 +196,34 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('identity_passwords', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_identity_passwords_user_id'), ['user_id'], unique=False)
+
+    op.create_table('identity_policy_associations',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('policy_id', sa.String(length=64), nullable=False),
+    sa.Column('endpoint_id', sa.String(length=64), nullable=True),
+    sa.Column('service_id', sa.String(length=64), nullable=True),
+    sa.Column('region_id', sa.String(length=255), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_policy_associations')),
+    sa.UniqueConstraint('endpoint_id', 'service_id', 'region_id', name=op.f('uq_identity_policy_associations_endpoint_id_service_id_region_id'))
+    )
+    with op.batch_alter_table('identity_policy_associations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_policy_associations_policy_id'), ['policy_id'], unique=False)
+
+    op.create_table('identity_project_endpoint_groups',
+    sa.Column('endpoint_group_id', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('endpoint_group_id', 'project_id', name=op.f('pk_identity_project_endpoint_groups'))
+    )
+    with op.batch_alter_table('identity_project_endpoint_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_project_endpoint_groups_project_id'), ['project_id'], unique=False)
+
+    op.create_table('identity_project_endpoints',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('endpoint_id', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'endpoint_id', name=op.f('pk_identity_project_endpoints'))
+    )
+    with op.batch_alter_table('identity_project_endpoints', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_identity_project_endpoints_endpoint_id'), ['endpoint_id'], unique=False)
 
     op.create_table('identity_project_tags',
     sa.Column('project_id', sa.String(length=64), nullable=False),
@@ -307,7 +342,6 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.Column('default_project_id', sa.String(length=64), nullable=True),
-    sa.Column('description', sa.Text(), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('options', sa.JSON(), nullable=False),
     sa.Column('failed_auth_count', sa.Integer(), nullable=False),
@@ -352,6 +386,18 @@ def downgrade() -> None:
 
     op.drop_table('identity_projects')
     op.drop_table('identity_project_tags')
+    with op.batch_alter_table('identity_project_endpoints', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_project_endpoints_endpoint_id'))
+
+    op.drop_table('identity_project_endpoints')
+    with op.batch_alter_table('identity_project_endpoint_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_project_endpoint_groups_project_id'))
+
+    op.drop_table('identity_project_endpoint_groups')
+    with op.batch_alter_table('identity_policy_associations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_identity_policy_associations_policy_id'))
+
+    op.drop_table('identity_policy_associations')
     with op.batch_alter_table('identity_passwords', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_passwords_user_id'))
 
@@ -380,6 +426,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_identity_endpoints_service_id'))
 
     op.drop_table('identity_endpoints')
+    op.drop_table('identity_endpoint_groups')
     with op.batch_alter_table('identity_documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_documents_owner_id'))
 

@@ -56,7 +56,7 @@ def validate_new_password(password: Any) -> None:
     pattern = options.compliance("password_regex")
     if pattern and not re.match(pattern, password):
         description = options.compliance("password_regex_description") or ""
-        raise BadRequest(f"The password does not meet the requirements: {description}")
+        raise BadRequest(f"The password does not match the requirements: {description}.")
 
 
 def current_password(conn: Connection, user_id: str) -> dict[str, Any] | None:
@@ -70,8 +70,8 @@ def set_password(conn: Connection, user: dict[str, Any], password: str, *, self_
     validate_new_password(password)
     now = utcnow()
     if self_service:
-        _check_history(conn, user["id"], password)
         _check_minimum_age(conn, user["id"], now)
+        _check_history(conn, user["id"], password)
     expires_at = None
     days = options.compliance("password_expires_days")
     user_opts = user.get("options") or {}
@@ -92,7 +92,7 @@ def set_password(conn: Connection, user: dict[str, Any], password: str, *, self_
 
 def _check_history(conn: Connection, user_id: str, password: str) -> None:
     count = int(options.compliance("unique_last_password_count") or 0)
-    if count <= 1:
+    if count <= 0:
         return
     recent = conn.execute(sa.select(passwords.c.password_hash).where(passwords.c.user_id == user_id)
                           .order_by(passwords.c.created_at.desc(), passwords.c.id.desc()).limit(count)).scalars()
@@ -102,13 +102,17 @@ def _check_history(conn: Connection, user_id: str, password: str) -> None:
 
 
 def _check_minimum_age(conn: Connection, user_id: str, now: dt.datetime) -> None:
+    """Only a password the user chose themselves has a minimum age (an admin reset has none)."""
     days = int(options.compliance("minimum_password_age") or 0)
     current = current_password(conn, user_id)
-    if days and current and current["created_at"] + dt.timedelta(days=days) > now:
+    if not (days and current and current["self_service"]):
+        return
+    until = current["created_at"] + dt.timedelta(days=days)
+    if now < until:
         raise BadRequest(f"You cannot change your password at this time due to the minimum password "
                          f"age. Once you change your password, it must be used for {days} day(s) before "
-                         f"it can be changed. Please try again in {days} day(s) or contact your "
-                         f"administrator to reset your password.")
+                         f"it can be changed. Please try again in {(until - now).days} day(s) or contact "
+                         f"your administrator to reset your password.")
 
 
 def password_expires_at(conn: Connection, user_id: str) -> dt.datetime | None:
@@ -116,11 +120,12 @@ def password_expires_at(conn: Connection, user_id: str) -> dt.datetime | None:
     return current["expires_at"] if current else None
 
 
-def authenticate(conn: Connection, user: dict[str, Any], password: str) -> None:
+def authenticate(conn: Connection, user: dict[str, Any], password: str, *, allow_expired: bool = False) -> None:
     """Check a password for login: lockout, the hash, expiry. Raises Unauthorized.
 
     Runs in a write transaction: a failure increments the user's failed-attempt counter, which
-    the caller must commit even though it raises (see `auth.py`).
+    the caller must commit even though it raises (see `auth.py`). `allow_expired` lets an
+    expired password through, for the self-service change that replaces it.
     """
     now = utcnow()
     attempts = options.compliance("lockout_failure_attempts")
@@ -139,7 +144,12 @@ def authenticate(conn: Connection, user: dict[str, Any], password: str) -> None:
                 failed_auth_count=user["failed_auth_count"] + 1, failed_auth_at=now))
         raise Unauthorized("The request you have made requires authentication.", kind="bad_password")
     if current["expires_at"] is not None and current["expires_at"] <= now \
-            and not user_opts.get("ignore_password_expiry"):
+            and not user_opts.get("ignore_password_expiry") and not allow_expired:
         raise Unauthorized(f"The password is expired and needs to be changed for user: {user['id']}.")
     if user["failed_auth_count"]:
         conn.execute(users.update().where(users.c.id == user["id"]).values(failed_auth_count=0, failed_auth_at=None))
+
+
+def clear_password(conn: Connection, user_id: str) -> None:
+    """`"password": null`: the user can no longer authenticate with a password."""
+    conn.execute(passwords.delete().where(passwords.c.user_id == user_id))

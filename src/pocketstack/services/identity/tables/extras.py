@@ -70,3 +70,14 @@ oauth_access_tokens = sa.Table(
     sa.Column("consumer_id", sa.String(64), nullable=False, index=True),
     sa.Column("expires_at", sa.DateTime),
 )
+
+# OS-ENDPOINT-POLICY: a policy attached to an endpoint, a service, or a service in a region.
+policy_associations = sa.Table(
+    "identity_policy_associations", db.metadata,
+    db.id_column(),
+    sa.Column("policy_id", sa.String(64), nullable=False, index=True),
+    sa.Column("endpoint_id", sa.String(64)),
+    sa.Column("service_id", sa.String(64)),
+    sa.Column("region_id", sa.String(255)),
+    sa.UniqueConstraint("endpoint_id", "service_id", "region_id"),
+)

@@ -13,8 +13,7 @@ users = sa.Table(
     sa.Column("name", sa.String(255), nullable=False),
     sa.Column("enabled", sa.Boolean, nullable=False, default=True),
     sa.Column("default_project_id", sa.String(64)),
-    sa.Column("description", sa.Text),
-    sa.Column("extra", sa.JSON, nullable=False, default=dict),
+    sa.Column("extra", sa.JSON, nullable=False, default=dict),  # description, email, ... as keystone
     sa.Column("options", sa.JSON, nullable=False, default=dict),
     sa.Column("failed_auth_count", sa.Integer, nullable=False, default=0),
     sa.Column("failed_auth_at", sa.DateTime),
