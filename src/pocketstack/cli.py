@@ -26,6 +26,17 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--log-level", default="info")
 
 
+def _conformance_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("conformance", help="check an OpenStack cloud against the RA1 chapter 5 profile")
+    p.add_argument("--os-cloud", default=os.environ.get("OS_CLOUD"),
+                   help="clouds.yaml entry (default: $OS_CLOUD, else the OS_* environment)")
+    p.add_argument("--format", choices=("table", "json", "junit"), default="table")
+    p.add_argument("--profile", default="seed", help="seed, moselle, or a profile YAML file")
+    p.add_argument("--output", default=None, help="write the report here (the table still goes to stdout)")
+    p.add_argument("--wait-timeout", type=float, default=60.0,
+                   help="seconds to wait for each throwaway resource to become ready or go away")
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=args.workers, admin_password=args.admin_password,
@@ -67,8 +78,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pocketstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_args(sub)
+    _conformance_args(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    elif args.command == "conformance":
+        from pocketstack import conformance
+        return conformance.main(args)
     parser.error(f"unknown command {args.command}")
     return 2
