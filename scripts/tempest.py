@@ -49,7 +49,6 @@ import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_CONFORMANCE = REPO.parent / "shared" / "conformance"
 BASELINE = REPO / "tests" / "conformance" / "baseline.txt"
 CACHE = Path(os.environ.get("POCKETSTACK_CACHE",
                             Path.home() / ".cache" / "pocketstack"))
@@ -415,15 +414,21 @@ def free_port():
         return s.getsockname()[1]
 
 
-def server_config_text():
-    lines = ["# written by scripts/tempest.py", "identity:", "  security_compliance:"]
+def server_config_text(hash_rounds=None):
+    lines = ["# written by scripts/tempest.py", "identity:"]
+    if hash_rounds:
+        # bcrypt cost 12 (keystone's default) makes every token and user
+        # request take ~1 s on 2 cores; the tests check behaviour, not cost
+        lines.append(f"  password_hash_rounds: {hash_rounds}")
+    lines.append("  security_compliance:")
     for k, v in SECURITY_COMPLIANCE.items():
         lines.append(f"    {k}: {v}")
     return "\n".join(lines) + "\n"
 
 
 class Server:
-    def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None):
+    def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
+                 hash_rounds=None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
@@ -434,7 +439,7 @@ class Server:
             self.config = Path(config).resolve()
         else:
             self.config = workdir / "pocketstack.yaml"
-            self.config.write_text(server_config_text())
+            self.config.write_text(server_config_text(hash_rounds))
         self.log_path = workdir / "server.log"
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -1052,6 +1057,9 @@ def parse_args(argv):
     p.add_argument("--server-config", help="YAML config file for the server instead of the "
                                            "generated one")
     p.add_argument("--startup-timeout", type=float, default=60.0)
+    p.add_argument("--password-hash-rounds", type=int, default=4,
+                   help="identity.password_hash_rounds in the generated server config "
+                        "(default 4, bcrypt's minimum, for speed; 0 = server default 12)")
     p.add_argument("--enforce-scope", nargs="?", const="keystone", default="",
                    help="set [enforce_scope] true for these services (default with the "
                         "flag: keystone), e.g. --enforce-scope keystone,nova")
@@ -1156,7 +1164,7 @@ def main(argv=None):
                         "(or pass --pocketstack-cmd / --url)")
                 prefix = [str(exe)]
             server = Server(prefix, workdir, password, free_port(), args.startup_timeout,
-                            args.server_config)
+                            args.server_config, args.password_hash_rounds)
             server.start()
             uri_v3 = server.url + "/identity/v3"
         cloud = Cloud(uri_v3, password)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 18:33:47.807112
+Create Date: 2026-11-27 19:21:57.769029
 """
 from alembic import op
 import sqlalchemy as sa
@@ -117,7 +117,7 @@ def upgrade() -> None:
     op.create_table('identity_groups',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('domain_id', sa.String(length=64), nullable=False),
-    sa.Column('name', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('extra', sa.JSON(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
@@ -352,17 +352,132 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_identity_users')),
     sa.UniqueConstraint('domain_id', 'name', name=op.f('uq_identity_users_domain_id_name'))
     )
+    op.create_table('image_images',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('visibility', sa.String(length=20), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=True),
+    sa.Column('disk_format', sa.String(length=20), nullable=True),
+    sa.Column('container_format', sa.String(length=20), nullable=True),
+    sa.Column('size', sa.BigInteger(), nullable=True),
+    sa.Column('virtual_size', sa.BigInteger(), nullable=True),
+    sa.Column('checksum', sa.String(length=32), nullable=True),
+    sa.Column('os_hash_algo', sa.String(length=64), nullable=True),
+    sa.Column('os_hash_value', sa.String(length=128), nullable=True),
+    sa.Column('min_disk', sa.Integer(), nullable=False),
+    sa.Column('min_ram', sa.Integer(), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('os_hidden', sa.Boolean(), nullable=False),
+    sa.Column('stores', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_images'))
+    )
+    with op.batch_alter_table('image_images', schema=None) as batch_op:
+        batch_op.create_index('ix_image_images_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_image_images_owner', ['owner'], unique=False)
+        batch_op.create_index('ix_image_images_visibility_status', ['visibility', 'status'], unique=False)
+
+    op.create_table('image_tasks',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=30), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=True),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('input', sa.JSON(), nullable=True),
+    sa.Column('result', sa.JSON(), nullable=True),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_tasks'))
+    )
+    op.create_table('jobs',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('kind', sa.String(length=64), nullable=False),
+    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('run_at', sa.DateTime(), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('max_attempts', sa.Integer(), nullable=False),
+    sa.Column('locked_by', sa.String(length=128), nullable=True),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('last_error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_jobs'))
+    )
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.create_index('ix_jobs_state_run_at', ['state', 'run_at'], unique=False)
+
     op.create_table('pocketstack_state',
     sa.Column('key', sa.String(length=128), nullable=False),
     sa.Column('value', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_pocketstack_state'))
     )
+    op.create_table('image_members',
+    sa.Column('image_id', sa.String(length=36), nullable=False),
+    sa.Column('member', sa.String(length=255), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['image_id'], ['image_images.id'], name=op.f('fk_image_members_image_id_image_images'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('image_id', 'member', name=op.f('pk_image_members'))
+    )
+    with op.batch_alter_table('image_members', schema=None) as batch_op:
+        batch_op.create_index('ix_image_members_member_status', ['member', 'status'], unique=False)
+
+    op.create_table('image_properties',
+    sa.Column('image_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['image_id'], ['image_images.id'], name=op.f('fk_image_properties_image_id_image_images'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('image_id', 'name', name=op.f('pk_image_properties'))
+    )
+    with op.batch_alter_table('image_properties', schema=None) as batch_op:
+        batch_op.create_index('ix_image_properties_name_value', ['name', 'value'], unique=False)
+
+    op.create_table('image_tags',
+    sa.Column('image_id', sa.String(length=36), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['image_id'], ['image_images.id'], name=op.f('fk_image_tags_image_id_image_images'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('image_id', 'value', name=op.f('pk_image_tags'))
+    )
+    with op.batch_alter_table('image_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_image_tags_value', ['value'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('image_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_tags_value')
+
+    op.drop_table('image_tags')
+    with op.batch_alter_table('image_properties', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_properties_name_value')
+
+    op.drop_table('image_properties')
+    with op.batch_alter_table('image_members', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_members_member_status')
+
+    op.drop_table('image_members')
     op.drop_table('pocketstack_state')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_index('ix_jobs_state_run_at')
+
+    op.drop_table('jobs')
+    op.drop_table('image_tasks')
+    with op.batch_alter_table('image_images', schema=None) as batch_op:
+        batch_op.drop_index('ix_image_images_visibility_status')
+        batch_op.drop_index('ix_image_images_owner')
+        batch_op.drop_index('ix_image_images_created_at')
+
+    op.drop_table('image_images')
     op.drop_table('identity_users')
     with op.batch_alter_table('identity_trusts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_identity_trusts_trustor_user_id'))

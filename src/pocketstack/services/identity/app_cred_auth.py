@@ -10,7 +10,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.errors import BadRequest, Unauthorized
-from pocketstack.services.identity import passwords
+from pocketstack.services.identity import effective, passwords
 from pocketstack.services.identity.tables import (
     access_rules, app_cred_access_rules, app_cred_roles, app_creds, roles, users)
 
@@ -48,7 +48,18 @@ def scope(app_cred: dict[str, Any], requested: dict[str, Any] | None = None,
             raise Unauthorized(AUTH_FAILED)
         if "domain" in requested or ("system" in requested and not app_cred["system"]):
             raise Unauthorized(AUTH_FAILED)
+    if app_cred["project_id"] and not _still_granted(app_cred):
+        raise Unauthorized(AUTH_FAILED)
     return own
+
+
+def _still_granted(app_cred: dict[str, Any]) -> bool:
+    """The user still holds at least one of the credential's roles on its project."""
+    with db.reader() as conn:
+        granted = set(conn.execute(sa.select(app_cred_roles.c.role_id).where(
+            app_cred_roles.c.application_credential_id == app_cred["id"])).scalars())
+        held = {r["id"] for r in effective.user_roles(conn, app_cred["user_id"], project_id=app_cred["project_id"])}
+    return bool(granted & held)
 
 
 def rules_for(conn: Connection, app_cred_id: str) -> list[dict[str, Any]]:

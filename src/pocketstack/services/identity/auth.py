@@ -14,7 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
 from pocketstack.core.http import json_response
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.identity import app_cred_auth, effective, passwords, tokens, trust_auth
+from pocketstack.services.identity import app_cred_auth, effective, oauth1, passwords, tokens, trust_auth
 from pocketstack.services.identity.catalog import build_catalog
 from pocketstack.services.identity.tables import ROOT_DOMAIN, SYSTEM, assignments, projects, users
 
@@ -82,6 +82,8 @@ def token_body(conn: Connection, payload: dict[str, Any], *, catalog: bool = Tru
         body, roles = trust_auth.apply(conn, payload, body)
     elif payload.get("application_credential_id"):
         body["application_credential"], roles = app_cred_auth.apply(conn, payload, roles)
+    elif payload.get("access_token_id"):
+        body["OS-OAUTH1"], roles = oauth1.apply(conn, payload)
     if scope and check_roles and not roles:
         raise NotFound("Failed to validate token")
     if scope:
@@ -144,22 +146,23 @@ def _password(identity: dict[str, Any]) -> dict[str, Any]:
 
 def _token(identity: dict[str, Any], scope: Any) -> dict[str, Any]:
     with db.reader() as conn:
-        payload = tokens.validate(conn, identity["token"]["id"])
+        payload = tokens.validate(conn, identity["token"]["id"], for_subject=True)  # quirk: 404, not 401
         token_body(conn, payload, catalog=False)
     if payload.get("trust_id"):
         raise Forbidden("You are not authorized to perform the requested action: Using trust-scoped "
                         "token to create another token. Create a new trust-scoped token instead.")
-    if payload["application_credential_id"] or "application_credential" in payload["methods"]:
+    if payload["application_credential_id"] or payload.get("access_token_id") or \
+            "application_credential" in payload["methods"]:
         raise Forbidden("You are not authorized to perform the requested action: Using a delegated "
                         "token to create another token is not allowed.")
     if payload["scope"].get("system") and isinstance(scope, dict) and ("project" in scope or "domain" in scope):
         raise Forbidden("You are not authorized to perform the requested action: Using a system-scoped "
                         "token to create a project-scoped or domain-scoped token is not allowed.")
     return {"user_id": payload["user_id"], "expires_at": payload["expires_at"],
-            "parent_audit": payload["audit_ids"][-1], "methods": payload["methods"]}
+            "parent_audit": payload["audit_ids"][-1], "methods": [*payload["methods"], "token"]}
 
 
-def authenticate(body: dict[str, Any]) -> dict[str, Any]:
+def authenticate(body: dict[str, Any], rq: ApiRequest | None = None) -> dict[str, Any]:
     identity = body["auth"]["identity"]
     scope = body["auth"].get("scope")
     result: dict[str, Any] = {"methods": []}
@@ -170,6 +173,8 @@ def authenticate(body: dict[str, Any]) -> dict[str, Any]:
             step = _token(identity, scope)
         elif method == "application_credential":
             step = app_cred_auth.authenticate(identity.get("application_credential") or {})
+        elif method == "oauth1" and rq is not None:
+            step = oauth1.authenticate(rq)
         else:
             raise Unauthorized("Attempted to authenticate with an unsupported method.")
         if result.get("user_id") and step["user_id"] != result["user_id"]:
@@ -196,6 +201,8 @@ def find_project(conn: Connection, ref: dict[str, Any]) -> dict[str, Any]:
 
 def resolve_scope(conn: Connection, result: dict[str, Any], scope: Any) -> dict[str, Any]:
     user_id = result["user_id"]
+    if result.get("access_token_id"):
+        return oauth1.scope(conn, result["access_token_id"])
     if scope is None:
         if result.get("app_cred"):
             return app_cred_auth.scope(result["app_cred"])
@@ -232,8 +239,8 @@ def resolve_scope(conn: Connection, result: dict[str, Any], scope: Any) -> dict[
     raise BadRequest("Invalid scope.")
 
 
-def issue_token(body: dict[str, Any], *, catalog: bool) -> tuple[str, dict[str, Any]]:
-    result = authenticate(body)
+def issue_token(body: dict[str, Any], *, catalog: bool, rq: ApiRequest | None = None) -> tuple[str, dict[str, Any]]:
+    result = authenticate(body, rq)
     now = utcnow()
     with db.reader() as conn:
         scope = resolve_scope(conn, result, body["auth"].get("scope"))
@@ -243,7 +250,8 @@ def issue_token(body: dict[str, Any], *, catalog: bool) -> tuple[str, dict[str, 
         payload = {"user_id": scope.pop("user_id", result["user_id"]), "methods": result["methods"],
                    "scope": {k: v for k, v in scope.items() if k != "trust_id"}, "expires_at": expires_at,
                    "issued_at": now, "audit_ids": audit, "trust_id": scope.get("trust_id"),
-                   "application_credential_id": result.get("app_cred", {}).get("id")}
+                   "application_credential_id": result.get("app_cred", {}).get("id"),
+                   "access_token_id": result.get("access_token_id")}
         document = token_body(conn, payload, catalog=catalog)
     if payload["trust_id"]:
         trust_auth.consume(payload["trust_id"])
@@ -279,7 +287,7 @@ def validate_token(token: str, ctx: Context) -> Context:
 
 # --- routes ------------------------------------------------------------------------------
 def create_token(ctx: Context, rq: ApiRequest) -> Any:
-    token, document = issue_token(rq.body, catalog="nocatalog" not in rq.query)
+    token, document = issue_token(rq.body, catalog="nocatalog" not in rq.query, rq=rq)
     return json_response(201, {"token": document}, {"X-Subject-Token": token})
 
 

@@ -8,7 +8,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.services.identity.tables import endpoints, services
+from pocketstack.services.identity.tables import (
+    endpoint_groups, endpoints, project_endpoint_groups, project_endpoints, services)
 
 _SUBST = re.compile(r"\$\((\w+)\)s")
 
@@ -27,6 +28,27 @@ def _format_url(url: str, values: dict[str, str | None]) -> str | None:
 
     out = _SUBST.sub(sub, url)
     return None if missing else out
+
+
+def group_endpoint_ids(conn: Connection, filters: dict[str, Any]) -> list[str]:
+    """The endpoints an endpoint group's filters select (enabled or not, as keystone does)."""
+    stmt = sa.select(endpoints.c.id)
+    for key, value in (filters or {}).items():
+        if key in endpoints.c:
+            stmt = stmt.where(endpoints.c[key] == value)
+    return list(conn.execute(stmt).scalars())
+
+
+def project_endpoint_ids(conn: Connection, project_id: str) -> set[str]:
+    """OS-EP-FILTER: the endpoints a project is given, directly or through endpoint groups."""
+    ids = set(conn.execute(sa.select(project_endpoints.c.endpoint_id)
+                           .where(project_endpoints.c.project_id == project_id)).scalars())
+    for filters in conn.execute(sa.select(endpoint_groups.c.filters).select_from(
+            endpoint_groups.join(project_endpoint_groups,
+                                 project_endpoint_groups.c.endpoint_group_id == endpoint_groups.c.id))
+            .where(project_endpoint_groups.c.project_id == project_id)).scalars():
+        ids.update(group_endpoint_ids(conn, filters))
+    return ids
 
 
 def build_catalog(conn: Connection, *, project_id: str | None, user_id: str | None) -> list[dict[str, Any]]:
@@ -50,4 +72,9 @@ def build_catalog(conn: Connection, *, project_id: str | None, user_id: str | No
             continue
         entry["endpoints"].append({"id": r["id"], "interface": r["interface"], "region_id": r["region_id"],
                                    "url": url, "region": r["region_id"]})
+    allowed = project_endpoint_ids(conn, project_id) if project_id else set()
+    if allowed:  # endpoint filtering applies: only those endpoints, and no service left empty
+        for entry in catalog.values():
+            entry["endpoints"] = [e for e in entry["endpoints"] if e["id"] in allowed]
+        return [entry for entry in catalog.values() if entry["endpoints"]]
     return list(catalog.values())

@@ -34,7 +34,8 @@ def render_domain(ctx: Context, row: Any, tags: list[str] | None = None) -> dict
     return body
 
 
-def _tags(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+def tags_of(conn: Connection, ids: list[str]) -> dict[str, list[str]]:
+    """Tags of many projects or domains in one query."""
     out: dict[str, list[str]] = {i: [] for i in ids}
     for pid, name in conn.execute(sa.select(project_tags.c.project_id, project_tags.c.name)
                                   .where(project_tags.c.project_id.in_(ids))):
@@ -108,7 +109,7 @@ def list_domains(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         rows = conn.execute(sa.select(projects).where(projects.c.is_domain.is_(True), *clauses)
                             .order_by(projects.c.name)).mappings().all()
-        tags = _tags(conn, [r["id"] for r in rows])
+        tags = tags_of(conn, [r["id"] for r in rows])
     return {"domains": [render_domain(ctx, r, tags[r["id"]]) for r in rows],
             "links": links.collection(ctx, "domains", str(rq.query))}
 
@@ -122,7 +123,7 @@ def create_domain(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def show_domain(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         row = get_domain(conn, rq.params["domain_id"])
-        return {"domain": render_domain(ctx, row, _tags(conn, [row["id"]])[row["id"]])}
+        return {"domain": render_domain(ctx, row, tags_of(conn, [row["id"]])[row["id"]])}
 
 
 def update_domain(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -132,7 +133,7 @@ def update_domain(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     changes.pop("id", None)
     with db.session() as conn:
         row = update_domain_row(conn, rq.params["domain_id"], changes)
-        return {"domain": render_domain(ctx, row, _tags(conn, [row["id"]])[row["id"]])}
+        return {"domain": render_domain(ctx, row, tags_of(conn, [row["id"]])[row["id"]])}
 
 
 def delete_domain(ctx: Context, rq: ApiRequest) -> None:

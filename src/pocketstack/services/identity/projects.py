@@ -11,7 +11,7 @@ from pocketstack.core import db, schemas
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
-from pocketstack.core.http import json_response
+from pocketstack.core.http import empty
 from pocketstack.core.ids import new_id
 from pocketstack.core.listing import attribute_filters
 from pocketstack.core.routing import ApiRequest, route
@@ -179,8 +179,10 @@ def list_projects(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
             stmt = stmt.where(_tag_clause(q[key].split(","), mode))
     with db.reader() as conn:
         rows = conn.execute(stmt.order_by(projects.c.name)).mappings().all()
-        body = [render_project(conn, ctx, r) for r in rows]
+        tags = domains.tags_of(conn, [r["id"] for r in rows])
+        body = [render_project(conn, ctx, r, tags[r["id"]]) for r in rows]
     return {"projects": body, "links": links.collection(ctx, "projects", str(q))}
+
 
 
 def _tag_clause(tags: list[str], mode: str) -> Any:
@@ -290,8 +292,7 @@ def add_tag(ctx: Context, rq: ApiRequest) -> Any:
                 raise BadRequest("The number of tags exceeds the limit of 80.")
             conn.execute(project_tags.insert().values(project_id=rq.params["project_id"], name=tag))
     url = f"{ctx.base_url}/identity/v3/projects/{rq.params['project_id']}/tags/{tag}"
-    return json_response(201, {"links": links.collection(ctx, f"projects/{rq.params['project_id']}/tags")},
-                         {"Location": url})
+    return empty(201, {"Location": url})  # quirk: 201 with an empty body (API-WG tags guideline)
 
 
 def delete_tag(ctx: Context, rq: ApiRequest) -> None:

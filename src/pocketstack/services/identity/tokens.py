@@ -87,7 +87,7 @@ def issue(payload: dict[str, Any]) -> str:
     compact = {"u": payload["user_id"], "m": payload["methods"], "s": payload.get("scope") or {},
                "e": _epoch(payload["expires_at"]), "i": _epoch(payload["issued_at"]),
                "a": payload["audit_ids"]}
-    for short, key in (("t", "trust_id"), ("c", "application_credential_id")):
+    for short, key in (("t", "trust_id"), ("c", "application_credential_id"), ("o", "access_token_id")):
         if payload.get(key):
             compact[short] = payload[key]
     return fernet().encrypt(json.dumps(compact, separators=(",", ":")).encode()).decode().rstrip("=")
@@ -108,7 +108,7 @@ def decode(token: str, *, allow_expired: bool = False) -> dict[str, Any]:
     c = json.loads(raw)
     payload = {"user_id": c["u"], "methods": c["m"], "scope": c["s"], "expires_at": _from_epoch(c["e"]),
                "issued_at": _from_epoch(c["i"]), "audit_ids": c["a"], "trust_id": c.get("t"),
-               "application_credential_id": c.get("c")}
+               "application_credential_id": c.get("c"), "access_token_id": c.get("o")}
     now = utcnow()
     window = dt.timedelta(seconds=options.get("allow_expired_window")) if allow_expired else dt.timedelta(0)
     if payload["expires_at"] + window <= now:

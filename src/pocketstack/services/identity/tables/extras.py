@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from pocketstack.core import db
 
 __all__ = ["registered_limits", "limits", "generic", "idp_remote_ids", "oauth_request_tokens",
-           "oauth_access_tokens"]
+           "oauth_access_tokens", "policy_associations"]
 
 registered_limits = sa.Table(
     "identity_registered_limits", db.metadata,

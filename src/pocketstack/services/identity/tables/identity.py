@@ -36,7 +36,7 @@ groups = sa.Table(
     "identity_groups", db.metadata,
     db.id_column(),
     sa.Column("domain_id", sa.String(64), nullable=False),
-    sa.Column("name", sa.String(64), nullable=False),
+    sa.Column("name", sa.String(255), nullable=False),
     sa.Column("description", sa.Text),
     sa.Column("extra", sa.JSON, nullable=False, default=dict),
     *db.timestamps(),

@@ -1,0 +1,20 @@
+"""Image (Glance v2): everything app.py needs to know about it."""
+
+from pocketstack.core.routing import Service
+from pocketstack.services.image import (
+    access, actions, bootstrap, discovery, errors, image_data, images, imports, members, patch, policies)
+
+SERVICE = Service(
+    type="image",
+    prefixes=["/image"],
+    routes=[*discovery.ROUTES, *images.ROUTES, *patch.ROUTES, *actions.ROUTES, *image_data.ROUTES,
+            *imports.ROUTES, *members.ROUTES],
+    render_error=errors.render,
+    policies=policies.RULES,
+    bootstrap=bootstrap.run,
+    startup=bootstrap.startup,
+    catalog=[("image", "glance", "/image")],
+)
+access.bind(SERVICE)
+
+__all__ = ["SERVICE"]

@@ -1,0 +1,72 @@
+"""The Image service's SQL tables: images, their custom properties, tags, members and tasks."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pocketstack.core import db
+
+images = sa.Table(
+    "image_images", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255)),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("visibility", sa.String(20), nullable=False),
+    sa.Column("owner", sa.String(255)),
+    sa.Column("disk_format", sa.String(20)),
+    sa.Column("container_format", sa.String(20)),
+    sa.Column("size", sa.BigInteger),
+    sa.Column("virtual_size", sa.BigInteger),
+    sa.Column("checksum", sa.String(32)),
+    sa.Column("os_hash_algo", sa.String(64)),
+    sa.Column("os_hash_value", sa.String(128)),
+    sa.Column("min_disk", sa.Integer, nullable=False, default=0),
+    sa.Column("min_ram", sa.Integer, nullable=False, default=0),
+    sa.Column("protected", sa.Boolean, nullable=False, default=False),
+    sa.Column("os_hidden", sa.Boolean, nullable=False, default=False),
+    sa.Column("stores", sa.String(255)),            # comma-separated store ids holding the data
+    *db.timestamps(),
+    sa.Index("ix_image_images_owner", "owner"),
+    sa.Index("ix_image_images_visibility_status", "visibility", "status"),
+    sa.Index("ix_image_images_created_at", "created_at"),
+)
+
+image_properties = sa.Table(
+    "image_properties", db.metadata,
+    sa.Column("image_id", sa.String(36), sa.ForeignKey("image_images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("name", sa.String(255), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Index("ix_image_properties_name_value", "name", "value"),
+)
+
+image_tags = sa.Table(
+    "image_tags", db.metadata,
+    sa.Column("image_id", sa.String(36), sa.ForeignKey("image_images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("value", sa.String(255), primary_key=True),
+    sa.Index("ix_image_tags_value", "value"),
+)
+
+image_members = sa.Table(
+    "image_members", db.metadata,
+    sa.Column("image_id", sa.String(36), sa.ForeignKey("image_images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("member", sa.String(255), primary_key=True),
+    sa.Column("status", sa.String(20), nullable=False),
+    *db.timestamps(),
+    sa.Index("ix_image_members_member_status", "member", "status"),
+)
+
+image_tasks = sa.Table(
+    "image_tasks", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("type", sa.String(30), nullable=False),
+    sa.Column("status", sa.String(30), nullable=False),
+    sa.Column("owner", sa.String(255)),
+    sa.Column("image_id", sa.String(36)),
+    sa.Column("request_id", sa.String(64)),
+    sa.Column("user_id", sa.String(64)),
+    sa.Column("input", sa.JSON),
+    sa.Column("result", sa.JSON),
+    sa.Column("message", sa.Text, nullable=False, default=""),
+    sa.Column("expires_at", sa.DateTime),
+    *db.timestamps(),
+)
