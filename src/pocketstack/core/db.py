@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -86,9 +87,32 @@ def is_sqlite() -> bool:
 def session() -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception."""
     with engine().connect() as conn:
-        conn.info["immediate"] = True
-        with conn.begin():
+        _begin_write(conn)
+        try:
             yield conn
+        except BaseException:
+            conn.rollback()
+            raise
+        conn.commit()
+
+
+def _begin_write(conn: Connection) -> None:
+    # quirk: SQLite may answer BEGIN IMMEDIATE with "database is locked" at once instead of
+    # waiting out its busy timeout (WAL recovery, a checkpoint); try again for a while.
+    delay = 0.01
+    for _ in range(200):
+        conn.info["immediate"] = True
+        try:
+            conn.begin()
+            return
+        except sa.exc.OperationalError as exc:
+            if "locked" not in str(exc) or conn.dialect.name != "sqlite":
+                raise
+            conn.rollback()
+            time.sleep(delay)
+            delay = min(delay * 2, 0.25)
+    conn.info["immediate"] = True
+    conn.begin()
 
 
 @contextlib.contextmanager

@@ -128,7 +128,12 @@ async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
     limiter = anyio.CapacityLimiter(concurrency)
     async with anyio.create_task_group() as tg:
         while True:
-            job = await anyio.to_thread.run_sync(claim, name) if KINDS else None
+            try:
+                job = await anyio.to_thread.run_sync(claim, name) if KINDS else None
+            except Exception:  # noqa: BLE001 - a busy or lost database must not stop the worker
+                LOG.exception("claiming a job failed; retrying")
+                await asyncio.sleep(poll)
+                continue
             if job is not None:
                 tg.start_soon(_run_one, job, name, limiter)
                 continue
@@ -140,7 +145,10 @@ async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
 
 
 async def _run_one(job: dict[str, Any], name: str, limiter: anyio.CapacityLimiter) -> None:
-    await anyio.to_thread.run_sync(execute, job, name, limiter=limiter)
+    try:
+        await anyio.to_thread.run_sync(execute, job, name, limiter=limiter)
+    except Exception:  # noqa: BLE001 - the lease expires and another pass takes the job again
+        LOG.exception("recording the outcome of job %s failed", job["id"])
     _poke()
 
 

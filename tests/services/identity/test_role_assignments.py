@@ -216,7 +216,8 @@ def test_filters(api, world):
     body = api("GET", f"/role_assignments?user.id={u}").json()
     assert body["role_assignments"] == [{"role": {"id": r1}, "user": {"id": u}, "scope": {"project": {"id": p}},
                                          "links": {"assignment": body["role_assignments"][0]["links"]["assignment"]}}]
-    assert body["role_assignments"][0]["links"]["assignment"].endswith(f"/identity/v3/projects/{p}/users/{u}/roles/{r1}")
+    link = body["role_assignments"][0]["links"]["assignment"]
+    assert link.endswith(f"/identity/v3/projects/{p}/users/{u}/roles/{r1}")
     assert body["links"]["self"].endswith(f"/identity/v3/role_assignments?user.id={u}")
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:21:57.769029
+Create Date: 2026-11-27 19:37:45.638407
 """
 from alembic import op
 import sqlalchemy as sa
@@ -418,6 +418,43 @@ def upgrade() -> None:
     sa.Column('value', sa.JSON(), nullable=True),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_pocketstack_state'))
     )
+    op.create_table('swift_accounts',
+    sa.Column('account', sa.String(length=256).with_variant(sa.String(length=256, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created', sa.Float(), nullable=False),
+    sa.Column('put_timestamp', sa.Float(), nullable=False),
+    sa.Column('meta', sa.JSON(), nullable=False),
+    sa.Column('container_count', sa.BigInteger(), nullable=False),
+    sa.Column('object_count', sa.BigInteger(), nullable=False),
+    sa.Column('bytes_used', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account', name=op.f('pk_swift_accounts'))
+    )
+    op.create_table('swift_containers',
+    sa.Column('account', sa.String(length=256).with_variant(sa.String(length=256, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name', sa.String(length=256).with_variant(sa.String(length=256, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('created', sa.Float(), nullable=False),
+    sa.Column('put_timestamp', sa.Float(), nullable=False),
+    sa.Column('meta', sa.JSON(), nullable=False),
+    sa.Column('object_count', sa.BigInteger(), nullable=False),
+    sa.Column('bytes_used', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('account', 'name', name=op.f('pk_swift_containers'))
+    )
+    op.create_table('swift_objects',
+    sa.Column('account', sa.String(length=256).with_variant(sa.String(length=256, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('container', sa.String(length=256).with_variant(sa.String(length=256, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('name', sa.String(length=1024).with_variant(sa.String(length=1024, collation='C'), 'postgresql'), nullable=False),
+    sa.Column('size', sa.BigInteger(), nullable=False),
+    sa.Column('etag', sa.String(length=64), nullable=False),
+    sa.Column('content_type', sa.String(length=512), nullable=False),
+    sa.Column('timestamp', sa.Float(), nullable=False),
+    sa.Column('meta', sa.JSON(), nullable=False),
+    sa.Column('blob_key', sa.String(length=255), nullable=True),
+    sa.Column('blob_size', sa.BigInteger(), nullable=False),
+    sa.Column('delete_at', sa.BigInteger(), nullable=True),
+    sa.PrimaryKeyConstraint('account', 'container', 'name', name=op.f('pk_swift_objects'))
+    )
+    with op.batch_alter_table('swift_objects', schema=None) as batch_op:
+        batch_op.create_index('ix_swift_objects_delete_at', ['delete_at'], unique=False)
+
     op.create_table('image_members',
     sa.Column('image_id', sa.String(length=36), nullable=False),
     sa.Column('member', sa.String(length=255), nullable=False),
@@ -466,6 +503,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_image_members_member_status')
 
     op.drop_table('image_members')
+    with op.batch_alter_table('swift_objects', schema=None) as batch_op:
+        batch_op.drop_index('ix_swift_objects_delete_at')
+
+    op.drop_table('swift_objects')
+    op.drop_table('swift_containers')
+    op.drop_table('swift_accounts')
     op.drop_table('pocketstack_state')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_state_run_at')

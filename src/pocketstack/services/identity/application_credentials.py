@@ -178,7 +178,7 @@ def delete_app_cred(ctx: Context, rq: ApiRequest) -> None:
     require_unrestricted(ctx)
     with db.session() as conn:
         row = get_app_cred(conn, rq.params["application_credential_id"])
-        cleanup._delete_app_creds(conn, [row["id"]])
+        cleanup.delete_app_creds(conn, [row["id"]])
 
 
 A = "/v3/users/{user_id}/application_credentials"

@@ -7,16 +7,23 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.services.identity import tokens
 from pocketstack.services.identity.tables import (
-    app_cred_access_rules, app_cred_roles, app_creds, assignments, credentials, groups, implied_roles,
-    limits, memberships, passwords, project_tags, projects, roles, trust_roles, trusts, users)
+    app_cred_access_rules, app_cred_roles, app_creds, assignments, credentials, generic, groups,
+    implied_roles, limits, memberships, passwords, project_endpoint_groups, project_endpoints, project_tags,
+    projects, roles, trust_roles, trusts, users)
 
 
 def delete_project(conn: Connection, project_id: str) -> None:
     conn.execute(assignments.delete().where(assignments.c.target_id == project_id))
     conn.execute(project_tags.delete().where(project_tags.c.project_id == project_id))
-    conn.execute(limits.delete().where(limits.c.project_id == project_id))
+    conn.execute(limits.delete().where(sa.or_(limits.c.project_id == project_id, limits.c.domain_id == project_id)))
+    conn.execute(project_endpoints.delete().where(project_endpoints.c.project_id == project_id))
+    conn.execute(project_endpoint_groups.delete().where(project_endpoint_groups.c.project_id == project_id))
+    conn.execute(credentials.delete().where(credentials.c.project_id == project_id))
+    conn.execute(generic.delete().where(generic.c.kind == "domain_config", generic.c.id == project_id))
+    trust_ids = conn.execute(sa.select(trusts.c.id).where(trusts.c.project_id == project_id)).scalars().all()
+    _delete_trusts(conn, trust_ids)
     ids = conn.execute(sa.select(app_creds.c.id).where(app_creds.c.project_id == project_id)).scalars().all()
-    _delete_app_creds(conn, ids)
+    delete_app_creds(conn, ids)
     conn.execute(projects.delete().where(projects.c.id == project_id))
     tokens.revoke(conn, project_id=project_id)
 
@@ -26,11 +33,10 @@ def delete_user(conn: Connection, user_id: str) -> None:
     conn.execute(memberships.delete().where(memberships.c.user_id == user_id))
     conn.execute(passwords.delete().where(passwords.c.user_id == user_id))
     conn.execute(credentials.delete().where(credentials.c.user_id == user_id))
-    _delete_app_creds(conn, conn.execute(sa.select(app_creds.c.id).where(app_creds.c.user_id == user_id)).scalars().all())
+    delete_app_creds(conn, conn.execute(sa.select(app_creds.c.id).where(app_creds.c.user_id == user_id)).scalars().all())
     trust_ids = conn.execute(sa.select(trusts.c.id).where(sa.or_(trusts.c.trustor_user_id == user_id,
                                                                  trusts.c.trustee_user_id == user_id))).scalars().all()
-    conn.execute(trust_roles.delete().where(trust_roles.c.trust_id.in_(trust_ids)))
-    conn.execute(trusts.delete().where(trusts.c.id.in_(trust_ids)))
+    _delete_trusts(conn, trust_ids)
     conn.execute(users.delete().where(users.c.id == user_id))
     tokens.revoke(conn, user_id=user_id)
 
@@ -85,7 +91,7 @@ def _leaves_first(conn: Connection, ids: list[str]) -> list[str]:
     return sorted(ids, key=depth, reverse=True)
 
 
-def _delete_app_creds(conn: Connection, ids: list[str]) -> None:
+def delete_app_creds(conn: Connection, ids: list[str]) -> None:
     if not ids:
         return
     conn.execute(app_cred_roles.delete().where(app_cred_roles.c.application_credential_id.in_(ids)))
@@ -93,3 +99,12 @@ def _delete_app_creds(conn: Connection, ids: list[str]) -> None:
     conn.execute(app_creds.delete().where(app_creds.c.id.in_(ids)))
     for app_cred_id in ids:
         tokens.revoke(conn, application_credential_id=app_cred_id)
+
+
+def _delete_trusts(conn: Connection, ids: list[str]) -> None:
+    if not ids:
+        return
+    conn.execute(trust_roles.delete().where(trust_roles.c.trust_id.in_(ids)))
+    conn.execute(trusts.delete().where(trusts.c.id.in_(ids)))
+    for trust_id in ids:
+        tokens.revoke(conn, trust_id=trust_id)

@@ -1,4 +1,4 @@
-"""OS-FEDERATION service providers: /v3/OS-FEDERATION/service_providers (api-ref: identity v3-ext, Service providers)."""
+"""OS-FEDERATION service providers: /v3/OS-FEDERATION/service_providers (api-ref: identity v3-ext)."""
 
 from __future__ import annotations
 

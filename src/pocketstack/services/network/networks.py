@@ -1,0 +1,234 @@
+"""Networks: /v2.0/networks[/{network_id}] (api-ref: network, Networks; provider, external-net,
+net-mtu(-writable), port-security, network_availability_zone, l2_adjacency)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pocketstack.core import db
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
+from pocketstack.core.ids import new_uuid
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.network import common, quotas, security_groups
+from pocketstack.services.network import tables as t
+
+# --- schemas -------------------------------------------------------------------------
+NETWORK_TYPES = ("flat", "vlan", "vxlan", "geneve", "gre", "local")
+ZONES = ("nova",)
+DEFAULT_MTU = {"geneve": 1442, "vxlan": 1450, "gre": 1458}
+PROVIDER = {"provider:network_type": "network_type", "provider:physical_network": "physical_network",
+            "provider:segmentation_id": "segmentation_id"}
+WRITABLE = {"name", "admin_state_up", "shared", "router:external", "mtu", "port_security_enabled",
+            "is_default", "availability_zone_hints", "dns_domain", *PROVIDER}
+UPDATABLE = WRITABLE - {"availability_zone_hints"}
+DEFAULTS = {"shared": False, "router:external": False, "is_default": False}
+COLUMNS = {"name": "name", "admin_state_up": "admin_state_up", "shared": "shared", "router:external": "external",
+           "mtu": "mtu", "port_security_enabled": "port_security_enabled", "is_default": "is_default",
+           "status": "status", "id": "id", "project_id": "project_id", "tenant_id": "project_id",
+           "description": "description", "revision_number": "revision_number", **PROVIDER}
+ATTRIBUTES = {*common.STANDARD, *COLUMNS, "subnets", "availability_zone_hints", "availability_zones",
+              "ipv4_address_scope", "ipv6_address_scope", "l2_adjacency"}
+
+
+# --- views ---------------------------------------------------------------------------
+def render_networks(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
+    ids = [r["id"] for r in rows]
+    tags = common.tags_of(conn, ids)
+    subnets: dict[str, list[str]] = {i: [] for i in ids}
+    for network_id, subnet_id in conn.execute(sa.select(t.subnets.c.network_id, t.subnets.c.id)
+                                              .where(t.subnets.c.network_id.in_(ids)).order_by(t.subnets.c.id)):
+        subnets[network_id].append(subnet_id)
+    return [render_network(ctx, r, subnets[r["id"]], tags[r["id"]]) for r in rows]
+
+
+def render_network(ctx: Context, row: Any, subnets: list[str], tags: list[str]) -> dict[str, Any]:
+    out = common.standard_view(row, tags)
+    out.update({"status": row["status"], "admin_state_up": row["admin_state_up"], "shared": row["shared"],
+                "router:external": row["external"], "is_default": row["is_default"], "mtu": row["mtu"],
+                "port_security_enabled": row["port_security_enabled"], "subnets": subnets,
+                "availability_zone_hints": row["availability_zone_hints"], "availability_zones": list(ZONES),
+                "ipv4_address_scope": None, "ipv6_address_scope": None, "l2_adjacency": True})
+    if ctx.is_admin:
+        out.update({attr: row[col] for attr, col in PROVIDER.items()})
+    return out
+
+
+def visible(ctx: Context) -> Any:
+    return sa.or_(t.networks.c.project_id == ctx.project_id, t.networks.c.shared.is_(True),
+                  t.networks.c.external.is_(True))
+
+
+NETWORKS = common.Collection(
+    "network", "networks", t.networks, "Network", ATTRIBUTES, render_networks, visible,
+    filters=common.column_filters(t.networks, COLUMNS),
+    sort_keys={"name", "status", "admin_state_up", "mtu", "shared", "project_id", "created_at", "updated_at",
+               "revision_number", "description"})
+
+
+# --- logic ---------------------------------------------------------------------------
+def target_of(row: dict[str, Any]) -> dict[str, Any]:
+    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": row["shared"],
+            "external": row["external"], "network_project_id": row["project_id"]}
+
+
+def validate(item: dict[str, Any]) -> dict[str, Any]:
+    """Attribute values of a create/update body -> column values."""
+    values: dict[str, Any] = {}
+    if "name" in item:
+        if not isinstance(item["name"], str) or len(item["name"]) > 255:
+            raise common.invalid("name", f"'{item['name']}' is not a valid string")
+        values["name"] = item["name"]
+    for attr, col in (("admin_state_up", "admin_state_up"), ("shared", "shared"), ("router:external", "external"),
+                      ("port_security_enabled", "port_security_enabled"), ("is_default", "is_default")):
+        if attr in item:
+            values[col] = common.to_bool(item[attr], attr)
+    if "mtu" in item:
+        mtu = item["mtu"]
+        if isinstance(mtu, bool) or not isinstance(mtu, int) or not 68 <= mtu <= 9216:
+            raise common.invalid("mtu", f"'{mtu}' is not in range 68 through 9216")
+        values["mtu"] = mtu
+    if "availability_zone_hints" in item:
+        hints = item["availability_zone_hints"]
+        if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
+            raise common.invalid("availability_zone_hints", f"'{hints}' is not a list")
+        for hint in hints:
+            if hint not in ZONES:
+                raise NotFound(f"AvailabilityZone {hint} could not be found.", kind="AvailabilityZoneNotFound")
+        values["availability_zone_hints"] = hints
+    if "dns_domain" in item:
+        values["dns_domain"] = item["dns_domain"]
+    return values
+
+
+def provider(conn: Connection, item: dict[str, Any]) -> dict[str, Any]:
+    """provider:* attributes, or a geneve segment with the next free VNI."""
+    kind = item.get("provider:network_type") or "geneve"
+    if kind not in NETWORK_TYPES:
+        raise BadRequest(f"Invalid input for operation: network_type value '{kind}' not supported.",
+                         kind="InvalidInput")
+    physnet = item.get("provider:physical_network")
+    segment = item.get("provider:segmentation_id")
+    if kind in ("flat", "vlan") and not physnet:
+        physnet = "public"
+    if kind == "flat" and segment is not None:
+        raise BadRequest("Invalid input for operation: segmentation_id requires VLAN network type.",
+                         kind="InvalidInput")
+    if kind in ("vlan", "geneve", "vxlan", "gre") and segment is None:
+        top = conn.execute(sa.select(sa.func.max(t.networks.c.segmentation_id))
+                           .where(t.networks.c.network_type == kind)).scalar()
+        segment = (top or 0) + 1
+    elif segment is not None:
+        if isinstance(segment, bool) or not str(segment).isdigit():
+            raise common.invalid("provider:segmentation_id", f"'{segment}' is not an integer")
+        segment = int(segment)
+        taken = conn.execute(sa.select(t.networks.c.id).where(
+            t.networks.c.network_type == kind, t.networks.c.physical_network == physnet,
+            t.networks.c.segmentation_id == segment)).first()
+        if taken:
+            raise Conflict(f"Unable to create the network. The VLAN {segment} on physical network {physnet} "
+                           "is in use.", kind="VlanIdInUse")
+    return {"network_type": kind, "physical_network": physnet, "segmentation_id": segment,
+            "mtu": DEFAULT_MTU.get(kind, 1500)}
+
+
+def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
+    project_id = common.owner(ctx, item)
+    common.enforce_attrs(ctx, "create", "network", item, {"project_id": project_id}, DEFAULTS)
+    quotas.enforce(conn, project_id, "network")
+    values = {**provider(conn, item), **validate(item)}
+    row = common.new_row(id=new_uuid(), project_id=project_id, name="", status="ACTIVE", admin_state_up=True,
+                         shared=False, external=False, is_default=False, port_security_enabled=True,
+                         availability_zone_hints=[], description=item.get("description", ""), **values)
+    conn.execute(t.networks.insert().values(**row))
+    common.set_tags(conn, row["id"], item.get("tags") or [])
+    if project_id:
+        security_groups.ensure_default(conn, project_id)
+    return row
+
+
+def update_network(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
+    common.enforce_attrs(ctx, "update", "network", {k: v for k, v in item.items() if v != _current(row, k)},
+                         target_of(row), {})
+    values = validate(item)
+    if "description" in item:
+        values["description"] = item["description"]
+    if values.get("shared") is False and row["shared"]:
+        foreign = conn.execute(sa.select(t.ports.c.id).where(
+            t.ports.c.network_id == row["id"], t.ports.c.project_id != row["project_id"],
+            t.ports.c.project_id != "").limit(1)).first()
+        if foreign:
+            raise Conflict(f"Unable to reconfigure sharing settings for network {row['id']}. Multiple tenants "
+                           "are using it.", kind="InvalidSharedSetting")
+    common.touch(conn, t.networks, row["id"], **values)
+
+
+def _current(row: dict[str, Any], attr: str) -> Any:
+    return row.get(COLUMNS.get(attr, attr))
+
+
+def delete_network(conn: Connection, row: dict[str, Any]) -> None:
+    in_use = conn.execute(sa.select(t.ports.c.id).where(
+        t.ports.c.network_id == row["id"], t.ports.c.device_owner.notin_(["network:dhcp", "network:distributed"]))
+        .limit(1)).first()
+    if in_use:
+        raise Conflict(f"Unable to complete operation on network {row['id']}. There are one or more ports "
+                       "still in use on the network.", kind="NetworkInUse")
+    subnet_ids = conn.execute(sa.select(t.subnets.c.id).where(t.subnets.c.network_id == row["id"])).scalars().all()
+    conn.execute(t.ports.delete().where(t.ports.c.network_id == row["id"]))
+    conn.execute(t.subnets.delete().where(t.subnets.c.network_id == row["id"]))
+    conn.execute(t.tags.delete().where(t.tags.c.resource_id.in_([row["id"], *subnet_ids])))
+    conn.execute(t.networks.delete().where(t.networks.c.id == row["id"]))
+
+
+# --- routes --------------------------------------------------------------------------
+def network_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    with db.reader() as conn:
+        return target_of(common.load(conn, NETWORKS, ctx, rq.params["network_id"]))
+
+
+def list_networks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.list_resources(NETWORKS, ctx, rq)
+
+
+def show_network(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.show_resource(NETWORKS, ctx, rq, rq.params["network_id"])
+
+
+def create_networks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    items = common.bodies(rq, "network", "networks", WRITABLE)
+    with db.session() as conn:
+        rows = [create_network(conn, ctx, item) for item in items]
+        out = render_networks(conn, ctx, rows)
+    return {"networks": out} if "networks" in rq.body else {"network": out[0]}
+
+
+def put_network(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    item = common.update_body(rq, "network", UPDATABLE)
+    with db.session() as conn:
+        row = common.load(conn, NETWORKS, ctx, rq.params["network_id"])
+        common.check_revision(rq, row)
+        update_network(conn, ctx, row, item)
+    return common.show_resource(NETWORKS, ctx, rq, row["id"])
+
+
+def remove_network(ctx: Context, rq: ApiRequest) -> None:
+    with db.session() as conn:
+        row = common.load(conn, NETWORKS, ctx, rq.params["network_id"])
+        common.check_revision(rq, row)
+        delete_network(conn, row)
+
+
+N = "/v2.0/networks"
+ROUTES = [
+    route("GET", N, list_networks, policy="get_network"),
+    route("POST", N, create_networks, policy="create_network", target=common.create_target("network", "networks"),
+          status=201),
+    route("GET", N + "/{network_id}", show_network, policy="get_network", target=network_target),
+    route("PUT", N + "/{network_id}", put_network, policy="update_network", target=network_target),
+    route("DELETE", N + "/{network_id}", remove_network, policy="delete_network", target=network_target,
+          status=204),
+]

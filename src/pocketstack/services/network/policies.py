@@ -1,0 +1,118 @@
+"""Networking policy rules: upstream names and (new-default) check strings, neutron/conf/policies/*.py.
+
+Visibility (shared and external networks, other projects' resources) is applied in logic and
+answers 404 as neutron does; these rules then decide between 200 and 403. Attribute rules such
+as `create_network:shared` are enforced by logic when the attribute is set to a non-default value.
+"""
+
+from __future__ import annotations
+
+from pocketstack.core.policy import RuleDefault, rule
+
+ADMIN = "rule:admin_only"
+MEMBER = "role:member and project_id:%(project_id)s"
+READER = "role:reader and project_id:%(project_id)s"
+ADMIN_OR_MEMBER = f"({ADMIN}) or ({MEMBER})"
+ADMIN_OR_READER = f"({ADMIN}) or ({READER})"
+SHARED_READER = f"{ADMIN_OR_READER} or 'True':%(shared)s or 'True':%(external)s"
+NET_OWNER_MEMBER = f"({ADMIN}) or (role:member and project_id:%(network_project_id)s)"
+NET_OWNER_OR_MEMBER = f"{ADMIN_OR_MEMBER} or (role:member and project_id:%(network_project_id)s)"
+ANY_MEMBER = f"({ADMIN}) or role:member"
+ANY_READER = f"({ADMIN}) or role:reader"
+V2 = "/v2.0"
+
+RULES: list[RuleDefault] = [
+    RuleDefault("context_is_admin", "role:admin", "Rule for cloud admin access"),
+    RuleDefault("admin_only", "rule:context_is_admin", "Rule for admin-only access"),
+    RuleDefault("admin_or_owner", "rule:context_is_admin or project_id:%(project_id)s",
+                "Rule for admin or owner access"),
+    RuleDefault("regular_user", "", "Rule for regular user access"),
+    RuleDefault("default", "rule:admin_or_owner", "Default access rule"),
+]
+
+
+def _crud(resource: str, plural: str, *, get: str = ADMIN_OR_READER, write: str = ADMIN_OR_MEMBER,
+          create: str | None = None, admin_attrs: dict[str, tuple[str, ...]] | None = None) -> None:
+    coll, item = f"{V2}/{plural}", f"{V2}/{plural}/{{id}}"
+    RULES.extend([
+        rule(f"create_{resource}", create or write, f"Create a {resource}", [("POST", coll)], ["project"]),
+        rule(f"get_{resource}", get, f"Get a {resource}", [("GET", coll), ("GET", item)], ["project"]),
+        rule(f"update_{resource}", write, f"Update a {resource}", [("PUT", item)], ["project"]),
+        rule(f"delete_{resource}", write, f"Delete a {resource}", [("DELETE", item)], ["project"]),
+    ])
+    for action, attrs in (admin_attrs or {}).items():
+        method = {"create": "POST", "get": "GET", "update": "PUT"}[action]
+        for attr in attrs:
+            RULES.append(rule(f"{action}_{resource}:{attr}", ADMIN, f"{action} `{attr}` of a {resource}",
+                              [(method, coll if action == "create" else item)], ["project"]))
+
+
+PROVIDER = ("provider:network_type", "provider:physical_network", "provider:segmentation_id", "segments")
+_crud("network", "networks", get=SHARED_READER, admin_attrs={
+    "create": ("shared", "router:external", "is_default", *PROVIDER),
+    "update": ("shared", "router:external", "is_default", *PROVIDER),
+    "get": PROVIDER})
+_crud("subnet", "subnets", get=f"{SHARED_READER} or (role:reader and project_id:%(network_project_id)s)",
+      write=NET_OWNER_OR_MEMBER, admin_attrs={"create": ("segment_id", "service_types"),
+                                             "update": ("segment_id", "service_types"),
+                                             "get": ("segment_id",)})
+_crud("port", "ports", get=f"{ADMIN_OR_READER} or (role:reader and project_id:%(network_project_id)s)",
+      write=NET_OWNER_OR_MEMBER, admin_attrs={
+          "create": ("binding:host_id", "binding:profile"),
+          "update": ("binding:host_id", "binding:profile", "mac_address"),
+          "get": ("binding:vif_type", "binding:vif_details", "binding:host_id", "binding:profile")})
+RULES.extend([
+    rule(f"{a}_port:{attr}", NET_OWNER_MEMBER, f"Specify `{attr}` of a port",
+         [("POST" if a == "create" else "PUT", f"{V2}/ports" if a == "create" else f"{V2}/ports/{{id}}")],
+         ["project"])
+    for a in ("create", "update") for attr in ("fixed_ips:ip_address", "device_owner", "port_security_enabled",
+                                               "allowed_address_pairs:mac_address")] + [
+    rule("create_port:mac_address", NET_OWNER_MEMBER, "Specify `mac_address` of a port",
+         [("POST", f"{V2}/ports")], ["project"])])
+_crud("security_group", "security-groups")
+RULES.extend([
+    rule("create_security_group_rule", ADMIN_OR_MEMBER, "Create a security group rule",
+         [("POST", f"{V2}/security-group-rules")], ["project"]),
+    rule("get_security_group_rule", f"{ADMIN_OR_READER} or (role:reader and project_id:%(sg_project_id)s)",
+         "Get a security group rule", [("GET", f"{V2}/security-group-rules/{{id}}")], ["project"]),
+    rule("delete_security_group_rule", f"{ADMIN_OR_MEMBER} or (role:member and project_id:%(sg_project_id)s)",
+         "Delete a security group rule", [("DELETE", f"{V2}/security-group-rules/{{id}}")], ["project"]),
+])
+_crud("router", "routers", admin_attrs={"create": ("distributed", "ha", "external_gateway_info:enable_snat",
+                                                   "external_gateway_info:external_fixed_ips"),
+                                        "update": ("distributed", "ha", "external_gateway_info:enable_snat",
+                                                   "external_gateway_info:external_fixed_ips"),
+                                        "get": ("distributed", "ha")})
+RULES.extend([
+    rule("add_router_interface", ADMIN_OR_MEMBER, "Add an interface to a router",
+         [("PUT", f"{V2}/routers/{{id}}/add_router_interface")], ["project"]),
+    rule("remove_router_interface", ADMIN_OR_MEMBER, "Remove an interface from a router",
+         [("PUT", f"{V2}/routers/{{id}}/remove_router_interface")], ["project"]),
+    rule("add_extraroutes", ADMIN_OR_MEMBER, "Add extra route to a router",
+         [("PUT", f"{V2}/routers/{{id}}/add_extraroutes")], ["project"]),
+    rule("remove_extraroutes", ADMIN_OR_MEMBER, "Remove extra route from a router",
+         [("PUT", f"{V2}/routers/{{id}}/remove_extraroutes")], ["project"]),
+])
+_crud("floatingip", "floatingips", admin_attrs={"create": ("floating_ip_address",)})
+RULES.extend([
+    rule("get_quota", ADMIN_OR_READER, "Get resource quota(s)",
+         [("GET", f"{V2}/quotas"), ("GET", f"{V2}/quotas/{{project_id}}")], ["project"]),
+    rule("update_quota", ADMIN, "Update resource quota", [("PUT", f"{V2}/quotas/{{id}}")], ["project"]),
+    rule("delete_quota", ADMIN, "Delete resource quota", [("DELETE", f"{V2}/quotas/{{id}}")], ["project"]),
+    rule("get_agent", ADMIN, "Get an agent", [("GET", f"{V2}/agents"), ("GET", f"{V2}/agents/{{id}}")],
+         ["project"]),
+    rule("update_agent", ADMIN, "Update an agent", [("PUT", f"{V2}/agents/{{id}}")], ["project"]),
+    rule("delete_agent", ADMIN, "Delete an agent", [("DELETE", f"{V2}/agents/{{id}}")], ["project"]),
+    rule("get_availability_zone", ANY_READER, "List availability zones",
+         [("GET", f"{V2}/availability_zones")], ["project"]),
+    rule("get_network_ip_availability", ADMIN, "Get network IP availability",
+         [("GET", f"{V2}/network-ip-availabilities"), ("GET", f"{V2}/network-ip-availabilities/{{id}}")],
+         ["project"]),
+    rule("get_extension", "", "Get extensions", [("GET", f"{V2}/extensions")], ["project"]),
+])
+for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
+                      ("floatingip", "floatingips"), ("security_group", "security-groups")):
+    for _verb, _method in (("get", "GET"), ("update", "PUT"), ("delete", "DELETE")):
+        RULES.append(rule(f"{_verb}_{_plural.replace('-', '_')}_tags",
+                          f"rule:{'get' if _verb == 'get' else 'update'}_{_res}",
+                          f"{_verb} the tags of a {_res}", [(_method, f"{V2}/{_plural}/{{id}}/tags")], ["project"]))

@@ -1,0 +1,173 @@
+"""The Networking service's SQL tables. Every top-level resource carries neutron's standard
+attributes (project_id, name, description, created_at, updated_at, revision_number); tags of any
+resource live in one table keyed by the resource id (ids are UUIDs, unique across resources)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from pocketstack.core import db
+
+
+def standard(named: bool = True) -> list[sa.Column]:
+    cols = [sa.Column("id", sa.String(36), primary_key=True),
+            sa.Column("project_id", sa.String(255), nullable=False, default=""),
+            sa.Column("description", sa.String(255), nullable=False, default=""),
+            sa.Column("revision_number", sa.Integer, nullable=False, default=0),
+            *db.timestamps()]
+    if named:
+        cols.insert(2, sa.Column("name", sa.String(255), nullable=False, default=""))
+    return cols
+
+
+networks = sa.Table(
+    "neutron_networks", db.metadata, *standard(),
+    sa.Column("status", sa.String(16), nullable=False, default="ACTIVE"),
+    sa.Column("admin_state_up", sa.Boolean, nullable=False, default=True),
+    sa.Column("shared", sa.Boolean, nullable=False, default=False),
+    sa.Column("external", sa.Boolean, nullable=False, default=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("mtu", sa.Integer, nullable=False, default=1500),
+    sa.Column("port_security_enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("network_type", sa.String(32)),
+    sa.Column("physical_network", sa.String(64)),
+    sa.Column("segmentation_id", sa.Integer),
+    sa.Column("availability_zone_hints", sa.JSON, nullable=False, default=list),
+    sa.Column("dns_domain", sa.String(255)),
+    sa.Index("ix_neutron_networks_project_id", "project_id"),
+)
+
+subnets = sa.Table(
+    "neutron_subnets", db.metadata, *standard(),
+    sa.Column("network_id", sa.String(36), sa.ForeignKey("neutron_networks.id"), nullable=False),
+    sa.Column("ip_version", sa.Integer, nullable=False),
+    sa.Column("cidr", sa.String(64), nullable=False),
+    sa.Column("gateway_ip", sa.String(64)),
+    sa.Column("enable_dhcp", sa.Boolean, nullable=False, default=True),
+    sa.Column("ipv6_ra_mode", sa.String(32)),
+    sa.Column("ipv6_address_mode", sa.String(32)),
+    sa.Column("subnetpool_id", sa.String(36)),
+    sa.Column("segment_id", sa.String(36)),
+    sa.Column("allocation_pools", sa.JSON, nullable=False, default=list),
+    sa.Column("dns_nameservers", sa.JSON, nullable=False, default=list),
+    sa.Column("host_routes", sa.JSON, nullable=False, default=list),
+    sa.Column("service_types", sa.JSON, nullable=False, default=list),
+    sa.Column("dns_publish_fixed_ip", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_neutron_subnets_network_id", "network_id"),
+)
+
+ports = sa.Table(
+    "neutron_ports", db.metadata, *standard(),
+    sa.Column("network_id", sa.String(36), sa.ForeignKey("neutron_networks.id"), nullable=False),
+    sa.Column("mac_address", sa.String(32), nullable=False),
+    sa.Column("admin_state_up", sa.Boolean, nullable=False, default=True),
+    sa.Column("status", sa.String(16), nullable=False, default="DOWN"),
+    sa.Column("device_id", sa.String(255), nullable=False, default=""),
+    sa.Column("device_owner", sa.String(255), nullable=False, default=""),
+    sa.Column("binding_host_id", sa.String(255), nullable=False, default=""),
+    sa.Column("binding_vnic_type", sa.String(64), nullable=False, default="normal"),
+    sa.Column("binding_vif_type", sa.String(64), nullable=False, default="unbound"),
+    sa.Column("binding_profile", sa.JSON, nullable=False, default=dict),
+    sa.Column("binding_vif_details", sa.JSON, nullable=False, default=dict),
+    sa.Column("port_security_enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("allowed_address_pairs", sa.JSON, nullable=False, default=list),
+    sa.Column("extra_dhcp_opts", sa.JSON, nullable=False, default=list),
+    sa.Column("dns_name", sa.String(255), nullable=False, default=""),
+    sa.UniqueConstraint("network_id", "mac_address"),
+    sa.Index("ix_neutron_ports_device_id", "device_id"),
+    sa.Index("ix_neutron_ports_project_id", "project_id"),
+)
+
+ip_allocations = sa.Table(
+    "neutron_ip_allocations", db.metadata,
+    sa.Column("subnet_id", sa.String(36), sa.ForeignKey("neutron_subnets.id"), primary_key=True),
+    sa.Column("ip_address", sa.String(64), primary_key=True),
+    sa.Column("port_id", sa.String(36), sa.ForeignKey("neutron_ports.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("network_id", sa.String(36), nullable=False),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_neutron_ip_allocations_port_id", "port_id"),
+)
+
+security_groups = sa.Table(
+    "neutron_security_groups", db.metadata, *standard(),
+    sa.Column("stateful", sa.Boolean, nullable=False, default=True),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_neutron_security_groups_project_id", "project_id"),
+)
+
+security_group_rules = sa.Table(
+    "neutron_security_group_rules", db.metadata, *standard(named=False),
+    sa.Column("security_group_id", sa.String(36),
+              sa.ForeignKey("neutron_security_groups.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("ethertype", sa.String(8), nullable=False),
+    sa.Column("protocol", sa.String(40)),
+    sa.Column("port_range_min", sa.Integer),
+    sa.Column("port_range_max", sa.Integer),
+    sa.Column("remote_ip_prefix", sa.String(64)),
+    sa.Column("remote_group_id", sa.String(36)),
+    sa.Column("remote_address_group_id", sa.String(36)),
+    sa.Index("ix_neutron_security_group_rules_sg", "security_group_id"),
+)
+
+port_security_groups = sa.Table(
+    "neutron_port_security_groups", db.metadata,
+    sa.Column("port_id", sa.String(36), sa.ForeignKey("neutron_ports.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("security_group_id", sa.String(36), sa.ForeignKey("neutron_security_groups.id"),
+              primary_key=True),
+)
+
+routers = sa.Table(
+    "neutron_routers", db.metadata, *standard(),
+    sa.Column("status", sa.String(16), nullable=False, default="ACTIVE"),
+    sa.Column("admin_state_up", sa.Boolean, nullable=False, default=True),
+    sa.Column("gw_network_id", sa.String(36)),
+    sa.Column("gw_port_id", sa.String(36)),
+    sa.Column("enable_snat", sa.Boolean, nullable=False, default=True),
+    sa.Column("routes", sa.JSON, nullable=False, default=list),
+    sa.Column("distributed", sa.Boolean, nullable=False, default=False),
+    sa.Column("ha", sa.Boolean, nullable=False, default=False),
+    sa.Column("availability_zone_hints", sa.JSON, nullable=False, default=list),
+    sa.Index("ix_neutron_routers_project_id", "project_id"),
+)
+
+floating_ips = sa.Table(
+    "neutron_floating_ips", db.metadata, *standard(named=False),
+    sa.Column("floating_network_id", sa.String(36), sa.ForeignKey("neutron_networks.id"), nullable=False),
+    sa.Column("floating_ip_address", sa.String(64), nullable=False),
+    sa.Column("floating_port_id", sa.String(36), nullable=False),
+    sa.Column("port_id", sa.String(36)),
+    sa.Column("fixed_ip_address", sa.String(64)),
+    sa.Column("router_id", sa.String(36)),
+    sa.Column("status", sa.String(16), nullable=False, default="DOWN"),
+    sa.Index("ix_neutron_floating_ips_project_id", "project_id"),
+)
+
+quotas = sa.Table(
+    "neutron_quotas", db.metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("resource", sa.String(64), primary_key=True),
+    sa.Column("limit", sa.Integer, nullable=False),
+)
+
+tags = sa.Table(
+    "neutron_tags", db.metadata,
+    sa.Column("resource_id", sa.String(36), primary_key=True),
+    sa.Column("tag", sa.String(255), primary_key=True),
+    sa.Index("ix_neutron_tags_tag", "tag"),
+)
+
+agents = sa.Table(
+    "neutron_agents", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("agent_type", sa.String(255), nullable=False),
+    sa.Column("binary", sa.String(255), nullable=False),
+    sa.Column("topic", sa.String(255), nullable=False),
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("availability_zone", sa.String(255)),
+    sa.Column("admin_state_up", sa.Boolean, nullable=False, default=True),
+    sa.Column("description", sa.String(255)),
+    sa.Column("configurations", sa.JSON, nullable=False, default=dict),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+)

@@ -1,0 +1,16 @@
+"""Object Storage (Swift v1): everything app.py needs to know about it."""
+
+from pocketstack.core.routing import Service
+from pocketstack.services.object_store import bootstrap, errors, info, policies, v1
+
+SERVICE = Service(
+    type="object-store",
+    prefixes=["/object-store", "/info"],
+    routes=[*info.ROUTES, *v1.ROUTES, *info.ROOT_ROUTES],
+    render_error=errors.render,
+    policies=policies.RULES,
+    startup=bootstrap.startup,
+    catalog=[("object-store", "swift", "/object-store/v1/AUTH_$(project_id)s")],
+)
+
+__all__ = ["SERVICE"]
