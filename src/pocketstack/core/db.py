@@ -64,12 +64,38 @@ def _sqlite_pragmas(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_generations: dict[str, int] = {}
+
+
+def generation(prefix: str) -> int:
+    """How many committed transactions of this process wrote a table named `prefix*`: a cheap
+    way for caches to notice that what they derived from those tables may have changed."""
+    return _generations.get(prefix, 0)
+
+
+def _track_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn: Connection, _cursor: Any, _stmt: str, _params: Any, context: Any, _many: bool) -> None:
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            table = getattr(getattr(context.compiled, "statement", None), "table", None)
+            if table is not None:
+                conn.info.setdefault("written", set()).add(table.name.split("_", 1)[0] + "_")
+
+
+
+def _count_writes(conn: Connection) -> None:
+    """After a commit (never before it, so a reader that sees the new number sees the data)."""
+    for prefix in conn.info.pop("written", ()):
+        _generations[prefix] = _generations.get(prefix, 0) + 1
+
+
 def configure(url: str) -> Engine:
     global _engine
     with _lock:
         if _engine is not None:
             _engine.dispose()
         _engine = create_engine(url)
+        _track_writes(_engine)
     return _engine
 
 
@@ -92,8 +118,10 @@ def session() -> Iterator[Connection]:
             yield conn
         except BaseException:
             conn.rollback()
+            conn.info.pop("written", None)
             raise
         conn.commit()
+        _count_writes(conn)
 
 
 def _begin_write(conn: Connection) -> None:

@@ -1,6 +1,6 @@
 """Every catalog service, in bootstrap order (identity first: the others need its projects)."""
 
 from pocketstack.core.routing import Service
-from pocketstack.services import identity, image, object_store
+from pocketstack.services import identity, image, object_store, network
 
-ALL: list[Service] = [identity.SERVICE, image.SERVICE, object_store.SERVICE]
+ALL: list[Service] = [identity.SERVICE, image.SERVICE, object_store.SERVICE, network.SERVICE]

@@ -314,8 +314,6 @@ def test_cli_service_provider(cli):
     cli("service", "provider", "delete", name)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the lead's one-line hook in auth.token_body "
-                                       "(federation_sps.token_service_providers); remove this marker then")
 def test_enabled_service_providers_in_token(http, admin_token, cloud):
     on, off = make_sp(http, admin_token, enabled=True), make_sp(http, admin_token, enabled=False)
     body = http.post(f"{V3}/auth/tokens?nocatalog", json={"auth": {"identity": {"methods": ["token"],

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:37:45.638407
+Create Date: 2026-11-27 19:48:37.134256
 """
 from alembic import op
 import sqlalchemy as sa
@@ -413,6 +413,115 @@ def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_state_run_at', ['state', 'run_at'], unique=False)
 
+    op.create_table('neutron_agents',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('agent_type', sa.String(length=255), nullable=False),
+    sa.Column('binary', sa.String(length=255), nullable=False),
+    sa.Column('topic', sa.String(length=255), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('configurations', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('started_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_agents'))
+    )
+    op.create_table('neutron_networks',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('external', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('mtu', sa.Integer(), nullable=False),
+    sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
+    sa.Column('network_type', sa.String(length=32), nullable=True),
+    sa.Column('physical_network', sa.String(length=64), nullable=True),
+    sa.Column('segmentation_id', sa.Integer(), nullable=True),
+    sa.Column('availability_zone_hints', sa.JSON(), nullable=False),
+    sa.Column('dns_domain', sa.String(length=255), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_networks'))
+    )
+    with op.batch_alter_table('neutron_networks', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_networks_project_id', ['project_id'], unique=False)
+
+    op.create_table('neutron_quotas',
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource', name=op.f('pk_neutron_quotas'))
+    )
+    op.create_table('neutron_routers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.Column('gw_network_id', sa.String(length=36), nullable=True),
+    sa.Column('gw_port_id', sa.String(length=36), nullable=True),
+    sa.Column('enable_snat', sa.Boolean(), nullable=False),
+    sa.Column('routes', sa.JSON(), nullable=False),
+    sa.Column('distributed', sa.Boolean(), nullable=False),
+    sa.Column('ha', sa.Boolean(), nullable=False),
+    sa.Column('availability_zone_hints', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_routers'))
+    )
+    with op.batch_alter_table('neutron_routers', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_routers_project_id', ['project_id'], unique=False)
+
+    op.create_table('neutron_security_groups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('stateful', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_security_groups'))
+    )
+    with op.batch_alter_table('neutron_security_groups', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_security_groups_project_id', ['project_id'], unique=False)
+
+    op.create_table('neutron_subnetpools',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('ip_version', sa.Integer(), nullable=False),
+    sa.Column('prefixes', sa.JSON(), nullable=False),
+    sa.Column('default_prefixlen', sa.Integer(), nullable=False),
+    sa.Column('min_prefixlen', sa.Integer(), nullable=False),
+    sa.Column('max_prefixlen', sa.Integer(), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.Column('default_quota', sa.Integer(), nullable=True),
+    sa.Column('address_scope_id', sa.String(length=36), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_subnetpools'))
+    )
+    op.create_table('neutron_tags',
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.Column('tag', sa.String(length=255), nullable=False),
+    sa.PrimaryKeyConstraint('resource_id', 'tag', name=op.f('pk_neutron_tags'))
+    )
+    with op.batch_alter_table('neutron_tags', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_tags_tag', ['tag'], unique=False)
+
     op.create_table('pocketstack_state',
     sa.Column('key', sa.String(length=128), nullable=False),
     sa.Column('value', sa.JSON(), nullable=True),
@@ -486,11 +595,154 @@ def upgrade() -> None:
     with op.batch_alter_table('image_tags', schema=None) as batch_op:
         batch_op.create_index('ix_image_tags_value', ['value'], unique=False)
 
+    op.create_table('neutron_floating_ips',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('floating_network_id', sa.String(length=36), nullable=False),
+    sa.Column('floating_ip_address', sa.String(length=64), nullable=False),
+    sa.Column('floating_port_id', sa.String(length=36), nullable=False),
+    sa.Column('port_id', sa.String(length=36), nullable=True),
+    sa.Column('fixed_ip_address', sa.String(length=64), nullable=True),
+    sa.Column('router_id', sa.String(length=36), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.ForeignKeyConstraint(['floating_network_id'], ['neutron_networks.id'], name=op.f('fk_neutron_floating_ips_floating_network_id_neutron_networks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_floating_ips'))
+    )
+    with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_floating_ips_project_id', ['project_id'], unique=False)
+
+    op.create_table('neutron_ports',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('mac_address', sa.String(length=32), nullable=False),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('device_id', sa.String(length=255), nullable=False),
+    sa.Column('device_owner', sa.String(length=255), nullable=False),
+    sa.Column('binding_host_id', sa.String(length=255), nullable=False),
+    sa.Column('binding_vnic_type', sa.String(length=64), nullable=False),
+    sa.Column('binding_vif_type', sa.String(length=64), nullable=False),
+    sa.Column('binding_profile', sa.JSON(), nullable=False),
+    sa.Column('binding_vif_details', sa.JSON(), nullable=False),
+    sa.Column('port_security_enabled', sa.Boolean(), nullable=False),
+    sa.Column('allowed_address_pairs', sa.JSON(), nullable=False),
+    sa.Column('extra_dhcp_opts', sa.JSON(), nullable=False),
+    sa.Column('dns_name', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['neutron_networks.id'], name=op.f('fk_neutron_ports_network_id_neutron_networks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_ports')),
+    sa.UniqueConstraint('network_id', 'mac_address', name=op.f('uq_neutron_ports_network_id_mac_address'))
+    )
+    with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_ports_device_id', ['device_id'], unique=False)
+        batch_op.create_index('ix_neutron_ports_project_id', ['project_id'], unique=False)
+
+    op.create_table('neutron_security_group_rules',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('security_group_id', sa.String(length=36), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
+    sa.Column('ethertype', sa.String(length=8), nullable=False),
+    sa.Column('protocol', sa.String(length=40), nullable=True),
+    sa.Column('port_range_min', sa.Integer(), nullable=True),
+    sa.Column('port_range_max', sa.Integer(), nullable=True),
+    sa.Column('remote_ip_prefix', sa.String(length=64), nullable=True),
+    sa.Column('remote_group_id', sa.String(length=36), nullable=True),
+    sa.Column('remote_address_group_id', sa.String(length=36), nullable=True),
+    sa.ForeignKeyConstraint(['security_group_id'], ['neutron_security_groups.id'], name=op.f('fk_neutron_security_group_rules_security_group_id_neutron_security_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_security_group_rules'))
+    )
+    with op.batch_alter_table('neutron_security_group_rules', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_security_group_rules_sg', ['security_group_id'], unique=False)
+
+    op.create_table('neutron_subnets',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('ip_version', sa.Integer(), nullable=False),
+    sa.Column('cidr', sa.String(length=64), nullable=False),
+    sa.Column('gateway_ip', sa.String(length=64), nullable=True),
+    sa.Column('enable_dhcp', sa.Boolean(), nullable=False),
+    sa.Column('ipv6_ra_mode', sa.String(length=32), nullable=True),
+    sa.Column('ipv6_address_mode', sa.String(length=32), nullable=True),
+    sa.Column('subnetpool_id', sa.String(length=36), nullable=True),
+    sa.Column('segment_id', sa.String(length=36), nullable=True),
+    sa.Column('allocation_pools', sa.JSON(), nullable=False),
+    sa.Column('dns_nameservers', sa.JSON(), nullable=False),
+    sa.Column('host_routes', sa.JSON(), nullable=False),
+    sa.Column('service_types', sa.JSON(), nullable=False),
+    sa.Column('dns_publish_fixed_ip', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['network_id'], ['neutron_networks.id'], name=op.f('fk_neutron_subnets_network_id_neutron_networks')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_subnets'))
+    )
+    with op.batch_alter_table('neutron_subnets', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_subnets_network_id', ['network_id'], unique=False)
+
+    op.create_table('neutron_ip_allocations',
+    sa.Column('subnet_id', sa.String(length=36), nullable=False),
+    sa.Column('ip_address', sa.String(length=64), nullable=False),
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['port_id'], ['neutron_ports.id'], name=op.f('fk_neutron_ip_allocations_port_id_neutron_ports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['subnet_id'], ['neutron_subnets.id'], name=op.f('fk_neutron_ip_allocations_subnet_id_neutron_subnets')),
+    sa.PrimaryKeyConstraint('subnet_id', 'ip_address', name=op.f('pk_neutron_ip_allocations'))
+    )
+    with op.batch_alter_table('neutron_ip_allocations', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_ip_allocations_port_id', ['port_id'], unique=False)
+
+    op.create_table('neutron_port_security_groups',
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('security_group_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['port_id'], ['neutron_ports.id'], name=op.f('fk_neutron_port_security_groups_port_id_neutron_ports'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['security_group_id'], ['neutron_security_groups.id'], name=op.f('fk_neutron_port_security_groups_security_group_id_neutron_security_groups')),
+    sa.PrimaryKeyConstraint('port_id', 'security_group_id', name=op.f('pk_neutron_port_security_groups'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('neutron_port_security_groups')
+    with op.batch_alter_table('neutron_ip_allocations', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_ip_allocations_port_id')
+
+    op.drop_table('neutron_ip_allocations')
+    with op.batch_alter_table('neutron_subnets', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_subnets_network_id')
+
+    op.drop_table('neutron_subnets')
+    with op.batch_alter_table('neutron_security_group_rules', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_security_group_rules_sg')
+
+    op.drop_table('neutron_security_group_rules')
+    with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_ports_project_id')
+        batch_op.drop_index('ix_neutron_ports_device_id')
+
+    op.drop_table('neutron_ports')
+    with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_floating_ips_project_id')
+
+    op.drop_table('neutron_floating_ips')
     with op.batch_alter_table('image_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_image_tags_value')
 
@@ -510,6 +762,25 @@ def downgrade() -> None:
     op.drop_table('swift_containers')
     op.drop_table('swift_accounts')
     op.drop_table('pocketstack_state')
+    with op.batch_alter_table('neutron_tags', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_tags_tag')
+
+    op.drop_table('neutron_tags')
+    op.drop_table('neutron_subnetpools')
+    with op.batch_alter_table('neutron_security_groups', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_security_groups_project_id')
+
+    op.drop_table('neutron_security_groups')
+    with op.batch_alter_table('neutron_routers', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_routers_project_id')
+
+    op.drop_table('neutron_routers')
+    op.drop_table('neutron_quotas')
+    with op.batch_alter_table('neutron_networks', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_networks_project_id')
+
+    op.drop_table('neutron_networks')
+    op.drop_table('neutron_agents')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_state_run_at')
 

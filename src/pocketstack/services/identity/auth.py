@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 
 import sqlalchemy as sa
@@ -14,7 +15,8 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
 from pocketstack.core.http import json_response
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.identity import app_cred_auth, effective, oauth1, passwords, tokens, trust_auth
+from pocketstack.services.identity import (
+    app_cred_auth, effective, federation_sps, oauth1, passwords, tokens, trust_auth)
 from pocketstack.services.identity.catalog import build_catalog
 from pocketstack.services.identity.tables import ROOT_DOMAIN, SYSTEM, assignments, projects, users
 
@@ -90,6 +92,9 @@ def token_body(conn: Connection, payload: dict[str, Any], *, catalog: bool = Tru
         body["roles"] = roles
     if catalog and scope:
         body["catalog"] = build_catalog(conn, project_id=project_id, user_id=user["id"])
+    service_providers = federation_sps.token_service_providers(conn)
+    if service_providers:
+        body["service_providers"] = service_providers
     return body
 
 
@@ -259,13 +264,35 @@ def issue_token(body: dict[str, Any], *, catalog: bool, rq: ApiRequest | None = 
 
 
 # --- logic: the validator core.auth uses ------------------------------------------------
+_VALIDATED: dict[tuple[str, bool], tuple[tuple[int, int], float, dict[str, Any], dict[str, Any]]] = {}
+CACHE_SECONDS = 2.0  # bounds what another worker's change (other than a revocation) takes to show
+
+
+def validated(conn: Connection, token: str, *, catalog: bool, for_subject: bool = False
+              ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(payload, token body) of a valid token, from a short cache that any identity write in this
+    process, any revocation anywhere, and the token's own expiry invalidate."""
+    generation = (db.generation("identity_"), tokens.revocation_mark(conn))
+    hit = _VALIDATED.get((token, catalog))
+    now = time.monotonic()
+    if hit is not None and hit[0] == generation and hit[1] > now and hit[2]["expires_at"] > utcnow():
+        return hit[2], hit[3]
+    payload = tokens.validate(conn, token, for_subject=for_subject)
+    try:
+        body = token_body(conn, payload, catalog=catalog)
+    except NotFound:
+        if for_subject:
+            raise NotFound(f"Could not find token: {token}.") from None
+        raise Unauthorized(AUTH_FAILED) from None
+    if len(_VALIDATED) > 20000:
+        _VALIDATED.clear()
+    _VALIDATED[(token, catalog)] = (generation, now + CACHE_SECONDS, payload, body)
+    return payload, body
+
+
 def validate_token(token: str, ctx: Context) -> Context:
     with db.reader() as conn:
-        payload = tokens.validate(conn, token)
-        try:
-            body = token_body(conn, payload, catalog=False)
-        except NotFound:
-            raise Unauthorized(AUTH_FAILED) from None
+        payload, body = validated(conn, token, catalog=False)
     user, project, domain = body["user"], body.get("project"), body.get("domain")
     ctx.token, ctx.token_data = token, body
     ctx.user_id, ctx.user_name = user["id"], user["name"]
@@ -297,11 +324,14 @@ def _subject(ctx: Context, rq: ApiRequest) -> tuple[str, dict[str, Any]]:
         raise BadRequest("Expecting to find X-Subject-Token in headers.")
     allow_expired = rq.query.get("allow_expired", "").lower() in ("1", "true", "yes")
     with db.reader() as conn:
-        payload = tokens.validate(conn, subject, allow_expired=allow_expired, for_subject=True)
-        try:
-            document = token_body(conn, payload, catalog="nocatalog" not in rq.query)
-        except NotFound:
-            raise NotFound(f"Could not find token: {subject}.") from None
+        if allow_expired:
+            payload = tokens.validate(conn, subject, allow_expired=True, for_subject=True)
+            try:
+                document = token_body(conn, payload, catalog="nocatalog" not in rq.query)
+            except NotFound:
+                raise NotFound(f"Could not find token: {subject}.") from None
+        else:
+            payload, document = validated(conn, subject, catalog="nocatalog" not in rq.query, for_subject=True)
     return subject, {"payload": payload, "document": document}
 
 

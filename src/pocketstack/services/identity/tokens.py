@@ -147,6 +147,11 @@ def is_revoked(conn: Connection, payload: dict[str, Any]) -> bool:
     return conn.execute(stmt).first() is not None
 
 
+def revocation_mark(conn: Connection) -> int:
+    """The newest revocation event's id: changes whenever any worker revokes anything."""
+    return int(conn.execute(sa.select(sa.func.max(revocations.c.id))).scalar() or 0)
+
+
 def prune_revocations(conn: Connection) -> None:
     cutoff = utcnow() - dt.timedelta(seconds=int(options.get("token_expiration"))
                                      + int(options.get("allow_expired_window")))

@@ -36,6 +36,14 @@ def bind(service: Service) -> None:
     _service = service
 
 
+def ensure_policy() -> None:
+    """Bootstrap runs before the app builds its enforcers: give the service one with the defaults."""
+    from pocketstack.core.policy import Policy
+    assert _service is not None
+    if _service.policy is None:
+        _service.policy = Policy(_service.type, _service.policies, None)
+
+
 def check(ctx: Context, rule_name: str, target: dict[str, Any]) -> bool:
     assert _service is not None and _service.policy is not None
     return _service.policy.check(rule_name, target, ctx)

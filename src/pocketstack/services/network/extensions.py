@@ -82,6 +82,10 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                                 "resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"),
     "stateful-security-group": ("Stateful security group", "Indicates if the security group is stateful or not",
                                 "2019-11-26T09:00:00-00:00"),
+    "subnet_allocation": ("Subnet Allocation", "Enables allocation of subnets from a subnet pool",
+                          "2015-03-30T10:00:00-00:00"),
+    "default-subnetpools": ("Default Subnetpools", "Provides ability to mark and use a subnetpool as the default.",
+                            "2016-02-18T18:00:00-00:00"),
     "subnet-service-types": ("Subnet service types", "Provides ability to set the subnet service_types field",
                              "2016-03-15T18:00:00-00:00"),
 }

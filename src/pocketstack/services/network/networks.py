@@ -140,9 +140,10 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     common.enforce_attrs(ctx, "create", "network", item, {"project_id": project_id}, DEFAULTS)
     quotas.enforce(conn, project_id, "network")
     values = {**provider(conn, item), **validate(item)}
-    row = common.new_row(id=new_uuid(), project_id=project_id, name="", status="ACTIVE", admin_state_up=True,
-                         shared=False, external=False, is_default=False, port_security_enabled=True,
-                         availability_zone_hints=[], description=item.get("description", ""), **values)
+    row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": "", "status": "ACTIVE",
+                            "admin_state_up": True, "shared": False, "external": False, "is_default": False,
+                            "port_security_enabled": True, "availability_zone_hints": [],
+                            "description": item.get("description", ""), **values})
     conn.execute(t.networks.insert().values(**row))
     common.set_tags(conn, row["id"], item.get("tags") or [])
     if project_id:
@@ -171,6 +172,12 @@ def _current(row: dict[str, Any], attr: str) -> Any:
 
 
 def delete_network(conn: Connection, row: dict[str, Any]) -> None:
+    """Floating IPs of an external network go with it (neutron's L3 plugin does the same)."""
+    for fip_port in conn.execute(sa.select(t.floating_ips.c.floating_port_id).where(
+            t.floating_ips.c.floating_network_id == row["id"])).scalars().all():
+        conn.execute(t.ip_allocations.delete().where(t.ip_allocations.c.port_id == fip_port))
+        conn.execute(t.ports.delete().where(t.ports.c.id == fip_port))
+    conn.execute(t.floating_ips.delete().where(t.floating_ips.c.floating_network_id == row["id"]))
     in_use = conn.execute(sa.select(t.ports.c.id).where(
         t.ports.c.network_id == row["id"], t.ports.c.device_owner.notin_(["network:dhcp", "network:distributed"]))
         .limit(1)).first()

@@ -93,6 +93,8 @@ RULES.extend([
     rule("remove_extraroutes", ADMIN_OR_MEMBER, "Remove extra route from a router",
          [("PUT", f"{V2}/routers/{{id}}/remove_extraroutes")], ["project"]),
 ])
+_crud("subnetpool", "subnetpools", get=SHARED_READER,
+      admin_attrs={"create": ("shared", "is_default"), "update": ("is_default",)})
 _crud("floatingip", "floatingips", admin_attrs={"create": ("floating_ip_address",)})
 RULES.extend([
     rule("get_quota", ADMIN_OR_READER, "Get resource quota(s)",
@@ -111,7 +113,8 @@ RULES.extend([
     rule("get_extension", "", "Get extensions", [("GET", f"{V2}/extensions")], ["project"]),
 ])
 for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
-                      ("floatingip", "floatingips"), ("security_group", "security-groups")):
+                      ("floatingip", "floatingips"), ("security_group", "security-groups"),
+                      ("subnetpool", "subnetpools")):
     for _verb, _method in (("get", "GET"), ("update", "PUT"), ("delete", "DELETE")):
         RULES.append(rule(f"{_verb}_{_plural.replace('-', '_')}_tags",
                           f"rule:{'get' if _verb == 'get' else 'update'}_{_res}",

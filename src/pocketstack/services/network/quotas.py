@@ -19,7 +19,8 @@ DEFAULTS = {"network": 100, "subnet": 100, "port": 500, "router": 10, "floatingi
             "security_group": 10, "security_group_rule": 100, "subnetpool": -1, "rbac_policy": 10}
 COUNTED = {"network": t.networks, "subnet": t.subnets, "port": t.ports, "router": t.routers,
            "floatingip": t.floating_ips, "security_group": t.security_groups,
-           "security_group_rule": t.security_group_rules}
+           "security_group_rule": t.security_group_rules,
+           "subnetpool": t.subnetpools}
 
 
 # --- logic ---------------------------------------------------------------------------
@@ -46,6 +47,7 @@ def set_limits(conn: Connection, project_id: str, body: Any) -> dict[str, int]:
     quota = body.get("quota") if isinstance(body, dict) else None
     if not isinstance(quota, dict) or not quota:
         raise BadRequest("Resource body required")
+    quota = {k: v for k, v in quota.items() if k != "force"}     # quota-check-limit's flag
     for resource, value in quota.items():
         if resource not in DEFAULTS:
             raise BadRequest(f"Unrecognized attribute(s) '{resource}'")

@@ -56,7 +56,7 @@ def visible(ctx: Context) -> Any:
 
 
 GROUPS = common.Collection(
-    "security_group", "security-groups", t.security_groups, "SecurityGroup", ATTRIBUTES, render_groups, visible,
+    "security_group", "security_groups", t.security_groups, "SecurityGroup", ATTRIBUTES, render_groups, visible,
     filters=common.column_filters(t.security_groups, COLUMNS),
     sort_keys={"name", "project_id", "created_at", "updated_at", "description", "revision_number"},
     not_found_message="Security group {id} does not exist")

@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, quotas
+from pocketstack.services.network import common, ipam, networks, quotas, subnetpools
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -27,7 +27,7 @@ COLUMNS = {k: k for k in ("id", "name", "network_id", "ip_version", "cidr", "gat
                           "ipv6_ra_mode", "ipv6_address_mode", "subnetpool_id", "segment_id", "project_id",
                           "description", "revision_number", "dns_publish_fixed_ip")}
 COLUMNS["tenant_id"] = "project_id"
-ATTRIBUTES = {*common.STANDARD, *COLUMNS, "allocation_pools", "dns_nameservers", "host_routes", "service_types"}
+ATTRIBUTES = {*common.STANDARD, *COLUMNS, "shared", "allocation_pools", "dns_nameservers", "host_routes", "service_types"}
 
 
 # --- views ---------------------------------------------------------------------------
@@ -45,13 +45,14 @@ def render_subnets(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict
 
 
 def visible(ctx: Context) -> Any:
-    seen = sa.select(t.networks.c.id).where(networks.visible(ctx))
+    seen = sa.select(t.networks.c.id).where(t.networks.c.shared.is_(True))
     return sa.or_(t.subnets.c.project_id == ctx.project_id, t.subnets.c.network_id.in_(seen))
 
 
 SUBNETS = common.Collection(
     "subnet", "subnets", t.subnets, "Subnet", ATTRIBUTES, render_subnets, visible,
-    filters=common.column_filters(t.subnets, COLUMNS),
+    filters={**common.column_filters(t.subnets, COLUMNS), "shared": lambda vs: t.subnets.c.network_id.in_(
+        sa.select(t.networks.c.id).where(t.networks.c.shared.in_([common.to_bool(v, "shared") for v in vs])))},
     sort_keys={"name", "network_id", "ip_version", "cidr", "gateway_ip", "enable_dhcp", "project_id",
                "created_at", "updated_at", "revision_number", "description"})
 
@@ -165,16 +166,24 @@ def create_subnet(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
         raise Forbidden("(rule:create_subnet) is disallowed by policy", rule="create_subnet")
     common.enforce_attrs(ctx, "create", "subnet", item, {"project_id": project_id}, {"service_types": [],
                                                                                       "segment_id": None})
+    version = item.get("ip_version", 4)
+    version = int(version) if isinstance(version, str) and version.isdigit() else version
+    pool = None
     if item.get("subnetpool_id") is not None:
-        raise NotFound(f"Subnet pool {item['subnetpool_id']} could not be found.", kind="SubnetPoolNotFound")
-    if "cidr" not in item:
-        if item.get("use_default_subnetpool"):
-            raise BadRequest(f"No default subnetpool found for IPv{item.get('ip_version', 4)}",
-                             kind="BadRequest")
+        pool = common.load(conn, subnetpools.POOLS, ctx, item["subnetpool_id"])
+    elif item.get("use_default_subnetpool") and "cidr" not in item:
+        pool = subnetpools.default_pool(conn, version)
+    if pool is not None:
+        if pool["ip_version"] != version:
+            raise BadRequest(f"Invalid input for operation: Cannot allocate IPv{version} subnet from IPv"
+                             f"{pool['ip_version']} subnet pool.", kind="InvalidInput")
+        cidr = subnetpools.allocate_cidr(conn, pool, item.get("cidr"), item.get("prefixlen"))
+    elif "cidr" not in item:
         raise BadRequest("Bad subnets request: a subnetpool must be specified in the absence of a cidr.",
                          kind="BadRequest")
-    version = item.get("ip_version", 4)
-    net = parse_cidr(item["cidr"], version)
+    else:
+        cidr = item["cidr"]
+    net = parse_cidr(cidr, version)
     check_overlap(conn, network["id"], net)
     gateway = parse_gateway(net, item["gateway_ip"]) if "gateway_ip" in item else (
         ipam.default_pools(net, None)[0]["start"])
@@ -183,12 +192,13 @@ def create_subnet(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
     else:
         pools = ipam.default_pools(net, gateway)
     quotas.enforce(conn, project_id, "subnet")
-    row = common.new_row(id=new_uuid(), project_id=project_id, name="", network_id=network["id"],
-                         ip_version=version, cidr=str(net), gateway_ip=gateway, enable_dhcp=True,
-                         subnetpool_id=None, segment_id=None, allocation_pools=pools, dns_nameservers=[],
-                         host_routes=[], service_types=[], dns_publish_fixed_ip=False,
-                         description=item.get("description", ""), **ipv6_modes(item, net),
-                         **validate_lists(item, version))
+    row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": "", "network_id": network["id"],
+                            "ip_version": version, "cidr": str(net), "gateway_ip": gateway, "enable_dhcp": True,
+                            "subnetpool_id": pool["id"] if pool else None, "segment_id": None,
+                            "allocation_pools": pools,
+                            "dns_nameservers": [], "host_routes": [], "service_types": [],
+                            "dns_publish_fixed_ip": False, "description": item.get("description", ""),
+                            **ipv6_modes(item, net), **validate_lists(item, version)})
     conn.execute(t.subnets.insert().values(**row))
     common.set_tags(conn, row["id"], item.get("tags") or [])
     return row

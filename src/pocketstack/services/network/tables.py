@@ -143,6 +143,19 @@ floating_ips = sa.Table(
     sa.Index("ix_neutron_floating_ips_project_id", "project_id"),
 )
 
+subnetpools = sa.Table(
+    "neutron_subnetpools", db.metadata, *standard(),
+    sa.Column("ip_version", sa.Integer, nullable=False),
+    sa.Column("prefixes", sa.JSON, nullable=False, default=list),
+    sa.Column("default_prefixlen", sa.Integer, nullable=False),
+    sa.Column("min_prefixlen", sa.Integer, nullable=False),
+    sa.Column("max_prefixlen", sa.Integer, nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False, default=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("default_quota", sa.Integer),
+    sa.Column("address_scope_id", sa.String(36)),
+)
+
 quotas = sa.Table(
     "neutron_quotas", db.metadata,
     sa.Column("project_id", sa.String(255), primary_key=True),

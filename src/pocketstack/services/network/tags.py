@@ -12,7 +12,9 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.routing import ApiRequest, Route, route
-from pocketstack.services.network import common, floating_ips, networks, ports, routers, security_groups, subnets
+from pocketstack.services.network import (
+    common, floating_ips, networks, ports, routers, security_groups, subnetpools,
+    subnets)
 
 
 MAX_TAGS, MAX_LENGTH = 50, 255
@@ -104,6 +106,7 @@ ROUTES = [
     *tag_routes(ports.PORTS, "port_id", ports.port_target, "port"),
     *tag_routes(routers.ROUTERS, "router_id", routers.router_target, "router"),
     *tag_routes(floating_ips.FLOATING_IPS, "floatingip_id", floating_ips.floatingip_target, "floatingip"),
+    *tag_routes(subnetpools.POOLS, "subnetpool_id", subnetpools.pool_target, "subnetpool"),
     *tag_routes(security_groups.GROUPS, "security_group_id", security_groups.group_target, "security_group"),
 ]
 

@@ -16,7 +16,8 @@ from pocketstack.core.routing import ApiRequest
 from pocketstack.services.object_store import acl, constraints, headers, listing, request, state
 from pocketstack.services.object_store.tables import containers
 
-QUOTA_KEYS = ("x-account-meta-quota-bytes",)
+QUOTA_KEYS = ("x-account-meta-quota-bytes", "x-account-meta-quota-count", "x-account-quota-bytes",
+              "x-account-quota-count")
 
 
 # --- views -----------------------------------------------------------------------
@@ -40,15 +41,16 @@ def account_headers(row: dict[str, Any] | None, account: str) -> dict[str, str]:
 def update_account(ctx: Context, account: str, rq_headers: Any) -> None:
     constraints.check_metadata(rq_headers, "account")
     lowered = {k.lower() for k in rq_headers}
-    if any(k in lowered or k.replace("x-", "x-remove-", 1) in lowered for k in QUOTA_KEYS) \
+    if any(k in lowered or "x-remove-" + k[2:] in lowered for k in QUOTA_KEYS) \
             and not acl.is_reseller(ctx):
         raise Forbidden("Forbidden")
-    quota = rq_headers.get("x-account-meta-quota-bytes")
-    if quota and not quota.isdigit():
-        raise constraints.bad("Invalid quota value")
+    for key in QUOTA_KEYS:
+        quota = rq_headers.get(key)
+        if quota and not quota.isdigit():
+            raise constraints.bad("Invalid quota value")
     with db.session() as conn:
         row = state.ensure_account(conn, account)
-        meta = headers.merge_meta(row["meta"], rq_headers, "account")
+        meta = headers.merge_meta(row["meta"], rq_headers, "account", QUOTA_KEYS[2:])
         constraints.check_stored_metadata(meta, "account")
         state.set_account_meta(conn, account, meta)
 

@@ -1,5 +1,5 @@
 """Container quotas (X-Container-Meta-Quota-Bytes/-Count) and account quotas
-(X-Account-Meta-Quota-Bytes, set by a reseller admin): 413 when a write would exceed them."""
+(X-Account-Meta-Quota-Bytes/-Count, set by a reseller admin): 413 when a write would exceed them."""
 
 from __future__ import annotations
 
@@ -20,7 +20,12 @@ def check(conn: Connection, account: str, container: dict[str, Any], add_bytes: 
     if quota and quota.isdigit() and container["object_count"] + add_objects > int(quota):
         raise PayloadTooLarge("Upload exceeds quota.", plain=True)
     account_row = state.get_account(conn, account)
-    quota = (account_row or {}).get("meta", {}).get("x-account-meta-quota-bytes")
-    if quota and quota.isdigit() and account_row is not None and \
-            account_row["bytes_used"] + add_bytes > int(quota):
-        raise PayloadTooLarge("Upload exceeds quota.", plain=True)
+    if account_row is None:
+        return
+    for key, used, add in (("x-account-meta-quota-bytes", "bytes_used", add_bytes),
+                           ("x-account-quota-bytes", "bytes_used", add_bytes),
+                           ("x-account-meta-quota-count", "object_count", add_objects),
+                           ("x-account-quota-count", "object_count", add_objects)):
+        quota = account_row["meta"].get(key)
+        if quota and quota.isdigit() and account_row[used] + add > int(quota):
+            raise PayloadTooLarge("Upload exceeds quota.", plain=True)

@@ -1,0 +1,23 @@
+"""Networking (Neutron v2.0): everything app.py needs to know about it."""
+
+from pocketstack.core.routing import Service
+from pocketstack.services.network import (
+    agents, availability_zones, bootstrap, common, errors, extensions, floating_ips, network_ip_availability,
+    networks, policies, ports, quotas, router_interfaces, routers, security_group_rules, security_groups, subnetpools,
+    subnets, tags)
+
+SERVICE = Service(
+    type="network",
+    prefixes=["/networking"],
+    routes=[*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES, *security_groups.ROUTES,
+            *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES, *floating_ips.ROUTES,
+            *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES, *network_ip_availability.ROUTES,
+            *tags.ROUTES],
+    render_error=errors.render,
+    policies=policies.RULES,
+    bootstrap=bootstrap.run,
+    catalog=[("network", "neutron", "/networking")],
+)
+common.bind(SERVICE)
+
+__all__ = ["SERVICE"]

@@ -1,0 +1,91 @@
+"""Agents: /v2.0/agents[/{agent_id}] (api-ref: network, Networking Agents). The agents are fake:
+pocketstack emulates no data plane, but lists the agents a DevStack ML2/OVS node reports."""
+
+from __future__ import annotations
+
+import socket
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pocketstack.core import db
+from pocketstack.core.clock import isotime, utcnow
+from pocketstack.core.context import Context
+from pocketstack.core.ids import new_uuid
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.network import common
+from pocketstack.services.network import tables as t
+
+# (agent_type, binary, topic, availability zone, configurations)
+FAKE_AGENTS = [
+    ("Open vSwitch agent", "neutron-openvswitch-agent", "N/A", None,
+     {"bridge_mappings": {"public": "br-ex"}, "tunnel_types": ["vxlan"], "tunneling_ip": "127.0.0.1"}),
+    ("DHCP agent", "neutron-dhcp-agent", "dhcp_agent", "nova", {"dhcp_driver": "neutron.agent.linux.dhcp.Dnsmasq"}),
+    ("L3 agent", "neutron-l3-agent", "l3_agent", "nova", {"agent_mode": "legacy"}),
+    ("Metadata agent", "neutron-metadata-agent", "N/A", None, {}),
+]
+COLUMNS = {k: k for k in ("id", "agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up",
+                          "description")}
+ATTRIBUTES = {*COLUMNS, "alive", "configurations", "created_at", "started_at", "heartbeat_timestamp",
+              "resources_synced"}
+
+
+# --- views ---------------------------------------------------------------------------
+def render_agents(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
+    now = isotime(utcnow(), suffix="").replace("T", " ")
+    return [{**{k: r[k] for k in COLUMNS}, "alive": True, "configurations": r["configurations"],
+             "created_at": isotime(r["created_at"], suffix="").replace("T", " "),
+             "started_at": isotime(r["started_at"], suffix="").replace("T", " "),
+             "heartbeat_timestamp": now, "resources_synced": None} for r in rows]
+
+
+AGENTS = common.Collection(
+    "agent", "agents", t.agents, "Agent", ATTRIBUTES, render_agents, lambda ctx: sa.false(),
+    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: sa.true()},
+    sort_keys={"agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up"})
+
+
+# --- logic ---------------------------------------------------------------------------
+def bootstrap(conn: Connection) -> None:
+    now, host = utcnow(), socket.gethostname()
+    conn.execute(t.agents.insert(), [
+        {"id": new_uuid(), "agent_type": kind, "binary": binary, "topic": topic, "host": host,
+         "availability_zone": zone, "admin_state_up": True, "description": None, "configurations": conf,
+         "created_at": now, "started_at": now} for kind, binary, topic, zone, conf in FAKE_AGENTS])
+
+
+# --- routes --------------------------------------------------------------------------
+def list_agents(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.list_resources(AGENTS, ctx, rq)
+
+
+def show_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.show_resource(AGENTS, ctx, rq, rq.params["agent_id"])
+
+
+def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    item = common.update_body(rq, "agent", {"admin_state_up"})
+    with db.session() as conn:
+        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        values = {k: item[k] for k in ("description",) if k in item}
+        if "admin_state_up" in item:
+            values["admin_state_up"] = common.to_bool(item["admin_state_up"], "admin_state_up")
+        if values:
+            conn.execute(t.agents.update().where(t.agents.c.id == row["id"]).values(**values))
+    return common.show_resource(AGENTS, ctx, rq, row["id"])
+
+
+def delete_agent(ctx: Context, rq: ApiRequest) -> None:
+    with db.session() as conn:
+        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        conn.execute(t.agents.delete().where(t.agents.c.id == row["id"]))
+
+
+A = "/v2.0/agents"
+ROUTES = [
+    route("GET", A, list_agents, policy=None),          # a non-admin lists nothing, as in neutron
+    route("GET", A + "/{agent_id}", show_agent, policy="get_agent", target=lambda ctx, rq: {}),
+    route("PUT", A + "/{agent_id}", update_agent, policy="update_agent", target=lambda ctx, rq: {}),
+    route("DELETE", A + "/{agent_id}", delete_agent, policy="delete_agent", target=lambda ctx, rq: {}, status=204),
+]

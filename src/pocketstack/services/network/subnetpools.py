@@ -1,0 +1,215 @@
+"""Subnet pools: /v2.0/subnetpools[/{subnetpool_id}] and subnets allocated from them
+(api-ref: network, Subnet pools; subnet_allocation, default-subnetpools)."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pocketstack.core import db
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
+from pocketstack.core.ids import new_uuid
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.network import common, quotas
+from pocketstack.services.network import tables as t
+
+# --- schemas -------------------------------------------------------------------------
+WRITABLE = {"name", "prefixes", "default_prefixlen", "min_prefixlen", "max_prefixlen", "shared", "is_default",
+            "default_quota", "address_scope_id"}
+UPDATABLE = WRITABLE - {"shared"}
+COLUMNS = {k: k for k in ("id", "name", "project_id", "description", "revision_number", "ip_version", "shared",
+                          "is_default", "default_prefixlen", "min_prefixlen", "max_prefixlen", "default_quota",
+                          "address_scope_id")}
+COLUMNS["tenant_id"] = "project_id"
+ATTRIBUTES = {*common.STANDARD, *COLUMNS, "prefixes"}
+DEFAULTS = {"shared": False, "is_default": False}
+
+
+# --- views ---------------------------------------------------------------------------
+def render_pools(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
+    tags = common.tags_of(conn, [r["id"] for r in rows])
+    out = []
+    for r in rows:
+        body = common.standard_view(r, tags[r["id"]])
+        body.update({k: r[k] for k in COLUMNS if k not in body and k != "tenant_id"})
+        body["prefixes"] = r["prefixes"]
+        out.append(body)
+    return out
+
+
+def visible(ctx: Context) -> Any:
+    return sa.or_(t.subnetpools.c.project_id == ctx.project_id, t.subnetpools.c.shared.is_(True))
+
+
+POOLS = common.Collection(
+    "subnetpool", "subnetpools", t.subnetpools, "SubnetPool", ATTRIBUTES, render_pools, visible,
+    filters=common.column_filters(t.subnetpools, COLUMNS),
+    sort_keys={"name", "ip_version", "shared", "is_default", "project_id", "created_at", "updated_at",
+               "default_prefixlen", "min_prefixlen", "max_prefixlen", "revision_number", "description"},
+    not_found_message="Subnet pool {id} could not be found.")
+
+
+# --- logic ---------------------------------------------------------------------------
+def parse_prefixes(prefixes: Any) -> list[Any]:
+    if not isinstance(prefixes, list) or not prefixes:
+        raise common.invalid("prefixes", f"'{prefixes}' is not a valid list of prefixes")
+    try:
+        nets = [ipaddress.ip_network(p, strict=False) for p in prefixes]
+    except (ValueError, TypeError):
+        raise common.invalid("prefixes", f"'{prefixes}' is not a valid list of prefixes") from None
+    if len({n.version for n in nets}) != 1:
+        raise BadRequest("Illegal subnetpool prefix: prefixes of mixed IP versions.", kind="PrefixVersionMismatch")
+    return list(ipaddress.collapse_addresses(nets))
+
+
+def prefix_bounds(item: dict[str, Any], version: int, current: dict[str, Any] | None = None) -> dict[str, int]:
+    top = 32 if version == 4 else 128
+    base = current or {"min_prefixlen": 8 if version == 4 else 64, "max_prefixlen": top}
+    out: dict[str, int] = {}
+    for key in ("min_prefixlen", "max_prefixlen", "default_prefixlen"):
+        value = item.get(key, base.get(key))
+        if value is None:
+            continue
+        if isinstance(value, bool) or not str(value).isdigit() or not 0 <= int(value) <= top:
+            raise common.invalid(key, f"'{value}' is not a valid prefix length")
+        out[key] = int(value)
+    out.setdefault("default_prefixlen", out["min_prefixlen"])
+    if not out["min_prefixlen"] <= out["default_prefixlen"] <= out["max_prefixlen"]:
+        raise BadRequest(f"Illegal prefix bounds: min_prefixlen={out['min_prefixlen']}, default_prefixlen="
+                         f"{out['default_prefixlen']}, max_prefixlen={out['max_prefixlen']}.",
+                         kind="IllegalSubnetPoolPrefixBounds")
+    return out
+
+
+def create_pool(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
+    project_id = common.owner(ctx, item)
+    common.enforce_attrs(ctx, "create", "subnetpool", item, {"project_id": project_id}, DEFAULTS)
+    if item.get("address_scope_id"):
+        raise NotFound(f"Address scope {item['address_scope_id']} could not be found.", kind="AddressScopeNotFound")
+    nets = parse_prefixes(item.get("prefixes"))
+    version = nets[0].version
+    quotas.enforce(conn, project_id, "subnetpool")
+    row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": item.get("name") or "",
+                            "description": item.get("description", ""), "ip_version": version,
+                            "prefixes": [str(n) for n in nets], "address_scope_id": None,
+                            "shared": common.to_bool(item.get("shared", False), "shared"),
+                            "is_default": common.to_bool(item.get("is_default", False), "is_default"),
+                            "default_quota": item.get("default_quota"), **prefix_bounds(item, version)})
+    conn.execute(t.subnetpools.insert().values(**row))
+    common.set_tags(conn, row["id"], item.get("tags") or [])
+    return row
+
+
+def update_pool(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
+    common.enforce_attrs(ctx, "update", "subnetpool", {k: v for k, v in item.items() if row.get(k) != v},
+                         {"project_id": row["project_id"]}, {})
+    values: dict[str, Any] = {k: item[k] for k in ("name", "description", "default_quota") if k in item}
+    if "prefixes" in item:
+        nets = parse_prefixes(item["prefixes"])
+        old = [ipaddress.ip_network(p) for p in row["prefixes"]]
+        if any(not any(o.subnet_of(n) for n in nets if n.version == o.version) for o in old):
+            raise BadRequest("Illegal update to prefixes: existing prefixes must be kept.",
+                             kind="IllegalSubnetPoolPrefixUpdate")
+        values["prefixes"] = [str(n) for n in nets]
+    if item.get("address_scope_id"):
+        raise NotFound(f"Address scope {item['address_scope_id']} could not be found.", kind="AddressScopeNotFound")
+    if "is_default" in item:
+        values["is_default"] = common.to_bool(item["is_default"], "is_default")
+    values.update(prefix_bounds(item, row["ip_version"], row))
+    common.touch(conn, t.subnetpools, row["id"], **values)
+
+
+def delete_pool(conn: Connection, row: dict[str, Any]) -> None:
+    if conn.execute(sa.select(t.subnets.c.id).where(t.subnets.c.subnetpool_id == row["id"]).limit(1)).first():
+        raise Conflict(f"Subnet pool {row['id']} could not be deleted: in use by subnets.", kind="SubnetPoolInUse")
+    conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
+    conn.execute(t.subnetpools.delete().where(t.subnetpools.c.id == row["id"]))
+
+
+def default_pool(conn: Connection, version: int) -> dict[str, Any]:
+    row = conn.execute(sa.select(t.subnetpools).where(t.subnetpools.c.is_default.is_(True),
+                                                      t.subnetpools.c.ip_version == version)).mappings().first()
+    if row is None:
+        raise BadRequest(f"No default subnetpool found for IPv{version}")
+    return dict(row)
+
+
+def allocate_cidr(conn: Connection, pool: dict[str, Any], cidr: Any, prefixlen: Any) -> str:
+    """A CIDR for a new subnet of the pool: the one asked for (checked), or the first free prefix."""
+    taken = [ipaddress.ip_network(c) for c in conn.execute(sa.select(t.subnets.c.cidr).where(
+        t.subnets.c.subnetpool_id == pool["id"])).scalars()]
+    prefixes = [ipaddress.ip_network(p) for p in pool["prefixes"]]
+    if cidr is not None:
+        net = ipaddress.ip_network(cidr, strict=False)
+        if not any(net.version == p.version and net.subnet_of(p) for p in prefixes):
+            raise BadRequest(f"Cidr {net} is not within the pool {pool['id']}.", kind="SubnetPoolAllocationError")
+        if any(net.overlaps(x) for x in taken):
+            raise BadRequest(f"Cidr {net} overlaps with another subnet of the pool.",
+                             kind="SubnetPoolAllocationError")
+        return str(net)
+    length = pool["default_prefixlen"] if prefixlen is None else int(prefixlen)
+    if not pool["min_prefixlen"] <= length <= pool["max_prefixlen"]:
+        raise BadRequest(f"Unable to allocate subnet with prefix length {length}, maximum allowed prefix is "
+                         f"{pool['max_prefixlen']}.", kind="MaxPrefixSubnetAllocationError")
+    for prefix in prefixes:
+        if length < prefix.prefixlen:
+            continue
+        for candidate in prefix.subnets(new_prefix=length):
+            if not any(candidate.overlaps(x) for x in taken):
+                return str(candidate)
+    raise Conflict(f"Insufficient prefix space to allocate subnet size /{length}.",
+                   kind="SubnetAllocationError")
+
+
+# --- routes --------------------------------------------------------------------------
+def pool_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    with db.reader() as conn:
+        row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
+    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": row["shared"],
+            "external": False}
+
+
+def list_subnetpools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.list_resources(POOLS, ctx, rq)
+
+
+def show_subnetpool(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.show_resource(POOLS, ctx, rq, rq.params["subnetpool_id"])
+
+
+def create_subnetpools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    item = common.bodies(rq, "subnetpool", "subnetpools", WRITABLE, bulk=False)[0]
+    with db.session() as conn:
+        return {"subnetpool": render_pools(conn, ctx, [create_pool(conn, ctx, item)])[0]}
+
+
+def put_subnetpool(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    item = common.update_body(rq, "subnetpool", UPDATABLE)
+    with db.session() as conn:
+        row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
+        common.check_revision(rq, row)
+        update_pool(conn, ctx, row, item)
+    return common.show_resource(POOLS, ctx, rq, row["id"])
+
+
+def remove_subnetpool(ctx: Context, rq: ApiRequest) -> None:
+    with db.session() as conn:
+        row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
+        common.check_revision(rq, row)
+        delete_pool(conn, row)
+
+
+S = "/v2.0/subnetpools"
+ROUTES = [
+    route("GET", S, list_subnetpools, policy="get_subnetpool"),
+    route("POST", S, create_subnetpools, policy="create_subnetpool",
+          target=common.create_target("subnetpool", "subnetpools"), status=201),
+    route("GET", S + "/{subnetpool_id}", show_subnetpool, policy="get_subnetpool", target=pool_target),
+    route("PUT", S + "/{subnetpool_id}", put_subnetpool, policy="update_subnetpool", target=pool_target),
+    route("DELETE", S + "/{subnetpool_id}", remove_subnetpool, policy="delete_subnetpool", target=pool_target,
+          status=204),
+]

@@ -1,0 +1,72 @@
+"""Routers, interfaces, extra routes and floating IPs; the DevStack bootstrap topology."""
+
+from tests.conftest import unique
+from tests.services.network.conftest import error_type
+
+
+def test_bootstrap_topology(neutron_demo, neutron_admin):
+    nets = {n["name"]: n for n in neutron_admin.get("/networks").json()["networks"]}
+    assert nets["public"]["router:external"] is True and nets["public"]["shared"] is False
+    subs = {s["name"]: s for s in neutron_admin.get("/subnets").json()["subnets"]}
+    assert subs["public-subnet"]["cidr"] == "172.24.4.0/24" and subs["private-subnet"]["cidr"] == "10.0.0.0/26"
+    (router,) = [r for r in neutron_demo.get("/routers").json()["routers"] if r["name"] == "router1"]
+    assert router["external_gateway_info"]["network_id"] == nets["public"]["id"]
+    ports = neutron_demo.get("/ports", params={"device_id": router["id"]}).json()["ports"]
+    assert [p["fixed_ips"][0]["ip_address"] for p in ports] == ["10.0.0.1"]
+    groups = neutron_demo.get("/security-groups", params={"name": "default"}).json()["security_groups"]
+    assert len(groups) == 1 and len(groups[0]["security_group_rules"]) == 4
+
+
+def test_cli_router_flow_and_floating_ip(cli):
+    c = "pocketstack"
+    net = cli("network", "create", unique("net"), os_cloud=c)
+    sub = cli("subnet", "create", unique("sub"), "--network", net["id"], "--subnet-range", "10.70.0.0/24", os_cloud=c)
+    router = cli("router", "create", unique("router"), os_cloud=c)
+    cli("router", "add", "subnet", router["id"], sub["id"], os_cloud=c)
+    cli("router", "set", router["id"], "--external-gateway", "public", os_cloud=c)
+    shown = cli("router", "show", router["id"], os_cloud=c)
+    assert shown["external_gateway_info"]["external_fixed_ips"][0]["ip_address"].startswith("172.24.4.")
+    port = cli("port", "create", unique("port"), "--network", net["id"], os_cloud=c)
+    fip = cli("floating", "ip", "create", "public", "--port", port["id"], os_cloud=c)
+    assert fip["floating_ip_address"].startswith("172.24.4.") and fip["port_id"] == port["id"]
+    assert fip["fixed_ip_address"] == port["fixed_ips"][0]["ip_address"] and fip["router_id"] == router["id"]
+    assert fip["port_details"]["network_id"] == net["id"] and fip["status"] == "ACTIVE"
+    cli("floating", "ip", "unset", "--port", fip["id"], os_cloud=c)
+    assert cli("floating", "ip", "show", fip["id"], os_cloud=c)["port_id"] is None
+    cli("floating", "ip", "delete", fip["id"], os_cloud=c)
+    cli("router", "remove", "subnet", router["id"], sub["id"], os_cloud=c)
+    cli("router", "delete", router["id"], os_cloud=c)
+
+
+def test_interface_errors_and_router_in_use(neutron_demo):
+    net, sub = neutron_demo.network_with_subnet("10.71.0.0/24")
+    router = neutron_demo.create("routers", name=unique())
+    url = f"/routers/{router['id']}"
+    info = neutron_demo.put(url + "/add_router_interface", json={"subnet_id": sub["id"]}).json()
+    assert info["subnet_ids"] == [sub["id"]] and info["network_id"] == net["id"]
+    r = neutron_demo.put(url + "/add_router_interface", json={"subnet_id": sub["id"]})
+    assert r.status_code == 400
+    r = neutron_demo.delete(url)
+    assert r.status_code == 409 and error_type(r) == "RouterInUse"
+    r = neutron_demo.delete(f"/ports/{info['port_id']}")
+    assert r.status_code == 409
+    routes = [{"destination": "10.200.0.0/16", "nexthop": "10.71.0.9"}]
+    r = neutron_demo.put(url, json={"router": {"routes": routes}})
+    assert r.status_code == 200 and r.json()["router"]["routes"] == routes
+    r = neutron_demo.put(url, json={"router": {"routes": [{"destination": "10.0.0.0/8", "nexthop": "192.0.2.1"}]}})
+    assert r.status_code == 400 and error_type(r) == "InvalidRoutes"
+    neutron_demo.put(url, json={"router": {"routes": []}})
+    r = neutron_demo.put(url + "/remove_router_interface", json={"port_id": info["port_id"]})
+    assert r.status_code == 200
+    assert neutron_demo.delete(url).status_code == 204
+
+
+def test_floating_ip_needs_a_router(neutron_demo):
+    net, _ = neutron_demo.network_with_subnet("10.72.0.0/24")
+    port = neutron_demo.create("ports", network_id=net["id"])
+    public = neutron_demo.get("/networks", params={"name": "public"}).json()["networks"][0]
+    r = neutron_demo.post("/floatingips", json={"floatingip": {"floating_network_id": public["id"],
+                                                               "port_id": port["id"]}})
+    assert r.status_code == 404 and error_type(r) == "ExternalGatewayForFloatingIPNotFound"
+    r = neutron_demo.post("/floatingips", json={"floatingip": {"floating_network_id": net["id"]}})
+    assert r.status_code == 400
