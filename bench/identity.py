@@ -40,7 +40,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+def wait_healthy(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
@@ -103,8 +103,12 @@ def start_keystone(tmp: Path, rounds: int) -> tuple[str, subprocess.Popen]:
     url = f"http://127.0.0.1:{port}"
     subprocess.run(manage + ["bootstrap", "--bootstrap-password", PASSWORD, "--bootstrap-public-url", url],
                    check=True, env=env, capture_output=True)
+    # keystone parses sys.argv with oslo.config: hand it an empty command line
+    (tmp / "ks_app.py").write_text("import sys\nsys.argv = sys.argv[:1]\n"
+                                   "from keystone.server.wsgi import initialize_public_application\n"
+                                   "application = initialize_public_application()\n")
     proc = subprocess.Popen([str(venv / "bin/gunicorn"), "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
-                             "keystone.server.wsgi:initialize_public_application()"],
+                             "--chdir", str(tmp), "ks_app:application"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     wait_healthy(url + "/v3", proc)
     return url, proc

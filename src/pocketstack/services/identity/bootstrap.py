@@ -51,7 +51,7 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
                                           is_domain=True, enabled=True, description="The default domain",
                                           extra={}, options={}, created_at=utcnow()))
     role_ids = {}
-    for name in [*ROLE_CHAIN, "service"]:
+    for name in [*ROLE_CHAIN, "service", "ResellerAdmin"]:   # ResellerAdmin: DevStack's, for Swift
         role_ids[name] = new_id()
         conn.execute(roles.insert().values(id=role_ids[name], name=name, domain_id=NULL_DOMAIN, options={},
                                            extra={}, created_at=utcnow()))
