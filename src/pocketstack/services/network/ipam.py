@@ -103,10 +103,18 @@ def allocated(conn: Connection, subnet_id: str) -> set[str]:
                             .where(t.ip_allocations.c.subnet_id == subnet_id)).scalars())
 
 
+def lock_subnet(conn: Connection, subnet_id: str) -> None:
+    """Serialize allocations on one subnet: a row lock on PostgreSQL (SQLite writers are already
+    serialized by BEGIN IMMEDIATE), so two concurrent creates never pick the same address."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(sa.select(t.subnets.c.id).where(t.subnets.c.id == subnet_id).with_for_update())
+
+
 def allocate(conn: Connection, subnet: Any, port_id: str, mac: str, ip: str | None = None,
              position: int = 0) -> str:
     """Give the port an address on the subnet: the one asked for, its SLAAC address, or the first free one."""
     net = network_of(subnet["cidr"])
+    lock_subnet(conn, subnet["id"])
     taken = allocated(conn, subnet["id"])
     if ip is not None:
         try:
