@@ -100,8 +100,11 @@ def update_domain_row(conn: Connection, domain_id: str, changes: dict[str, Any])
 
 # --- routes ------------------------------------------------------------------------
 def _target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    with db.reader() as conn:
-        return {"target": {"domain": render_domain(ctx, get_domain(conn, rq.params["domain_id"]))}}
+    try:  # quirk: a missing domain leaves the target empty (403 for the refused, 404 for the allowed)
+        with db.reader() as conn:
+            return {"target": {"domain": render_domain(ctx, get_domain(conn, rq.params["domain_id"]))}}
+    except NotFound:
+        return {"target": {"domain": {}}}
 
 
 def list_domains(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
