@@ -9,7 +9,7 @@ def test_info_advertises_the_implemented_middleware(http):
     info = http.get("/info").json()
     assert info["swift"]["max_meta_count"] == 90 and info["swift"]["container_listing_limit"] == 10000
     assert {"slo", "dlo", "tempurl", "bulk_delete"} <= set(info)
-    assert "formpost" not in info
+    assert {"formpost", "staticweb"} <= set(info) and info["swift"]["strict_cors_mode"] is True
     assert http.get("/object-store/info").json() == info
 
 

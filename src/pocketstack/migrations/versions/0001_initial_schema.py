@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 19:48:37.134256
+Create Date: 2026-11-27 20:46:26.816422
 """
 from alembic import op
 import sqlalchemy as sa
@@ -413,6 +413,18 @@ def upgrade() -> None:
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.create_index('ix_jobs_state_run_at', ['state', 'run_at'], unique=False)
 
+    op.create_table('neutron_address_scopes',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('ip_version', sa.Integer(), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_address_scopes'))
+    )
     op.create_table('neutron_agents',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('agent_type', sa.String(length=255), nullable=False),
@@ -426,6 +438,20 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('started_at', sa.DateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_agents'))
+    )
+    op.create_table('neutron_auto_allocated_topologies',
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('router_id', sa.String(length=36), nullable=True),
+    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_neutron_auto_allocated_topologies'))
+    )
+    op.create_table('neutron_flavors',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=1024), nullable=False),
+    sa.Column('service_type', sa.String(length=36), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_flavors'))
     )
     op.create_table('neutron_networks',
     sa.Column('id', sa.String(length=36), nullable=False),
@@ -452,12 +478,40 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_networks', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_networks_project_id', ['project_id'], unique=False)
 
+    op.create_table('neutron_qos_policies',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.Column('is_default', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_qos_policies'))
+    )
+    with op.batch_alter_table('neutron_qos_policies', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_qos_policies_project_id', ['project_id'], unique=False)
+
     op.create_table('neutron_quotas',
     sa.Column('project_id', sa.String(length=255), nullable=False),
     sa.Column('resource', sa.String(length=64), nullable=False),
     sa.Column('limit', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('project_id', 'resource', name=op.f('pk_neutron_quotas'))
     )
+    op.create_table('neutron_rbac_policies',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('object_type', sa.String(length=32), nullable=False),
+    sa.Column('object_id', sa.String(length=36), nullable=False),
+    sa.Column('action', sa.String(length=32), nullable=False),
+    sa.Column('target_tenant', sa.String(length=255), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_rbac_policies')),
+    sa.UniqueConstraint('object_type', 'object_id', 'action', 'target_tenant', name=op.f('uq_neutron_rbac_policies_object_type_object_id_action_target_tenant'))
+    )
+    with op.batch_alter_table('neutron_rbac_policies', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_rbac_policies_object_id', ['object_id'], unique=False)
+
     op.create_table('neutron_routers',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -495,6 +549,14 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_security_groups', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_security_groups_project_id', ['project_id'], unique=False)
 
+    op.create_table('neutron_service_profiles',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('description', sa.String(length=1024), nullable=False),
+    sa.Column('driver', sa.String(length=1024), nullable=False),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.Column('metainfo', sa.String(length=4096), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_service_profiles'))
+    )
     op.create_table('neutron_subnetpools',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -595,6 +657,22 @@ def upgrade() -> None:
     with op.batch_alter_table('image_tags', schema=None) as batch_op:
         batch_op.create_index('ix_image_tags_value', ['value'], unique=False)
 
+    op.create_table('neutron_agent_bindings',
+    sa.Column('agent_id', sa.String(length=36), nullable=False),
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['neutron_agents.id'], name=op.f('fk_neutron_agent_bindings_agent_id_neutron_agents'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('agent_id', 'resource_id', name=op.f('pk_neutron_agent_bindings'))
+    )
+    with op.batch_alter_table('neutron_agent_bindings', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_agent_bindings_resource_id', ['resource_id'], unique=False)
+
+    op.create_table('neutron_flavor_profile_bindings',
+    sa.Column('flavor_id', sa.String(length=36), nullable=False),
+    sa.Column('service_profile_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['flavor_id'], ['neutron_flavors.id'], name=op.f('fk_neutron_flavor_profile_bindings_flavor_id_neutron_flavors'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['service_profile_id'], ['neutron_service_profiles.id'], name=op.f('fk_neutron_flavor_profile_bindings_service_profile_id_neutron_service_profiles')),
+    sa.PrimaryKeyConstraint('flavor_id', 'service_profile_id', name=op.f('pk_neutron_flavor_profile_bindings'))
+    )
     op.create_table('neutron_floating_ips',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -615,6 +693,15 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_floating_ips_project_id', ['project_id'], unique=False)
 
+    op.create_table('neutron_network_segments',
+    sa.Column('network_id', sa.String(length=36), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('network_type', sa.String(length=32), nullable=False),
+    sa.Column('physical_network', sa.String(length=64), nullable=True),
+    sa.Column('segmentation_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['network_id'], ['neutron_networks.id'], name=op.f('fk_neutron_network_segments_network_id_neutron_networks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('network_id', 'position', name=op.f('pk_neutron_network_segments'))
+    )
     op.create_table('neutron_ports',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -646,6 +733,38 @@ def upgrade() -> None:
         batch_op.create_index('ix_neutron_ports_device_id', ['device_id'], unique=False)
         batch_op.create_index('ix_neutron_ports_project_id', ['project_id'], unique=False)
 
+    op.create_table('neutron_qos_bindings',
+    sa.Column('resource_id', sa.String(length=36), nullable=False),
+    sa.Column('resource_type', sa.String(length=32), nullable=False),
+    sa.Column('policy_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['policy_id'], ['neutron_qos_policies.id'], name=op.f('fk_neutron_qos_bindings_policy_id_neutron_qos_policies')),
+    sa.PrimaryKeyConstraint('resource_id', name=op.f('pk_neutron_qos_bindings'))
+    )
+    with op.batch_alter_table('neutron_qos_bindings', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_qos_bindings_policy_id', ['policy_id'], unique=False)
+
+    op.create_table('neutron_qos_rules',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('policy_id', sa.String(length=36), nullable=False),
+    sa.Column('type', sa.String(length=32), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=True),
+    sa.Column('max_kbps', sa.Integer(), nullable=True),
+    sa.Column('max_burst_kbps', sa.Integer(), nullable=True),
+    sa.Column('min_kbps', sa.Integer(), nullable=True),
+    sa.Column('dscp_mark', sa.Integer(), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['policy_id'], ['neutron_qos_policies.id'], name=op.f('fk_neutron_qos_rules_policy_id_neutron_qos_policies'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_qos_rules'))
+    )
+    with op.batch_alter_table('neutron_qos_rules', schema=None) as batch_op:
+        batch_op.create_index('ix_neutron_qos_rules_policy_id', ['policy_id'], unique=False)
+
+    op.create_table('neutron_router_flavors',
+    sa.Column('router_id', sa.String(length=36), nullable=False),
+    sa.Column('flavor_id', sa.String(length=36), nullable=False),
+    sa.ForeignKeyConstraint(['flavor_id'], ['neutron_flavors.id'], name=op.f('fk_neutron_router_flavors_flavor_id_neutron_flavors')),
+    sa.PrimaryKeyConstraint('router_id', name=op.f('pk_neutron_router_flavors'))
+    )
     op.create_table('neutron_security_group_rules',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -709,6 +828,16 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_ip_allocations', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_ip_allocations_port_id', ['port_id'], unique=False)
 
+    op.create_table('neutron_port_bindings',
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('vnic_type', sa.String(length=64), nullable=False),
+    sa.Column('profile', sa.JSON(), nullable=False),
+    sa.Column('vif_type', sa.String(length=64), nullable=False),
+    sa.Column('vif_details', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['port_id'], ['neutron_ports.id'], name=op.f('fk_neutron_port_bindings_port_id_neutron_ports'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('port_id', 'host', name=op.f('pk_neutron_port_bindings'))
+    )
     op.create_table('neutron_port_security_groups',
     sa.Column('port_id', sa.String(length=36), nullable=False),
     sa.Column('security_group_id', sa.String(length=36), nullable=False),
@@ -716,12 +845,40 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['security_group_id'], ['neutron_security_groups.id'], name=op.f('fk_neutron_port_security_groups_security_group_id_neutron_security_groups')),
     sa.PrimaryKeyConstraint('port_id', 'security_group_id', name=op.f('pk_neutron_port_security_groups'))
     )
+    op.create_table('neutron_trunks',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('revision_number', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('admin_state_up', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['port_id'], ['neutron_ports.id'], name=op.f('fk_neutron_trunks_port_id_neutron_ports')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_trunks')),
+    sa.UniqueConstraint('port_id', name=op.f('uq_neutron_trunks_port_id'))
+    )
+    op.create_table('neutron_trunk_subports',
+    sa.Column('port_id', sa.String(length=36), nullable=False),
+    sa.Column('trunk_id', sa.String(length=36), nullable=False),
+    sa.Column('segmentation_type', sa.String(length=32), nullable=False),
+    sa.Column('segmentation_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['port_id'], ['neutron_ports.id'], name=op.f('fk_neutron_trunk_subports_port_id_neutron_ports')),
+    sa.ForeignKeyConstraint(['trunk_id'], ['neutron_trunks.id'], name=op.f('fk_neutron_trunk_subports_trunk_id_neutron_trunks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('port_id', name=op.f('pk_neutron_trunk_subports')),
+    sa.UniqueConstraint('trunk_id', 'segmentation_type', 'segmentation_id', name=op.f('uq_neutron_trunk_subports_trunk_id_segmentation_type_segmentation_id'))
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('neutron_trunk_subports')
+    op.drop_table('neutron_trunks')
     op.drop_table('neutron_port_security_groups')
+    op.drop_table('neutron_port_bindings')
     with op.batch_alter_table('neutron_ip_allocations', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_ip_allocations_port_id')
 
@@ -734,15 +891,30 @@ def downgrade() -> None:
         batch_op.drop_index('ix_neutron_security_group_rules_sg')
 
     op.drop_table('neutron_security_group_rules')
+    op.drop_table('neutron_router_flavors')
+    with op.batch_alter_table('neutron_qos_rules', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_qos_rules_policy_id')
+
+    op.drop_table('neutron_qos_rules')
+    with op.batch_alter_table('neutron_qos_bindings', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_qos_bindings_policy_id')
+
+    op.drop_table('neutron_qos_bindings')
     with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_ports_project_id')
         batch_op.drop_index('ix_neutron_ports_device_id')
 
     op.drop_table('neutron_ports')
+    op.drop_table('neutron_network_segments')
     with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_floating_ips_project_id')
 
     op.drop_table('neutron_floating_ips')
+    op.drop_table('neutron_flavor_profile_bindings')
+    with op.batch_alter_table('neutron_agent_bindings', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_agent_bindings_resource_id')
+
+    op.drop_table('neutron_agent_bindings')
     with op.batch_alter_table('image_tags', schema=None) as batch_op:
         batch_op.drop_index('ix_image_tags_value')
 
@@ -767,6 +939,7 @@ def downgrade() -> None:
 
     op.drop_table('neutron_tags')
     op.drop_table('neutron_subnetpools')
+    op.drop_table('neutron_service_profiles')
     with op.batch_alter_table('neutron_security_groups', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_security_groups_project_id')
 
@@ -775,12 +948,23 @@ def downgrade() -> None:
         batch_op.drop_index('ix_neutron_routers_project_id')
 
     op.drop_table('neutron_routers')
+    with op.batch_alter_table('neutron_rbac_policies', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_rbac_policies_object_id')
+
+    op.drop_table('neutron_rbac_policies')
     op.drop_table('neutron_quotas')
+    with op.batch_alter_table('neutron_qos_policies', schema=None) as batch_op:
+        batch_op.drop_index('ix_neutron_qos_policies_project_id')
+
+    op.drop_table('neutron_qos_policies')
     with op.batch_alter_table('neutron_networks', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_networks_project_id')
 
     op.drop_table('neutron_networks')
+    op.drop_table('neutron_flavors')
+    op.drop_table('neutron_auto_allocated_topologies')
     op.drop_table('neutron_agents')
+    op.drop_table('neutron_address_scopes')
     with op.batch_alter_table('jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_jobs_state_run_at')
 

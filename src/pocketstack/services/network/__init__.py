@@ -4,7 +4,9 @@ from pocketstack.core.routing import Service
 from pocketstack.services.network import (
     agents, availability_zones, bootstrap, common, errors, extensions, floating_ips, network_ip_availability,
     networks, policies, ports, quotas, router_interfaces, routers, security_group_rules, security_groups, subnetpools,
-    subnets, tags)
+    subnets, tags, trunks, rbac_policies, address_scopes, port_bindings)
+from pocketstack.services.network import (
+    agent_schedulers, auto_allocated_topology, flavors, qos, service_providers)
 
 SERVICE = Service(
     type="network",
@@ -12,7 +14,7 @@ SERVICE = Service(
     routes=[*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES, *security_groups.ROUTES,
             *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES, *floating_ips.ROUTES,
             *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES, *network_ip_availability.ROUTES,
-            *tags.ROUTES],
+            *tags.ROUTES, *qos.ROUTES, *service_providers.ROUTES, *flavors.ROUTES, *agent_schedulers.ROUTES, *auto_allocated_topology.ROUTES, *trunks.ROUTES, *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,

@@ -88,6 +88,43 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                             "2016-02-18T18:00:00-00:00"),
     "subnet-service-types": ("Subnet service types", "Provides ability to set the subnet service_types field",
                              "2016-03-15T18:00:00-00:00"),
+    "qos": ("Quality of Service", "The Quality of Service extension.", "2015-06-08T10:00:00-00:00"),
+    "qos-default": ("QoS default policy", "Expose the QoS default policy per project", "2017-041-06T10:00:00-00:00"),
+    "qos-bw-limit-direction": ("Direction for QoS bandwidth limit rule", "Allow to configure QoS bandwidth limit "
+                               "rule with specific direction: ingress or egress", "2017-04-10T10:00:00-00:00"),
+    "qos-bw-minimum-ingress": ("Ingress direction for QoS minimum bandwidth rule", "Allow to configure QoS minumum "
+                               "bandwidth rule with ingress direction.", "2018-07-09T10:00:00-00:00"),
+    "qos-rule-type-details": ("Details of QoS rule types", "Expose details about QoS rule types supported by loaded "
+                              "backend drivers", "2017-06-22T10:00:00-00:00"),
+    "qos-rules-alias": ("Quality of Service rules alias API", "API to enable GET, PUT and DELETE operations on QoS "
+                        "policy rules without specifying policy ID", "2018-10-07T10:00:00-00:00"),
+    "qos-fip": ("Floating IP QoS", "The floating IP Quality of Service extension", "2017-07-20T00:00:00-00:00"),
+    "service-type": ("Neutron Service Type Management", "API for retrieving service providers for Neutron "
+                     "advanced services", "2013-01-20T00:00:00-00:00"),
+    "flavors": ("Neutron Service Flavors", "Flavor specification for Neutron advanced services.",
+                "2015-09-17T10:00:00-00:00"),
+    "l3-flavors": ("Router Flavor Extension", "Flavor support for routers.", "2016-05-17T00:00:00-00:00"),
+    "dhcp_agent_scheduler": ("DHCP Agent Scheduler", "Schedule networks among dhcp agents",
+                             "2013-02-07T10:00:00-00:00"),
+    "l3_agent_scheduler": ("L3 Agent Scheduler", "Schedule routers among l3 agents", "2013-02-07T10:00:00-00:00"),
+    "dvr": ("Distributed Virtual Router", "Enables configuration of Distributed Virtual Routers.",
+            "2014-06-1T10:00:00-00:00"),
+    "l3-ha": ("HA Router extension", "Adds HA capability to routers.", "2014-04-26T00:00:00-00:00"),
+    "auto-allocated-topology": ("Auto Allocated Topology Services", "Auto Allocated Topology Services.",
+                                "2016-01-01T00:00:00-00:00"),
+    "qos-gateway-ip": ("Router gateway IP QoS", "The Router gateway IP Quality of Service extension",
+                       "2018-02-24T00:00:00-00:00"),
+    "trunk": ("Trunk Extension", "Provides support for trunk ports", "2016-01-01T10:00:00-00:00"),
+    "trunk-details": ("Trunk port details", "Expose trunk port details", "2016-01-01T10:00:00-00:00"),
+    "address-scope": ("Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"),
+    "rbac-address-scope": ("Add address_scope type to RBAC", "Add address_scope type to RBAC",
+                           "2018-05-07T10:00:00-00:00"),
+    "binding-extended": ("Port Bindings Extended", "Expose port bindings of a virtual port to external "
+                         "application", "2017-07-17T10:00:00-00:00"),
+    "multi-provider": ("Multi Provider Network", "Expose mapping of virtual networks to multiple physical "
+                       "networks", "2013-06-27T10:00:00-00:00"),
+    "rbac-policies": ("RBAC Policies", "Allows creation and modification of policies that control tenant access "
+                      "to resources.", "2015-06-17T12:15:12-00:00"),
 }
 
 

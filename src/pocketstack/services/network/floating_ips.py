@@ -13,17 +13,17 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, networks, ports, quotas, routers
+from pocketstack.services.network import common, networks, ports, qos, quotas, routers
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
 WRITABLE = {"floating_network_id", "floating_ip_address", "subnet_id", "port_id", "fixed_ip_address",
             "dns_name", "dns_domain", "qos_policy_id"}
-UPDATABLE = {"port_id", "fixed_ip_address"}
+UPDATABLE = {"port_id", "fixed_ip_address", "qos_policy_id"}
 COLUMNS = {k: k for k in ("id", "floating_network_id", "floating_ip_address", "port_id", "fixed_ip_address",
                           "router_id", "status", "project_id", "description", "revision_number")}
 COLUMNS["tenant_id"] = "project_id"
-ATTRIBUTES = {*common.STANDARD, *COLUMNS, "port_details"}
+ATTRIBUTES = {*common.STANDARD, *COLUMNS, "port_details", "qos_policy_id"}
 DETAILS = ("name", "network_id", "mac_address", "admin_state_up", "status", "device_id", "device_owner")
 
 
@@ -33,12 +33,14 @@ def render_floating_ips(conn: Connection, ctx: Context, rows: list[Any]) -> list
     port_ids = [r["port_id"] for r in rows if r["port_id"]]
     details = {p["id"]: {k: p[k] for k in DETAILS} for p in conn.execute(
         sa.select(t.ports).where(t.ports.c.id.in_(port_ids))).mappings()}
+    policies = qos.bindings_of(conn, [r["id"] for r in rows])
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]], named=False)
         body.update({k: r[k] for k in ("floating_network_id", "floating_ip_address", "port_id",
                                        "fixed_ip_address", "router_id", "status")})
         body["port_details"] = details.get(r["port_id"])
+        body["qos_policy_id"] = policies.get(r["id"])
         out.append(body)
     return out
 
@@ -131,6 +133,8 @@ def create_floating_ip(conn: Connection, ctx: Context, item: dict[str, Any]) -> 
     row.update(association(conn, ctx, row, item.get("port_id"), item.get("fixed_ip_address")))
     conn.execute(t.floating_ips.insert().values(**row))
     common.set_tags(conn, fip_id, item.get("tags") or [])
+    if item.get("qos_policy_id"):
+        qos.bind(conn, ctx, "floatingip", fip_id, item["qos_policy_id"])
     return row
 
 
@@ -139,10 +143,13 @@ def update_floating_ip(conn: Connection, ctx: Context, row: dict[str, Any], item
     if "port_id" in item or "fixed_ip_address" in item:
         port_id = item["port_id"] if "port_id" in item else row["port_id"]
         values.update(association(conn, ctx, row, port_id, item.get("fixed_ip_address")))
+    if "qos_policy_id" in item:
+        qos.bind(conn, ctx, "floatingip", row["id"], item["qos_policy_id"])
     common.touch(conn, t.floating_ips, row["id"], **values)
 
 
 def delete_floating_ip(conn: Connection, row: dict[str, Any]) -> None:
+    qos.unbind(conn, row["id"])
     conn.execute(t.floating_ips.delete().where(t.floating_ips.c.id == row["id"]))
     routers.drop_port(conn, row["floating_port_id"])
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))

@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, quotas, security_groups
+from pocketstack.services.network import common, qos, quotas, rbac_policies, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -23,7 +23,7 @@ DEFAULT_MTU = {"geneve": 1442, "vxlan": 1450, "gre": 1458}
 PROVIDER = {"provider:network_type": "network_type", "provider:physical_network": "physical_network",
             "provider:segmentation_id": "segmentation_id"}
 WRITABLE = {"name", "admin_state_up", "shared", "router:external", "mtu", "port_security_enabled",
-            "is_default", "availability_zone_hints", "dns_domain", *PROVIDER}
+            "is_default", "availability_zone_hints", "dns_domain", "qos_policy_id", *PROVIDER}
 UPDATABLE = WRITABLE - {"availability_zone_hints"}
 DEFAULTS = {"shared": False, "router:external": False, "is_default": False}
 COLUMNS = {"name": "name", "admin_state_up": "admin_state_up", "shared": "shared", "router:external": "external",
@@ -31,7 +31,7 @@ COLUMNS = {"name": "name", "admin_state_up": "admin_state_up", "shared": "shared
            "status": "status", "id": "id", "project_id": "project_id", "tenant_id": "project_id",
            "description": "description", "revision_number": "revision_number", **PROVIDER}
 ATTRIBUTES = {*common.STANDARD, *COLUMNS, "subnets", "availability_zone_hints", "availability_zones",
-              "ipv4_address_scope", "ipv6_address_scope", "l2_adjacency"}
+              "ipv4_address_scope", "ipv6_address_scope", "l2_adjacency", "qos_policy_id", "segments"}
 
 
 # --- views ---------------------------------------------------------------------------
@@ -42,7 +42,27 @@ def render_networks(conn: Connection, ctx: Context, rows: list[Any]) -> list[dic
     for network_id, subnet_id in conn.execute(sa.select(t.subnets.c.network_id, t.subnets.c.id)
                                               .where(t.subnets.c.network_id.in_(ids)).order_by(t.subnets.c.id)):
         subnets[network_id].append(subnet_id)
-    return [render_network(ctx, r, subnets[r["id"]], tags[r["id"]]) for r in rows]
+    policies = qos.bindings_of(conn, ids)
+    grants = rbac_policies.grants_of(conn, "network", ids)
+    from pocketstack.services.network import address_scopes
+    scopes = address_scopes.network_scopes(conn, ids)
+    out = [{**render_network(ctx, r, subnets[r["id"]], tags[r["id"]]), "qos_policy_id": policies.get(r["id"])}
+           for r in rows]
+    if ctx.is_admin:
+        multi = segments_of(conn, ids)
+        for item in out:
+            if multi[item["id"]]:
+                for attr in PROVIDER:
+                    item.pop(attr, None)
+                item["segments"] = multi[item["id"]]
+    for item in out:
+        item.update(ipv4_address_scope=scopes[item["id"]].get(4), ipv6_address_scope=scopes[item["id"]].get(6))
+        for action, target in grants[item["id"]]:
+            if action == rbac_policies.SHARED and target in ("*", ctx.project_id):
+                item["shared"] = True
+            if action == rbac_policies.EXTERNAL:
+                item["router:external"] = True
+    return out
 
 
 def render_network(ctx: Context, row: Any, subnets: list[str], tags: list[str]) -> dict[str, Any]:
@@ -59,7 +79,15 @@ def render_network(ctx: Context, row: Any, subnets: list[str], tags: list[str]) 
 
 def visible(ctx: Context) -> Any:
     return sa.or_(t.networks.c.project_id == ctx.project_id, t.networks.c.shared.is_(True),
-                  t.networks.c.external.is_(True))
+                  t.networks.c.external.is_(True),
+                  rbac_policies.granted("network", t.networks.c.id, ctx.project_id,
+                                        (rbac_policies.SHARED, rbac_policies.EXTERNAL)))
+
+
+def shared_with(conn: Connection, row: dict[str, Any], project_id: str | None) -> bool:
+    """shared as project_id sees it: the flag, or an access_as_shared grant to the project."""
+    return bool(row["shared"]) or conn.execute(sa.select(sa.literal(1)).where(rbac_policies.granted(
+        "network", sa.literal(row["id"]), project_id, (rbac_policies.SHARED,)))).first() is not None
 
 
 NETWORKS = common.Collection(
@@ -135,16 +163,68 @@ def provider(conn: Connection, item: dict[str, Any]) -> dict[str, Any]:
             "mtu": DEFAULT_MTU.get(kind, 1500)}
 
 
+def segments_of(conn: Connection, ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """multi-provider: network id -> its segments (only networks created with several)."""
+    out: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    s = t.network_segments
+    for r in conn.execute(sa.select(s).where(s.c.network_id.in_(ids)).order_by(s.c.network_id, s.c.position)):
+        out[r.network_id].append({"provider:network_type": r.network_type,
+                                  "provider:physical_network": r.physical_network,
+                                  "provider:segmentation_id": r.segmentation_id})
+    return out
+
+
+def multi_segments(conn: Connection, item: dict[str, Any]) -> list[dict[str, Any]]:
+    """The `segments` of a create body, each validated (and allocated) like provider:* attributes."""
+    if any(k in item for k in PROVIDER):
+        raise BadRequest("Segments and provider values cannot both be set.",
+                         kind="SegmentsSetInConjunctionWithProviders")
+    segments = item["segments"]
+    if not isinstance(segments, list) or not segments or not all(
+            isinstance(x, dict) and not set(x) - set(PROVIDER) for x in segments):
+        raise common.invalid("segments", f"'{segments}' is not a valid list of segments")
+    keys = [tuple(x.get(k) for k in PROVIDER) for x in segments]
+    if len(set(keys)) != len(keys):
+        raise BadRequest("Duplicate segment entry in request.", kind="SegmentsContainDuplicateEntry")
+    out: list[dict[str, Any]] = []
+    s = t.network_segments
+    for x in segments:
+        seg = provider(conn, x)
+        if x.get("provider:segmentation_id") is None and seg["segmentation_id"] is not None:
+            top = conn.execute(sa.select(sa.func.max(s.c.segmentation_id)).where(
+                s.c.network_type == seg["network_type"])).scalar()
+            earlier = [o["segmentation_id"] or 0 for o in out if o["network_type"] == seg["network_type"]]
+            seg["segmentation_id"] = max([seg["segmentation_id"], (top or 0) + 1, *[e + 1 for e in earlier]])
+        elif seg["segmentation_id"] is not None and conn.execute(sa.select(s.c.network_id).where(
+                s.c.network_type == seg["network_type"], s.c.physical_network == seg["physical_network"],
+                s.c.segmentation_id == seg["segmentation_id"])).first():
+            raise Conflict(f"Unable to create the network. The VLAN {seg['segmentation_id']} on physical network "
+                           f"{seg['physical_network']} is in use.", kind="VlanIdInUse")
+        out.append(seg)
+    return out
+
+
 def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
     project_id = common.owner(ctx, item)
     common.enforce_attrs(ctx, "create", "network", item, {"project_id": project_id}, DEFAULTS)
     quotas.enforce(conn, project_id, "network")
-    values = {**provider(conn, item), **validate(item)}
+    segments = multi_segments(conn, item) if "segments" in item else []
+    first = {**segments[0], "mtu": min(x["mtu"] for x in segments)} if segments else provider(conn, item)
+    values = {**first, **validate(item)}
     row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": "", "status": "ACTIVE",
                             "admin_state_up": True, "shared": False, "external": False, "is_default": False,
                             "port_security_enabled": True, "availability_zone_hints": [],
                             "description": item.get("description", ""), **values})
     conn.execute(t.networks.insert().values(**row))
+    if len(segments) > 1:
+        conn.execute(t.network_segments.insert(), [
+            {"network_id": row["id"], "position": i, "network_type": x["network_type"],
+             "physical_network": x["physical_network"], "segmentation_id": x["segmentation_id"]}
+            for i, x in enumerate(segments)])
+    rbac_policies.sync_wildcard(conn, "network", row["id"], project_id, rbac_policies.SHARED, row["shared"])
+    rbac_policies.sync_wildcard(conn, "network", row["id"], project_id, rbac_policies.EXTERNAL, row["external"])
+    if item.get("qos_policy_id"):
+        qos.bind(conn, ctx, "network", row["id"], item["qos_policy_id"])
     common.set_tags(conn, row["id"], item.get("tags") or [])
     if project_id:
         security_groups.ensure_default(conn, project_id)
@@ -164,7 +244,12 @@ def update_network(conn: Connection, ctx: Context, row: dict[str, Any], item: di
         if foreign:
             raise Conflict(f"Unable to reconfigure sharing settings for network {row['id']}. Multiple tenants "
                            "are using it.", kind="InvalidSharedSetting")
+    if "qos_policy_id" in item:
+        qos.bind(conn, ctx, "network", row["id"], item["qos_policy_id"])
     common.touch(conn, t.networks, row["id"], **values)
+    for col, action in (("shared", rbac_policies.SHARED), ("external", rbac_policies.EXTERNAL)):
+        if col in values:
+            rbac_policies.sync_wildcard(conn, "network", row["id"], row["project_id"], action, values[col])
 
 
 def _current(row: dict[str, Any], attr: str) -> Any:
@@ -185,16 +270,24 @@ def delete_network(conn: Connection, row: dict[str, Any]) -> None:
         raise Conflict(f"Unable to complete operation on network {row['id']}. There are one or more ports "
                        "still in use on the network.", kind="NetworkInUse")
     subnet_ids = conn.execute(sa.select(t.subnets.c.id).where(t.subnets.c.network_id == row["id"])).scalars().all()
+    conn.execute(t.qos_bindings.delete().where(t.qos_bindings.c.resource_id.in_(
+        sa.select(t.ports.c.id).where(t.ports.c.network_id == row["id"]))))
+    qos.unbind(conn, row["id"])
     conn.execute(t.ports.delete().where(t.ports.c.network_id == row["id"]))
     conn.execute(t.subnets.delete().where(t.subnets.c.network_id == row["id"]))
     conn.execute(t.tags.delete().where(t.tags.c.resource_id.in_([row["id"], *subnet_ids])))
+    rbac_policies.forget(conn, row["id"])
+    conn.execute(t.network_segments.delete().where(t.network_segments.c.network_id == row["id"]))
     conn.execute(t.networks.delete().where(t.networks.c.id == row["id"]))
 
 
 # --- routes --------------------------------------------------------------------------
 def network_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
-        return target_of(common.load(conn, NETWORKS, ctx, rq.params["network_id"]))
+        row = common.load(conn, NETWORKS, ctx, rq.params["network_id"])
+        external = bool(row["external"]) or conn.execute(sa.select(sa.literal(1)).where(rbac_policies.granted(
+            "network", sa.literal(row["id"]), ctx.project_id, (rbac_policies.EXTERNAL,)))).first() is not None
+        return {**target_of(row), "shared": shared_with(conn, row, ctx.project_id), "external": external}
 
 
 def list_networks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -206,7 +299,7 @@ def show_network(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def create_networks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    items = common.bodies(rq, "network", "networks", WRITABLE)
+    items = common.bodies(rq, "network", "networks", WRITABLE | {"segments"})
     with db.session() as conn:
         rows = [create_network(conn, ctx, item) for item in items]
         out = render_networks(conn, ctx, rows)

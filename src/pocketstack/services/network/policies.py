@@ -119,3 +119,105 @@ for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "
         RULES.append(rule(f"{_verb}_{_plural.replace('-', '_')}_tags",
                           f"rule:{'get' if _verb == 'get' else 'update'}_{_res}",
                           f"{_verb} the tags of a {_res}", [(_method, f"{V2}/{_plural}/{{id}}/tags")], ["project"]))
+# QoS (neutron/conf/policies/qos.py): policies and rules are written by admins, read by the policy's
+# project (and anyone when the policy is shared).
+_Q = f"{V2}/qos"
+RULES.extend([
+    rule("get_policy", SHARED_READER, "Get QoS policies", [("GET", f"{_Q}/policies"), ("GET", f"{_Q}/policies/{{id}}")],
+         ["project"]),
+    rule("create_policy", ADMIN, "Create a QoS policy", [("POST", f"{_Q}/policies")], ["project"]),
+    rule("update_policy", ADMIN, "Update a QoS policy", [("PUT", f"{_Q}/policies/{{id}}")], ["project"]),
+    rule("delete_policy", ADMIN, "Delete a QoS policy", [("DELETE", f"{_Q}/policies/{{id}}")], ["project"]),
+    rule("get_rule_type", ANY_READER, "Get available QoS rule types",
+         [("GET", f"{_Q}/rule-types"), ("GET", f"{_Q}/rule-types/{{rule_type}}")], ["project"]),
+])
+for _rule in ("bandwidth_limit_rule", "minimum_bandwidth_rule", "dscp_marking_rule"):
+    _coll = f"{_Q}/policies/{{policy_id}}/{_rule}s"
+    _alias = f"{_Q}/alias-{_rule.replace('_', '-')}s/{{rule_id}}"
+    RULES.extend([
+        rule(f"get_policy_{_rule}", SHARED_READER, f"Get a QoS {_rule}",
+             [("GET", _coll), ("GET", _coll + "/{rule_id}")], ["project"]),
+        rule(f"create_policy_{_rule}", ADMIN, f"Create a QoS {_rule}", [("POST", _coll)], ["project"]),
+        rule(f"update_policy_{_rule}", ADMIN, f"Update a QoS {_rule}", [("PUT", _coll + "/{rule_id}")], ["project"]),
+        rule(f"delete_policy_{_rule}", ADMIN, f"Delete a QoS {_rule}", [("DELETE", _coll + "/{rule_id}")],
+             ["project"]),
+        rule(f"get_alias_{_rule}", f"rule:get_policy_{_rule}", f"Get a QoS {_rule} by alias", [("GET", _alias)],
+             ["project"]),
+        rule(f"update_alias_{_rule}", f"rule:update_policy_{_rule}", f"Update a QoS {_rule} by alias",
+             [("PUT", _alias)], ["project"]),
+        rule(f"delete_alias_{_rule}", f"rule:delete_policy_{_rule}", f"Delete a QoS {_rule} by alias",
+             [("DELETE", _alias)], ["project"]),
+    ])
+# trunk (neutron/conf/policies/trunk.py)
+_crud("trunk", "trunks")
+RULES.extend([
+    rule("add_subports", ADMIN_OR_MEMBER, "Add subports to a trunk", [("PUT", f"{V2}/trunks/{{id}}/add_subports")],
+         ["project"]),
+    rule("remove_subports", ADMIN_OR_MEMBER, "Delete subports from a trunk",
+         [("PUT", f"{V2}/trunks/{{id}}/remove_subports")], ["project"]),
+    rule("get_subports", ADMIN_OR_READER, "List subports attached to a trunk",
+         [("GET", f"{V2}/trunks/{{id}}/get_subports")], ["project"]),
+])
+for _verb, _method in (("get", "GET"), ("update", "PUT"), ("delete", "DELETE")):
+    RULES.append(rule(f"{_verb}_trunks_tags", f"rule:{'get' if _verb == 'get' else 'update'}_trunk",
+                      f"{_verb} the tags of a trunk", [(_method, f"{V2}/trunks/{{id}}/tags")], ["project"]))
+# Service providers and flavors (neutron/conf/policies/service_type.py, flavor.py).
+_F, _S = f"{V2}/flavors", f"{V2}/service_profiles"
+RULES.extend([
+    rule("get_service_provider", ANY_READER, "Get service providers", [("GET", f"{V2}/service-providers")],
+         ["project"]),
+    rule("get_flavor", ANY_READER, "Get a flavor", [("GET", _F), ("GET", _F + "/{id}")], ["project"]),
+    rule("create_flavor", ADMIN, "Create a flavor", [("POST", _F)], ["project"]),
+    rule("update_flavor", ADMIN, "Update a flavor", [("PUT", _F + "/{id}")], ["project"]),
+    rule("delete_flavor", ADMIN, "Delete a flavor", [("DELETE", _F + "/{id}")], ["project"]),
+    rule("get_service_profile", ADMIN, "Get a service profile", [("GET", _S), ("GET", _S + "/{id}")], ["project"]),
+    rule("create_service_profile", ADMIN, "Create a service profile", [("POST", _S)], ["project"]),
+    rule("update_service_profile", ADMIN, "Update a service profile", [("PUT", _S + "/{id}")], ["project"]),
+    rule("delete_service_profile", ADMIN, "Delete a service profile", [("DELETE", _S + "/{id}")], ["project"]),
+    rule("get_flavor_service_profile", ADMIN_OR_READER, "Get a flavor's service profiles",
+         [("GET", _F + "/{flavor_id}/service_profiles")], ["project"]),
+    rule("create_flavor_service_profile", ADMIN, "Associate a flavor with a service profile",
+         [("POST", _F + "/{flavor_id}/service_profiles")], ["project"]),
+    rule("delete_flavor_service_profile", ADMIN, "Disassociate a flavor from a service profile",
+         [("DELETE", _F + "/{flavor_id}/service_profiles/{profile_id}")], ["project"]),
+])
+# Agent schedulers (neutron/conf/policies/agent.py): admin only.
+_A = f"{V2}/agents/{{id}}"
+RULES.extend([
+    rule("get_dhcp-networks", ADMIN, "List networks on a DHCP agent", [("GET", _A + "/dhcp-networks")], ["project"]),
+    rule("create_dhcp-network", ADMIN, "Add a network to a DHCP agent", [("POST", _A + "/dhcp-networks")],
+         ["project"]),
+    rule("delete_dhcp-network", ADMIN, "Remove a network from a DHCP agent",
+         [("DELETE", _A + "/dhcp-networks/{network_id}")], ["project"]),
+    rule("get_dhcp-agents", ADMIN, "List DHCP agents hosting a network",
+         [("GET", f"{V2}/networks/{{network_id}}/dhcp-agents")], ["project"]),
+    rule("get_l3-routers", ADMIN, "List routers on an L3 agent", [("GET", _A + "/l3-routers")], ["project"]),
+    rule("create_l3-router", ADMIN, "Add a router to an L3 agent", [("POST", _A + "/l3-routers")], ["project"]),
+    rule("delete_l3-router", ADMIN, "Remove a router from an L3 agent", [("DELETE", _A + "/l3-routers/{router_id}")],
+         ["project"]),
+    rule("get_l3-agents", ADMIN, "List L3 agents hosting a router", [("GET", f"{V2}/routers/{{router_id}}/l3-agents")],
+         ["project"]),
+])
+# rbac-policies (neutron/conf/policies/rbac.py); a '*' target is admin-only (enforced in rbac_policies.py)
+_crud("rbac_policy", "rbac-policies")
+RULES.extend([
+    rule("get_auto_allocated_topology", ADMIN_OR_READER, "Get a project's auto-allocated topology",
+         [("GET", f"{V2}/auto-allocated-topology/{{project_id}}")], ["project"]),
+    rule("delete_auto_allocated_topology", ADMIN_OR_MEMBER, "Delete a project's auto-allocated topology",
+         [("DELETE", f"{V2}/auto-allocated-topology/{{project_id}}")], ["project"]),
+])
+# address scopes (neutron/conf/policies/address_scope.py)
+_crud("address_scope", "address-scopes", get=f"{ADMIN_OR_READER} or 'True':%(shared)s",
+      admin_attrs={"create": ("shared",), "update": ("shared",)})
+# binding-extended (neutron/conf/policies/port_bindings.py)
+_PB = f"{V2}/ports/{{port_id}}/bindings"
+RULES.extend([
+    rule("get_port_binding", ADMIN, "Get port binding information", [("GET", _PB), ("GET", _PB + "/{host}")],
+         ["project"]),
+    rule("create_port_binding", ADMIN, "Create port binding on the host", [("POST", _PB)], ["project"]),
+    rule("update_port_binding", ADMIN, "Update a port binding on the host", [("PUT", _PB + "/{host}")],
+         ["project"]),
+    rule("delete_port_binding", ADMIN, "Delete port binding on the host", [("DELETE", _PB + "/{host}")],
+         ["project"]),
+    rule("activate", ADMIN, "Activate port binding on the host", [("PUT", _PB + "/{host}/activate")], ["project"]),
+])

@@ -17,7 +17,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, quotas, security_groups
+from pocketstack.services.network import common, ipam, networks, qos, quotas, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -29,7 +29,7 @@ VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "vi
               "vdpa", "remote-managed", "accelerator-direct", "accelerator-direct-physical")
 WRITABLE = {"name", "network_id", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
             "security_groups", "port_security_enabled", "allowed_address_pairs", "extra_dhcp_opts",
-            "binding:host_id", "binding:vnic_type", "binding:profile"}
+            "binding:host_id", "binding:vnic_type", "binding:profile", "qos_policy_id"}
 UPDATABLE = WRITABLE - {"network_id"}
 SERVICE_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip",
                   "network:router_interface_distributed", "network:ha_router_replicated_interface")
@@ -41,7 +41,7 @@ COLUMNS = {k: k for k in ("id", "name", "network_id", "mac_address", "admin_stat
 COLUMNS.update({"tenant_id": "project_id", "binding:host_id": "binding_host_id",
                 "binding:vnic_type": "binding_vnic_type"})
 ATTRIBUTES = {*common.STANDARD, *COLUMNS, *BINDING, "fixed_ips", "security_groups", "allowed_address_pairs",
-              "extra_dhcp_opts", "ip_address_substr"}
+              "extra_dhcp_opts", "ip_address_substr", "qos_policy_id"}
 
 
 # --- views ---------------------------------------------------------------------------
@@ -56,7 +56,15 @@ def render_ports(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[s
     for port_id, group_id in conn.execute(sa.select(t.port_security_groups).where(
             t.port_security_groups.c.port_id.in_(ids))):
         groups[port_id].append(group_id)
-    return [render_port(ctx, r, ips[r["id"]], sorted(groups[r["id"]]), tags[r["id"]]) for r in rows]
+    policies = qos.bindings_of(conn, ids)
+    from pocketstack.services.network import trunks
+    details = trunks.trunk_details(conn, ids)
+    out = [{**render_port(ctx, r, ips[r["id"]], sorted(groups[r["id"]]), tags[r["id"]]),
+            "qos_policy_id": policies.get(r["id"])} for r in rows]
+    for item in out:
+        if item["id"] in details:
+            item["trunk_details"] = details[item["id"]]
+    return out
 
 
 def render_port(ctx: Context, row: Any, fixed_ips: list[dict[str, str]], groups: list[str],
@@ -283,6 +291,8 @@ def create_port(conn: Connection, ctx: Context, item: dict[str, Any], *, interna
         groups = [security_groups.ensure_default(conn, project_id)]
     set_groups(conn, ctx if not internal else _admin(ctx), port_id, groups or [])
     common.set_tags(conn, port_id, item.get("tags") or [])
+    if item.get("qos_policy_id"):
+        qos.bind(conn, ctx, "port", port_id, item["qos_policy_id"])
     return row
 
 
@@ -336,6 +346,8 @@ def update_port(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
         update_fixed_ips(conn, row, mac, item["fixed_ips"] or [])
     elif mac != row["mac_address"]:
         readdress_slaac(conn, row, mac)
+    if "qos_policy_id" in item:
+        qos.bind(conn, ctx, "port", row["id"], item["qos_policy_id"])
     common.touch(conn, t.ports, row["id"], **values)
 
 
@@ -385,10 +397,15 @@ def delete_port(conn: Connection, row: dict[str, Any], *, internal: bool = False
     if not internal and row["device_owner"] in SERVICE_OWNERS:
         raise Conflict(f"Port {row['id']} cannot be deleted directly via the port API: has device owner "
                        f"{row['device_owner']}.", kind="ServicePortInUse")
+    from pocketstack.services.network import trunks
+    trunks.check_port_deletable(conn, row["id"])
+    trunks.release_subport(conn, row["id"])
+    conn.execute(t.port_bindings.delete().where(t.port_bindings.c.port_id == row["id"]))
     conn.execute(t.floating_ips.update().where(t.floating_ips.c.port_id == row["id"]).values(
         port_id=None, fixed_ip_address=None, router_id=None, status="DOWN"))
     ipam.release(conn, row["id"])
     conn.execute(t.port_security_groups.delete().where(t.port_security_groups.c.port_id == row["id"]))
+    qos.unbind(conn, row["id"])
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
     conn.execute(t.ports.delete().where(t.ports.c.id == row["id"]))
 

@@ -14,7 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, ports, quotas
+from pocketstack.services.network import common, flavors, ipam, networks, ports, qos, quotas
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -39,16 +39,19 @@ def render_routers(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict
     for a in conn.execute(sa.select(t.ip_allocations).where(t.ip_allocations.c.port_id.in_(gw_ports))
                           .order_by(t.ip_allocations.c.position)).mappings():
         gw_ips.setdefault(a["port_id"], []).append({"subnet_id": a["subnet_id"], "ip_address": a["ip_address"]})
+    policies = qos.bindings_of(conn, ids)
+    flavor_ids = flavors.router_flavors(conn, ids)
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]])
         gateway = None
         if r["gw_network_id"]:
             gateway = {"network_id": r["gw_network_id"], "enable_snat": r["enable_snat"],
-                       "external_fixed_ips": gw_ips.get(r["gw_port_id"], [])}
+                       "external_fixed_ips": gw_ips.get(r["gw_port_id"], []),
+                       "qos_policy_id": policies.get(r["id"])}
         body.update({"status": r["status"], "admin_state_up": r["admin_state_up"], "external_gateway_info": gateway,
                      "routes": r["routes"], "availability_zone_hints": r["availability_zone_hints"],
-                     "availability_zones": ["nova"], "flavor_id": None})
+                     "availability_zones": ["nova"], "flavor_id": flavor_ids.get(r["id"])})
         if ctx.is_admin:
             body.update({"distributed": r["distributed"], "ha": r["ha"]})
         out.append(body)
@@ -76,6 +79,7 @@ def set_gateway(conn: Connection, ctx: Context, row: dict[str, Any], info: Any, 
                                f"network {row['gw_network_id']} is required by one or more floating IPs.",
                                kind="RouterExternalGatewayInUseByFloatingIp")
             drop_port(conn, row["gw_port_id"])
+        qos.unbind(conn, row["id"])
         return {"gw_network_id": None, "gw_port_id": None, "enable_snat": True}
     if not isinstance(info, dict) or not info.get("network_id") or set(info) - {
             "network_id", "enable_snat", "external_fixed_ips", "qos_policy_id"}:
@@ -87,6 +91,8 @@ def set_gateway(conn: Connection, ctx: Context, row: dict[str, Any], info: Any, 
     if not network["external"]:
         raise BadRequest(f"Bad router request: Network {network['id']} is not a valid external network.")
     snat = common.to_bool(info.get("enable_snat", True), "enable_snat")
+    if "qos_policy_id" in info:
+        qos.bind(conn, ctx, "router", row["id"], info["qos_policy_id"])
     if row.get("gw_network_id") == network["id"] and row.get("gw_port_id"):
         if "external_fixed_ips" in info:
             port = conn.execute(sa.select(t.ports).where(t.ports.c.id == row["gw_port_id"])).mappings().one()
@@ -156,8 +162,10 @@ def create_router(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
                          gw_network_id=None, gw_port_id=None, enable_snat=True, routes=[],
                          distributed=common.to_bool(item.get("distributed", False), "distributed"),
                          ha=common.to_bool(item.get("ha", False), "ha"), availability_zone_hints=hints)
+    flavor_id = flavors.check_router_flavor(conn, item["flavor_id"]) if item.get("flavor_id") else None
     row.update(set_gateway(conn, ctx, row, item.get("external_gateway_info"), "create"))
     conn.execute(t.routers.insert().values(**row))
+    flavors.set_router_flavor(conn, row["id"], flavor_id)
     common.set_tags(conn, row["id"], item.get("tags") or [])
     return row
 
@@ -169,6 +177,11 @@ def update_router(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
     for key in ("admin_state_up", "distributed", "ha"):
         if key in item:
             values[key] = common.to_bool(item[key], key)
+    for key, label in (("distributed", "the 'distributed' attribute"), ("ha", "HA attribute")):
+        # dvr and l3-ha: a router migrates only while administratively down
+        if key in values and values[key] != row[key] and values.get("admin_state_up", row["admin_state_up"]):
+            raise BadRequest(f"Bad router request: Cannot change {label} of active routers. Please set router "
+                             "admin_state_up to False prior to upgrade")
     if "external_gateway_info" in item:
         values.update(set_gateway(conn, ctx, row, item["external_gateway_info"], "update"))
     if "routes" in item:
@@ -185,6 +198,8 @@ def delete_router(conn: Connection, row: dict[str, Any]) -> None:
     if row["gw_port_id"]:
         drop_port(conn, row["gw_port_id"])
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
+    qos.unbind(conn, row["id"])
+    flavors.set_router_flavor(conn, row["id"], None)
     conn.execute(t.routers.delete().where(t.routers.c.id == row["id"]))
 
 

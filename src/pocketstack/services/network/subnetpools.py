@@ -11,10 +11,10 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.core import db
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, NotFound
+from pocketstack.core.errors import BadRequest, Conflict
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, quotas
+from pocketstack.services.network import address_scopes, common, quotas
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -88,14 +88,14 @@ def prefix_bounds(item: dict[str, Any], version: int, current: dict[str, Any] | 
 def create_pool(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
     project_id = common.owner(ctx, item)
     common.enforce_attrs(ctx, "create", "subnetpool", item, {"project_id": project_id}, DEFAULTS)
-    if item.get("address_scope_id"):
-        raise NotFound(f"Address scope {item['address_scope_id']} could not be found.", kind="AddressScopeNotFound")
     nets = parse_prefixes(item.get("prefixes"))
     version = nets[0].version
+    scope = address_scopes.check_association(conn, ctx, item["address_scope_id"], version, [str(n) for n in nets],
+                                             None) if item.get("address_scope_id") else None
     quotas.enforce(conn, project_id, "subnetpool")
     row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": item.get("name") or "",
                             "description": item.get("description", ""), "ip_version": version,
-                            "prefixes": [str(n) for n in nets], "address_scope_id": None,
+                            "prefixes": [str(n) for n in nets], "address_scope_id": scope,
                             "shared": common.to_bool(item.get("shared", False), "shared"),
                             "is_default": common.to_bool(item.get("is_default", False), "is_default"),
                             "default_quota": item.get("default_quota"), **prefix_bounds(item, version)})
@@ -115,8 +115,13 @@ def update_pool(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
             raise BadRequest("Illegal update to prefixes: existing prefixes must be kept.",
                              kind="IllegalSubnetPoolPrefixUpdate")
         values["prefixes"] = [str(n) for n in nets]
-    if item.get("address_scope_id"):
-        raise NotFound(f"Address scope {item['address_scope_id']} could not be found.", kind="AddressScopeNotFound")
+    if "address_scope_id" in item:
+        values["address_scope_id"] = address_scopes.check_association(
+            conn, ctx, item["address_scope_id"], row["ip_version"], values.get("prefixes", row["prefixes"]),
+            row["id"]) if item["address_scope_id"] else None
+    elif "prefixes" in item and row["address_scope_id"]:
+        address_scopes.check_association(conn, None, row["address_scope_id"], row["ip_version"],
+                                         values["prefixes"], row["id"])
     if "is_default" in item:
         values["is_default"] = common.to_bool(item["is_default"], "is_default")
     values.update(prefix_bounds(item, row["ip_version"], row))
@@ -213,3 +218,4 @@ ROUTES = [
     route("DELETE", S + "/{subnetpool_id}", remove_subnetpool, policy="delete_subnetpool", target=pool_target,
           status=204),
 ]
+

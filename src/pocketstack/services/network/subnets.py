@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, quotas, subnetpools
+from pocketstack.services.network import common, ipam, networks, quotas, rbac_policies, subnetpools
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -45,7 +45,8 @@ def render_subnets(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict
 
 
 def visible(ctx: Context) -> Any:
-    seen = sa.select(t.networks.c.id).where(t.networks.c.shared.is_(True))
+    seen = sa.select(t.networks.c.id).where(sa.or_(t.networks.c.shared.is_(True), rbac_policies.granted(
+        "network", t.networks.c.id, ctx.project_id, (rbac_policies.SHARED,))))
     return sa.or_(t.subnets.c.project_id == ctx.project_id, t.subnets.c.network_id.in_(seen))
 
 
@@ -250,7 +251,9 @@ def target_of(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
 # --- routes --------------------------------------------------------------------------
 def subnet_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
-        return target_of(conn, common.load(conn, SUBNETS, ctx, rq.params["subnet_id"]))
+        target = target_of(conn, row := common.load(conn, SUBNETS, ctx, rq.params["subnet_id"]))
+        network = conn.execute(sa.select(t.networks).where(t.networks.c.id == row["network_id"])).mappings().one()
+        return {**target, "shared": networks.shared_with(conn, dict(network), ctx.project_id)}
 
 
 def list_subnets(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

@@ -184,3 +184,138 @@ agents = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
     sa.Column("started_at", sa.DateTime, nullable=False),
 )
+
+qos_policies = sa.Table(
+    "neutron_qos_policies", db.metadata, *standard(),
+    sa.Column("shared", sa.Boolean, nullable=False, default=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Index("ix_neutron_qos_policies_project_id", "project_id"),
+)
+
+qos_rules = sa.Table(
+    "neutron_qos_rules", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("policy_id", sa.String(36), sa.ForeignKey("neutron_qos_policies.id", ondelete="CASCADE"),
+              nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("direction", sa.String(16)),
+    sa.Column("max_kbps", sa.Integer),
+    sa.Column("max_burst_kbps", sa.Integer),
+    sa.Column("min_kbps", sa.Integer),
+    sa.Column("dscp_mark", sa.Integer),
+    sa.Column("position", sa.Integer, nullable=False, default=0),
+    sa.Index("ix_neutron_qos_rules_policy_id", "policy_id"),
+)
+
+# qos_policy_id of networks, ports, floating IPs and router gateways (keyed by the resource id)
+qos_bindings = sa.Table(
+    "neutron_qos_bindings", db.metadata,
+    sa.Column("resource_id", sa.String(36), primary_key=True),
+    sa.Column("resource_type", sa.String(32), nullable=False),
+    sa.Column("policy_id", sa.String(36), sa.ForeignKey("neutron_qos_policies.id"), nullable=False),
+    sa.Index("ix_neutron_qos_bindings_policy_id", "policy_id"),
+)
+
+# trunk: a parent port and its VLAN sub-ports (neutron/services/trunk)
+trunks = sa.Table(
+    "neutron_trunks", db.metadata, *standard(),
+    sa.Column("port_id", sa.String(36), sa.ForeignKey("neutron_ports.id"), nullable=False, unique=True),
+    sa.Column("status", sa.String(16), nullable=False, default="DOWN"),
+    sa.Column("admin_state_up", sa.Boolean, nullable=False, default=True),
+)
+
+trunk_subports = sa.Table(
+    "neutron_trunk_subports", db.metadata,
+    sa.Column("port_id", sa.String(36), sa.ForeignKey("neutron_ports.id"), primary_key=True),
+    sa.Column("trunk_id", sa.String(36), sa.ForeignKey("neutron_trunks.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("segmentation_type", sa.String(32), nullable=False),
+    sa.Column("segmentation_id", sa.Integer, nullable=False),
+    sa.UniqueConstraint("trunk_id", "segmentation_type", "segmentation_id"),
+)
+
+# rbac-policies: network (and other object) access granted to a target project ('*' = every project)
+rbac_policies = sa.Table(
+    "neutron_rbac_policies", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False, default=""),
+    sa.Column("object_type", sa.String(32), nullable=False),
+    sa.Column("object_id", sa.String(36), nullable=False),
+    sa.Column("action", sa.String(32), nullable=False),
+    sa.Column("target_tenant", sa.String(255), nullable=False),
+    sa.UniqueConstraint("object_type", "object_id", "action", "target_tenant"),
+    sa.Index("ix_neutron_rbac_policies_object_id", "object_id"),
+)
+
+address_scopes = sa.Table(
+    "neutron_address_scopes", db.metadata, *standard(),
+    sa.Column("ip_version", sa.Integer, nullable=False),
+    sa.Column("shared", sa.Boolean, nullable=False, default=False),
+)
+
+flavors = sa.Table(
+    "neutron_flavors", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False, default=""),
+    sa.Column("description", sa.String(1024), nullable=False, default=""),
+    sa.Column("service_type", sa.String(36), nullable=False),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+)
+
+service_profiles = sa.Table(
+    "neutron_service_profiles", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("description", sa.String(1024), nullable=False, default=""),
+    sa.Column("driver", sa.String(1024), nullable=False, default=""),
+    sa.Column("enabled", sa.Boolean, nullable=False, default=True),
+    sa.Column("metainfo", sa.String(4096), nullable=False, default=""),
+)
+
+flavor_profile_bindings = sa.Table(
+    "neutron_flavor_profile_bindings", db.metadata,
+    sa.Column("flavor_id", sa.String(36), sa.ForeignKey("neutron_flavors.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("service_profile_id", sa.String(36), sa.ForeignKey("neutron_service_profiles.id"), primary_key=True),
+)
+
+# flavor_id of routers (l3-flavors)
+router_flavors = sa.Table(
+    "neutron_router_flavors", db.metadata,
+    sa.Column("router_id", sa.String(36), primary_key=True),
+    sa.Column("flavor_id", sa.String(36), sa.ForeignKey("neutron_flavors.id"), nullable=False),
+)
+
+# networks hosted by DHCP agents and routers hosted by L3 agents (dhcp_agent_scheduler, l3_agent_scheduler)
+agent_bindings = sa.Table(
+    "neutron_agent_bindings", db.metadata,
+    sa.Column("agent_id", sa.String(36), sa.ForeignKey("neutron_agents.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("resource_id", sa.String(36), primary_key=True),
+    sa.Index("ix_neutron_agent_bindings_resource_id", "resource_id"),
+)
+
+auto_allocated_topologies = sa.Table(
+    "neutron_auto_allocated_topologies", db.metadata,
+    sa.Column("project_id", sa.String(255), primary_key=True),
+    sa.Column("network_id", sa.String(36), nullable=False),
+    sa.Column("router_id", sa.String(36)),
+)
+
+# multi-provider: the segments of a network created with more than one (`segments` attribute)
+network_segments = sa.Table(
+    "neutron_network_segments", db.metadata,
+    sa.Column("network_id", sa.String(36), sa.ForeignKey("neutron_networks.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("position", sa.Integer, primary_key=True),
+    sa.Column("network_type", sa.String(32), nullable=False),
+    sa.Column("physical_network", sa.String(64)),
+    sa.Column("segmentation_id", sa.Integer),
+)
+
+# binding-extended: a port's inactive bindings (its active one lives in neutron_ports' binding_* columns)
+port_bindings = sa.Table(
+    "neutron_port_bindings", db.metadata,
+    sa.Column("port_id", sa.String(36), sa.ForeignKey("neutron_ports.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("host", sa.String(255), primary_key=True),
+    sa.Column("vnic_type", sa.String(64), nullable=False, default="normal"),
+    sa.Column("profile", sa.JSON, nullable=False, default=dict),
+    sa.Column("vif_type", sa.String(64), nullable=False, default="ovs"),
+    sa.Column("vif_details", sa.JSON, nullable=False, default=dict),
+)

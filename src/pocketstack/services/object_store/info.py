@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from pocketstack.core.context import Context
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.object_store import bulk, constraints, headers, slo, tempurl
+from pocketstack.services.object_store import bulk, constraints, formpost, headers, slo, staticweb, tempurl
 
 CROSSDOMAIN = ('<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM '
                '"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n<cross-domain-policy>\n'
@@ -33,6 +33,8 @@ def capabilities() -> dict[str, Any]:
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
         "symlink": {"symloop_max": 2, "static_links": True},
         "crossdomain": {},
+        "formpost": formpost.INFO,
+        "staticweb": staticweb.INFO,
         "keystoneauth": {},
     }
 

@@ -7,6 +7,8 @@ and public-read ACLs need no token, so keystoneauth runs in acl.py instead.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from typing import Any
 
 import anyio
@@ -14,12 +16,29 @@ from starlette.responses import Response
 
 from pocketstack.core.context import Context
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.object_store import accounts, bulk, containers, object_read, objects, request
+from pocketstack.services.object_store import (
+    accounts, bulk, containers, cors, object_read, objects, request, staticweb)
 
 
 async def _sync(handler: Any, ctx: Context, rq: ApiRequest) -> Response:
     result: Response = await anyio.to_thread.run_sync(handler, ctx, rq)
     return result
+
+
+async def get_container(ctx: Context, rq: ApiRequest) -> Response:
+    if staticweb.applies(ctx, rq):
+        resp: Response | None = await _sync(staticweb.container_get, ctx, rq)
+        if resp is not None:
+            return resp
+    return await _sync(containers.show_container, ctx, rq)
+
+
+async def get_object(ctx: Context, rq: ApiRequest) -> Response:
+    if staticweb.applies(ctx, rq):
+        resp: Response | None = await _sync(staticweb.object_get, ctx, rq)
+        if resp is not None:
+            return resp
+    return await _sync(object_read.show_object, ctx, rq)
 
 
 async def post_account(ctx: Context, rq: ApiRequest) -> Response:
@@ -60,8 +79,25 @@ async def post_object(ctx: Context, rq: ApiRequest) -> Response:
     return await _sync(objects.update_object_metadata, ctx, rq)
 
 
+def _with_cors(handler: Any) -> Any:
+    """Adds Access-Control-* headers to answers for requests that carry an Origin (cors.py)."""
+    if asyncio.iscoroutinefunction(handler):
+        @functools.wraps(handler)
+        async def wrapped_async(ctx: Context, rq: ApiRequest) -> Response:
+            resp: Response = await handler(ctx, rq)
+            if not rq.headers.get("origin"):
+                return resp
+            return await anyio.to_thread.run_sync(cors.decorate, rq, resp)
+        return wrapped_async
+
+    @functools.wraps(handler)
+    def wrapped(ctx: Context, rq: ApiRequest) -> Response:
+        return cors.decorate(rq, handler(ctx, rq))
+    return wrapped
+
+
 def _r(method: str, path: str, handler: Any) -> Any:
-    return route(method, path, handler, policy=None, auth=False, raw_body=True)
+    return route(method, path, _with_cors(handler), policy=None, auth=False, raw_body=True)
 
 
 ACCOUNT, CONTAINER, OBJECT = "/v1/{account}", "/v1/{account}/{container}", "/v1/{account}/{container}/{obj:path}"
@@ -70,13 +106,14 @@ ROUTES = [
     _r("POST", ACCOUNT, post_account),
     _r("PUT", ACCOUNT, put_account),
     _r("DELETE", ACCOUNT, delete_account),
-    _r("GET", CONTAINER, containers.show_container),
+    _r("GET", CONTAINER, get_container),
     _r("PUT", CONTAINER, put_container),
     _r("POST", CONTAINER, post_container),
     _r("DELETE", CONTAINER, containers.remove_container),
-    _r("GET", OBJECT, object_read.show_object),
+    _r("GET", OBJECT, get_object),
     _r("PUT", OBJECT, objects.create_object),
     _r("POST", OBJECT, post_object),
     _r("DELETE", OBJECT, objects.delete_object),
     _r("COPY", OBJECT, objects.copy_object),
+    *(route("OPTIONS", p, cors.preflight, policy=None, auth=False, raw_body=True) for p in (ACCOUNT, CONTAINER, OBJECT)),
 ]

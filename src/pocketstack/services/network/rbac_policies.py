@@ -1,0 +1,225 @@
+"""RBAC policies: /v2.0/rbac-policies[/{rbac_policy_id}] (api-ref: network, RBAC Policies; rbac-policies,
+rbac-address-scope). A policy grants a target project ('*' = every project) access to an object
+the policy's project owns: a network (access_as_shared, access_as_external) or an address scope
+(access_as_shared). The '*' grants of a network mirror its shared and router:external flags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pocketstack.core import db
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from pocketstack.core.ids import new_uuid
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.network import common
+from pocketstack.services.network import tables as t
+
+SHARED, EXTERNAL = "access_as_shared", "access_as_external"
+ACTIONS = {"network": (SHARED, EXTERNAL), "address_scope": (SHARED,)}
+OBJECTS = {"network": t.networks, "address_scope": t.address_scopes}
+WRITABLE = {"object_type", "object_id", "action", "target_tenant", "target_project"}
+COLUMNS = {k: k for k in ("id", "project_id", "object_type", "object_id", "action", "target_tenant")}
+COLUMNS.update(tenant_id="project_id", target_project="target_tenant")
+ATTRIBUTES = {*COLUMNS}
+r = t.rbac_policies
+
+
+# --- views ---------------------------------------------------------------------------
+def render_policies(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
+    return [{"id": p["id"], "project_id": p["project_id"], "tenant_id": p["project_id"],
+             "object_type": p["object_type"], "object_id": p["object_id"], "action": p["action"],
+             "target_tenant": p["target_tenant"], "target_project": p["target_tenant"]} for p in rows]
+
+
+def visible(ctx: Context) -> Any:
+    return r.c.project_id == ctx.project_id
+
+
+POLICIES = common.Collection(
+    "rbac_policy", "rbac_policies", r, "RbacPolicy", ATTRIBUTES, render_policies, visible,
+    filters=common.column_filters(r, COLUMNS),
+    sort_keys={"project_id", "object_type", "object_id", "action", "target_tenant"},
+    not_found_message="RBAC policy on object {id} not found.")
+
+
+# --- queries used by the objects' visibility ---------------------------------------
+def granted(object_type: str, id_column: Any, project_id: str | None, actions: tuple[str, ...]) -> Any:
+    """SQL: the object is granted to project_id (or every project) by one of actions."""
+    return sa.exists().where(r.c.object_type == object_type, r.c.object_id == id_column, r.c.action.in_(actions),
+                             r.c.target_tenant.in_([project_id or "", "*"]))
+
+
+def grants_of(conn: Connection, object_type: str, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
+    """object id -> [(action, target_tenant)]."""
+    out: dict[str, list[tuple[str, str]]] = {i: [] for i in ids}
+    for p in conn.execute(sa.select(r).where(r.c.object_type == object_type, r.c.object_id.in_(ids))).mappings():
+        out[p["object_id"]].append((p["action"], p["target_tenant"]))
+    return out
+
+
+def sync_wildcard(conn: Connection, object_type: str, object_id: str, project_id: str, action: str,
+                  on: bool) -> None:
+    """Keep the '*' grant in step with a shared/router:external flag set on the object itself."""
+    where = (r.c.object_type == object_type, r.c.object_id == object_id, r.c.action == action,
+             r.c.target_tenant == "*")
+    exists = conn.execute(sa.select(r.c.id).where(*where)).first()
+    if on and not exists:
+        conn.execute(r.insert().values(id=new_uuid(), project_id=project_id, object_type=object_type,
+                                       object_id=object_id, action=action, target_tenant="*"))
+    elif not on and exists:
+        conn.execute(r.delete().where(*where))
+
+
+def forget(conn: Connection, object_id: str) -> None:
+    conn.execute(r.delete().where(r.c.object_id == object_id))
+
+
+# --- logic ---------------------------------------------------------------------------
+def _flag(object_type: str, action: str) -> str | None:
+    if object_type == "network":
+        return "shared" if action == SHARED else "external"
+    return "shared"
+
+
+def set_flag(conn: Connection, policy: dict[str, Any], on: bool) -> None:
+    """A '*' grant sets the object's shared/external column."""
+    if policy["target_tenant"] != "*":
+        return
+    table = OBJECTS[policy["object_type"]]
+    col = _flag(policy["object_type"], policy["action"])
+    conn.execute(table.update().where(table.c.id == policy["object_id"]).values({col: on}))
+
+
+def check_unused(conn: Connection, policy: dict[str, Any]) -> None:
+    """Removing a network grant is refused while projects relying on it have ports there."""
+    if policy["object_type"] != "network" or policy["action"] != SHARED:
+        return
+    net = conn.execute(sa.select(t.networks.c.project_id).where(t.networks.c.id == policy["object_id"])).scalar()
+    others = conn.execute(sa.select(r.c.target_tenant).where(
+        r.c.object_type == "network", r.c.object_id == policy["object_id"], r.c.action == SHARED,
+        r.c.id != policy["id"])).scalars().all()
+    if "*" in others:
+        return
+    stmt = sa.select(t.ports.c.id).where(t.ports.c.network_id == policy["object_id"], t.ports.c.project_id != net,
+                                         t.ports.c.project_id != "", t.ports.c.project_id.notin_(others))
+    if policy["target_tenant"] != "*":
+        stmt = stmt.where(t.ports.c.project_id == policy["target_tenant"])
+    if conn.execute(stmt.limit(1)).first():
+        raise Conflict(f"RBAC policy on object {policy['object_id']} cannot be removed because other objects "
+                       "depend on it.", kind="RbacPolicyInUse")
+
+
+def _target(item: dict[str, Any]) -> str:
+    target = item.get("target_tenant", item.get("target_project"))
+    if not isinstance(target, str) or not target or len(target) > 255:
+        raise common.invalid("target_tenant", f"'{target}' is not a valid string")
+    return target
+
+
+def _check_duplicate(conn: Connection, values: dict[str, Any]) -> None:
+    if conn.execute(sa.select(r.c.id).where(*[r.c[k] == values[k] for k in (
+            "object_type", "object_id", "action", "target_tenant")])).first():
+        raise Conflict("An RBAC policy already exists with those values.", kind="DuplicateRbacPolicy")
+
+
+def _check_wildcard(ctx: Context, target: str) -> None:
+    if target == "*" and not ctx.is_admin:
+        raise Forbidden("(rule:create_rbac_policy:target_tenant) is disallowed by policy",
+                        kind="PolicyNotAuthorized")
+
+
+def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
+    for key in ("object_type", "object_id", "action"):
+        if key not in item:
+            raise BadRequest(f"Failed to parse request. Required attribute '{key}' not specified")
+    object_type, action = item["object_type"], item["action"]
+    if object_type not in ACTIONS:
+        raise common.invalid("object_type", f"'{object_type}' is not in {sorted(ACTIONS)}")
+    if action not in ACTIONS[object_type]:
+        raise BadRequest(f"Invalid action '{action}' for object type '{object_type}'. Valid actions: "
+                         f"{list(ACTIONS[object_type])}.", kind="InvalidInput")
+    target = _target(item)
+    _check_wildcard(ctx, target)
+    table = OBJECTS[object_type]
+    obj = conn.execute(sa.select(table).where(table.c.id == str(item["object_id"]))).mappings().first()
+    if obj is None or (not ctx.is_admin and obj["project_id"] != ctx.project_id):
+        raise NotFound(f"{object_type} {item['object_id']} could not be found.",
+                       kind=f"{''.join(w.title() for w in object_type.split('_'))}NotFound")
+    values = {"id": new_uuid(), "project_id": common.owner(ctx, item), "object_type": object_type,
+              "object_id": obj["id"], "action": action, "target_tenant": target}
+    _check_duplicate(conn, values)
+    conn.execute(r.insert().values(**values))
+    set_flag(conn, values, True)
+    return values
+
+
+def update_policy(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
+    if "target_tenant" not in item and "target_project" not in item:
+        return
+    target = _target(item)
+    if target == row["target_tenant"]:
+        return
+    _check_wildcard(ctx, target)
+    _check_duplicate(conn, {**row, "target_tenant": target})
+    check_unused(conn, row)
+    set_flag(conn, row, False)
+    conn.execute(r.update().where(r.c.id == row["id"]).values(target_tenant=target))
+    set_flag(conn, {**row, "target_tenant": target}, True)
+
+
+def delete_policy(conn: Connection, row: dict[str, Any]) -> None:
+    check_unused(conn, row)
+    set_flag(conn, row, False)
+    conn.execute(r.delete().where(r.c.id == row["id"]))
+
+
+# --- routes --------------------------------------------------------------------------
+def policy_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    with db.reader() as conn:
+        row = common.load(conn, POLICIES, ctx, rq.params["rbac_policy_id"])
+    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "target_tenant": row["target_tenant"]}
+
+
+def list_policies(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.list_resources(POLICIES, ctx, rq)
+
+
+def show_policy(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return common.show_resource(POLICIES, ctx, rq, rq.params["rbac_policy_id"])
+
+
+def create_policies(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    items = common.bodies(rq, "rbac_policy", "rbac_policies", WRITABLE)
+    with db.session() as conn:
+        rows = [create_policy(conn, ctx, item) for item in items]
+        out = render_policies(conn, ctx, rows)
+    return {"rbac_policies": out} if "rbac_policies" in rq.body else {"rbac_policy": out[0]}
+
+
+def put_policy(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    item = common.update_body(rq, "rbac_policy", {"target_tenant", "target_project"})
+    with db.session() as conn:
+        row = common.load(conn, POLICIES, ctx, rq.params["rbac_policy_id"])
+        update_policy(conn, ctx, row, item)
+    return common.show_resource(POLICIES, ctx, rq, row["id"])
+
+
+def remove_policy(ctx: Context, rq: ApiRequest) -> None:
+    with db.session() as conn:
+        delete_policy(conn, common.load(conn, POLICIES, ctx, rq.params["rbac_policy_id"]))
+
+
+R = "/v2.0/rbac-policies"
+ROUTES = [
+    route("GET", R, list_policies, policy="get_rbac_policy"),
+    route("POST", R, create_policies, policy="create_rbac_policy",
+          target=common.create_target("rbac_policy", "rbac_policies"), status=201),
+    route("GET", R + "/{rbac_policy_id}", show_policy, policy="get_rbac_policy", target=policy_target),
+    route("PUT", R + "/{rbac_policy_id}", put_policy, policy="update_rbac_policy", target=policy_target),
+    route("DELETE", R + "/{rbac_policy_id}", remove_policy, policy="delete_rbac_policy", target=policy_target,
+          status=204),
+]

@@ -1,0 +1,74 @@
+"""Service providers, flavors, service profiles and their associations, and router flavors (l3-flavors)."""
+
+from tests.conftest import unique
+from tests.services.network.conftest import error_type
+
+SINGLE = "neutron.services.l3_router.service_providers.single_node.SingleNodeDriver"
+
+
+def test_service_providers(neutron_demo, cli):
+    providers = neutron_demo.get("/service-providers").json()["service_providers"]
+    assert {p["name"] for p in providers} == {"single_node", "ha", "dvr", "dvrha"}
+    assert {p["service_type"] for p in providers} == {"L3_ROUTER_NAT"}
+    only = neutron_demo.get("/service-providers", params={"name": "ha", "fields": "name"}).json()
+    assert only["service_providers"] == [{"name": "ha"}]
+    listed = cli("network", "service", "provider", "list", "-f", "json")
+    assert {p["Name"] for p in listed} == {"single_node", "ha", "dvr", "dvrha"}
+
+
+def test_flavor_and_profile_crud_via_sdk(admin, demo):
+    flavor = admin.network.create_flavor(name=unique("fl"), service_type="L3_ROUTER_NAT", description="d")
+    assert flavor.is_enabled and flavor.service_type == "L3_ROUTER_NAT"
+    profile = admin.network.create_service_profile(driver=SINGLE, description="p", metainfo="{}")
+    assert profile.driver == SINGLE and profile.is_enabled
+    admin.network.associate_flavor_with_service_profile(flavor, profile)
+    assert admin.network.get_flavor(flavor.id).service_profile_ids == [profile.id]
+    assert demo.network.get_flavor(flavor.id).name == flavor.name
+    assert flavor.id in {f.id for f in demo.network.flavors()}
+    admin.network.update_flavor(flavor, name="renamed", is_enabled=False)
+    assert admin.network.get_flavor(flavor.id).name == "renamed"
+    admin.network.disassociate_flavor_from_service_profile(flavor, profile)
+    assert admin.network.get_flavor(flavor.id).service_profile_ids == []
+    admin.network.delete_service_profile(profile)
+    admin.network.delete_flavor(flavor)
+
+
+def test_flavor_errors_and_policy(neutron_admin, neutron_demo):
+    r = neutron_admin.post("/flavors", json={"flavor": {"name": "x", "service_type": "NOPE"}})
+    assert r.status_code == 404 and error_type(r) == "InvalidFlavorServiceType"
+    r = neutron_demo.post("/flavors", json={"flavor": {"name": "x", "service_type": "L3_ROUTER_NAT"}})
+    assert r.status_code == 403
+    assert neutron_demo.get("/service_profiles").status_code == 403
+    r = neutron_admin.post("/service_profiles", json={"service_profile": {"description": "empty"}})
+    assert r.status_code == 400 and error_type(r) == "ServiceProfileEmpty"
+    r = neutron_admin.post("/service_profiles", json={"service_profile": {"driver": "no.such.Driver"}})
+    assert r.status_code == 404 and error_type(r) == "ServiceProfileDriverNotFound"
+    flavor = neutron_admin.post("/flavors", json={"flavor": {"name": unique(), "service_type": "L3_ROUTER_NAT"}}
+                                ).json()["flavor"]
+    profile = neutron_admin.post("/service_profiles", json={"service_profile": {"metainfo": "{'a': 1}"}}
+                                 ).json()["service_profile"]
+    url = f"/flavors/{flavor['id']}/service_profiles"
+    r = neutron_admin.post(url, json={"service_profile": {"id": profile["id"]}})
+    assert r.status_code == 201 and r.json() == {"service_profile": {"id": profile["id"]}}
+    r = neutron_admin.post(url, json={"service_profile": {"id": profile["id"]}})
+    assert r.status_code == 409 and error_type(r) == "FlavorServiceProfileBindingExists"
+    r = neutron_admin.delete(f"/service_profiles/{profile['id']}")
+    assert r.status_code == 409 and error_type(r) == "ServiceProfileInUse"
+    # routers take the flavor (l3-flavors) and keep it in use
+    router = neutron_demo.create("routers", name=unique("r"), flavor_id=flavor["id"])
+    assert router["flavor_id"] == flavor["id"]
+    assert neutron_demo.get(f"/routers/{router['id']}").json()["router"]["flavor_id"] == flavor["id"]
+    r = neutron_admin.delete(f"/flavors/{flavor['id']}")
+    assert r.status_code == 409 and error_type(r) == "FlavorInUse"
+    missing = "00000000-0000-0000-0000-000000000000"
+    r = neutron_demo.post("/routers", json={"router": {"name": "x", "flavor_id": missing}})
+    assert r.status_code == 404 and error_type(r) == "FlavorNotFound"
+    neutron_admin.put(f"/flavors/{flavor['id']}", json={"flavor": {"enabled": False}})
+    r = neutron_demo.post("/routers", json={"router": {"name": "x", "flavor_id": flavor["id"]}})
+    assert r.status_code == 400 and error_type(r) == "FlavorDisabled"
+    assert neutron_demo.delete(f"/routers/{router['id']}").status_code == 204
+    assert neutron_admin.delete(f"{url}/{profile['id']}").status_code == 204
+    r = neutron_admin.delete(f"{url}/{profile['id']}")
+    assert r.status_code == 404 and error_type(r) == "FlavorServiceProfileBindingNotFound"
+    assert neutron_admin.delete(f"/service_profiles/{profile['id']}").status_code == 204
+    assert neutron_admin.delete(f"/flavors/{flavor['id']}").status_code == 204
