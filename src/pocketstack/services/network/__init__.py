@@ -2,19 +2,20 @@
 
 from pocketstack.core.routing import Service
 from pocketstack.services.network import (
-    agents, availability_zones, bootstrap, common, errors, extensions, floating_ips, network_ip_availability,
-    networks, policies, ports, quotas, router_interfaces, routers, security_group_rules, security_groups, subnetpools,
-    subnets, tags, trunks, rbac_policies, address_scopes, port_bindings)
-from pocketstack.services.network import (
-    agent_schedulers, auto_allocated_topology, flavors, qos, service_providers)
+    address_scopes, agent_schedulers, agents, auto_allocated_topology, availability_zones, bootstrap, common,
+    errors, extensions, flavors, floating_ips, network_ip_availability, networks, policies, port_bindings, ports,
+    qos, quotas, rbac_policies, router_interfaces, routers, security_group_rules, security_groups,
+    service_providers, subnetpools, subnets, tags, trunks)
 
 SERVICE = Service(
     type="network",
     prefixes=["/networking"],
-    routes=[*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES, *security_groups.ROUTES,
-            *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES, *floating_ips.ROUTES,
-            *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES, *network_ip_availability.ROUTES,
-            *tags.ROUTES, *qos.ROUTES, *service_providers.ROUTES, *flavors.ROUTES, *agent_schedulers.ROUTES, *auto_allocated_topology.ROUTES, *trunks.ROUTES, *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES],
+    routes=[*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES,
+            *security_groups.ROUTES, *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES,
+            *floating_ips.ROUTES, *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES,
+            *network_ip_availability.ROUTES, *tags.ROUTES, *qos.ROUTES, *service_providers.ROUTES,
+            *flavors.ROUTES, *agent_schedulers.ROUTES, *auto_allocated_topology.ROUTES, *trunks.ROUTES,
+            *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,
