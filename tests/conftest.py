@@ -200,3 +200,16 @@ def cli(cloud: Cloud) -> CLI:
 
 def unique(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    """A failed test gets the server's thread stacks and log tail: a hang or a 500 explains itself."""
+    outcome = yield
+    report = outcome.get_result()
+    running = item.funcargs.get("cloud") if hasattr(item, "funcargs") else None
+    if report.failed and isinstance(running, Cloud) and running.process.poll() is None:
+        running.process.send_signal(signal.SIGUSR1)
+        time.sleep(0.5)
+        log = (running.data_dir.parent / "server.log").read_text(errors="replace").splitlines()
+        report.sections.append(("pocketstack server log (tail)", "\n".join(log[-150:])))

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -56,6 +58,7 @@ def serve(args: argparse.Namespace) -> int:
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
     configure_logging(settings.log_level)
+    faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
