@@ -120,6 +120,8 @@ class Pocketstack:
 
     async def route(self, request: Request, service: Service, prefix: str,
                     ctx: Context) -> tuple[Route, ApiRequest]:
+        """Version and route match on the event loop (no I/O); the JSON body is read here and
+        parsed later, after authentication, so an anonymous caller gets 401, not 400."""
         version_error: ApiError | None = None
         if service.microversions is not None:
             try:
@@ -130,35 +132,39 @@ class Pocketstack:
         rq = ApiRequest(request, params, prefix)
         if version_error is not None and route.auth is not False:
             raise version_error
-        token = request.headers.get("x-auth-token")
+        if request.method in ("POST", "PUT", "PATCH") and not route.raw_body:
+            rq.body_bytes = await request.body()
+        return route, rq
+
+    def admit(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> None:
+        """The blocking steps before a handler, in one worker-thread hop: authenticate, parse the
+        body, query schema, policy, body schema."""
+        token = rq.headers.get("x-auth-token")
         if token:
             try:
-                validated = await anyio.to_thread.run_sync(self.validate_token, token, ctx)
-                ctx.__dict__.update(validated.__dict__)
+                ctx.__dict__.update(self.validate_token(token, ctx).__dict__)
             except ApiError:
                 if route.auth is True:
                     raise
         if route.auth is True and not ctx.authenticated:
             raise unauthorized(ctx.base_url)
-        if request.method in ("POST", "PUT", "PATCH") and not route.raw_body:
-            rq.body = parse_json(await request.body())
+        if rq.body_bytes is not None:
+            rq.body = parse_json(rq.body_bytes)
         if route.query is not None:
-            schemas.validate(route.query, dict(request.query_params))
-        return route, rq
+            schemas.validate(route.query, dict(rq.query))
+        if route.policy is not None:
+            target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
+            service.policy.enforce(route.policy, target, ctx)
+        if route.body is not None:
+            schemas.validate(route.body, rq.body)
 
     async def run(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> Response:
-        def authorize() -> None:
-            if route.policy is not None:
-                target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
-                service.policy.enforce(route.policy, target, ctx)
-            if route.body is not None:
-                schemas.validate(route.body, rq.body)
-
+        admit = functools.partial(self.admit, route, rq, service, ctx)
         if asyncio.iscoroutinefunction(route.handler):
-            await anyio.to_thread.run_sync(authorize)
+            await anyio.to_thread.run_sync(admit)
             result = await route.handler(ctx, rq)
         else:
-            result = await anyio.to_thread.run_sync(functools.partial(_sync, authorize, route.handler, ctx, rq))
+            result = await anyio.to_thread.run_sync(functools.partial(_sync, admit, route.handler, ctx, rq))
         status = route.status_for(ctx.version)
         if isinstance(result, Response):
             response = result
@@ -174,8 +180,8 @@ class Pocketstack:
         return response
 
 
-def _sync(authorize: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
-    authorize()
+def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
+    admit()
     return handler(ctx, rq)
 
 

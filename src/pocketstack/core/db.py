@@ -7,6 +7,7 @@ BEGIN IMMEDIATE so that two writers queue on the busy timeout instead of failing
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -38,14 +39,24 @@ def sqlite_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'pocketstack.db'}"
 
 
+_EMPTY_JSON: dict[str, Any] = {"{}": dict, "[]": list, "null": lambda: None}
+
+
+def json_loads(text: str) -> Any:
+    """JSON columns hold `{}` in most rows (options, extra): skip the parser for those."""
+    empty = _EMPTY_JSON.get(text)
+    return empty() if empty is not None else json.loads(text)
+
+
 def create_engine(url: str) -> Engine:
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
-                                  pool_size=20, max_overflow=20)
+                                  pool_size=20, max_overflow=20, json_deserializer=json_loads)
         _sqlite_pragmas(engine)
     else:
-        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
+                                  json_deserializer=json_loads)
     return engine
 
 

@@ -29,6 +29,7 @@ class ApiRequest:
         self.query = request.query_params
         self.headers = request.headers
         self.body: Any = None
+        self.body_bytes: bytes | None = None   # read on the event loop, parsed after authentication
         self.service_prefix = service_prefix
         self.target_cache: dict[str, Any] | None = None
 
