@@ -1,0 +1,1 @@
+"""Run upstream Tempest and its plugins against pocketstack (see scripts/tempest.py)."""

@@ -1,0 +1,148 @@
+"""Start pocketstack (or use a running cloud) and talk to its identity service."""
+
+import contextlib
+import os
+import shlex
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from tempestkit.common import SECURITY_COMPLIANCE, die, http, log
+
+def server_config_text(hash_rounds=None):
+    lines = ["# written by scripts/tempest.py", "identity:"]
+    if hash_rounds:
+        # bcrypt cost 12 (keystone's default) makes every token and user
+        # request take ~1 s on 2 cores; the tests check behaviour, not cost
+        lines.append(f"  password_hash_rounds: {hash_rounds}")
+    lines.append("  security_compliance:")
+    for k, v in SECURITY_COMPLIANCE.items():
+        lines.append(f"    {k}: {v}")
+    return "\n".join(lines) + "\n"
+
+
+class Server:
+    def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
+                 hash_rounds=None):
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        self.data_dir = workdir / "data"
+        if self.data_dir.exists():  # a reused --workdir: start fresh
+            shutil.rmtree(self.data_dir)
+        self.data_dir.mkdir()
+        if config:
+            self.config = Path(config).resolve()
+        else:
+            self.config = workdir / "pocketstack.yaml"
+            self.config.write_text(server_config_text(hash_rounds))
+        self.log_path = workdir / "server.log"
+        self.cmd = cmd_prefix + [
+            "serve", "--host", "127.0.0.1", "--port", str(port),
+            "--data-dir", str(self.data_dir), "--admin-password", password,
+            "--config", str(self.config)]
+        self.timeout = timeout
+        self.proc = None
+
+    def start(self):
+        shown = [("***" if i > 0 and self.cmd[i - 1] == "--admin-password" else c)
+                 for i, c in enumerate(self.cmd)]
+        log("starting: " + " ".join(shlex.quote(c) for c in shown))
+        self.log_file = open(self.log_path, "wb")
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log_file,
+                                     stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + self.timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                self.log_file.flush()
+                die(f"pocketstack exited with {self.proc.returncode} before it was "
+                    f"healthy; last lines of {self.log_path}:\n{self.tail()}")
+            r = http("GET", self.url + "/healthcheck", timeout=5)
+            if r.status == 200:
+                log(f"pocketstack healthy at {self.url} (pid {self.proc.pid})")
+                return
+            time.sleep(0.5)
+        die(f"pocketstack did not answer 200 on /healthcheck within {self.timeout}s; "
+            f"last lines of {self.log_path}:\n{self.tail()}")
+
+    def tail(self, n=40):
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def stop(self):
+        if not self.proc or self.proc.poll() is not None:
+            return
+        log(f"stopping pocketstack (pid {self.proc.pid})")
+        # The server runs in its own session; its process group id is its pid,
+        # so this reaches only what it started.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+        self.log_file.close()
+
+
+# --------------------------------------------------------------------------
+# discovery and tempest.conf
+
+
+def identity_uri(url):
+    url = url.rstrip("/")
+    if url.endswith("/v3"):
+        return url
+    for cand in (url + "/identity/v3", url + "/v3"):
+        r = http("GET", cand, timeout=10)
+        if r.status == 200:
+            return cand
+    return url + "/identity/v3"
+
+
+class Cloud:
+    """What tempest.conf is computed from."""
+
+    def __init__(self, uri_v3, password, region="RegionOne"):
+        self.uri_v3 = uri_v3
+        self.password = password
+        self.region = region
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": "admin", "domain": {"name": "Default"}, "password": password}}},
+            "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+        r = http("POST", uri_v3 + "/auth/tokens", body=body)
+        if r.status != 201:
+            die(f"admin token request to {uri_v3}/auth/tokens answered {r.status}: "
+                f"{r.body[:500]!r}")
+        self.token = r.headers.get("X-Subject-Token")
+        tok = (r.json() or {}).get("token", {})
+        self.project_id = (tok.get("project") or {}).get("id")
+        self.catalog = tok.get("catalog") or []
+        self.endpoints = {}
+        for svc in self.catalog:
+            eps = svc.get("endpoints") or []
+            pick = None
+            for ep in eps:
+                if ep.get("interface") == "public" and ep.get("region", ep.get("region_id")) == region:
+                    pick = ep
+                    break
+            if pick is None:
+                pick = next((ep for ep in eps if ep.get("interface") == "public"),
+                            eps[0] if eps else None)
+            if pick and svc.get("type"):
+                self.endpoints.setdefault(svc["type"], pick["url"].rstrip("/"))
+
+    def has(self, *types):
+        return any(t in self.endpoints for t in types)
+
+    def get(self, url, **kw):
+        return http("GET", url, token=self.token, **kw)
+
+
