@@ -136,10 +136,12 @@ def _password(identity: dict[str, Any]) -> dict[str, Any]:
     if "password" not in ref:
         raise BadRequest("Expecting to find password in user.")
     failure: ApiError | None = None
+    with db.reader() as conn:   # the slow hash outside the write transaction
+        verified = passwords.verify(conn, find_user(conn, ref)["id"], ref["password"])
     with db.session() as conn:
         user = find_user(conn, ref)
         try:
-            passwords.authenticate(conn, user, ref["password"])
+            passwords.authenticate(conn, user, ref["password"], verified=verified)
         except Unauthorized as err:
             failure = err  # the transaction commits the failed-attempt counter
         else:

@@ -120,12 +120,15 @@ def password_expires_at(conn: Connection, user_id: str) -> dt.datetime | None:
     return current["expires_at"] if current else None
 
 
-def authenticate(conn: Connection, user: dict[str, Any], password: str, *, allow_expired: bool = False) -> None:
+def authenticate(conn: Connection, user: dict[str, Any], password: str, *, allow_expired: bool = False,
+                 verified: tuple[str, bool] | None = None) -> None:
     """Check a password for login: lockout, the hash, expiry. Raises Unauthorized.
 
     Runs in a write transaction: a failure increments the user's failed-attempt counter, which
     the caller must commit even though it raises (see `auth.py`). `allow_expired` lets an
-    expired password through, for the self-service change that replaces it.
+    expired password through, for the self-service change that replaces it. `verified` is
+    (hash, matched) from `verify()` run before the write transaction: the slow hash is not
+    computed while the write lock is held, unless the password changed in between.
     """
     now = utcnow()
     attempts = options.compliance("lockout_failure_attempts")
@@ -138,7 +141,11 @@ def authenticate(conn: Connection, user: dict[str, Any], password: str, *, allow
         conn.execute(users.update().where(users.c.id == user["id"]).values(failed_auth_count=0))
         user = {**user, "failed_auth_count": 0}
     current = current_password(conn, user["id"])
-    if current is None or not check_password(password, current["password_hash"]):
+    if current is not None and verified is not None and verified[0] == current["password_hash"]:
+        matched = verified[1]
+    else:
+        matched = current is not None and check_password(password, current["password_hash"])
+    if not matched:
         if lockable:
             conn.execute(users.update().where(users.c.id == user["id"]).values(
                 failed_auth_count=user["failed_auth_count"] + 1, failed_auth_at=now))
@@ -148,6 +155,12 @@ def authenticate(conn: Connection, user: dict[str, Any], password: str, *, allow
         raise Unauthorized(f"The password is expired and needs to be changed for user: {user['id']}.")
     if user["failed_auth_count"]:
         conn.execute(users.update().where(users.c.id == user["id"]).values(failed_auth_count=0, failed_auth_at=None))
+
+
+def verify(conn: Connection, user_id: str, password: str) -> tuple[str, bool] | None:
+    """Check the password against the current hash in a read transaction (see `authenticate`)."""
+    current = current_password(conn, user_id)
+    return None if current is None else (current["password_hash"], check_password(password, current["password_hash"]))
 
 
 def clear_password(conn: Connection, user_id: str) -> None:
