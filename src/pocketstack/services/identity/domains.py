@@ -99,7 +99,7 @@ def update_domain_row(conn: Connection, domain_id: str, changes: dict[str, Any])
 
 
 # --- routes ------------------------------------------------------------------------
-def _target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+def _show_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     try:  # quirk: a missing domain leaves the target empty (403 for the refused, 404 for the allowed)
         with db.reader() as conn:
             return {"target": {"domain": render_domain(ctx, get_domain(conn, rq.params["domain_id"]))}}
@@ -107,8 +107,20 @@ def _target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         return {"target": {"domain": {}}}
 
 
+def _member_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    """keystone's inferred member target for update/delete: a missing domain is a 404 before policy."""
+    with db.reader() as conn:
+        return {"target": {"domain": render_domain(ctx, get_domain(conn, rq.params["domain_id"]))}}
+
+
+def _list_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return {"target": {"domain": {"id": ctx.domain_id}}} if ctx.domain_id else {}
+
+
 def list_domains(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     clauses = attribute_filters(projects, rq.query, {"name", "enabled"}, booleans={"enabled"})
+    if ctx.domain_id:  # a domain-scoped token sees only its own domain
+        clauses.append(projects.c.id == ctx.domain_id)
     with db.reader() as conn:
         rows = conn.execute(sa.select(projects).where(projects.c.is_domain.is_(True), *clauses)
                             .order_by(projects.c.name)).mappings().all()
@@ -148,11 +160,11 @@ def delete_domain(ctx: Context, rq: ApiRequest) -> None:
 
 
 ROUTES = [
-    route("GET", "/v3/domains", list_domains, policy="identity:list_domains"),
+    route("GET", "/v3/domains", list_domains, policy="identity:list_domains", target=_list_target),
     route("POST", "/v3/domains", create_domain, policy="identity:create_domain", body=CREATE, status=201),
-    route("GET", "/v3/domains/{domain_id}", show_domain, policy="identity:get_domain", target=_target),
+    route("GET", "/v3/domains/{domain_id}", show_domain, policy="identity:get_domain", target=_show_target),
     route("PATCH", "/v3/domains/{domain_id}", update_domain, policy="identity:update_domain", body=UPDATE,
-          target=_target),
-    route("DELETE", "/v3/domains/{domain_id}", delete_domain, policy="identity:delete_domain", target=_target,
+          target=_member_target),
+    route("DELETE", "/v3/domains/{domain_id}", delete_domain, policy="identity:delete_domain", target=_member_target,
           status=204),
 ]

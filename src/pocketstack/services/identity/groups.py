@@ -129,7 +129,14 @@ def group_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def _create_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     spec = (rq.body or {}).get("group") if isinstance(rq.body, dict) else None
     spec = spec if isinstance(spec, dict) else {}
-    return {"target": {"group": {**spec, "domain_id": spec.get("domain_id") or ctx.domain_id or "default"}}}
+    return {"target": {"group": spec}}  # quirk: as keystone, the body as given (no defaulted domain_id)
+
+
+def _delete_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    """keystone's inferred member target for delete: a missing group is a 404 before policy."""
+    with db.reader() as conn:
+        group = get_group(conn, rq.params["group_id"])
+    return {**rq.params, "target": {"group": {k: group[k] for k in ("id", "name", "domain_id")}}}
 
 
 def _list_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -211,7 +218,7 @@ ROUTES = [
           status=201),
     route("GET", G, show_group, policy="identity:get_group", target=group_target),
     route("PATCH", G, update_group, policy="identity:update_group", body=UPDATE, target=group_target),
-    route("DELETE", G, delete_group, policy="identity:delete_group", target=group_target, status=204),
+    route("DELETE", G, delete_group, policy="identity:delete_group", target=_delete_target, status=204),
     route("GET", G + "/users", list_group_users, policy="identity:list_users_in_group", query=users.LIST_QUERY,
           target=group_target),
     route("GET", G + "/users/{user_id}", check_group_user, policy="identity:check_user_in_group",

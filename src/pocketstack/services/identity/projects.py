@@ -166,9 +166,9 @@ def project_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def create_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    spec = (rq.body or {}).get("project") or {}
-    return {"target": {"project": {"domain_id": spec.get("domain_id") or ctx.domain_id or "default",
-                                   "parent_id": spec.get("parent_id")}}}
+    body = rq.body.get("project") if isinstance(rq.body, dict) else None
+    # quirk: as keystone, the body as given (a manager must name the domain; no defaulted domain_id)
+    return {"target": {"project": body if isinstance(body, dict) else {}}}
 
 
 def list_projects(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -177,6 +177,8 @@ def list_projects(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                                 booleans={"enabled", "is_domain"})
     if "is_domain" not in q:
         clauses.append(projects.c.is_domain.is_(False))
+    if ctx.domain_id:  # a domain-scoped token sees only its own domain's projects (keystone)
+        clauses.append(projects.c.domain_id == ctx.domain_id)
     stmt = sa.select(projects).where(*clauses)
     for key, mode in (("tags", "all"), ("tags-any", "any"), ("not-tags", "not-all"), ("not-tags-any", "not-any")):
         if q.get(key):
@@ -310,8 +312,7 @@ def delete_tag(ctx: Context, rq: ApiRequest) -> None:
 P = "/v3/projects/{project_id}"
 ROUTES = [
     route("GET", "/v3/projects", list_projects, policy="identity:list_projects",
-          target=lambda ctx, rq: {"target": {"project": {"domain_id": rq.query.get("domain_id")}},
-                                  "domain_id": rq.query.get("domain_id")}),
+          target=lambda ctx, rq: {"target": {"domain_id": ctx.domain_id}} if ctx.domain_id else {}),
     route("POST", "/v3/projects", create_project, policy="identity:create_project", body=CREATE,
           target=create_target, status=201),
     route("GET", P, show_project, policy="identity:get_project", target=project_target),

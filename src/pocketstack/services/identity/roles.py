@@ -155,6 +155,19 @@ def role_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"target": {"role": {"id": row["id"], "name": row["name"], "domain_id": role_domain(row)}}}
 
 
+def _authorize(ctx: Context, action: str, target: dict[str, Any]) -> None:
+    """keystone's RolesResource/RoleResource: a domain-specific role is guarded by the *_domain_role
+    rule instead of the *_role one, so the rule is chosen here, from the role, not in the route row."""
+    from pocketstack.services.identity import SERVICE
+    role = target.get("target", {}).get("role") or {}
+    kind = "domain_role" if role.get("domain_id") else "role"
+    SERVICE.policy.enforce(f"identity:{action}_{kind}", target, ctx)
+
+
+def _authorize_member(ctx: Context, rq: ApiRequest, action: str) -> None:
+    _authorize(ctx, action, role_target(ctx, rq))   # a missing role is a 404 before policy
+
+
 def rule_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         found = {"prior_role": get_role(conn, rq.params["prior_role_id"])}
@@ -165,6 +178,9 @@ def rule_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def list_roles(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    from pocketstack.services.identity import SERVICE
+    rule = "identity:list_domain_roles" if rq.query.get("domain_id") else "identity:list_roles"
+    SERVICE.policy.enforce(rule, {}, ctx)
     clauses = attribute_filters(roles, rq.query, {"name"})
     clauses.append(roles.c.domain_id == (rq.query.get("domain_id") or NULL_DOMAIN))
     with db.reader() as conn:
@@ -173,22 +189,26 @@ def list_roles(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def create_role(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    _authorize(ctx, "create", {"target": {"role": rq.body["role"]}})
     with db.session() as conn:
         row = create_role_row(conn, rq.body["role"])
     return {"role": render_role(ctx, row)}
 
 
 def show_role(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    _authorize_member(ctx, rq, "get")
     with db.reader() as conn:
         return {"role": render_role(ctx, get_role(conn, rq.params["role_id"]))}
 
 
 def update_role(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    _authorize_member(ctx, rq, "update")
     with db.session() as conn:
         return {"role": render_role(ctx, update_role_row(conn, rq.params["role_id"], rq.body["role"]))}
 
 
 def delete_role(ctx: Context, rq: ApiRequest) -> None:
+    _authorize_member(ctx, rq, "delete")
     with db.session() as conn:
         delete_role_row(conn, rq.params["role_id"])
 
@@ -243,11 +263,12 @@ def list_inferences(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 R = "/v3/roles/{role_id}"
 I = "/v3/roles/{prior_role_id}/implies"
 ROUTES = [
-    route("GET", "/v3/roles", list_roles, policy="identity:list_roles"),
-    route("POST", "/v3/roles", create_role, policy="identity:create_role", body=CREATE, status=201),
-    route("GET", R, show_role, policy="identity:get_role", target=role_target),
-    route("PATCH", R, update_role, policy="identity:update_role", body=UPDATE, target=role_target),
-    route("DELETE", R, delete_role, policy="identity:delete_role", target=role_target, status=204),
+    # policy=None: the handlers pick identity:*_role or identity:*_domain_role (see _authorize)
+    route("GET", "/v3/roles", list_roles, policy=None),
+    route("POST", "/v3/roles", create_role, policy=None, body=CREATE, status=201),
+    route("GET", R, show_role, policy=None),
+    route("PATCH", R, update_role, policy=None, body=UPDATE),
+    route("DELETE", R, delete_role, policy=None, status=204),
     route("GET", I, list_implied, policy="identity:list_implied_roles", target=rule_target),
     route("GET", I + "/{implied_role_id}", show_implied, policy="identity:get_implied_role", target=rule_target),
     # quirk: HEAD answers 204, not GET's 200 (keystone keeps it for API compatibility)

@@ -247,11 +247,11 @@ def _create_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     spec = (rq.body or {}).get("user") if isinstance(rq.body, dict) else None
     spec = spec if isinstance(spec, dict) else {}
     shown = {k: v for k, v in spec.items() if k != "password"}
-    return {"target": {"user": {**shown, "domain_id": spec.get("domain_id") or ctx.domain_id or "default"}}}
+    return {"target": {"user": shown}}  # quirk: as keystone, the body as given (no defaulted domain_id)
 
 
 def _list_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return {"domain_id": ctx.domain_id} if ctx.domain_id else {}
+    return {"target": {"domain_id": ctx.domain_id}} if ctx.domain_id else {}
 
 
 def list_users(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
