@@ -2,19 +2,25 @@
 
 A write goes to a temp file in the target directory, is fsynced and renamed over the final name,
 so a reader sees the old bytes or the new ones, never a half-written file; an interrupted write
-leaves no file behind. Memory stays flat whatever the size.
+leaves no file behind. Memory stays flat whatever the size. Streamed writes keep the event loop
+free: the disk work runs in worker threads.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import tempfile
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 CHUNK = 1 << 20
+BATCH = 4 << 20         # body bytes gathered on the event loop before worker threads hash and write them
+QUEUED = 4              # batches a streamed write may have queued for those threads
 
 
 @dataclass
@@ -39,28 +45,18 @@ class BlobStore:
     def size(self, key: str) -> int:
         return self.path(key).stat().st_size
 
-    def _open_temp(self, key: str) -> tuple[int, str, Path]:
-        final = self.path(key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
-        return fd, tmp, final
-
-    @staticmethod
-    def _commit(fd: int, tmp: str, final: Path) -> None:
-        os.fsync(fd)
-        os.close(fd)
-        os.replace(tmp, final)
-        dir_fd = os.open(final.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-
     async def write_stream(self, key: str, chunks: AsyncIterator[bytes],
-                           algorithms: tuple[str, ...] = ("md5",), max_size: int | None = None) -> BlobInfo:
-        fd, tmp, final = self._open_temp(key)
-        hashers = {a: hashlib.new(a) for a in algorithms}
-        size = 0
+                           algorithms: tuple[str, ...] = ("md5",), max_size: int | None = None,
+                           fresh: bool = False) -> BlobInfo:
+        """Write a request body. The loop only gathers chunks into batches; hashing, write(2) and
+        the fsync run in worker threads, a batch's hash and write side by side while later batches
+        arrive, so neither a slow disk nor the hash stalls the loop. `fresh`: see _Writer."""
+        writer = _Writer(self.path(key), algorithms, fresh)
+        batch: list[bytes] = []
+        batched = size = 0
+        hashed: Future[None] | None = None      # the last batch's hash; each waits for the one before
+        written: Future[None] | None = None     # the last batch's write(2), likewise
+        queued: list[tuple[Future[None], Future[None]]] = []
         try:
             async for chunk in chunks:
                 if not chunk:
@@ -68,33 +64,37 @@ class BlobStore:
                 size += len(chunk)
                 if max_size is not None and size > max_size:
                     raise OverflowError(size)
-                for h in hashers.values():
-                    h.update(chunk)
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(fd, view):]
-            self._commit(fd, tmp, final)
+                batch.append(chunk)
+                batched += len(chunk)
+                if batched >= BATCH:
+                    hashed, written = _after(hashed, writer.digest, batch), _after(written, writer.put, batch)
+                    queued = [q for q in queued if not (q[0].done() and q[1].done())] + [(hashed, written)]
+                    batch, batched = [], 0
+                    while len(queued) > QUEUED:     # bounded memory: wait for the oldest batch
+                        await _settled(list(queued.pop(0)))
+            hashed, written = _after(hashed, writer.digest, batch), _after(written, writer.finish, batch)
+            await _settled([hashed, written])
         except BaseException:
-            _discard(fd, tmp)
+            tails = [f for f in (hashed, written) if f is not None and not f.done()]
+            if tails:       # never close the fd under a running write
+                _executor().submit(_discard_after, tails, writer)
+            else:
+                writer.discard()
             raise
-        return BlobInfo(size, {a: h.hexdigest() for a, h in hashers.items()})
+        return writer.info()
 
     def write_bytes(self, key: str, data: bytes | Iterable[bytes],
-                    algorithms: tuple[str, ...] = ("md5",)) -> BlobInfo:
-        fd, tmp, final = self._open_temp(key)
-        hashers = {a: hashlib.new(a) for a in algorithms}
-        size = 0
+                    algorithms: tuple[str, ...] = ("md5",), fresh: bool = False) -> BlobInfo:
+        writer = _Writer(self.path(key), algorithms, fresh)
         try:
             for chunk in [data] if isinstance(data, bytes) else data:
-                size += len(chunk)
-                for h in hashers.values():
-                    h.update(chunk)
-                os.write(fd, chunk)
-            self._commit(fd, tmp, final)
+                writer.digest([chunk])
+                writer.put([chunk])
+            writer.finish([])
         except BaseException:
-            _discard(fd, tmp)
+            writer.discard()
             raise
-        return BlobInfo(size, {a: h.hexdigest() for a, h in hashers.items()})
+        return writer.info()
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         """Yield bytes [start, end) in chunks."""
@@ -127,15 +127,129 @@ class BlobStore:
         return removed
 
 
-def _discard(fd: int, tmp: str) -> None:
+class _Writer:
+    """One blob being written: a temp file in the target directory, fsynced, renamed to the key.
+
+    By default the rename comes after the fsync and the directory is fsynced after it, so a key
+    that already exists flips from the old bytes to the new ones durably. With `fresh` the key is
+    one nobody refers to yet (a new uuid the caller publishes, e.g. in a database row, only after
+    this returns): the rename then comes before the one fsync, which on a journaling filesystem
+    (ext4, XFS) commits the new name together with the bytes, and the directory itself is only
+    fsynced when it was just created. An interrupted write leaves a temp file (swept on start) or,
+    for a fresh key, at worst an unreferenced file; never a half-written file under a used key."""
+
+    def __init__(self, final: Path, algorithms: tuple[str, ...], fresh: bool) -> None:
+        self.final, self.fresh = final, fresh
+        self.hashers = {a: hashlib.new(a) for a in algorithms}
+        self.size = 0
+        self.fd, self.tmp = -1, ""
+        self.new_dirs: list[Path] = []
+
+    def _open(self) -> None:
+        parent = self.final.parent
+        if not parent.is_dir():
+            missing = [d for d in (parent, *parent.parents) if not d.exists()]
+            parent.mkdir(parents=True, exist_ok=True)
+            self.new_dirs = missing
+        self.fd, self.tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
+
+    def digest(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            for h in self.hashers.values():
+                h.update(chunk)
+
+    def put(self, chunks: list[bytes]) -> None:
+        if self.fd < 0:
+            self._open()
+        for chunk in chunks:
+            view = memoryview(chunk)
+            while view:
+                view = view[os.write(self.fd, view):]
+            self.size += len(chunk)
+
+    def finish(self, chunks: list[bytes]) -> None:
+        """Write the last chunks (their hash is digest's job), then make the blob durable."""
+        self.put(chunks)
+        if self.fresh:
+            os.replace(self.tmp, self.final)
+            self.tmp = str(self.final)      # a fresh blob stays discard's to remove until returned
+            os.fsync(self.fd)
+        else:
+            os.fsync(self.fd)
+            os.replace(self.tmp, self.final)
+            self.tmp = ""
+        os.close(self.fd)
+        self.fd = -1
+        for directory in [self.final.parent] if not self.fresh else []:
+            _fsync_dir(directory)
+        for directory in self.new_dirs:
+            _fsync_dir(directory.parent)
+
+    def discard(self) -> None:
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:
+                pass
+            self.fd = -1
+        if self.tmp:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass
+            self.tmp = ""
+
+    def info(self) -> BlobInfo:
+        return BlobInfo(self.size, {a: h.hexdigest() for a, h in self.hashers.items()})
+
+
+def _after(prev: Future[None] | None, fn: Callable[[Any], None], data: Any) -> Future[None]:
+    """fn(data) in the pool once prev has finished: jobs of one lane run in order and no thread is
+    held while one waits. A failure skips the rest of the lane and is what each later job reports."""
+    out: Future[None] = Future()
+
+    def start(_: Any = None) -> None:
+        failed = prev.exception() if prev is not None else None
+        if failed is not None:
+            out.set_exception(failed)
+            return
+        _executor().submit(fn, data).add_done_callback(
+            lambda f: out.set_exception(f.exception()) if f.exception() else out.set_result(None))
+    if prev is None:
+        start()
+    else:
+        prev.add_done_callback(start)
+    return out
+
+
+async def _settled(pending: list[Future[None]]) -> None:
+    """Wait for thread work that must finish whatever happens to the awaiting task."""
+    for f in pending:
+        await asyncio.shield(asyncio.wrap_future(f))
+
+
+def _discard_after(pending: list[Future[None]], writer: _Writer) -> None:
+    wait(pending)
+    writer.discard()
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
     try:
+        os.fsync(fd)
+    finally:
         os.close(fd)
-    except OSError:
-        pass
-    try:
-        os.unlink(tmp)
-    except FileNotFoundError:
-        pass
+
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    """Threads for blob writes, apart from the request threads so a long upload never holds one."""
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(16, thread_name_prefix="blob-write")
+    return _pool
 
 
 _store: BlobStore | None = None

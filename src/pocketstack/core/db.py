@@ -120,10 +120,17 @@ def is_sqlite() -> bool:
     return engine().dialect.name == "sqlite"
 
 
+# SQLite has one writer at a time, and its busy handler makes the others sleep 1, 2, 5 ... 100 ms
+# between tries, so under load a writer can wait far longer than the lock is ever held. The
+# writers of this process queue here instead, in order (re-entrant, so a nested session behaves
+# as before); other processes still meet SQLite's busy timeout. PostgreSQL needs no queue.
+_writers = threading.RLock()
+
+
 @contextlib.contextmanager
 def session() -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception."""
-    with engine().connect() as conn:
+    with _writers if is_sqlite() else contextlib.nullcontext(), engine().connect() as conn:
         _begin_write(conn)
         try:
             yield conn

@@ -13,15 +13,19 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden, MethodNotAllowed
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.object_store import acl, constraints, headers, listing, request, state
+from pocketstack.services.object_store import (
+    account_acl, acl, constraints, headers, listing, request, state, version_listing)
 from pocketstack.services.object_store.tables import containers
 
 QUOTA_KEYS = ("x-account-meta-quota-bytes", "x-account-meta-quota-count", "x-account-quota-bytes",
               "x-account-quota-count")
 
 
+OWNER_ONLY = ("X-Account-Meta-Temp-Url-Key", "X-Account-Meta-Temp-Url-Key-2")   # swift_owner_headers
+
+
 # --- views -----------------------------------------------------------------------
-def account_headers(row: dict[str, Any] | None, account: str) -> dict[str, str]:
+def account_headers(row: dict[str, Any] | None, account: str, owner: bool = False) -> dict[str, str]:
     row = row or {"created": headers.now(), "meta": {}, "container_count": 0, "object_count": 0,
                   "bytes_used": 0}
     out = {"X-Account-Container-Count": str(row["container_count"]),
@@ -34,6 +38,11 @@ def account_headers(row: dict[str, Any] | None, account: str) -> dict[str, str]:
            "X-Put-Timestamp": headers.x_timestamp(row["created"]),
            "Accept-Ranges": "bytes"}
     out.update(headers.meta_headers(row["meta"]))
+    if owner:
+        out.update(account_acl.show(row["meta"]))
+    else:
+        for key in OWNER_ONLY:
+            out.pop(key, None)
     return out
 
 
@@ -51,6 +60,7 @@ def update_account(ctx: Context, account: str, rq_headers: Any) -> None:
     with db.session() as conn:
         row = state.ensure_account(conn, account)
         meta = headers.merge_meta(row["meta"], rq_headers, "account", QUOTA_KEYS[2:])
+        account_acl.apply(meta, rq_headers)
         constraints.check_stored_metadata(meta, "account")
         state.set_account_meta(conn, account, meta)
 
@@ -64,8 +74,9 @@ def show_account(ctx: Context, rq: ApiRequest) -> Response:
     with db.reader() as conn:
         row = state.get_account(conn, t.account)
         items = [] if rq.method == "HEAD" else state.list_names(
-            conn, containers, [containers.c.account == t.account], **opts)
-    hdrs = account_headers(row, t.account)
+            conn, containers, version_listing.visible([containers.c.account == t.account]), **opts)
+        version_listing.add_version_bytes(conn, t.account, items)
+    hdrs = account_headers(row, t.account, acl.is_owner(ctx, t.account))
     if rq.method == "HEAD":
         return request.respond(t, 204, hdrs=hdrs, media_type="text/plain; charset=utf-8")
     body, media = listing.render(fmt, "account", t.account, [listing.container_entry(i) for i in items])
@@ -76,12 +87,12 @@ def show_account(ctx: Context, rq: ApiRequest) -> Response:
 
 def update_account_metadata(ctx: Context, rq: ApiRequest) -> Response:
     t = request.target(rq)
-    acl.authorize(ctx, t.account, acl.OWNER)
+    acl.authorize(ctx, t.account, acl.ACCOUNT)
     update_account(ctx, t.account, rq.headers)
     return request.respond(t, 204)
 
 
 def account_not_allowed(ctx: Context, rq: ApiRequest) -> Response:
     t = request.target(rq)
-    acl.authorize(ctx, t.account, acl.OWNER)
+    acl.authorize(ctx, t.account, acl.ACCOUNT)
     raise MethodNotAllowed("The method is not allowed for the requested URL.", headers={"Allow": "HEAD, GET, POST"})

@@ -13,10 +13,13 @@ from urllib.parse import unquote, urlparse
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden, Unauthorized
-from pocketstack.services.object_store import policies
+from pocketstack.services.object_store import account_acl, policies
 from pocketstack.services.object_store.constraints import RESELLER_PREFIX, bad
 
-READ, LIST, WRITE, OWNER = "read", "list", "write", "owner"
+READ, LIST, WRITE, OWNER, ACCOUNT = "read", "list", "write", "owner", "account"
+# What each X-Account-Access-Control level grants (OWNER: container PUT/POST/DELETE; ACCOUNT: account POST).
+ACCOUNT_ACL_GRANTS = {"admin": {READ, LIST, WRITE, OWNER, ACCOUNT}, "read-write": {READ, LIST, WRITE, OWNER},
+                      "read-only": {READ, LIST}}
 
 
 def project_of(account: str) -> str | None:
@@ -32,6 +35,13 @@ def is_reseller(ctx: Context) -> bool:
 
 
 def is_owner(ctx: Context, account: str) -> bool:
+    """keystoneauth's swift_owner: reseller admin, an operator of the project, or an account ACL admin."""
+    if _operator(ctx, account):
+        return True
+    return ctx.authenticated and project_of(account) is not None and account_acl.level(ctx, account) == "admin"
+
+
+def _operator(ctx: Context, account: str) -> bool:
     if not ctx.authenticated:
         return False
     if is_reseller(ctx):
@@ -102,11 +112,14 @@ def group_allowed(ctx: Context, groups: list[str]) -> bool:
 def authorize(ctx: Context, account: str, op: str, container_meta: Mapping[str, Any] | None = None,
               referrer: str | None = None) -> None:
     if project_of(account) is not None:
-        if is_owner(ctx, account):
+        if _operator(ctx, account):
             return
         if op in (READ, LIST) and is_reader(ctx, account):
             return
-        if op != OWNER and container_meta is not None and _acl_allows(ctx, op, container_meta, referrer):
+        if op not in (OWNER, ACCOUNT) and container_meta is not None and \
+                _acl_allows(ctx, op, container_meta, referrer):
+            return
+        if op in ACCOUNT_ACL_GRANTS.get(account_acl.level(ctx, account) or "", ()):
             return
     if not ctx.authenticated:
         raise Unauthorized("Unauthorized")

@@ -75,6 +75,8 @@ def check_metadata(headers: Mapping[str, str], target: str) -> None:
         name = key[len(prefix):]
         if not name:
             raise bad("Metadata name cannot be empty")
+        if target != "object" and not (_utf8(name) and (not value or _utf8(value))):
+            raise bad("Metadata must be valid UTF-8")
         count += 1
         size += len(name) + len(value)
         if len(name) > MAX_META_NAME_LENGTH:
@@ -85,6 +87,15 @@ def check_metadata(headers: Mapping[str, str], target: str) -> None:
             raise bad(f"Too many metadata items; max {MAX_META_COUNT}")
         if size > MAX_META_OVERALL_SIZE:
             raise bad(f"Total metadata too large; max {MAX_META_OVERALL_SIZE}")
+
+
+def _utf8(header_value: str) -> bool:
+    """Swift's check_utf8 on a header as the server read it (latin-1 text of the wire bytes)."""
+    try:
+        text = header_value.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+    return "\x00" not in text
 
 
 def check_stored_metadata(meta: Mapping[str, str], target: str) -> None:
@@ -103,7 +114,7 @@ def content_length(headers: Mapping[str, str]) -> int | None:
     if length is None:
         if "chunked" in headers.get("transfer-encoding", "").lower():
             return None
-        raise LengthRequired("Length Required")
+        raise LengthRequired("Missing Content-Length header.", plain=True)
     if not length.isdigit():
         raise bad("Invalid Content-Length")
     if int(length) > MAX_FILE_SIZE:

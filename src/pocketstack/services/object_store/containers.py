@@ -10,11 +10,13 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Conflict, NotFound
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.object_store import acl, constraints, headers, listing, request, state
+from pocketstack.services.object_store import acl, constraints, headers, listing, request, state, version_listing
 from pocketstack.services.object_store.tables import objects
 
 QUOTA_KEYS = ("x-container-meta-quota-bytes", "x-container-meta-quota-count")
-OWNER_ONLY = ("x-container-read", "x-container-write", "x-container-sync-key")
+# Swift's swift_owner_headers (container side): hidden from, and dropped when sent by, non-owners.
+OWNER_ONLY = ("x-container-read", "x-container-write", "x-container-sync-key", "x-container-sync-to",
+              "x-container-meta-temp-url-key", "x-container-meta-temp-url-key-2")
 
 
 # --- schemas ---------------------------------------------------------------------
@@ -58,6 +60,15 @@ def container_headers(ctx: Context, account: str, row: dict[str, Any]) -> dict[s
 
 
 # --- logic -----------------------------------------------------------------------
+def owner_headers(ctx: Context, account: str, cleaned: dict[str, str]) -> dict[str, str]:
+    """Swift drops the owner-only headers (ACLs, sync key) a non-owner sends (swift_owner_headers)."""
+    if acl.is_owner(ctx, account):
+        return cleaned
+    def plain(key: str) -> str:
+        return "x-" + key[len("x-remove-"):] if key.startswith("x-remove-") else key
+    return {k: v for k, v in cleaned.items() if plain(k) not in OWNER_ONLY}
+
+
 def load(conn: Any, account: str, name: str) -> dict[str, Any]:
     row = state.get_container(conn, account, name)
     if row is None:
@@ -76,6 +87,7 @@ def put_container(account: str, name: str, cleaned: dict[str, str]) -> bool:
     with db.session() as conn:
         row = state.get_container(conn, account, name)
         meta = headers.merge_meta(row["meta"] if row else {}, cleaned, "container", sysmeta)
+        meta = version_listing.apply_headers(conn, account, name, row["meta"] if row else {}, meta, cleaned)
         constraints.check_stored_metadata(meta, "container")
         if row is None:
             state.create_container(conn, account, name, meta)
@@ -87,6 +99,7 @@ def put_container(account: str, name: str, cleaned: dict[str, str]) -> bool:
 def delete_container(account: str, name: str) -> None:
     with db.session() as conn:
         row = load(conn, account, name)
+        version_listing.check_delete(conn, account, row)
         if row["object_count"] > 0:
             raise Conflict("There was a conflict when trying to complete your request.")
         state.delete_container(conn, account, name)
@@ -96,17 +109,18 @@ def delete_container(account: str, name: str) -> None:
 def create_container(ctx: Context, rq: ApiRequest) -> Response:
     t = request.target(rq)
     acl.authorize(ctx, t.account, acl.OWNER)
-    created = put_container(t.account, t.container or "", check_headers(rq.headers))
+    created = put_container(t.account, t.container or "", owner_headers(ctx, t.account, check_headers(rq.headers)))
     return request.respond(t, 201 if created else 202)
 
 
 def update_container_metadata(ctx: Context, rq: ApiRequest) -> Response:
     t = request.target(rq)
     acl.authorize(ctx, t.account, acl.OWNER)
-    cleaned = check_headers(rq.headers)
+    cleaned = owner_headers(ctx, t.account, check_headers(rq.headers))
     with db.session() as conn:
         row = load(conn, t.account, t.container or "")
         meta = headers.merge_meta(row["meta"], cleaned, "container", headers.CONTAINER_SYSMETA)
+        meta = version_listing.apply_headers(conn, t.account, t.container or "", row["meta"], meta, cleaned)
         constraints.check_stored_metadata(meta, "container")
         state.set_container_meta(conn, t.account, t.container or "", meta)
     return request.respond(t, 204)
@@ -122,10 +136,13 @@ def show_container(ctx: Context, rq: ApiRequest) -> Response:
         row = load(conn, t.account, name)
         items = [] if rq.method == "HEAD" else state.list_names(
             conn, objects, [objects.c.account == t.account, objects.c.container == name], **opts)
-    hdrs = container_headers(ctx, t.account, row)
+        hdrs = {**container_headers(ctx, t.account, row), **version_listing.container_headers(conn, t.account, row)}
     if rq.method == "HEAD":
         return request.respond(t, 204, hdrs=hdrs, media_type="text/plain; charset=utf-8")
-    body, media = listing.render(fmt, "container", name, [listing.object_entry(i) for i in items])
+    versioned = version_listing.configured(row["meta"]) is not None
+    body, media = listing.render(fmt, "container", name, [
+        version_listing.decorate_entry(t.account, name, i, listing.object_entry(i)) if versioned
+        else listing.object_entry(i) for i in items])
     if not items and fmt == "plain":
         return request.respond(t, 204, hdrs=hdrs, media_type=media)
     return request.respond(t, 200, body, {**hdrs, "Content-Type": media})

@@ -16,16 +16,17 @@ from starlette.responses import Response
 
 from pocketstack.core import db
 from pocketstack.core.context import Context
+from pocketstack.core.errors import ApiError
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.object_store import headers, state
+from pocketstack.services.object_store import errors, headers, state
 
 STRICT_CORS_MODE = True
 OPERATOR_ALLOW_ORIGIN: set[str] = set()
 OPERATOR_EXPOSE_HEADERS: set[str] = set()
 SIMPLE_EXPOSE = ("cache-control", "content-language", "content-type", "expires", "last-modified", "pragma",
                  "etag", "x-timestamp", "x-trans-id", "x-openstack-request-id")
-ACCOUNT_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
-CONTAINER_METHODS = ACCOUNT_METHODS
+ACCOUNT_METHODS = ("GET", "HEAD", "OPTIONS", "POST")      # no PUT/DELETE: allow_account_management is off
+CONTAINER_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
 OBJECT_METHODS = ("COPY", "DELETE", "GET", "HEAD", "OPTIONS", "POST", "PUT")
 
 
@@ -69,6 +70,13 @@ def decorate(rq: ApiRequest, resp: Response) -> Response:
         else:
             hdrs["Access-Control-Allow-Origin"] = origin
             _vary(hdrs, "Origin")
+    return resp
+
+
+def error_response(err: ApiError, rq: ApiRequest) -> Response:
+    """An error rendered here, so it can carry the CORS headers as Swift's do."""
+    resp = errors.render(err, rq)
+    resp.headers.update(err.headers)
     return resp
 
 

@@ -31,6 +31,7 @@ def capabilities() -> dict[str, Any]:
         "container_quotas": {},
         "account_quotas": {},
         "versioned_writes": {"allowed_flags": ["x-versions-location", "x-history-location"]},
+        "object_versioning": {},
         "symlink": {"symloop_max": 2, "static_links": True},
         "crossdomain": {},
         "formpost": formpost.INFO,

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from typing import Any
@@ -13,8 +14,8 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Conflict, NotFound, PreconditionFailed
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.object_store import acl, headers, request, segments, state, tempurl
-from pocketstack.services.object_store.objects import authorize_object
+from pocketstack.services.object_store import acl, headers, object_versioning, request, segments, state, tempurl
+from pocketstack.services.object_store.objects import authorize_in
 
 MAX_SYMLINK_DEPTH = 2
 
@@ -31,12 +32,13 @@ def object_headers(row: dict[str, Any], body: segments.Body) -> dict[str, str]:
 
 
 # --- logic -----------------------------------------------------------------------
-def resolve(ctx: Context, rq: ApiRequest, t: request.Target) -> tuple[dict[str, Any], segments.Body, dict[str, str]]:
-    """The row to answer with (following symlinks) and its bytes."""
+def resolve(ctx: Context, rq: ApiRequest, t: request.Target,
+            in_conn: Any = None) -> tuple[dict[str, Any], segments.Body, dict[str, str]]:
+    """The row to answer with (following symlinks) and its bytes (in the caller's transaction if given)."""
     extra: dict[str, str] = {}
     account, container, name = t.account, t.container or "", t.obj or ""
     for depth in range(MAX_SYMLINK_DEPTH + 2):
-        with db.reader() as conn:
+        with db.reader() if in_conn is None else contextlib.nullcontext(in_conn) as conn:
             row = state.get_object(conn, account, container, name)
             if row is None:
                 if depth:
@@ -50,8 +52,8 @@ def resolve(ctx: Context, rq: ApiRequest, t: request.Target) -> tuple[dict[str, 
                 container, _, name = target.partition("/")
                 extra["Content-Location"] = f"{rq.service_prefix}/v1/{account}/{target}"
                 if "temp_url_sig" not in rq.query:
-                    authorize_object(ctx, rq, request.Target(account, container, name, t.trans_id), acl.READ,
-                                     container=container)
+                    authorize_in(conn, ctx, rq, request.Target(account, container, name, t.trans_id), acl.READ,
+                                 container=container)
                 pinned = row["meta"].get("sys-symlink-target-etag")
                 if pinned:
                     linked = state.get_object(conn, account, container, name)
@@ -101,11 +103,13 @@ def manifest_view(rq: ApiRequest, row: dict[str, Any]) -> bytes:
 
 
 # --- routes ----------------------------------------------------------------------
-def show_object(ctx: Context, rq: ApiRequest) -> Response:
-    t = request.target(rq)
-    authorize_object(ctx, rq, t, acl.READ)
-    row, body, extra = resolve(ctx, rq, t)
-    hdrs = {**object_headers(row, body), **extra, "X-Trans-Id": t.trans_id, "X-Openstack-Request-Id": t.trans_id}
+def show_object(ctx: Context, rq: ApiRequest, t: request.Target | None = None) -> Response:
+    t = t or request.target(rq)
+    with db.reader() as conn:
+        container = authorize_in(conn, ctx, rq, t, acl.READ)
+        row, body, extra = resolve(ctx, rq, t, conn)
+    hdrs = {**object_headers(row, body), **extra, "X-Trans-Id": t.trans_id, "X-Openstack-Request-Id": t.trans_id,
+            **object_versioning.read_headers(t, container["meta"], row)}
     if rq.query.get("symlink") == "get" and row["meta"].get("sys-symlink-target"):
         hdrs["X-Symlink-Target"] = row["meta"]["sys-symlink-target"]
         if row["meta"].get("sys-symlink-target-account"):
@@ -129,7 +133,7 @@ def show_object(ctx: Context, rq: ApiRequest) -> Response:
         hdrs["Content-Length"] = str(size)
         if rq.method == "HEAD":
             return Response(b"", status_code=200, headers=hdrs)
-        return StreamingResponse(segments.stream(body.spans), status_code=200, headers=hdrs)
+        return segments.response(body.spans, hdrs)
     if len(ranges) == 1:
         (a, b), = ranges
         hdrs.update({"Content-Range": f"bytes {a}-{b - 1}/{size}", "Content-Length": str(b - a)})

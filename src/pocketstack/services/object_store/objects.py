@@ -18,10 +18,11 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound, UnprocessableEntity
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.object_store import (
-    acl, constraints, headers, quotas, request, segments, state, tempurl, versioning)
+    acl, constraints, headers, object_versioning, quotas, request, segments, state, tempurl, versioning)
 
 EXPIRE_JOB = "object_store.expire"
 EMPTY_MD5 = hashlib.md5(b"").hexdigest()
+SMALL_BODY = 1 << 20    # PUT bodies up to this size are read whole before they are written
 SYMLINK_HEADERS = ("x-symlink-target", "x-symlink-target-account", "x-symlink-target-etag")
 
 
@@ -66,10 +67,16 @@ def symlink_meta(rq_headers: Any, length: int | None) -> dict[str, str]:
 def authorize_object(ctx: Context, rq: ApiRequest, t: request.Target, op: str,
                      container: str | None = None) -> dict[str, Any]:
     """TempURL or keystoneauth/ACL check; returns the container row (404 when it is missing)."""
-    name = container or t.container or ""
     with db.reader() as conn:
-        account_row = state.get_account(conn, t.account)
-        row = state.get_container(conn, t.account, name)
+        return authorize_in(conn, ctx, rq, t, op, container)
+
+
+def authorize_in(conn: Any, ctx: Context, rq: ApiRequest, t: request.Target, op: str,
+                 container: str | None = None) -> dict[str, Any]:
+    """authorize_object inside the caller's transaction."""
+    name = container or t.container or ""
+    account_row = state.get_account(conn, t.account)
+    row = state.get_container(conn, t.account, name)
     if "temp_url_sig" in rq.query and container is None:
         tempurl.validate(rq, (account_row or {}).get("meta", {}), (row or {}).get("meta", {}))
     else:
@@ -96,10 +103,11 @@ def commit(ctx: Context, row: dict[str, Any], add_bytes: int | None = None) -> N
                 raise NotFound()
             if add_bytes is not None:
                 quotas.check(conn, row["account"], container, add_bytes, 1)
-            old = state.get_object(conn, row["account"], row["container"], row["name"])
-            if not versioning.archive(conn, ctx, row["account"], container["meta"], old):
-                replaced = state.get_object(conn, row["account"], row["container"], row["name"], expired=True)
-            state.put_object(conn, row)
+            current = state.get_object(conn, row["account"], row["container"], row["name"], expired=True)
+            old = current if state.live(current) else None
+            if not versioning.archive(conn, ctx, row["account"], container["meta"], old, row):
+                replaced = current
+            state.put_object(conn, row, old=replaced)
             if row["delete_at"] is not None:
                 jobs.enqueue(conn, EXPIRE_JOB, {k: row[k] for k in ("account", "container", "name", "delete_at")},
                              delay=max(row["delete_at"] - time.time(), 0))
@@ -123,8 +131,8 @@ def expire(payload: dict[str, Any]) -> float | None:
 
 
 def precheck(ctx: Context, rq: ApiRequest, t: request.Target, length: int | None) -> dict[str, Any]:
-    container = authorize_object(ctx, rq, t, acl.WRITE)
     with db.reader() as conn:
+        container = authorize_in(conn, ctx, rq, t, acl.WRITE)
         if rq.headers.get("if-none-match") == "*" and state.get_object(conn, t.account, t.container or "",
                                                                        t.obj or ""):
             from pocketstack.core.errors import PreconditionFailed
@@ -139,9 +147,10 @@ def copy_source(ctx: Context, rq: ApiRequest, t: request.Target, source: str,
     if not src_container or not src_obj:
         raise constraints.bad("X-Copy-From header must be of the form <container name>/<object name>")
     src = request.Target(account or t.account, src_container, src_obj, t.trans_id)
-    authorize_object(ctx, rq, src, acl.READ, container=src_container)
+    src_meta = authorize_object(ctx, rq, src, acl.READ, container=src_container)["meta"]
     with db.reader() as conn:
-        row = state.get_object(conn, src.account, src_container, src_obj)
+        row = object_versioning.find(conn, src, src_meta, rq.query["version-id"]) if rq.query.get("version-id") \
+            else state.get_object(conn, src.account, src_container, src_obj)
         if row is None:
             raise NotFound()
         if row["meta"].get("sys-slo") and rq.query.get("multipart-manifest") != "get":
@@ -150,7 +159,8 @@ def copy_source(ctx: Context, rq: ApiRequest, t: request.Target, source: str,
             body = segments.dlo_body(conn, src.account, row["meta"]["x-object-manifest"])
         else:
             body = segments.plain(row)
-    return {"row": row, "body": body, "path": f"{src_container}/{src_obj}", "account": src.account}
+    return {"row": row, "body": body, "path": f"{src_container}/{src_obj}", "account": src.account,
+            "version": object_versioning.read_headers(src, src_meta, row).get("X-Object-Version-Id")}
 
 
 def copy_into(ctx: Context, rq: ApiRequest, t: request.Target, src: dict[str, Any]) -> dict[str, Any]:
@@ -167,7 +177,7 @@ def copy_into(ctx: Context, rq: ApiRequest, t: request.Target, src: dict[str, An
     elif not rq.headers.get("content-type"):
         ctype = row["content_type"]
     key = state.new_blob_key()
-    info = blobs.store().write_bytes(key, segments.stream(body.spans))
+    info = blobs.store().write_bytes(key, segments.stream(body.spans), fresh=True)
     if row["meta"].get("sys-slo") and rq.query.get("multipart-manifest") == "get":
         meta["sys-slo"] = True
         meta.update({k: v for k, v in row["meta"].items() if k.startswith("sys-")})
@@ -184,7 +194,31 @@ def copy_response(t: request.Target, new: dict[str, Any], src: dict[str, Any]) -
     return request.respond(t, 201, hdrs={
         **headers.meta_headers(new["meta"]), "Content-Type": new["content_type"], "Etag": new["etag"], "Last-Modified": headers.http_date(new["timestamp"]),
         "X-Copied-From": src["path"], "X-Copied-From-Account": src["account"],
-        "X-Copied-From-Last-Modified": headers.http_date(src["row"]["timestamp"]), "Content-Length": "0"})
+        "X-Copied-From-Last-Modified": headers.http_date(src["row"]["timestamp"]), "Content-Length": "0",
+        **object_versioning.version_headers(new),
+        **({"X-Copied-From-Version-Id": src["version"]} if src.get("version") else {})})
+
+
+def checked_row(rq: ApiRequest, t: request.Target, key: str, info: blobs.BlobInfo, length: int | None,
+                meta: dict[str, Any], ctype: str, at: int | None) -> dict[str, Any]:
+    """The new row once the body matched Content-Length and ETag (else the blob goes, 400/422)."""
+    expected = (rq.headers.get("etag") or "").strip('"').lower()
+    if (length is not None and info.size != length) or (expected and expected != info.digests["md5"]):
+        blobs.store().delete(key)
+        if length is not None and info.size != length:
+            raise constraints.bad("Request body shorter than Content-Length")
+        raise UnprocessableEntity("Unable to process the contained instructions")
+    return new_row(t, size=info.size, etag=info.digests["md5"], ctype=ctype, meta=meta, key=key,
+                   blob_size=info.size, at=at)
+
+
+def put_small(ctx: Context, rq: ApiRequest, t: request.Target, data: bytes, meta: dict[str, Any], ctype: str,
+              at: int | None, length: int) -> dict[str, Any]:
+    precheck(ctx, rq, t, length)
+    key = state.new_blob_key()
+    row = checked_row(rq, t, key, blobs.store().write_bytes(key, data, fresh=True), length, meta, ctype, at)
+    commit(ctx, row)
+    return row
 
 
 # --- routes ----------------------------------------------------------------------
@@ -209,20 +243,19 @@ async def create_object(ctx: Context, rq: ApiRequest) -> Response:
     if link:
         meta.update(link)
         ctype = rq.headers.get("content-type") or "application/symlink"
-    await anyio.to_thread.run_sync(precheck, ctx, rq, t, length)
-    key = state.new_blob_key()
-    info = await blobs.store().write_stream(key, rq.stream(), ("md5",), max_size=constraints.MAX_FILE_SIZE)
-    expected = (rq.headers.get("etag") or "").strip('"').lower()
-    if (length is not None and info.size != length) or (expected and expected != info.digests["md5"]):
-        blobs.store().delete(key)
-        if length is not None and info.size != length:
-            raise constraints.bad("Request body shorter than Content-Length")
-        raise UnprocessableEntity("Unable to process the contained instructions")
-    row = new_row(t, size=info.size, etag=info.digests["md5"], ctype=ctype, meta=meta, key=key,
-                  blob_size=info.size, at=at)
-    await anyio.to_thread.run_sync(commit, ctx, row, info.size if length is None else None)
+    if length is not None and length <= SMALL_BODY and "expect" not in rq.headers:
+        # a small body is read first, then checked, written, fsynced and committed in one thread hop
+        data = b"".join([chunk async for chunk in rq.stream()])
+        row = await anyio.to_thread.run_sync(put_small, ctx, rq, t, data, meta, ctype, at, length)
+    else:
+        await anyio.to_thread.run_sync(precheck, ctx, rq, t, length)
+        key = state.new_blob_key()
+        info = await blobs.store().write_stream(key, rq.stream(), ("md5",), max_size=constraints.MAX_FILE_SIZE,
+                                                fresh=True)
+        row = checked_row(rq, t, key, info, length, meta, ctype, at)
+        await anyio.to_thread.run_sync(commit, ctx, row, info.size if length is None else None)
     return request.respond(t, 201, hdrs={"Etag": row["etag"], "Last-Modified": headers.http_date(row["timestamp"]),
-                                         "Content-Length": "0"})
+                                         "Content-Length": "0", **object_versioning.version_headers(row)})
 
 
 def copy_object(ctx: Context, rq: ApiRequest) -> Response:
@@ -266,6 +299,8 @@ def delete_object(ctx: Context, rq: ApiRequest) -> Response:
     container = authorize_object(ctx, rq, t, acl.WRITE)
     if rq.query.get("multipart-manifest") == "delete":
         return slo.delete_manifest(ctx, rq, t)
+    if object_versioning.configured(container["meta"]):
+        return object_versioning.delete_current(ctx, t, container["meta"])
     with db.session() as conn:
         current = state.get_object(conn, t.account, t.container or "", t.obj or "")
         where = versioning.location(container["meta"])

@@ -175,6 +175,7 @@ def delete_segments(conn: Any, account: str, row: dict[str, Any], result: bulk.R
 
 # --- routes ----------------------------------------------------------------------
 async def put_manifest(ctx: Context, rq: ApiRequest, t: request.Target) -> Response:
+    constraints.content_length(rq.headers)      # 411 without a length or chunking, as Swift's SLO
     raw = b""
     async for chunk in rq.stream():
         raw += chunk

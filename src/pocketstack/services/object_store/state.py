@@ -73,9 +73,14 @@ def get_object(conn: Connection, account: str, container: str, name: str,
                expired: bool = False) -> Row | None:
     row = conn.execute(sa.select(objects).where(objects.c.account == account, objects.c.container == container,
                                                 objects.c.name == name)).mappings().first()
-    if row is None or (not expired and row["delete_at"] is not None and row["delete_at"] <= time.time()):
+    if row is None or (not expired and not live(row)):
         return None
     return dict(row)
+
+
+def live(row: Row | Any) -> bool:
+    """An object row whose X-Delete-At has not passed (False for None)."""
+    return row is not None and (row["delete_at"] is None or row["delete_at"] > time.time())
 
 
 def _count(conn: Connection, account: str, container: str, objects_delta: int, bytes_delta: int) -> None:
@@ -89,9 +94,14 @@ def _count(conn: Connection, account: str, container: str, objects_delta: int, b
                          bytes_used=accounts.c.bytes_used + bytes_delta))
 
 
-def put_object(conn: Connection, row: Row) -> Row | None:
-    """Insert or replace an object row; returns the replaced row (its blob is the caller's to drop)."""
-    old = get_object(conn, row["account"], row["container"], row["name"], expired=True)
+_UNKNOWN: Any = object()
+
+
+def put_object(conn: Connection, row: Row, old: Row | None = _UNKNOWN) -> Row | None:
+    """Insert or replace an object row; returns the replaced row (its blob is the caller's to drop).
+    `old`: the row now under that name (expired or not), when the caller has just read it."""
+    if old is _UNKNOWN:
+        old = get_object(conn, row["account"], row["container"], row["name"], expired=True)
     key = (objects.c.account == row["account"], objects.c.container == row["container"],
            objects.c.name == row["name"])
     if old is None:
@@ -145,7 +155,9 @@ def list_names(conn: Connection, table: sa.Table, where: list[Any], *, limit: in
         if end_marker:
             cond.append(name > end_marker if reverse else name < end_marker)
         stmt = sa.select(table).where(*cond).order_by(name.desc() if reverse else name).limit(want)
-        rows = [dict(r) for r in conn.execute(stmt).mappings()]
+        result = conn.execute(stmt)
+        keys = list(result.keys())
+        rows = [dict(zip(keys, r)) for r in result]
         if not rows:
             break
         for row in rows:

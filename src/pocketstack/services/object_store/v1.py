@@ -15,9 +15,11 @@ import anyio
 from starlette.responses import Response
 
 from pocketstack.core.context import Context
+from pocketstack.core.errors import ApiError
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.object_store import (
-    accounts, bulk, containers, cors, object_read, objects, request, staticweb)
+    accounts, bulk, containers, cors, object_read, object_versioning, objects, request, staticweb,
+    version_listing)
 
 
 async def _sync(handler: Any, ctx: Context, rq: ApiRequest) -> Response:
@@ -26,6 +28,8 @@ async def _sync(handler: Any, ctx: Context, rq: ApiRequest) -> Response:
 
 
 async def get_container(ctx: Context, rq: ApiRequest) -> Response:
+    if "versions" in rq.query and rq.method == "GET":
+        return await _sync(version_listing.list_versions, ctx, rq)
     if staticweb.applies(ctx, rq):
         resp: Response | None = await _sync(staticweb.container_get, ctx, rq)
         if resp is not None:
@@ -34,6 +38,8 @@ async def get_container(ctx: Context, rq: ApiRequest) -> Response:
 
 
 async def get_object(ctx: Context, rq: ApiRequest) -> Response:
+    if rq.query.get("version-id"):
+        return await _sync(object_versioning.show_version, ctx, rq)
     if staticweb.applies(ctx, rq):
         resp: Response | None = await _sync(staticweb.object_get, ctx, rq)
         if resp is not None:
@@ -72,27 +78,54 @@ async def post_container(ctx: Context, rq: ApiRequest) -> Response:
     return await _sync(containers.update_container_metadata, ctx, rq)
 
 
+async def put_object(ctx: Context, rq: ApiRequest) -> Response:
+    if not rq.query.get("version-id") or rq.headers.get("x-copy-from"):
+        return await objects.create_object(ctx, rq)
+    has_body = object_versioning.check_put_length(rq)
+    if has_body is None:
+        has_body = any([chunk async for chunk in rq.stream()])
+    return await anyio.to_thread.run_sync(object_versioning.restore_version, ctx, rq, has_body)
+
+
+async def delete_object(ctx: Context, rq: ApiRequest) -> Response:
+    if rq.query.get("version-id"):
+        return await _sync(object_versioning.delete_version, ctx, rq)
+    return await _sync(objects.delete_object, ctx, rq)
+
+
 async def post_object(ctx: Context, rq: ApiRequest) -> Response:
     from pocketstack.services.object_store import formpost
+    if rq.query.get("version-id"):
+        return await _sync(object_versioning.reject_post, ctx, rq)
     if formpost.is_formpost(rq):
         return await formpost.form_post(ctx, rq)
     return await _sync(objects.update_object_metadata, ctx, rq)
 
 
 def _with_cors(handler: Any) -> Any:
-    """Adds Access-Control-* headers to answers for requests that carry an Origin (cors.py)."""
+    """Adds Access-Control-* headers to answers, errors included, for requests that carry an Origin
+    (cors.py), as Swift's cors_validation wraps every controller method."""
     if asyncio.iscoroutinefunction(handler):
         @functools.wraps(handler)
         async def wrapped_async(ctx: Context, rq: ApiRequest) -> Response:
-            resp: Response = await handler(ctx, rq)
             if not rq.headers.get("origin"):
-                return resp
+                return await handler(ctx, rq)
+            try:
+                resp: Response = await handler(ctx, rq)
+            except ApiError as err:
+                resp = cors.error_response(err, rq)
             return await anyio.to_thread.run_sync(cors.decorate, rq, resp)
         return wrapped_async
 
     @functools.wraps(handler)
     def wrapped(ctx: Context, rq: ApiRequest) -> Response:
-        return cors.decorate(rq, handler(ctx, rq))
+        if not rq.headers.get("origin"):
+            return handler(ctx, rq)
+        try:
+            resp = handler(ctx, rq)
+        except ApiError as err:
+            resp = cors.error_response(err, rq)
+        return cors.decorate(rq, resp)
     return wrapped
 
 
@@ -111,9 +144,9 @@ ROUTES = [
     _r("POST", CONTAINER, post_container),
     _r("DELETE", CONTAINER, containers.remove_container),
     _r("GET", OBJECT, get_object),
-    _r("PUT", OBJECT, objects.create_object),
+    _r("PUT", OBJECT, put_object),
     _r("POST", OBJECT, post_object),
-    _r("DELETE", OBJECT, objects.delete_object),
+    _r("DELETE", OBJECT, delete_object),
     _r("COPY", OBJECT, objects.copy_object),
     *(route("OPTIONS", p, cors.preflight, policy=None, auth=False, raw_body=True) for p in (ACCOUNT, CONTAINER, OBJECT)),
 ]

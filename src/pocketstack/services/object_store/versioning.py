@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from pocketstack.core.context import Context
-from pocketstack.services.object_store import acl, headers, state
+from pocketstack.services.object_store import acl, headers, object_versioning, state
 from pocketstack.services.object_store.tables import objects
 
 
@@ -26,8 +26,13 @@ def prefix(name: str) -> str:
 
 
 def archive(conn: Connection, ctx: Context, account: str, container_meta: dict[str, Any],
-            old: dict[str, Any] | None) -> bool:
-    """Move the current version into the versions container; True when it was moved."""
+            old: dict[str, Any] | None, new: dict[str, Any] | None = None) -> bool:
+    """Move the current version into the versions container; True when it was moved.
+    A container with X-Versions-Enabled goes to object_versioning instead."""
+    if new is not None:
+        new["meta"].pop(object_versioning.KEY_ID, None)
+        if object_versioning.configured(container_meta):
+            return object_versioning.on_write(conn, account, container_meta, old, new)
     where = location(container_meta)
     if old is None or where is None:
         return False
