@@ -10,6 +10,7 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = REPO / "tests" / "conformance" / "baseline.txt"
 CACHE = Path(os.environ.get("POCKETSTACK_CACHE",
@@ -41,8 +42,7 @@ SERVICE_ALIASES = {
     "heat": "orchestration", "ironic": "baremetal", "cyborg": "accelerator",
 }
 
-# [service_available] option -> catalog service types that enable it.
-
+# Keystone settings the server is started with; tempest.conf must agree.
 SECURITY_COMPLIANCE = {
     "lockout_failure_attempts": 2,
     "lockout_duration": 5,

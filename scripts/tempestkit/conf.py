@@ -6,6 +6,8 @@ import secrets
 
 from tempestkit.common import SECURITY_COMPLIANCE, die, http, log
 
+
+# [service_available] option -> catalog service types that enable it.
 SERVICE_TYPES = {
     "nova": ("compute",),
     "glance": ("image",),
@@ -16,8 +18,6 @@ SERVICE_TYPES = {
     "ironic": ("baremetal",),
     "cyborg": ("accelerator",),
 }
-
-# Keystone settings the server is started with; tempest.conf must agree.
 
 # From ../shared/conformance/rc1-tempest_conf.yaml (the settings RC1 certifies
 # with), minus what is discovered from the cloud instead (microversions,
@@ -59,10 +59,12 @@ RC1_OVERLAY = {
     "image-feature-enabled": {
         "api_v2": "true",
         "api_v1": "false",
-        "import_image": "false",
+        "import_image": "true",           # with the two stores of server_config_text
+        "store_weight_enabled": "true",
     },
     "network-feature-enabled": {
         "port_admin_state_change": "true",
+        "ipv6_subnet_attributes": "true",
         "port_security": "true",
     },
     "volume": {
@@ -240,6 +242,32 @@ def discover(cloud, cfg, notes):
             if aliases:
                 setopt("network-feature-enabled", "api_extensions", ",".join(aliases))
                 notes.append(f"{len(aliases)} network extensions")
+
+    # baremetal: the hardware types and interfaces the cloud's conductor enables
+    if cloud.has("baremetal"):
+        burl = cloud.endpoints["baremetal"].rstrip("/")
+        # ironic's driver API is for system-scoped readers
+        auth = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+            "name": "admin", "domain": {"id": "default"}, "password": cloud.password}}},
+            "scope": {"system": {"all": True}}}}
+        t = http("POST", cloud.uri_v3 + "/auth/tokens", body=auth)
+        r = http("GET", burl + "/v1/drivers?detail=true", token=t.headers.get("X-Subject-Token"),
+                 headers={"X-OpenStack-Ironic-API-Version": "latest"})
+        drivers = ((r.json() or {}).get("drivers") or []) if r.status == 200 else []
+        names = [d["name"] for d in drivers]
+        if names:
+            setopt("baremetal", "enabled_hardware_types", ",".join(names))
+            setopt("baremetal", "driver", "fake-hardware" if "fake-hardware" in names else names[0])
+            for kind in ("bios", "boot", "console", "deploy", "inspect", "management", "power", "raid",
+                         "rescue"):
+                enabled = sorted({i for d in drivers for i in d.get(f"enabled_{kind}_interfaces") or []})
+                if enabled:
+                    setopt("baremetal", f"enabled_{kind}_interfaces", ",".join(enabled))
+            notes.append(f"baremetal hardware types {','.join(names)}")
+
+    # accelerator: cyborg's policies are its secure-RBAC defaults
+    if cloud.has("accelerator"):
+        setopt("cyborg_policy", "enforce_new_defaults", "true")
 
     # swift /info
     if cloud.has("object-store"):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from tempestkit.common import SECURITY_COMPLIANCE, die, http, log
 
+
 def server_config_text(hash_rounds=None):
     lines = ["# written by scripts/tempest.py", "identity:"]
     if hash_rounds:
@@ -20,6 +21,13 @@ def server_config_text(hash_rounds=None):
     lines.append("  security_compliance:")
     for k, v in SECURITY_COMPLIANCE.items():
         lines.append(f"    {k}: {v}")
+    # neutron.conf [quotas] of the neutron-tempest-plugin gate jobs (zuul.d, neutron-tempest-plugin-base)
+    lines += ["network:", "  quotas:", "    quota_router: 100", "    quota_floatingip: 500",
+              "    quota_security_group: 150", "    quota_security_group_rule: 1000"]
+    # two image stores, so the import, copy-image and store-weight tests have somewhere to go
+    lines += ["image:", "  stores:",
+              "    - {id: fast, description: Fast access store, default: true, weight: 50}",
+              "    - {id: cheap, description: Less expensive store, weight: 100}"]
     return "\n".join(lines) + "\n"
 
 

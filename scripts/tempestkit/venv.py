@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tempestkit.common import die, log
 
+
 TEMPEST_VERSION = "47.0.0"
 REQUIREMENTS = [
     "tempest==47.0.0",

@@ -205,18 +205,33 @@ class _Writer:
 
 def _after(prev: Future[None] | None, fn: Callable[[Any], None], data: Any) -> Future[None]:
     """fn(data) in the pool once prev has finished: jobs of one lane run in order and no thread is
-    held while one waits. A failure skips the rest of the lane and is what each later job reports."""
-    out: Future[None] = Future()
+    held while one waits. A failure skips the rest of the lane and is what each later job reports.
 
-    def start(_: Any = None) -> None:
-        failed = prev.exception() if prev is not None else None
+    No closure refers back to `prev`, and the data is dropped as soon as the job has run: a
+    finished Future keeps its callbacks, so a back reference would make a cycle that holds every
+    batch of the upload until the cyclic GC happens to run (hundreds of MiB for a big image)."""
+    out: Future[None] = Future()
+    job: list[Any] = [fn, data]
+
+    def run() -> None:
+        work, arg = job
+        job.clear()
+        try:
+            work(arg)
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever awaits the lane
+            out.set_exception(exc)
+        else:
+            out.set_result(None)
+
+    def start(done: Future[None] | None) -> None:
+        failed = done.exception() if done is not None else None
         if failed is not None:
+            job.clear()
             out.set_exception(failed)
-            return
-        _executor().submit(fn, data).add_done_callback(
-            lambda f: out.set_exception(f.exception()) if f.exception() else out.set_result(None))
+        else:
+            _executor().submit(run)
     if prev is None:
-        start()
+        start(None)
     else:
         prev.add_done_callback(start)
     return out

@@ -44,3 +44,17 @@ def glance_demo(cloud: Any, demo_token: str) -> Glance:
 @pytest.fixture(scope="session")
 def glance_alt(cloud: Any) -> Glance:
     return Glance(cloud.url, cloud.token("devstack-alt"))
+
+
+def start_image_cloud(tmp: Any, image_options: dict[str, Any]) -> Any:
+    """A server of our own whose config has this `image:` section (stores, limits)."""
+    from tests import conftest as root
+    saved = root.TEST_CONFIG.get("image")
+    root.TEST_CONFIG["image"] = image_options
+    try:
+        return root.start_cloud(tmp)
+    finally:
+        if saved is None:
+            root.TEST_CONFIG.pop("image", None)
+        else:
+            root.TEST_CONFIG["image"] = saved

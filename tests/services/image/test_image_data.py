@@ -8,6 +8,7 @@ import struct
 import time
 from urllib.parse import urlparse
 
+from tests.conftest import unique
 from tests.services.image.conftest import OCTET
 
 
@@ -114,3 +115,38 @@ def test_legacy_import_task_fails_without_outside_network(glance_admin, glance_d
         assert time.time() < deadline, task
         time.sleep(0.1)
     assert "outside networks" in task["message"]
+
+
+def test_empty_upload_makes_an_empty_active_image(glance_demo):
+    image = glance_demo.create(name=unique())
+    assert glance_demo.upload(image["id"], b"").status_code == 204
+    shown = glance_demo.get(f"/v2/images/{image['id']}").json()
+    assert shown["status"] == "active" and shown["size"] == 0
+    assert shown["checksum"] == "d41d8cd98f00b204e9800998ecf8427e"
+    assert glance_demo.get(f"/v2/images/{image['id']}/file").status_code in (200, 204)
+
+
+def _vhd_footer(virtual: int) -> bytes:
+    footer = bytearray(512)
+    footer[0:8] = b"conectix"
+    footer[48:56] = struct.pack(">Q", virtual)
+    return bytes(footer)
+
+
+def test_upload_must_match_disk_format(glance_demo):
+    """Glance's format inspection: bare data must be what disk_format says; raw takes anything."""
+    liar = glance_demo.create(name=unique(), disk_format="qcow2")["id"]
+    r = glance_demo.upload(liar, b"\0" * 4096)
+    assert r.status_code == 400 and "does not match" in r.json()["message"]
+    assert glance_demo.get(f"/v2/images/{liar}").json()["status"] == "queued"
+    vhd = glance_demo.create(name=unique(), disk_format="vhd")["id"]
+    assert glance_demo.upload(vhd, b"\0" * 1024 + _vhd_footer(5 << 30)).status_code == 204
+    assert glance_demo.get(f"/v2/images/{vhd}").json()["virtual_size"] == 5 << 30
+    qcow_in_raw = glance_demo.create(name=unique(), disk_format="raw")["id"]
+    data = b"QFI\xfb" + b"\0" * 20 + struct.pack(">Q", 1 << 30) + b"\0" * 100
+    assert glance_demo.upload(qcow_in_raw, data).status_code == 204                 # raw holds anything
+    assert glance_demo.get(f"/v2/images/{qcow_in_raw}").json()["virtual_size"] == len(data)
+    opaque = glance_demo.create(name=unique(), disk_format="ami")["id"]
+    assert glance_demo.upload(opaque, b"kernel-ish bytes").status_code == 204
+    not_bare = glance_demo.create(name=unique(), disk_format="vmdk", container_format="ova")["id"]
+    assert glance_demo.upload(not_bare, b"an ova tarball").status_code == 204       # only bare is inspected

@@ -11,7 +11,7 @@ from tests.conftest import unique
 def family(glance_demo):
     tag = unique("fam")
     made = []
-    for i, (disk, size) in enumerate([("raw", 10), ("qcow2", 20), ("raw", 30), ("iso", 40)]):
+    for i, (disk, size) in enumerate([("raw", 10), ("qcow2", 20), ("raw", 30), ("ami", 40)]):
         image = glance_demo.create(name=f"{tag}-{i}", disk_format=disk, tags=[tag], flavor_hint=f"h{i % 2}")
         if disk != "qcow2":
             assert glance_demo.upload(image["id"], b"x" * size).status_code == 204
@@ -34,9 +34,13 @@ def test_filters(glance_demo, family):
     assert _ids(glance_demo, name=f"{tag}-3") == [made[3]]
     assert set(_ids(glance_demo, tag=tag, flavor_hint="h1")) == {made[1], made[3]}
     assert set(_ids(glance_demo, id=f"in:{made[0]},{made[3]}")) == {made[0], made[3]}
-    assert set(_ids(glance_demo, tag=tag, disk_format="in:iso,qcow2")) == {made[1], made[3]}
+    assert set(_ids(glance_demo, tag=tag, disk_format="in:ami,qcow2")) == {made[1], made[3]}
     assert set(_ids(glance_demo, tag=tag, created_at="gte:2000-01-01T00:00:00Z")) == set(made)
     assert _ids(glance_demo, tag=tag, created_at="lt:2000-01-01T00:00:00Z") == []
+    assert _ids(glance_demo, tag=tag, size=30) == [made[2]]                        # image columns: exact
+    assert set(_ids(glance_demo, tag=tag, min_ram=0)) == set(made)
+    checksum = glance_demo.get(f"/v2/images/{made[0]}").json()["checksum"]
+    assert _ids(glance_demo, tag=tag, checksum=checksum) == [made[0]]
 
 
 def test_sort_and_paging(glance_demo, family):
@@ -67,5 +71,6 @@ def test_list_negative(glance_demo):
     assert glance_demo.get("/v2/images", params={"visibility": "x"}).status_code == 400
     assert glance_demo.get("/v2/images", params={"member_status": "x"}).status_code == 400
     assert glance_demo.get("/v2/images", params={"size_min": "big"}).status_code == 400
+    assert glance_demo.get("/v2/images", params={"size": "big"}).status_code == 400
     assert glance_demo.get("/v2/images", params={"marker": "nope"}).status_code == 400
     assert glance_demo.get("/v2/images", params={"sort": "name", "sort_key": "name"}).status_code == 400

@@ -257,3 +257,14 @@ def test_longest_container_name_can_be_versioned(swift: Any) -> None:
         for e in swift.get(f"/{c}", params={"versions": ""}).json():
             swift.delete(f"/{c}/o", params={"version-id": e["version_id"]})
         assert swift.delete(f"/{c}").status_code == 204
+
+
+def test_bulk_delete_in_a_versioned_container_writes_a_delete_marker(swift: Any) -> None:
+    c = _versioned(swift)
+    v1 = swift.put(f"/{c}/o", content=b"kept").headers["x-object-version-id"]
+    r = swift.post("", params={"bulk-delete": "1"}, content=f"/{c}/o\n/{c}/missing\n".encode(),
+                   headers={"Content-Type": "text/plain", "Accept": "application/json"})
+    assert r.status_code == 200, r.text
+    assert r.json()["Number Deleted"] == 1 and r.json()["Number Not Found"] == 1
+    assert swift.get(f"/{c}/o").status_code == 404
+

@@ -2,13 +2,14 @@
 
 from pocketstack.core.routing import Service
 from pocketstack.services.image import (
-    access, actions, bootstrap, discovery, errors, image_data, images, imports, members, patch, policies)
+    access, actions, bootstrap, discovery, errors, image_data, images, imports, members, metadefs, metadefs_objects,
+    patch, policies)
 
 SERVICE = Service(
     type="image",
     prefixes=["/image"],
     routes=[*discovery.ROUTES, *images.ROUTES, *patch.ROUTES, *actions.ROUTES, *image_data.ROUTES,
-            *imports.ROUTES, *members.ROUTES],
+            *imports.ROUTES, *members.ROUTES, *metadefs.ROUTES, *metadefs_objects.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,

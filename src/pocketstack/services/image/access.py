@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, internal_client
 from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound
 from pocketstack.core.routing import ApiRequest, Service
@@ -70,7 +70,22 @@ def target_of(conn: Connection, ctx: Context, image: dict[str, Any]) -> dict[str
 
 
 def image_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    """Route target: loads the image (404 when invisible) and builds Glance's ImageTarget."""
+    """Route target: loads the image (404 when invisible) and builds Glance's ImageTarget. As
+    Glance's ImageAPIPolicy, a caller refused get_image (a system-scoped token, say) learns
+    nothing: 404 whatever the rule."""
     with db.reader() as conn:
         image = load(conn, ctx, rq.params["image_id"])
-        return target_of(conn, ctx, image)
+        target = target_of(conn, ctx, image)
+    if not check(ctx, "get_image", target):
+        raise not_found(image["id"])
+    return target
+
+
+def service_catalog(ctx: Context) -> list[dict[str, Any]]:
+    """The caller's service catalog (keystone's GET /v3/auth/catalog), as Glance reads it from the
+    request context."""
+    catalog = (ctx.token_data or {}).get("catalog")
+    if catalog is None:
+        r = internal_client.call("GET", "/identity/v3/auth/catalog", token=ctx.token)
+        catalog = r.json().get("catalog", []) if r.status_code == 200 else []
+    return list(catalog)

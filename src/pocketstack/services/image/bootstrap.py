@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import blobs, db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
-from pocketstack.services.image import imports, stores
+from pocketstack.services.image import imports, metadefs, quotas, stores, web_download
 from pocketstack.services.image.tables import image_properties, images
 
 CIRROS_NAME = "cirros-0.6.3-x86_64-disk"
@@ -35,6 +35,7 @@ def tiny_disk() -> bytes:
 
 
 def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]:
+    stores.configure(settings)
     image_id, now = new_uuid(), utcnow()
     data = blobs.store().write_bytes(stores.data_key(image_id), tiny_disk(), stores.ALGORITHMS)
     conn.execute(images.insert().values(
@@ -47,6 +48,7 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
         ("hw_rng_model", "virtio"), ("owner_specified.openstack.md5", ""),
         ("owner_specified.openstack.object", f"images/{CIRROS_NAME}"),
         ("owner_specified.openstack.sha256", ""))])
+    metadefs.seed(conn)
     return {"cirros_image_id": image_id}
 
 
@@ -54,6 +56,10 @@ def startup(settings: Any) -> None:
     """An upload cut short by a stop leaves its image 'saving' (or 'uploading' with nothing staged):
     put it back to 'queued', as if the upload had failed."""
     imports.startup(settings)
+    quotas.configure(settings)
+    stores.configure(settings)
+    stores.configure_formats(settings)
+    web_download.configure(settings)
     store = blobs.store()
     with db.session() as conn:
         conn.execute(images.update().where(images.c.status == "saving").values(status="queued", updated_at=utcnow()))

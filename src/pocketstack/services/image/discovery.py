@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import sqlalchemy as sa
-
-from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound
 from pocketstack.core.http import json_response
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import images, stores
-from pocketstack.services.image.tables import images as images_table
+from pocketstack.services.image import images, metadef_schemas, quotas, stores
 
 # glance/api/versions.py with enabled_backends set and no image cache
 VERSIONS = [("2.15", "SUPPORTED"), ("2.13", "SUPPORTED"), ("2.12", "SUPPORTED"), ("2.11", "SUPPORTED"),
@@ -94,6 +90,13 @@ def show_schema(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return SCHEMAS[name]
 
 
+def show_metadef_schema(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    name = rq.params["name"]
+    if name not in metadef_schemas.SCHEMAS:
+        raise NotFound("The resource could not be found.")
+    return metadef_schemas.SCHEMAS[name]
+
+
 def import_info(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"import-methods": {"description": "Import methods available.", "type": "array",
                                "value": stores.IMPORT_METHODS}}
@@ -104,24 +107,14 @@ def stores_info(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def stores_detail(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return {"stores": [{**s, "type": "file", "weight": 0, "properties": {"data_dir": "image/file",
-                                                                        "chunk_size": 65536,
-                                                                        "thin_provisioning": False}}
-                       for s in stores.STORES]}
+    return {"stores": [{**{k: v for k, v in s.items() if k != "weight"}, "type": "file",
+                        "weight": s.get("weight", 0),
+                        "properties": {"data_dir": f"image/{s['id']}", "chunk_size": 65536,
+                                       "thin_provisioning": False}} for s in stores.STORES]}
 
 
 def usage_info(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    with db.reader() as conn:
-        owned = images_table.c.owner == ctx.project_id
-        count, total = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(
-            images_table.c.size), 0)).where(owned, images_table.c.status != "uploading")).one()
-        staged_count, staged = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(
-            images_table.c.size), 0)).where(owned, images_table.c.status.in_(["uploading", "importing"]))).one()
-    mib = 1 << 20
-    return {"usage": {"image_size_total": {"limit": -1, "usage": int(total) // mib},
-                      "image_stage_total": {"limit": -1, "usage": int(staged) // mib},
-                      "image_count_total": {"limit": -1, "usage": count + staged_count},
-                      "image_count_uploading": {"limit": -1, "usage": staged_count}}}
+    return {"usage": quotas.report(ctx)}
 
 
 ROUTES = [
@@ -129,6 +122,7 @@ ROUTES = [
     route("GET", "/versions", show_versions, policy=None, auth=False),
     route("GET", "/v2", list_versions, policy=None, auth=False),
     route("GET", "/v2/schemas/{name}", show_schema, policy=None),
+    route("GET", "/v2/schemas/metadefs/{name}", show_metadef_schema, policy=None),
     route("GET", "/v2/info/import", import_info, policy=None),
     route("GET", "/v2/info/stores", stores_info, policy=None),
     route("GET", "/v2/info/stores/detail", stores_detail, policy="stores_info_detail"),

@@ -19,7 +19,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import (
     BadRequest, Conflict, Forbidden, Gone, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType)
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, stores
+from pocketstack.services.image import access, quotas, stores
 from pocketstack.services.image.tables import images
 
 IMAGE_SIZE_CAP = 1 << 40          # glance's image_size_cap default (1 TiB)
@@ -47,7 +47,8 @@ def revert(image_id: str, from_status: str) -> None:
                      .values(status="queued", updated_at=utcnow()))
 
 
-def finish(image_id: str, from_status: str, to_status: str, info: blobs.BlobInfo, key: str) -> bool:
+def finish(image_id: str, from_status: str, to_status: str, info: blobs.BlobInfo, key: str,
+           store_id: str | None = None) -> bool:
     """Record size and digests; False when the image was deleted meanwhile."""
     with db.session() as conn:
         image = conn.execute(sa.select(images).where(images.c.id == image_id)).mappings().first()
@@ -56,13 +57,15 @@ def finish(image_id: str, from_status: str, to_status: str, info: blobs.BlobInfo
         values: dict[str, Any] = {"status": to_status, "size": info.size, "updated_at": utcnow()}
         if to_status == "active":
             values.update(checksum=info.digests["md5"], os_hash_algo=stores.HASH_ALGO,
-                          os_hash_value=info.digests[stores.HASH_ALGO], stores=stores.DEFAULT_STORE,
-                          virtual_size=stores.virtual_size(key, image["disk_format"], info.size))
+                          os_hash_value=info.digests[stores.HASH_ALGO], stores=store_id,
+                          virtual_size=stores.check_format(key, image["disk_format"], image["container_format"],
+                                                           info.size))
         conn.execute(images.update().where(images.c.id == image_id).values(**values))
         return True
 
 
-async def receive(ctx: Context, rq: ApiRequest, key: str, from_status: str, to_status: str) -> None:
+async def receive(ctx: Context, rq: ApiRequest, key: str, from_status: str, to_status: str,
+                  store_id: str | None = None) -> None:
     image_id = rq.params["image_id"]
     content_type = rq.headers.get("content-type", "").split(";")[0].strip()
     if content_type != "application/octet-stream":
@@ -71,8 +74,14 @@ async def receive(ctx: Context, rq: ApiRequest, key: str, from_status: str, to_s
     length = rq.headers.get("content-length")
     if length and length.isdigit() and int(length) > IMAGE_SIZE_CAP:
         raise PayloadTooLarge(f"The incoming image is too large: {length}")
+    size_quota = quotas.SIZE_TOTAL if from_status == "saving" else quotas.STAGE_TOTAL
+    lims = await anyio.to_thread.run_sync(quotas.limits, ctx)
+    delta = int(length) // quotas.MIB if length and length.isdigit() else 0
+    await anyio.to_thread.run_sync(lambda: quotas.enforce(ctx, ctx.project_id, {size_quota: delta}, lims=lims))
     await anyio.to_thread.run_sync(begin, ctx, image_id, from_status)
     try:
+        await anyio.to_thread.run_sync(lambda: quotas.enforce(ctx, ctx.project_id, {quotas.COUNT_UPLOADING: 0},
+                                                              lims=lims))
         info = await blobs.store().write_stream(key, rq.stream(), stores.ALGORITHMS, max_size=IMAGE_SIZE_CAP)
     except BaseException as exc:
         with anyio.CancelScope(shield=True):
@@ -80,7 +89,13 @@ async def receive(ctx: Context, rq: ApiRequest, key: str, from_status: str, to_s
         if isinstance(exc, OverflowError):
             raise PayloadTooLarge(f"The incoming image is too large: {exc}") from None
         raise
-    if not await anyio.to_thread.run_sync(finish, image_id, from_status, to_status, info, key):
+    try:
+        kept = await anyio.to_thread.run_sync(finish, image_id, from_status, to_status, info, key, store_id)
+    except BadRequest:                    # the data is not what the disk_format says
+        blobs.store().delete(key)
+        await anyio.to_thread.run_sync(revert, image_id, from_status)
+        raise
+    if not kept:
         blobs.store().delete(key)
         raise Gone(f"Image {image_id} could not be found after upload. The image may have been deleted "
                    "during the upload.")
@@ -109,7 +124,8 @@ def _unsatisfiable(size: int) -> RangeNotSatisfiable:
 
 # --- routes ------------------------------------------------------------------------
 async def upload(ctx: Context, rq: ApiRequest) -> None:
-    await receive(ctx, rq, stores.data_key(rq.params["image_id"]), "saving", "active")
+    store_id = stores.check_store(rq.headers.get("x-image-meta-store") or stores.DEFAULT_STORE)
+    await receive(ctx, rq, stores.data_key(rq.params["image_id"], store_id), "saving", "active", store_id)
 
 
 async def stage(ctx: Context, rq: ApiRequest) -> None:
@@ -122,9 +138,8 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         image = access.load(conn, ctx, image_id)
     if image["status"] == "deactivated" and not ctx.is_admin:
         raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
-    key = stores.data_key(image_id)
-    if image["status"] not in ("active", "deactivated") or image["size"] is None or \
-            not blobs.store().exists(key):
+    key = stores.readable_key(image_id, image["stores"])
+    if image["status"] not in ("active", "deactivated") or image["size"] is None or key is None:
         return Response(b"", status_code=204)
     size = image["size"]
     span = parse_range(rq.headers.get("range"), size)

@@ -22,6 +22,9 @@ MEMBER_STATUSES = ("pending", "accepted", "rejected", "all")
 RESERVED = {"limit", "marker", "sort", "sort_key", "sort_dir", "member_status", "tag", "visibility",
             "size_min", "size_max", "created_at", "updated_at", "protected", "os_hidden"}
 IN_COLUMNS = ("id", "name", "status", "container_format", "disk_format", "owner")
+# other image columns: an exact match, as Glance filters on any column of its Image model
+INT_COLUMNS = ("size", "virtual_size", "min_ram", "min_disk")
+TEXT_COLUMNS = ("checksum", "os_hash_algo", "os_hash_value")
 OPS = {"eq": "__eq__", "neq": "__ne__", "gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 _BOOL = {"true": True, "false": False}
 
@@ -95,6 +98,12 @@ def filter_clauses(params: Any) -> list[Any]:
             except ValueError:
                 raise BadRequest(f"Unable to filter by {key}: invalid date-time {arg}") from None
             out.append(getattr(images.c[key], OPS[op])(when))
+    for key in INT_COLUMNS:
+        for value in params.getlist(key):
+            out.append(images.c[key] == _int(key, value))
+    for key in TEXT_COLUMNS:
+        for value in params.getlist(key):
+            out.append(images.c[key] == value)
     if params.get("size_min") is not None:
         out.append(images.c.size >= _int("size_min", params["size_min"]))
     if params.get("size_max") is not None:
@@ -106,7 +115,7 @@ def filter_clauses(params: Any) -> list[Any]:
     for tag in params.getlist("tag"):
         out.append(sa.exists().where(image_tags.c.image_id == images.c.id, image_tags.c.value == tag.strip()))
     for key in params:
-        if key in RESERVED or key in IN_COLUMNS or key == "changes-since":
+        if key in RESERVED or key in (*IN_COLUMNS, *INT_COLUMNS, *TEXT_COLUMNS) or key == "changes-since":
             continue
         for value in params.getlist(key):
             out.append(sa.exists().where(image_properties.c.image_id == images.c.id,

@@ -14,7 +14,7 @@ from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAl
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, image_list, stores
+from pocketstack.services.image import access, image_list, quotas, stores
 from pocketstack.services.image.tables import image_properties, image_tags, images
 
 # --- schemas -------------------------------------------------------------------
@@ -118,7 +118,7 @@ def render_image(row: dict[str, Any], props: dict[str, str], tags: list[str]) ->
                 updated_at=isotime(row["updated_at"] or row["created_at"]), tags=sorted(tags),
                 self=f"/v2/images/{row['id']}", file=f"/v2/images/{row['id']}/file", schema="/v2/schemas/image")
     if row["stores"]:
-        view["stores"] = row["stores"]
+        view["stores"] = stores.join(stores.split(row["stores"]))
     return view
 
 
@@ -182,6 +182,7 @@ def create_image_row(conn: Connection, ctx: Context, body: Any) -> str:
     for key in ("min_ram", "min_disk"):
         if core.get(key, 0) < 0:
             raise BadRequest(f"Invalid value '{core[key]}' for parameter '{key}': Cannot be a negative value.")
+    quotas.enforce(ctx, ctx.project_id, {quotas.COUNT_TOTAL: 1})
     image_id = core.get("id") or new_uuid()
     if conn.execute(sa.select(images.c.id).where(images.c.id == image_id)).first():
         raise Conflict(f"Image with identifier {image_id} already exists!")
@@ -196,11 +197,13 @@ def create_image_row(conn: Connection, ctx: Context, body: Any) -> str:
     return image_id
 
 
-def delete_image_row(conn: Connection, ctx: Context, image_id: str) -> None:
+def delete_image_row(conn: Connection, ctx: Context, image_id: str) -> str | None:
+    """Delete the row; returns the stores that held its data."""
     image = access.load(conn, ctx, image_id)
     if image["protected"]:
         raise Forbidden(f"Image {image_id} is protected and cannot be deleted.")
     conn.execute(images.delete().where(images.c.id == image_id))
+    return image["stores"]
 
 
 # --- routes --------------------------------------------------------------------
@@ -238,8 +241,8 @@ def show_image(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def delete_image(ctx: Context, rq: ApiRequest) -> None:
     image_id = rq.params["image_id"]
     with db.session() as conn:
-        delete_image_row(conn, ctx, image_id)
-    stores.delete_data(image_id)
+        held = delete_image_row(conn, ctx, image_id)
+    stores.delete_data(image_id, held)
 
 
 def delete_empty_id(ctx: Context, rq: ApiRequest) -> None:

@@ -43,7 +43,7 @@ def find(conn: Connection, ctx: Context, image: dict[str, Any], member_id: str) 
 
 
 def add_member(conn: Connection, ctx: Context, image_id: str, body: Any) -> dict[str, Any]:
-    image = shared_image(conn, ctx, image_id)
+    shared_image(conn, ctx, image_id)              # 404 or 403 before anything else
     member = body.get("member") if isinstance(body, dict) else None
     if not isinstance(member, str) or not member:
         raise BadRequest("Member to be added not specified")

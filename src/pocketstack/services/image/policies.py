@@ -18,6 +18,9 @@ CREATE_IMAGE = f"{ADMIN} or ({PROJECT_MEMBER} and project_id:%(owner)s)"
 SHARED_MEMBER = f"{ADMIN} or (role:member and {IMAGE_MEMBER})"
 READER_OR_SHARED_MEMBER = f"{ADMIN} or role:reader and (project_id:%(project_id)s or {IMAGE_MEMBER})"
 SERVICE = "rule:service_api"
+GET_NAMESPACE = f"{ADMIN} or (role:reader and (project_id:%(project_id)s or 'public':%(visibility)s))"
+MD_ADMIN = "rule:metadef_admin"
+MDNS = "/v2/metadefs/namespaces/{namespace_name}"
 
 IMG = "/v2/images/{image_id}"
 
@@ -63,4 +66,52 @@ RULES = [
     rule("tasks_api_access", ADMIN, "Allow access to the tasks API.", [("GET", "/v2/tasks")], ["project"]),
     rule("stores_info_detail", f"{ADMIN} or {SERVICE}", "Expose store specific information",
          [("GET", "/v2/info/stores/detail")], ["project"]),
+    RuleDefault("metadef_default", "", "Default rule for the metadata definitions API."),
+    RuleDefault("metadef_admin", ADMIN, "Rule for changing metadata definitions."),
+    rule("get_metadef_namespace", GET_NAMESPACE, "Get a specific namespace.", [("GET", MDNS)], ["project"]),
+    rule("get_metadef_namespaces", ADMIN_OR_READER, "List namespace.", [("GET", "/v2/metadefs/namespaces")],
+         ["project"]),
+    rule("modify_metadef_namespace", MD_ADMIN, "Modify an existing namespace.", [("PUT", MDNS)], ["project"]),
+    rule("add_metadef_namespace", MD_ADMIN, "Create a namespace.", [("POST", "/v2/metadefs/namespaces")],
+         ["project"]),
+    rule("delete_metadef_namespace", MD_ADMIN, "Delete a namespace.", [("DELETE", MDNS)], ["project"]),
+    rule("get_metadef_object", GET_NAMESPACE, "Get a specific object from a namespace.",
+         [("GET", MDNS + "/objects/{object_name}")], ["project"]),
+    rule("get_metadef_objects", GET_NAMESPACE, "Get objects from a namespace.", [("GET", MDNS + "/objects")],
+         ["project"]),
+    rule("modify_metadef_object", MD_ADMIN, "Update an object within a namespace.",
+         [("PUT", MDNS + "/objects/{object_name}")], ["project"]),
+    rule("add_metadef_object", MD_ADMIN, "Create an object within a namespace.", [("POST", MDNS + "/objects")],
+         ["project"]),
+    rule("delete_metadef_object", MD_ADMIN, "Delete an object within a namespace.",
+         [("DELETE", MDNS + "/objects/{object_name}")], ["project"]),
+    rule("list_metadef_resource_types", GET_NAMESPACE, "List meta definition resource types.",
+         [("GET", "/v2/metadefs/resource_types")], ["project"]),
+    rule("get_metadef_resource_type", GET_NAMESPACE, "Get meta definition resource types associations.",
+         [("GET", MDNS + "/resource_types")], ["project"]),
+    rule("add_metadef_resource_type_association", MD_ADMIN, "Create meta definition resource types association.",
+         [("POST", MDNS + "/resource_types")], ["project"]),
+    rule("remove_metadef_resource_type_association", MD_ADMIN,
+         "Delete meta definition resource types association.", [("DELETE", MDNS + "/resource_types/{name}")],
+         ["project"]),
+    rule("get_metadef_property", GET_NAMESPACE, "Get a specific meta definition property.",
+         [("GET", MDNS + "/properties/{property_name}")], ["project"]),
+    rule("get_metadef_properties", GET_NAMESPACE, "List meta definition properties.",
+         [("GET", MDNS + "/properties")], ["project"]),
+    rule("modify_metadef_property", MD_ADMIN, "Update meta definition property.",
+         [("PUT", MDNS + "/properties/{property_name}")], ["project"]),
+    rule("add_metadef_property", MD_ADMIN, "Create meta definition property.", [("POST", MDNS + "/properties")],
+         ["project"]),
+    rule("remove_metadef_property", MD_ADMIN, "Delete meta definition property.",
+         [("DELETE", MDNS + "/properties/{property_name}")], ["project"]),
+    rule("get_metadef_tag", GET_NAMESPACE, "Get tag definition.", [("GET", MDNS + "/tags/{tag_name}")],
+         ["project"]),
+    rule("get_metadef_tags", GET_NAMESPACE, "List tag definitions.", [("GET", MDNS + "/tags")], ["project"]),
+    rule("modify_metadef_tag", MD_ADMIN, "Update tag definition.", [("PUT", MDNS + "/tags/{tag_name}")],
+         ["project"]),
+    rule("add_metadef_tag", MD_ADMIN, "Add tag definition.", [("POST", MDNS + "/tags/{tag_name}")], ["project"]),
+    rule("add_metadef_tags", MD_ADMIN, "Create tag definitions.", [("POST", MDNS + "/tags")], ["project"]),
+    rule("delete_metadef_tag", MD_ADMIN, "Delete tag definition.", [("DELETE", MDNS + "/tags/{tag_name}")],
+         ["project"]),
+    rule("delete_metadef_tags", MD_ADMIN, "Delete tag definitions.", [("DELETE", MDNS + "/tags")], ["project"]),
 ]

@@ -70,3 +70,55 @@ image_tasks = sa.Table(
     sa.Column("expires_at", sa.DateTime),
     *db.timestamps(),
 )
+
+# --- metadata definitions (metadefs) ----------------------------------------------------
+metadef_namespaces = sa.Table(
+    "image_metadef_namespaces", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("namespace", sa.String(80), nullable=False, unique=True),
+    sa.Column("display_name", sa.String(80)),
+    sa.Column("description", sa.Text),
+    sa.Column("visibility", sa.String(32), nullable=False),
+    sa.Column("protected", sa.Boolean, nullable=False, default=False),
+    sa.Column("owner", sa.String(255)),
+    *db.timestamps(),
+)
+
+
+def _in_namespace(name: str, *columns: sa.Column) -> sa.Table:
+    """A table of named things inside a namespace: unique by (namespace, name), gone with it."""
+    return sa.Table(
+        name, db.metadata,
+        sa.Column("id", sa.String(36), primary_key=True),
+        sa.Column("namespace_id", sa.String(36), sa.ForeignKey("image_metadef_namespaces.id", ondelete="CASCADE"),
+                  nullable=False),
+        sa.Column("name", sa.String(80), nullable=False),
+        *columns,
+        *db.timestamps(),
+        sa.UniqueConstraint("namespace_id", "name", name=f"uq_{name}_namespace_name"),
+    )
+
+
+metadef_objects = _in_namespace("image_metadef_objects", sa.Column("description", sa.Text),
+                                sa.Column("required", sa.JSON), sa.Column("properties", sa.JSON))
+metadef_properties = _in_namespace("image_metadef_properties", sa.Column("schema", sa.JSON, nullable=False))
+metadef_tags = _in_namespace("image_metadef_tags")
+
+metadef_resource_types = sa.Table(
+    "image_metadef_resource_types", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(80), nullable=False, unique=True),
+    sa.Column("protected", sa.Boolean, nullable=False, default=False),
+    *db.timestamps(),
+)
+
+metadef_associations = sa.Table(
+    "image_metadef_associations", db.metadata,
+    sa.Column("namespace_id", sa.String(36), sa.ForeignKey("image_metadef_namespaces.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("resource_type_id", sa.String(36), sa.ForeignKey("image_metadef_resource_types.id",
+                                                                ondelete="CASCADE"), primary_key=True),
+    sa.Column("prefix", sa.String(80)),
+    sa.Column("properties_target", sa.String(80)),
+    *db.timestamps(),
+)

@@ -17,7 +17,7 @@ from pocketstack.core import blobs, db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.object_store import acl, constraints, containers, listing, request, state
+from pocketstack.services.object_store import acl, constraints, containers, listing, object_versioning, request, state
 
 MAX_DELETES = 10000
 MAX_CONTAINERS_PER_EXTRACTION = 10000
@@ -70,6 +70,10 @@ def delete_one(ctx: Context, account: str, path: str, result: Result) -> None:
         else:
             meta = containers.container_meta(account, container)
             acl.authorize(ctx, account, acl.WRITE, meta)
+            if object_versioning.configured(meta):    # as a DELETE through the pipeline: a delete marker
+                object_versioning.delete_current(ctx, request.Target(account, container, name, ""), meta)
+                result.deleted += 1
+                return
             with db.session() as conn:
                 dropped = state.delete_object(conn, account, container, name)
             if dropped is None:
