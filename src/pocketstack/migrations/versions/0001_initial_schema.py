@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 20:46:26.816422
+Create Date: 2026-11-27 22:23:45.146217
 """
 from alembic import op
 import sqlalchemy as sa
@@ -379,6 +379,28 @@ def upgrade() -> None:
         batch_op.create_index('ix_image_images_owner', ['owner'], unique=False)
         batch_op.create_index('ix_image_images_visibility_status', ['visibility', 'status'], unique=False)
 
+    op.create_table('image_metadef_namespaces',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('namespace', sa.String(length=80), nullable=False),
+    sa.Column('display_name', sa.String(length=80), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('visibility', sa.String(length=32), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('owner', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_metadef_namespaces')),
+    sa.UniqueConstraint('namespace', name=op.f('uq_image_metadef_namespaces_namespace'))
+    )
+    op.create_table('image_metadef_resource_types',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('protected', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_metadef_resource_types')),
+    sa.UniqueConstraint('name', name=op.f('uq_image_metadef_resource_types_name'))
+    )
     op.create_table('image_tasks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('type', sa.String(length=30), nullable=False),
@@ -638,6 +660,51 @@ def upgrade() -> None:
     with op.batch_alter_table('image_members', schema=None) as batch_op:
         batch_op.create_index('ix_image_members_member_status', ['member', 'status'], unique=False)
 
+    op.create_table('image_metadef_associations',
+    sa.Column('namespace_id', sa.String(length=36), nullable=False),
+    sa.Column('resource_type_id', sa.String(length=36), nullable=False),
+    sa.Column('prefix', sa.String(length=80), nullable=True),
+    sa.Column('properties_target', sa.String(length=80), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['namespace_id'], ['image_metadef_namespaces.id'], name=op.f('fk_image_metadef_associations_namespace_id_image_metadef_namespaces'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['resource_type_id'], ['image_metadef_resource_types.id'], name=op.f('fk_image_metadef_associations_resource_type_id_image_metadef_resource_types'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('namespace_id', 'resource_type_id', name=op.f('pk_image_metadef_associations'))
+    )
+    op.create_table('image_metadef_objects',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('namespace_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('required', sa.JSON(), nullable=True),
+    sa.Column('properties', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['namespace_id'], ['image_metadef_namespaces.id'], name=op.f('fk_image_metadef_objects_namespace_id_image_metadef_namespaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_metadef_objects')),
+    sa.UniqueConstraint('namespace_id', 'name', name='uq_image_metadef_objects_namespace_name')
+    )
+    op.create_table('image_metadef_properties',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('namespace_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('schema', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['namespace_id'], ['image_metadef_namespaces.id'], name=op.f('fk_image_metadef_properties_namespace_id_image_metadef_namespaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_metadef_properties')),
+    sa.UniqueConstraint('namespace_id', 'name', name='uq_image_metadef_properties_namespace_name')
+    )
+    op.create_table('image_metadef_tags',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('namespace_id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=80), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['namespace_id'], ['image_metadef_namespaces.id'], name=op.f('fk_image_metadef_tags_namespace_id_image_metadef_namespaces'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_image_metadef_tags')),
+    sa.UniqueConstraint('namespace_id', 'name', name='uq_image_metadef_tags_namespace_name')
+    )
     op.create_table('image_properties',
     sa.Column('image_id', sa.String(length=36), nullable=False),
     sa.Column('name', sa.String(length=255), nullable=False),
@@ -923,6 +990,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_image_properties_name_value')
 
     op.drop_table('image_properties')
+    op.drop_table('image_metadef_tags')
+    op.drop_table('image_metadef_properties')
+    op.drop_table('image_metadef_objects')
+    op.drop_table('image_metadef_associations')
     with op.batch_alter_table('image_members', schema=None) as batch_op:
         batch_op.drop_index('ix_image_members_member_status')
 
@@ -970,6 +1041,8 @@ def downgrade() -> None:
 
     op.drop_table('jobs')
     op.drop_table('image_tasks')
+    op.drop_table('image_metadef_resource_types')
+    op.drop_table('image_metadef_namespaces')
     with op.batch_alter_table('image_images', schema=None) as batch_op:
         batch_op.drop_index('ix_image_images_visibility_status')
         batch_op.drop_index('ix_image_images_owner')
