@@ -24,7 +24,7 @@ def test_address_scope_crud_and_pools(neutron_demo, neutron_alt):
     assert pool["address_scope_id"] == scope["id"]
     r = neutron_demo.post("/subnetpools", json={"subnetpool": {"name": "o", "prefixes": ["10.140.5.0/24"],
                                                                "address_scope_id": scope["id"]}})
-    assert r.status_code == 400 and error_type(r) == "AddressScopePrefixConflict"
+    assert r.status_code == 409 and error_type(r) == "AddressScopePrefixConflict"
     r = neutron_demo.post("/subnetpools", json={"subnetpool": {"name": "v6", "prefixes": ["2001:db8::/48"],
                                                                "address_scope_id": scope["id"]}})
     assert r.status_code == 400 and error_type(r) == "IllegalSubnetPoolIpVersionAssociationWithAddressScope"

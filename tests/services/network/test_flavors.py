@@ -35,7 +35,7 @@ def test_flavor_and_profile_crud_via_sdk(admin, demo):
 
 def test_flavor_errors_and_policy(neutron_admin, neutron_demo):
     r = neutron_admin.post("/flavors", json={"flavor": {"name": "x", "service_type": "NOPE"}})
-    assert r.status_code == 404 and error_type(r) == "InvalidFlavorServiceType"
+    assert r.status_code == 400 and error_type(r) == "InvalidServiceType"
     r = neutron_demo.post("/flavors", json={"flavor": {"name": "x", "service_type": "L3_ROUTER_NAT"}})
     assert r.status_code == 403
     assert neutron_demo.get("/service_profiles").status_code == 403
@@ -72,3 +72,10 @@ def test_flavor_errors_and_policy(neutron_admin, neutron_demo):
     assert r.status_code == 404 and error_type(r) == "FlavorServiceProfileBindingNotFound"
     assert neutron_admin.delete(f"/service_profiles/{profile['id']}").status_code == 204
     assert neutron_admin.delete(f"/flavors/{flavor['id']}").status_code == 204
+
+
+def test_flavors_service_type(neutron_admin):
+    """FLAVORS is a loaded plugin type, so neutron-tempest-plugin's flavor tests run."""
+    r = neutron_admin.post("/flavors", json={"flavor": {"name": unique(), "service_type": "FLAVORS"}})
+    assert r.status_code == 201, r.text
+    neutron_admin.delete(f"/flavors/{r.json()['flavor']['id']}")

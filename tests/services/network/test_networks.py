@@ -125,7 +125,8 @@ def test_update_with_if_match(neutron_demo):
                                headers={"If-Match": "revision_number=0"}).status_code == 412
 
 
-@pytest.mark.parametrize("body", [{"network": {"mtu": 10}}, {"network": {"bogus": 1}}, {"nope": {}}])
+@pytest.mark.parametrize("body", [{"network": {"mtu": -1}}, {"network": {"mtu": 1501}}, {"network": {"bogus": 1}},
+                                  {"nope": {}}])
 def test_bad_bodies_are_400(neutron_demo, body):
     assert neutron_demo.post("/networks", json=body).status_code == 400
 

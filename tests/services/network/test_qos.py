@@ -97,13 +97,15 @@ def test_default_policy_policy_rules_and_in_use(neutron_admin, neutron_demo, clo
     neutron_admin.delete(f"/qos/policies/{private['id']}")
 
 
-def test_rule_types(neutron_demo, cli):
+def test_rule_types(neutron_demo, neutron_admin, cli):
     types = neutron_demo.get("/qos/rule-types").json()["rule_types"]
     assert {t["type"] for t in types} == {"bandwidth_limit", "minimum_bandwidth", "dscp_marking"}
-    detail = neutron_demo.get("/qos/rule-types/bandwidth_limit").json()["rule_type"]
+    detail = neutron_admin.get("/qos/rule-types/bandwidth_limit").json()["rule_type"]
     params = {p["parameter_name"] for p in detail["drivers"][0]["supported_parameters"]}
     assert params == {"max_kbps", "max_burst_kbps", "direction"}
-    assert neutron_demo.get("/qos/rule-types/nope").status_code == 404
+    assert neutron_admin.get("/qos/rule-types/nope").status_code == 404
+    # the details are for admins only (QoSPlugin.get_rule_type raises NotAuthorized)
+    assert neutron_demo.get("/qos/rule-types/bandwidth_limit").status_code == 403
     listed = cli("network", "qos", "rule", "type", "list", "-f", "json")
     assert {t["Type"] for t in listed} == {"bandwidth_limit", "minimum_bandwidth", "dscp_marking"}
 
@@ -138,3 +140,36 @@ def test_floating_ip_and_gateway_qos(neutron_admin):
     assert r.status_code == 200 and r.json()["router"]["external_gateway_info"]["qos_policy_id"] is None
     neutron_admin.delete(f"/routers/{router['id']}")
     assert neutron_admin.delete(f"/qos/policies/{policy['id']}").status_code == 204
+
+
+def test_neutron_orders_and_rights(neutron_admin, neutron_demo):
+    # attribute validation comes before policy: a member's over-long name is 400, not 403
+    r = neutron_demo.post("/qos/policies", json={"policy": {"name": "z" * 256}})
+    assert r.status_code == 400
+    r = neutron_demo.post("/qos/policies", json={"policy": {"name": "ok"}})
+    assert r.status_code == 403
+    demo_project = neutron_demo.create("networks", name=unique())["project_id"]
+    foreign = new_policy(neutron_admin, name=unique("qos"))
+    r = neutron_demo.put(f"/qos/policies/{foreign['id']}", json={"policy": {"name": "z" * 256}})
+    assert r.status_code == 400
+    # rule writes are admin-only: 403 even on a policy the caller cannot see
+    r = neutron_demo.post(f"/qos/policies/{foreign['id']}/bandwidth_limit_rules",
+                          json={"bandwidth_limit_rule": {"max_kbps": 1}})
+    assert r.status_code == 403
+    # a project's default policy goes on its new networks
+    default = new_policy(neutron_admin, name=unique("qos"), project_id=demo_project, is_default=True)
+    try:
+        net = neutron_admin.create("networks", name=unique(), project_id=demo_project)
+        assert net["qos_policy_id"] == default["id"]
+        # a policy the project cannot see may not be detached by it
+        neutron_admin.put(f"/networks/{net['id']}", json={"network": {"qos_policy_id": foreign["id"]}})
+        r = neutron_demo.put(f"/networks/{net['id']}", json={"network": {"qos_policy_id": None}})
+        assert r.status_code == 403 and error_type(r) == "PolicyRemoveAuthorizationError"
+        neutron_admin.delete(f"/networks/{net['id']}")
+    finally:
+        neutron_admin.delete(f"/qos/policies/{default['id']}")
+    # tags on QoS policies
+    url = f"/policies/{foreign['id']}/tags"
+    assert neutron_admin.put(url, json={"tags": ["a", "b"]}).json()["tags"] == ["a", "b"]
+    tagged = neutron_admin.get("/qos/policies", params={"tags": "a"}).json()["policies"]
+    assert [p["id"] for p in tagged] == [foreign["id"]]

@@ -37,3 +37,18 @@ def test_agents_azs_and_ip_availability(neutron_admin, neutron_demo):
     public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
     avail = neutron_admin.get(f"/network-ip-availabilities/{public['id']}").json()["network_ip_availability"]
     assert avail["total_ips"] == 253 and avail["used_ips"] >= 1
+
+
+def test_configured_defaults():
+    """`network.quotas` of the YAML sets the defaults, by neutron.conf's [quotas] names or the resource names."""
+    from types import SimpleNamespace
+
+    from pocketstack.services.network import quotas
+    try:
+        quotas.configure(SimpleNamespace(options={"network": {"quotas": {"quota_router": 100, "subnet": 7,
+                                                                          "quota_nothing": 3}}}))
+        assert quotas.DEFAULTS["router"] == 100 and quotas.DEFAULTS["subnet"] == 7
+        assert "nothing" not in quotas.DEFAULTS and quotas.DEFAULTS["network"] == 100
+    finally:
+        quotas.configure(SimpleNamespace(options={}))
+    assert quotas.DEFAULTS["router"] == 10 and quotas.DEFAULTS["subnet"] == 100

@@ -70,3 +70,47 @@ def test_floating_ip_needs_a_router(neutron_demo):
     assert r.status_code == 404 and error_type(r) == "ExternalGatewayForFloatingIPNotFound"
     r = neutron_demo.post("/floatingips", json={"floatingip": {"floating_network_id": net["id"]}})
     assert r.status_code == 400
+
+
+def test_floating_ip_association_rules(neutron_demo, neutron_admin, neutron_alt):
+    public = neutron_demo.get("/networks", params={"name": "public"}).json()["networks"][0]
+    net, sub = neutron_demo.network_with_subnet("10.73.0.0/24")
+    router = neutron_demo.create("routers", name=unique(), external_gateway_info={"network_id": public["id"]})
+    neutron_demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    mine = neutron_demo.create("ports", network_id=net["id"])
+    alt_project = neutron_alt.create("networks", name=unique())["project_id"]
+    foreign = neutron_admin.create("ports", network_id=net["id"], project_id=alt_project)
+    fip = neutron_demo.create("floatingips", floating_network_id=public["id"], port_id=mine["id"], description="d")
+    assert fip["port_id"] == mine["id"]
+    # a description update keeps the association, an empty update clears it
+    r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {"description": "d2"}})
+    assert r.json()["floatingip"]["port_id"] == mine["id"]
+    r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {}})
+    assert r.status_code == 200 and r.json()["floatingip"]["port_id"] is None
+    # a port of another project, even on the caller's own network, is refused (400), unless admin
+    r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {"port_id": foreign["id"]}})
+    assert r.status_code == 400 and "different project" in r.json()["NeutronError"]["message"]
+    r = neutron_admin.put(f"/floatingips/{fip['id']}", json={"floatingip": {"port_id": foreign["id"]}})
+    assert r.status_code == 200 and r.json()["floatingip"]["port_id"] == foreign["id"]
+    neutron_admin.delete(f"/floatingips/{fip['id']}")
+    neutron_admin.delete(f"/ports/{foreign['id']}")
+
+
+def test_gateway_of_a_router_interface_stays(neutron_demo):
+    net, sub = neutron_demo.network_with_subnet("10.74.0.0/24", allocation_pools=[
+        {"start": "10.74.0.200", "end": "10.74.0.210"}])
+    assert neutron_demo.put(f"/subnets/{sub['id']}", json={"subnet": {"gateway_ip": "10.74.0.2"}}).status_code == 200
+    router = neutron_demo.create("routers", name=unique())
+    neutron_demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    for gateway in ("10.74.0.3", None):
+        r = neutron_demo.put(f"/subnets/{sub['id']}", json={"subnet": {"gateway_ip": gateway}})
+        assert r.status_code == 409 and error_type(r) == "GatewayIpInUse"
+    r = neutron_demo.put(f"/routers/{router['id']}/add_router_interface", json={"port_id": "not-a-uuid"})
+    assert r.status_code == 400
+
+
+def test_gateway_on_an_external_network_without_subnets(neutron_admin):
+    ext = neutron_admin.create("networks", name=unique(), **{"router:external": True})
+    router = neutron_admin.create("routers", name=unique(), external_gateway_info={"network_id": ext["id"]})
+    assert router["external_gateway_info"]["network_id"] == ext["id"]
+    assert router["external_gateway_info"]["external_fixed_ips"] == []

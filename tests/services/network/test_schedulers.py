@@ -10,10 +10,34 @@ def _agent(neutron, agent_type):
 
 def test_dhcp_agent_scheduler(neutron_admin, neutron_demo, admin):
     dhcp, l3 = _agent(neutron_admin, "DHCP agent"), _agent(neutron_admin, "L3 agent")
-    net, _ = neutron_admin.network_with_subnet("10.93.0.0/24")
     url = f"/agents/{dhcp['id']}/dhcp-networks"
+    bare = neutron_admin.create("networks", name=unique("n"))
+    assert bare["id"] not in [n["id"] for n in neutron_admin.get(url).json()["networks"]]
+    # a DHCP-enabled subnet schedules its network on the DHCP agent (neutron's auto-scheduling)
+    net, sub = neutron_admin.network_with_subnet("10.93.0.0/24")
+    assert net["id"] in [n["id"] for n in neutron_admin.get(url).json()["networks"]]
+    # ... and the agent's port takes the first address; an administratively down port is DOWN
+    (dhcp_port,) = neutron_admin.get("/ports", params={"network_id": net["id"], "device_owner": "network:dhcp"}
+                                     ).json()["ports"]
+    assert dhcp_port["fixed_ips"] == [{"subnet_id": sub["id"], "ip_address": "10.93.0.2"}]
+    assert dhcp_port["status"] == "ACTIVE" and dhcp_port["binding:host_id"] == dhcp["host"]
+    r = neutron_admin.put(f"/ports/{dhcp_port['id']}", json={"port": {"admin_state_up": False}})
+    assert r.json()["port"]["status"] == "DOWN"
+    r = neutron_admin.put(f"/ports/{dhcp_port['id']}", json={"port": {"admin_state_up": True}})
+    assert r.json()["port"]["status"] == "ACTIVE"
+    # a second DHCP subnet adds an address to the same port; turning DHCP off takes it back
+    v6 = neutron_admin.create("subnets", network_id=net["id"], ip_version=6, cidr="2001:db8:93::/64")
+    ips = neutron_admin.get(f"/ports/{dhcp_port['id']}").json()["port"]["fixed_ips"]
+    assert [ip["subnet_id"] for ip in ips] == [sub["id"], v6["id"]]
+    neutron_admin.put(f"/subnets/{v6['id']}", json={"subnet": {"enable_dhcp": False}})
+    ips = neutron_admin.get(f"/ports/{dhcp_port['id']}").json()["port"]["fixed_ips"]
+    assert [ip["subnet_id"] for ip in ips] == [sub["id"]]
+    assert neutron_admin.delete(f"{url}/{net['id']}").status_code == 204
     r = neutron_admin.post(url, json={"network_id": net["id"]})
     assert r.status_code == 201
+    # "DHCP Agent" finds the "DHCP agent", as on neutron's MySQL
+    assert [a["id"] for a in neutron_admin.get("/agents", params={"agent_type": "DHCP Agent"}).json()["agents"]] \
+        == [dhcp["id"]]
     assert net["id"] in [n["id"] for n in neutron_admin.get(url).json()["networks"]]
     hosting = neutron_admin.get(f"/networks/{net['id']}/dhcp-agents").json()["agents"]
     assert [a["id"] for a in hosting] == [dhcp["id"]]
@@ -79,12 +103,12 @@ def test_dvr_and_ha_attributes(neutron_admin, neutron_demo):
 def test_auto_allocated_topology(neutron_admin, neutron_demo, admin, demo):
     project = demo.current_project_id
     url = f"/auto-allocated-topology/{project}"
-    r = neutron_demo.get(url, params={"fields": "dry-run"})
+    r = neutron_demo.get(url, params={"fields": "dry-run"})          # no default external network yet
     assert r.status_code == 409 and error_type(r) == "AutoAllocationFailure"
     public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
-    pool = neutron_admin.post("/subnetpools", json={"subnetpool": {
-        "name": unique("gman"), "prefixes": ["10.240.0.0/16"], "default_prefixlen": 26, "shared": True,
-        "is_default": True}}).json()["subnetpool"]
+    # DevStack's shared default pools, one per IP version
+    pools = neutron_demo.get("/subnetpools", params={"is_default": True}).json()["subnetpools"]
+    assert sorted(p["name"] for p in pools) == ["shared-default-subnetpool-v4", "shared-default-subnetpool-v6"]
     neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": True}})
     try:
         assert neutron_demo.get(url, params={"fields": "dry-run"}).json()["auto_allocated_topology"]["id"] == \
@@ -93,8 +117,9 @@ def test_auto_allocated_topology(neutron_admin, neutron_demo, admin, demo):
         topo = demo.network.get_auto_allocated_topology(project)
         net = neutron_demo.get(f"/networks/{topo.id}").json()["network"]
         assert net["name"] == "auto_allocated_network" and net["project_id"] == project
-        sub = neutron_demo.get(f"/subnets/{net['subnets'][0]}").json()["subnet"]
-        assert sub["subnetpool_id"] == pool["id"] and sub["cidr"].startswith("10.240.")
+        subs = [neutron_demo.get(f"/subnets/{s}").json()["subnet"] for s in net["subnets"]]
+        assert sorted(s["subnetpool_id"] for s in subs) == sorted(p["id"] for p in pools)
+        assert sorted(s["name"] for s in subs) == ["auto_allocated_subnet_v4", "auto_allocated_subnet_v6"]
         router = neutron_demo.get("/routers", params={"name": "auto_allocated_router"}).json()["routers"][0]
         assert router["external_gateway_info"]["network_id"] == public["id"]
         assert neutron_demo.get(url).json()["auto_allocated_topology"]["id"] == topo.id    # idempotent
@@ -103,4 +128,17 @@ def test_auto_allocated_topology(neutron_admin, neutron_demo, admin, demo):
         assert neutron_demo.get(f"/routers/{router['id']}").status_code == 404
     finally:
         neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": False}})
-        neutron_admin.delete(f"/subnetpools/{pool['id']}")
+
+
+def test_ha_routers_share_a_project_ha_network(neutron_admin, neutron_demo):
+    first = neutron_admin.create("routers", name=unique("ha"), ha=True)
+    name = f"HA network project {first['project_id']}"
+    (ha_net,) = neutron_admin.get("/networks", params={"name": name}).json()["networks"]
+    assert ha_net["project_id"] == "" and ha_net["provider:network_type"] == "vxlan"
+    second = neutron_admin.create("routers", name=unique("ha"), ha=True)
+    assert len(neutron_admin.get("/networks", params={"name": name}).json()["networks"]) == 1
+    for router in (first, second):
+        assert neutron_admin.delete(f"/routers/{router['id']}").status_code == 204
+    kept = neutron_admin.get(f"/networks/{ha_net['id']}").json()["network"]
+    assert kept["provider:segmentation_id"] == ha_net["provider:segmentation_id"]
+    assert neutron_demo.get(f"/networks/{ha_net['id']}").status_code == 404

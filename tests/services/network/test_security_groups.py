@@ -51,3 +51,57 @@ def test_remote_group_and_delete(neutron_demo):
     assert neutron_demo.delete(f"/security-group-rules/{rule['id']}").status_code == 204
     assert neutron_demo.delete(f"/security-groups/{sg['id']}").status_code == 204
     assert neutron_demo.get(f"/security-groups/{sg['id']}").status_code == 404
+
+
+def test_default_group_name_is_validated_before_the_rename_rule(neutron_demo):
+    (group,) = neutron_demo.get("/security-groups", params={"name": "default"}).json()["security_groups"]
+    r = neutron_demo.put(f"/security-groups/{group['id']}", json={"security_group": {"name": "z" * 256}})
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    r = neutron_demo.put(f"/security-groups/{group['id']}", json={"security_group": {"name": True}})
+    assert r.status_code == 400
+    r = neutron_demo.put(f"/security-groups/{group['id']}", json={"security_group": {"name": "renamed"}})
+    assert r.status_code == 409 and error_type(r) == "SecurityGroupCannotUpdateDefault"
+
+
+def test_group_quota_is_checked_before_the_default_group_is_made(neutron_admin, admin):
+    project = admin.identity.create_project(name=unique("sgq"), domain_id="default").id
+    try:
+        listed = neutron_admin.get("/security-groups", params={"project_id": project}).json()["security_groups"]
+        assert [g["name"] for g in listed] == ["default"]       # listing for a project makes its default
+        neutron_admin.put(f"/quotas/{project}", json={"quota": {"security_group": len(listed) + 1}})
+        neutron_admin.create("security-groups", name=unique(), project_id=project)
+        r = neutron_admin.post("/security-groups", json={"security_group": {"name": "x", "project_id": project}})
+        assert r.status_code == 409 and error_type(r) == "OverQuota"
+        # a new group brings two egress rules: it needs room for them
+        neutron_admin.put(f"/quotas/{project}", json={"quota": {"security_group": -1, "security_group_rule": 0}})
+        r = neutron_admin.post("/security-groups", json={"security_group": {"name": "x", "project_id": project}})
+        assert r.status_code == 409 and error_type(r) == "OverQuota"
+        r = neutron_admin.put(f"/quotas/{project}", json={"quota": {"security_group": 2**31}})
+        assert r.status_code == 400
+    finally:
+        neutron_admin.delete(f"/quotas/{project}")
+
+
+def test_stateful_and_stateless_do_not_mix(neutron_demo):
+    net, _ = neutron_demo.network_with_subnet("10.95.0.0/24")
+    stateful = neutron_demo.create("security-groups", name=unique())
+    stateless = neutron_demo.create("security-groups", name=unique(), stateful=False)
+    r = neutron_demo.post("/ports", json={"port": {"network_id": net["id"],
+                                                   "security_groups": [stateful["id"], stateless["id"]]}})
+    assert r.status_code == 409 and error_type(r) == "SecurityGroupConflict"
+    port = neutron_demo.create("ports", network_id=net["id"], security_groups=[stateful["id"]])
+    r = neutron_demo.put(f"/security-groups/{stateful['id']}", json={"security_group": {"stateful": False}})
+    assert r.status_code == 409 and error_type(r) == "SecurityGroupInUse"
+    r = neutron_demo.put(f"/ports/{port['id']}", json={"port": {"security_groups": [stateful["id"], stateful["id"]]}})
+    assert r.status_code == 400 and "Duplicate" in r.json()["NeutronError"]["message"]
+    assert neutron_demo.delete(f"/ports/{port['id']}").status_code == 204
+    r = neutron_demo.put(f"/security-groups/{stateful['id']}", json={"security_group": {"stateful": False}})
+    assert r.status_code == 200 and r.json()["security_group"]["stateful"] is False
+
+
+def test_bulk_create_with_wrapped_items(neutron_admin, admin):
+    project = admin.identity.create_project(name=unique("bulk"), domain_id="default").id
+    names = [unique("bulk"), unique("bulk")]
+    r = neutron_admin.post("/security-groups", json={"security_groups": [
+        {"security_group": {"name": n, "project_id": project}} for n in names]})
+    assert r.status_code == 201 and [g["name"] for g in r.json()["security_groups"]] == names

@@ -62,3 +62,32 @@ def test_subnet_update_and_in_use(neutron_demo):
     neutron_demo.create("ports", network_id=net["id"])
     r = neutron_demo.delete(f"/subnets/{sub['id']}")
     assert r.status_code == 409 and error_type(r) == "SubnetInUse"
+
+
+def test_slaac_subnet_goes_with_its_port_addresses(neutron_demo):
+    net = neutron_demo.create("networks", name=unique())
+    rev = net["revision_number"]
+    sub = neutron_demo.create("subnets", network_id=net["id"], ip_version=6, cidr="2001:db8:5a::/64",
+                              ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    after_create = neutron_demo.get(f"/networks/{net['id']}").json()["network"]["revision_number"]
+    assert after_create > rev                                  # a subnet change bumps the network
+    port = neutron_demo.create("ports", network_id=net["id"])
+    assert port["fixed_ips"][0]["subnet_id"] == sub["id"]
+    assert neutron_demo.delete(f"/subnets/{sub['id']}").status_code == 204
+    assert neutron_demo.get(f"/ports/{port['id']}").json()["port"]["fixed_ips"] == []
+    assert neutron_demo.get(f"/networks/{net['id']}").json()["network"]["revision_number"] > after_create
+
+
+def test_members_may_set_service_types_and_mtu_rules(neutron_demo):
+    net = neutron_demo.create("networks", name=unique(), mtu=1279)
+    r = neutron_demo.post("/subnets", json={"subnet": {"network_id": net["id"], "ip_version": 6,
+                                                       "cidr": "2001:db8:5b::/64"}})
+    assert r.status_code == 409 and error_type(r) == "NetworkMTUSubnetConflict"
+    sub = neutron_demo.create("subnets", network_id=net["id"], ip_version=4, cidr="10.96.0.0/24",
+                              service_types=["compute:nova"])
+    r = neutron_demo.put(f"/subnets/{sub['id']}", json={"subnet": {"service_types": []}})
+    assert r.status_code == 200 and r.json()["subnet"]["service_types"] == []
+    r = neutron_demo.put(f"/networks/{net['id']}", json={"network": {"mtu": 67}})
+    assert r.status_code == 409 and error_type(r) == "NetworkMTUSubnetConflict"
+    r = neutron_demo.put(f"/networks/{net['id']}", json={"network": {"mtu": 1443}})   # geneve carries 1442
+    assert r.status_code == 400 and "too big" in r.text

@@ -116,3 +116,40 @@ def test_port_bindings_extended(neutron_admin, neutron_demo):
     assert neutron_admin.delete(f"{base}/h1").status_code == 204
     assert [b["host"] for b in neutron_admin.get(base).json()["bindings"]] == ["h2"]
     assert neutron_admin.delete(f"/ports/{port['id']}").status_code == 204
+
+
+def test_trunk_rules_of_neutron(neutron_demo, neutron_admin):
+    parent_net = neutron_demo.create("networks", name=unique())
+    parent = neutron_demo.create("ports", network_id=parent_net["id"])
+    sub_net = neutron_demo.create("networks", name=unique())
+    sub1 = neutron_demo.create("ports", network_id=sub_net["id"])
+    sub2 = neutron_demo.create("ports", network_id=sub_net["id"])
+    # the body is validated before any port is looked up: 400 even for a parent that does not exist
+    missing = "00000000-0000-0000-0000-000000000000"
+    r = neutron_demo.post("/trunks", json={"trunk": {"port_id": missing, "sub_ports": [
+        {"port_id": sub1["id"], "segmentation_id": 3}]}})
+    assert r.status_code == 400 and "missing segmentation information" in r.text
+    r = neutron_demo.post("/trunks", json={"trunk": {"port_id": missing, "sub_ports": [
+        {"port_id": sub1["id"], "segmentation_type": "vlan", "segmentation_id": 2},
+        {"port_id": sub2["id"], "segmentation_type": "vlan", "segmentation_id": 2}]}})
+    assert r.status_code == 400 and "not unique" in r.text
+    trunk = neutron_demo.create("trunks", port_id=parent["id"], sub_ports=[
+        {"port_id": sub1["id"], "segmentation_type": "vlan", "segmentation_id": 2}])
+    r = neutron_demo.delete(f"/ports/{sub1['id']}")
+    assert r.status_code == 409 and error_type(r) == "PortInUseAsSubPort"
+    # a subport may not carry a larger MTU than the parent's network
+    big_net = neutron_admin.create("networks", name=unique(), **{"provider:network_type": "vlan",
+                                                                  "provider:physical_network": "public"})
+    big = neutron_admin.create("ports", network_id=big_net["id"], project_id=parent["project_id"])
+    assert big_net["mtu"] > parent_net["mtu"]
+    r = neutron_admin.put(f"/trunks/{trunk['id']}/add_subports", json={"sub_ports": [
+        {"port_id": big["id"], "segmentation_type": "vlan", "segmentation_id": 9}]})
+    assert r.status_code == 409 and error_type(r) == "SubPortMtuGreaterThanTrunkPortMtu"
+    # inherit takes the VLAN of the subport's network
+    vlan_parent_net = neutron_admin.create("networks", name=unique(), **{
+        "provider:network_type": "vlan", "provider:physical_network": "public"})
+    vlan_parent = neutron_admin.create("ports", network_id=vlan_parent_net["id"])
+    vlan_trunk = neutron_admin.create("trunks", port_id=vlan_parent["id"], sub_ports=[
+        {"port_id": big["id"], "segmentation_type": "inherit"}])
+    assert vlan_trunk["sub_ports"] == [{"port_id": big["id"], "segmentation_type": "vlan",
+                                        "segmentation_id": big_net["provider:segmentation_id"]}]

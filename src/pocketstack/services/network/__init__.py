@@ -3,9 +3,9 @@
 from pocketstack.core.routing import Service
 from pocketstack.services.network import (
     address_scopes, agent_schedulers, agents, auto_allocated_topology, availability_zones, bootstrap, common,
-    errors, extensions, flavors, floating_ips, network_ip_availability, networks, policies, port_bindings, ports,
-    qos, quotas, rbac_policies, router_interfaces, routers, security_group_rules, security_groups,
-    service_providers, subnetpools, subnets, tags, trunks)
+    errors, extensions, flavors, floating_ips, metering, network_ip_availability, networks, policies,
+    port_bindings, ports, qos, quotas, rbac_policies, router_interfaces, routers, security_group_rules,
+    security_groups, service_providers, subnetpools, subnets, tags, trunks)
 
 SERVICE = Service(
     type="network",
@@ -15,10 +15,11 @@ SERVICE = Service(
             *floating_ips.ROUTES, *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES,
             *network_ip_availability.ROUTES, *tags.ROUTES, *qos.ROUTES, *service_providers.ROUTES,
             *flavors.ROUTES, *agent_schedulers.ROUTES, *auto_allocated_topology.ROUTES, *trunks.ROUTES,
-            *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES],
+            *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES, *metering.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,
+    startup=quotas.configure,
     catalog=[("network", "neutron", "/networking")],
 )
 common.bind(SERVICE)

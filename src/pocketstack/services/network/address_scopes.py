@@ -6,6 +6,7 @@ the pools its subnets come from."""
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -60,11 +61,16 @@ def network_scopes(conn: Connection, network_ids: list[str]) -> dict[str, dict[i
     return out
 
 
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
 # --- logic ---------------------------------------------------------------------------
 def check_association(conn: Connection, ctx: Context | None, scope_id: Any, version: int, prefixes: list[str],
                       pool_id: str | None) -> str:
     """The scope a subnet pool may join: visible (unless ctx is None), same IP version, prefixes unique
     within it."""
+    if not isinstance(scope_id, str) or not _UUID.match(scope_id):
+        raise common.invalid("address_scope_id", f"'{scope_id}' is not a valid UUID")
     stmt = sa.select(a).where(a.c.id == str(scope_id))
     if ctx is not None and not ctx.is_admin:
         stmt = stmt.where(visible(ctx))
@@ -80,9 +86,8 @@ def check_association(conn: Connection, ctx: Context | None, scope_id: Any, vers
         t.subnetpools.c.address_scope_id == scope["id"], t.subnetpools.c.id != (pool_id or ""))).scalars().all()
     for theirs in others:
         if any(m.overlaps(ipaddress.ip_network(x)) for m in mine for x in theirs):
-            raise BadRequest(f"Illegal subnetpool association: subnetpool {pool_id} cannot be associated with "
-                             f"address scope {scope_id}: prefixes overlap with another subnet pool of the scope.",
-                             kind="AddressScopePrefixConflict")
+            raise Conflict("Failed to associate address scope: subnetpools within an address scope must have "
+                           "unique prefixes.", kind="AddressScopePrefixConflict")
     return scope["id"]
 
 
@@ -107,8 +112,8 @@ def create_scope(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[s
 
 
 def update_scope(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
-    common.enforce_attrs(ctx, "update", "address_scope", {k: v for k, v in item.items() if row.get(k) != v},
-                         {"project_id": row["project_id"]}, {})
+    # an update checks every attribute it names, changed or not (neutron's ATTRIBUTES_TO_UPDATE)
+    common.enforce_attrs(ctx, "update", "address_scope", item, {"project_id": row["project_id"]}, {})
     values: dict[str, Any] = {}
     if "name" in item:
         values["name"] = _name(item)
@@ -174,7 +179,8 @@ ROUTES = [
     route("POST", A, create_scopes, policy="create_address_scope",
           target=common.create_target("address_scope", "address_scopes"), status=201),
     route("GET", A + "/{address_scope_id}", show_scope, policy="get_address_scope", target=scope_target),
-    route("PUT", A + "/{address_scope_id}", put_scope, policy="update_address_scope", target=scope_target),
+    route("PUT", A + "/{address_scope_id}", put_scope, policy="update_address_scope",
+          target=common.body_first(scope_target, "address_scope", UPDATABLE)),
     route("DELETE", A + "/{address_scope_id}", remove_scope, policy="delete_address_scope", target=scope_target,
           status=204),
 ]

@@ -42,7 +42,9 @@ def render_agents(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[
 
 AGENTS = common.Collection(
     "agent", "agents", t.agents, "Agent", ATTRIBUTES, render_agents, lambda ctx: sa.false(),
-    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: sa.true()},
+    # agent_type compares without case, as on neutron's MySQL ("DHCP Agent" finds the "DHCP agent")
+    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: sa.true(),
+             "agent_type": lambda vs: sa.func.lower(t.agents.c.agent_type).in_([v.lower() for v in vs])},
     sort_keys={"agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up"})
 
 
@@ -53,6 +55,17 @@ def bootstrap(conn: Connection) -> None:
         {"id": new_uuid(), "agent_type": kind, "binary": binary, "topic": topic, "host": host,
          "availability_zone": zone, "admin_state_up": True, "description": None, "configurations": conf,
          "created_at": now, "started_at": now} for kind, binary, topic, zone, conf in FAKE_AGENTS])
+
+
+def schedule_network(conn: Connection, network_id: str) -> None:
+    """A network gets a DHCP subnet or port: the DHCP agent hosts it unless some agent already does
+    (neutron's DhcpAgentNotifyAPI auto-schedules on subnet and port create)."""
+    dhcp = sa.select(t.agents.c.id).where(t.agents.c.agent_type == "DHCP agent", t.agents.c.admin_state_up)
+    agent_id = conn.execute(dhcp.order_by(t.agents.c.created_at, t.agents.c.id).limit(1)).scalar()
+    hosted = conn.execute(sa.select(t.agent_bindings).where(t.agent_bindings.c.resource_id == network_id,
+                                                            t.agent_bindings.c.agent_id.in_(dhcp))).first()
+    if agent_id is not None and hosted is None:
+        conn.execute(t.agent_bindings.insert().values(agent_id=agent_id, resource_id=network_id))
 
 
 # --- routes --------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, networks, router_interfaces, routers, subnets
+from pocketstack.services.network import networks, router_interfaces, routers, subnets
 from pocketstack.services.network import tables as t
 
 A = t.auto_allocated_topologies

@@ -282,6 +282,8 @@ def bodies(rq: ApiRequest, singular: str, plural: str, allowed: set[str], *,
         items = body[plural]
         if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
             raise BadRequest("Resources required")
+        # an item may come wrapped, {"ports": [{"port": {...}}]}, as neutron's prepare_request_body allows
+        items = [i[singular] if singular in i and isinstance(i[singular], dict) else i for i in items]
     elif isinstance(body.get(singular), dict):
         items = [body[singular]]
     else:
@@ -290,9 +292,15 @@ def bodies(rq: ApiRequest, singular: str, plural: str, allowed: set[str], *,
         unknown = sorted(set(item) - allowed - {"project_id", "tenant_id", "description", "tags"})
         if unknown:
             raise BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
-        if "description" in item and (not isinstance(item["description"], str) or len(item["description"]) > 255):
-            raise invalid("description", f"'{item['description']}' is not a valid string")
+        check_strings(item)
     return items
+
+
+def check_strings(item: Mapping[str, Any]) -> None:
+    """name and description: strings of at most 255 characters (NAME_FIELD_SIZE, DESCRIPTION_FIELD_SIZE)."""
+    for key in ("name", "description"):
+        if key in item and item[key] is not None and (not isinstance(item[key], str) or len(item[key]) > 255):
+            raise invalid(key, f"'{item[key]}' is not a valid string")
 
 
 def update_body(rq: ApiRequest, singular: str, allowed: set[str]) -> dict[str, Any]:
@@ -305,7 +313,18 @@ def update_body(rq: ApiRequest, singular: str, allowed: set[str]) -> dict[str, A
     unknown = sorted(set(item) - allowed - {"description"})
     if unknown:
         raise BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+    check_strings(item)
     return item
+
+
+def body_first(target: Callable[[Context, ApiRequest], dict[str, Any]], singular: str,
+               allowed: set[str]) -> Callable[[Context, ApiRequest], dict[str, Any]]:
+    """A PUT's route target that validates the body before it loads the resource: neutron answers a
+    bad attribute with 400 before it looks the resource up or checks policy."""
+    def wrapped(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+        update_body(rq, singular, allowed)
+        return target(ctx, rq)
+    return wrapped
 
 
 def owner(ctx: Context, item: Mapping[str, Any]) -> str:
@@ -321,6 +340,10 @@ def create_target(singular: str, plural: str) -> Callable[[Context, ApiRequest],
         body = rq.body if isinstance(rq.body, dict) else {}
         items = body.get(plural) if isinstance(body.get(plural), list) else [body.get(singular)]
         projects = {owner(ctx, i) for i in items if isinstance(i, dict)} or {ctx.project_id}
+        if not ctx.is_admin and projects - {ctx.project_id}:
+            # neutron_lib.api.attributes._validate_privileges, before any policy check
+            raise BadRequest("Specifying 'project_id' or 'tenant_id' other than the authenticated project in "
+                             "request requires admin privileges")
         if len(projects) > 1:
             return {"project_id": None}
         return {"project_id": projects.pop(), "network_project_id": None, "shared": False, "external": False}

@@ -26,6 +26,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                                "Allow filtering by attributes with empty string value", "2018-05-01T10:00:00-00:00"),
     "ext-gw-mode": ("Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for "
                     "specifying whether SNAT should occur on the external gateway", "2013-03-28T10:00:00-00:00"),
+    "metering": ("Neutron Metering", "Neutron Metering extension.", "2013-06-12T10:00:00-00:00"),
     "external-net": ("Neutron external network", "Adds external network attribute to network resource.",
                      "2013-01-14T10:00:00-00:00"),
     "extra_dhcp_opt": ("Neutron Extra DHCP options", "Extra options configuration for DHCP. For example PXE boot "

@@ -67,10 +67,15 @@ def flavor_values(item: dict[str, Any], create: bool) -> dict[str, Any]:
         service_type = item.get("service_type")
         if not service_type:
             raise BadRequest("Failed to parse request. Required attribute 'service_type' not specified")
-        if service_type not in service_providers.SERVICE_TYPES:
-            raise NotFound(f"Service type {service_type} does not exist", kind="InvalidFlavorServiceType")
+        if service_type not in PLUGIN_TYPES:        # neutron_lib validate_service_plugin_type
+            raise BadRequest(f"Invalid input for operation: Invalid service type {service_type}.",
+                             kind="InvalidServiceType")
         values["service_type"] = service_type
     return values
+
+
+# the plugin types a DevStack node loads (neutron_lib.plugins.constants); a flavor names one of them
+PLUGIN_TYPES = {"CORE", "FLAVORS", "QOS", *service_providers.SERVICE_TYPES}
 
 
 def profile_values(item: dict[str, Any], create: bool, current: dict[str, Any] | None = None) -> dict[str, Any]:

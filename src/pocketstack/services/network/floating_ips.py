@@ -64,6 +64,9 @@ def association(conn: Connection, ctx: Context, fip: dict[str, Any], port_id: st
     if not port_id:
         return {"port_id": None, "fixed_ip_address": None, "router_id": None, "status": "DOWN"}
     port = common.load(conn, ports.PORTS, ctx, port_id)
+    if not ctx.is_admin and port["project_id"] != fip["project_id"]:
+        raise BadRequest(f"Bad floatingip request: Cannot process floating IP association with Port {port_id}, "
+                         "since that port is owned by a different project.")
     if port["device_owner"] in ports.SERVICE_OWNERS:
         raise BadRequest(f"Bad floatingip request: Port {port_id} has owner {port['device_owner']} and therefore "
                          "cannot be assigned to a floating IP.")
@@ -118,7 +121,7 @@ def create_floating_ip(conn: Connection, ctx: Context, item: dict[str, Any]) -> 
     if not network_id:
         raise BadRequest("Failed to parse request. Required attribute 'floating_network_id' not specified")
     network = common.load(conn, networks.NETWORKS, ctx, network_id)
-    if not network["external"]:
+    if not networks.is_external(conn, network):
         raise BadRequest(f"Bad floatingip request: Network {network_id} is not a valid external network.")
     quotas.enforce(conn, project_id, "floatingip")
     fip_id = new_uuid()
@@ -140,6 +143,8 @@ def create_floating_ip(conn: Connection, ctx: Context, item: dict[str, Any]) -> 
 
 def update_floating_ip(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
     values = {k: item[k] for k in ("description",) if k in item}
+    if not item:
+        item = {"port_id": None}          # an empty update disassociates (neutron keeps this old behaviour)
     if "port_id" in item or "fixed_ip_address" in item:
         port_id = item["port_id"] if "port_id" in item else row["port_id"]
         values.update(association(conn, ctx, row, port_id, item.get("fixed_ip_address")))

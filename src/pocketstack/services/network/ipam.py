@@ -98,6 +98,11 @@ def is_auto(subnet: Any) -> bool:
     return subnet["ip_version"] == 6 and subnet["ipv6_address_mode"] in AUTO_MODES
 
 
+def is_taken(conn: Connection, subnet_id: str, ip: str) -> bool:
+    return conn.execute(sa.select(t.ip_allocations.c.port_id).where(
+        t.ip_allocations.c.subnet_id == subnet_id, t.ip_allocations.c.ip_address == ip)).first() is not None
+
+
 def allocated(conn: Connection, subnet_id: str) -> set[str]:
     return set(conn.execute(sa.select(t.ip_allocations.c.ip_address)
                             .where(t.ip_allocations.c.subnet_id == subnet_id)).scalars())
@@ -115,7 +120,6 @@ def allocate(conn: Connection, subnet: Any, port_id: str, mac: str, ip: str | No
     """Give the port an address on the subnet: the one asked for, its SLAAC address, or the first free one."""
     net = network_of(subnet["cidr"])
     lock_subnet(conn, subnet["id"])
-    taken = allocated(conn, subnet["id"])
     if ip is not None:
         try:
             address = ipaddress.ip_address(ip)
@@ -126,22 +130,57 @@ def allocate(conn: Connection, subnet: Any, port_id: str, mac: str, ip: str | No
                                   (net.network_address, net.broadcast_address)):
             raise BadRequest(f"IP address {ip} is not a valid IP for the specified subnet.", kind="InvalidIpForSubnet")
         ip = str(address)
-        if ip in taken:
+        if is_taken(conn, subnet["id"], ip):
             raise Conflict(f"IP address {ip} already allocated in subnet {subnet['id']}",
                            kind="IpAddressAlreadyAllocated")
     elif is_auto(subnet):
         ip = eui64(subnet["cidr"], mac)
-        if ip in taken:
+        if is_taken(conn, subnet["id"], ip):
             raise Conflict(f"IP address {ip} already allocated in subnet {subnet['id']}",
                            kind="IpAddressAlreadyAllocated")
     else:
-        ip = first_free(subnet["allocation_pools"], taken)
+        ip = next_free(conn, subnet)
         if ip is None:
             raise Conflict(f"No more IP addresses available for subnet {subnet['id']}.",
                            kind="IpAddressGenerationFailure")
     conn.execute(t.ip_allocations.insert().values(subnet_id=subnet["id"], ip_address=ip, port_id=port_id,
                                                   network_id=subnet["network_id"], position=position))
     return ip
+
+
+# subnet id -> the lowest address that may be free, as this process last saw it. Only a hint: every
+# candidate is checked against the table (inside the allocating transaction), so a stale hint costs
+# a probe, never a duplicate; a release lowers it, so the lowest free address is still handed out.
+_hints: dict[str, int] = {}
+_PROBES = 64
+
+
+def next_free(conn: Connection, subnet: Any) -> str | None:
+    """The lowest free address of the pools: probe from the hint with primary-key lookups, and fall
+    back to reading the subnet's allocations when the probes run long or find nothing."""
+    pools = [(int(ipaddress.ip_address(p["start"])), int(ipaddress.ip_address(p["end"])))
+             for p in subnet["allocation_pools"]]
+    make = ipaddress.IPv4Address if subnet["ip_version"] == 4 else ipaddress.IPv6Address
+    hint, probes = _hints.get(subnet["id"]), 0
+    for lo, hi in sorted(pools):
+        n = lo if hint is None else max(lo, hint)
+        while n <= hi and probes < _PROBES:
+            candidate = str(make(n))
+            if not is_taken(conn, subnet["id"], candidate):
+                _hints[subnet["id"]] = n + 1
+                return candidate
+            n, probes = n + 1, probes + 1
+    found = first_free(subnet["allocation_pools"], allocated(conn, subnet["id"]))
+    if found is not None:
+        _hints[subnet["id"]] = int(ipaddress.ip_address(found)) + 1
+    return found
+
+
+def has_free(conn: Connection, subnet: Any) -> bool:
+    found = next_free(conn, subnet)
+    if found is not None:
+        _hints[subnet["id"]] = int(ipaddress.ip_address(found))      # still free: leave it to the allocation
+    return found is not None
 
 
 def first_free(pools: list[dict[str, str]], taken: set[str]) -> str | None:
@@ -163,3 +202,5 @@ def release(conn: Connection, port_id: str, keep: set[tuple[str, str]] = frozens
         if (subnet_id, ip) not in keep:
             conn.execute(t.ip_allocations.delete().where(t.ip_allocations.c.subnet_id == subnet_id,
                                                          t.ip_allocations.c.ip_address == ip))
+            if subnet_id in _hints:
+                _hints[subnet_id] = min(_hints[subnet_id], int(ipaddress.ip_address(ip)))

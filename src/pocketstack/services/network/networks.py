@@ -84,6 +84,13 @@ def visible(ctx: Context) -> Any:
                                         (rbac_policies.SHARED, rbac_policies.EXTERNAL)))
 
 
+def is_external(conn: Connection, row: dict[str, Any]) -> bool:
+    """router:external: the '*' grant (the column) or an access_as_external grant to some project."""
+    return bool(row["external"]) or conn.execute(sa.select(rbac_policies.r.c.id).where(
+        rbac_policies.r.c.object_type == "network", rbac_policies.r.c.object_id == row["id"],
+        rbac_policies.r.c.action == rbac_policies.EXTERNAL).limit(1)).first() is not None
+
+
 def shared_with(conn: Connection, row: dict[str, Any], project_id: str | None) -> bool:
     """shared as project_id sees it: the flag, or an access_as_shared grant to the project."""
     return bool(row["shared"]) or conn.execute(sa.select(sa.literal(1)).where(rbac_policies.granted(
@@ -116,8 +123,8 @@ def validate(item: dict[str, Any]) -> dict[str, Any]:
             values[col] = common.to_bool(item[attr], attr)
     if "mtu" in item:
         mtu = item["mtu"]
-        if isinstance(mtu, bool) or not isinstance(mtu, int) or not 68 <= mtu <= 9216:
-            raise common.invalid("mtu", f"'{mtu}' is not in range 68 through 9216")
+        if isinstance(mtu, bool) or not isinstance(mtu, int) or mtu < 0:
+            raise common.invalid("mtu", f"'{mtu}' should be non-negative")
         values["mtu"] = mtu
     if "availability_zone_hints" in item:
         hints = item["availability_zone_hints"]
@@ -211,6 +218,7 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     segments = multi_segments(conn, item) if "segments" in item else []
     first = {**segments[0], "mtu": min(x["mtu"] for x in segments)} if segments else provider(conn, item)
     values = {**first, **validate(item)}
+    check_mtu(values["mtu"], first["mtu"])
     row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": "", "status": "ACTIVE",
                             "admin_state_up": True, "shared": False, "external": False, "is_default": False,
                             "port_security_enabled": True, "availability_zone_hints": [],
@@ -225,10 +233,30 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     rbac_policies.sync_wildcard(conn, "network", row["id"], project_id, rbac_policies.EXTERNAL, row["external"])
     if item.get("qos_policy_id"):
         qos.bind(conn, ctx, "network", row["id"], item["qos_policy_id"])
+    elif "qos_policy_id" not in item and not row["external"] and (default := qos.default_policy(conn, project_id)):
+        qos.bind(conn, ctx, "network", row["id"], default)        # qos-default: the project's default policy
     common.set_tags(conn, row["id"], item.get("tags") or [])
     if project_id:
         security_groups.ensure_default(conn, project_id)
     return row
+
+
+def check_mtu(mtu: int, largest: int) -> None:
+    """ML2: no network MTU above what its segment type carries (1500 less the overlay header)."""
+    if mtu > largest:
+        raise BadRequest(f"Invalid input for operation: Requested MTU is too big, maximum is {largest}.",
+                         kind="InvalidInput")
+
+
+def check_subnet_mtu(conn: Connection, network_id: str, mtu: int, versions: set[int] | None = None) -> None:
+    """An IPv4 subnet needs an MTU of 68, an IPv6 one 1280 (NetworkMTUSubnetConflict)."""
+    if versions is None:
+        versions = set(conn.execute(sa.select(t.subnets.c.ip_version).where(
+            t.subnets.c.network_id == network_id)).scalars())
+    for version, least in ((4, 68), (6, 1280)):
+        if version in versions and mtu < least:
+            raise Conflict(f"MTU of {network_id} is not compatible with subnet IP version; the minimum MTU is "
+                           f"{least}.", kind="NetworkMTUSubnetConflict")
 
 
 def update_network(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
@@ -237,6 +265,9 @@ def update_network(conn: Connection, ctx: Context, row: dict[str, Any], item: di
     values = validate(item)
     if "description" in item:
         values["description"] = item["description"]
+    if "mtu" in values:
+        check_mtu(values["mtu"], DEFAULT_MTU.get(row["network_type"] or "", 1500))
+        check_subnet_mtu(conn, row["id"], values["mtu"])
     if values.get("shared") is False and row["shared"]:
         foreign = conn.execute(sa.select(t.ports.c.id).where(
             t.ports.c.network_id == row["id"], t.ports.c.project_id != row["project_id"],
@@ -278,6 +309,7 @@ def delete_network(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(t.tags.delete().where(t.tags.c.resource_id.in_([row["id"], *subnet_ids])))
     rbac_policies.forget(conn, row["id"])
     conn.execute(t.network_segments.delete().where(t.network_segments.c.network_id == row["id"]))
+    conn.execute(t.agent_bindings.delete().where(t.agent_bindings.c.resource_id == row["id"]))
     conn.execute(t.networks.delete().where(t.networks.c.id == row["id"]))
 
 
@@ -328,7 +360,8 @@ ROUTES = [
     route("POST", N, create_networks, policy="create_network", target=common.create_target("network", "networks"),
           status=201),
     route("GET", N + "/{network_id}", show_network, policy="get_network", target=network_target),
-    route("PUT", N + "/{network_id}", put_network, policy="update_network", target=network_target),
+    route("PUT", N + "/{network_id}", put_network, policy="update_network",
+          target=common.body_first(network_target, "network", UPDATABLE)),
     route("DELETE", N + "/{network_id}", remove_network, policy="delete_network", target=network_target,
           status=204),
 ]

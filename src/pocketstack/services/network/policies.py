@@ -53,8 +53,10 @@ _crud("network", "networks", get=SHARED_READER, admin_attrs={
     "update": ("shared", "router:external", "is_default", *PROVIDER),
     "get": PROVIDER})
 _crud("subnet", "subnets", get=f"{SHARED_READER} or (role:reader and project_id:%(network_project_id)s)",
-      write=NET_OWNER_OR_MEMBER, admin_attrs={"create": ("segment_id", "service_types"),
-                                             "update": ("segment_id", "service_types"),
+      # neutron defines create/update_subnet:service_types as admin-only but never enforces them: the
+      # attribute carries no enforce_policy flag (neutron_lib subnet_service_types)
+      write=NET_OWNER_OR_MEMBER, admin_attrs={"create": ("segment_id",),
+                                             "update": ("segment_id",),
                                              "get": ("segment_id",)})
 _crud("port", "ports", get=f"{ADMIN_OR_READER} or (role:reader and project_id:%(network_project_id)s)",
       write=NET_OWNER_OR_MEMBER, admin_attrs={
@@ -66,7 +68,7 @@ RULES.extend([
          [("POST" if a == "create" else "PUT", f"{V2}/ports" if a == "create" else f"{V2}/ports/{{id}}")],
          ["project"])
     for a in ("create", "update") for attr in ("fixed_ips:ip_address", "device_owner", "port_security_enabled",
-                                               "allowed_address_pairs:mac_address")] + [
+                                               "allowed_address_pairs", "allowed_address_pairs:mac_address")] + [
     rule("create_port:mac_address", NET_OWNER_MEMBER, "Specify `mac_address` of a port",
          [("POST", f"{V2}/ports")], ["project"])])
 _crud("security_group", "security-groups")
@@ -114,7 +116,7 @@ RULES.extend([
 ])
 for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
                       ("floatingip", "floatingips"), ("security_group", "security-groups"),
-                      ("subnetpool", "subnetpools")):
+                      ("subnetpool", "subnetpools"), ("policy", "policies")):
     for _verb, _method in (("get", "GET"), ("update", "PUT"), ("delete", "DELETE")):
         RULES.append(rule(f"{_verb}_{_plural.replace('-', '_')}_tags",
                           f"rule:{'get' if _verb == 'get' else 'update'}_{_res}",
@@ -221,3 +223,13 @@ RULES.extend([
          ["project"]),
     rule("activate", ADMIN, "Activate port binding on the host", [("PUT", _PB + "/{host}/activate")], ["project"]),
 ])
+# Metering (neutron/conf/policies/metering.py): project managers write, readers read.
+_ADMIN_OR_MANAGER = f"({ADMIN}) or (role:manager and project_id:%(project_id)s)"
+for _res, _path in (("metering_label", "metering-labels"), ("metering_label_rule", "metering-label-rules")):
+    _coll = f"{V2}/metering/{_path}"
+    RULES.extend([
+        rule(f"create_{_res}", _ADMIN_OR_MANAGER, f"Create a {_res}", [("POST", _coll)], ["project"]),
+        rule(f"get_{_res}", ADMIN_OR_READER, f"Get a {_res}", [("GET", _coll), ("GET", _coll + "/{id}")],
+             ["project"]),
+        rule(f"delete_{_res}", _ADMIN_OR_MANAGER, f"Delete a {_res}", [("DELETE", _coll + "/{id}")], ["project"]),
+    ])

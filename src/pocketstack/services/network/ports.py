@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import random
 import re
+import uuid
 from typing import Any
 
 import sqlalchemy as sa
@@ -219,7 +220,7 @@ def default_ips(conn: Connection, network_id: str, device_owner: str) -> list[tu
     chosen = [s for s in usable if ipam.is_auto(s)]
     for version in (4, 6):
         candidates = [s for s in usable if s["ip_version"] == version and not ipam.is_auto(s)]
-        free = [s for s in candidates if ipam.first_free(s["allocation_pools"], ipam.allocated(conn, s["id"]))]
+        free = [s for s in candidates if ipam.has_free(conn, s)] if len(candidates) > 1 else candidates
         if candidates:
             chosen.append(free[0] if free else candidates[0])
     return [(s, None) for s in chosen]
@@ -232,9 +233,16 @@ def assign_ips(conn: Connection, port_id: str, mac: str, wanted: list[tuple[dict
 
 
 def set_groups(conn: Connection, ctx: Context, port_id: str, group_ids: list[str]) -> None:
+    if not isinstance(group_ids, list):
+        raise common.invalid("security_groups", f"'{group_ids}' is not a list")
+    if dupes := [g for g in dict.fromkeys(group_ids) if group_ids.count(g) > 1]:
+        raise common.invalid("security_groups", f"Duplicate items in the list: '{', '.join(map(str, dupes))}'")
+    groups = [common.load(conn, security_groups.GROUPS, ctx, group_id) for group_id in group_ids]
+    if len({bool(g["stateful"]) for g in groups}) > 1:
+        raise Conflict("Error Cannot apply both stateful and stateless security groups on the same port at the "
+                       "same time while attempting the operation.", kind="SecurityGroupConflict")
     conn.execute(t.port_security_groups.delete().where(t.port_security_groups.c.port_id == port_id))
-    for group_id in dict.fromkeys(group_ids):
-        common.load(conn, security_groups.GROUPS, ctx, group_id)
+    for group_id in group_ids:
         conn.execute(t.port_security_groups.insert().values(port_id=port_id, security_group_id=group_id))
 
 
@@ -300,6 +308,30 @@ def _admin(ctx: Context) -> Context:
     return Context(request_id=ctx.request_id, user_id=ctx.user_id, project_id=ctx.project_id, roles=["admin"])
 
 
+DHCP = "network:dhcp"
+
+
+def serve_dhcp(conn: Connection, ctx: Context, network: dict[str, Any], subnet: dict[str, Any]) -> None:
+    """What the DHCP agent does for a network it hosts: one `network:dhcp` port holding an address of
+    every DHCP-enabled subnet (neutron's DeviceManager.setup)."""
+    b = t.agent_bindings
+    agent = conn.execute(sa.select(t.agents.c.host).join(b, b.c.agent_id == t.agents.c.id).where(
+        b.c.resource_id == network["id"], t.agents.c.agent_type == "DHCP agent")).scalar()
+    if agent is None:
+        return
+    port = conn.execute(sa.select(t.ports).where(t.ports.c.network_id == network["id"],
+                                                 t.ports.c.device_owner == DHCP)).mappings().first()
+    if port is None:
+        create_port(conn, ctx, {"network_id": network["id"], "device_owner": DHCP,
+                                "project_id": network["project_id"], "binding:host_id": agent,
+                                "device_id": f"dhcp{uuid.uuid5(uuid.NAMESPACE_DNS, agent)}-{network['id']}",
+                                "fixed_ips": [{"subnet_id": subnet["id"]}]}, internal=True)
+        return
+    position = conn.execute(sa.select(sa.func.count()).select_from(t.ip_allocations).where(
+        t.ip_allocations.c.port_id == port["id"])).scalar_one()
+    ipam.allocate(conn, subnet, port["id"], port["mac_address"], position=position)
+
+
 def status_for(owner: str, host: str) -> str:
     return "ACTIVE" if host or owner.startswith("network:") else "DOWN"
 
@@ -313,6 +345,9 @@ def update_port(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
     values: dict[str, Any] = {k: item[k] for k in ("name", "description", "device_id", "device_owner") if k in item}
     if "admin_state_up" in item:
         values["admin_state_up"] = common.to_bool(item["admin_state_up"], "admin_state_up")
+        # the L2 agent reports an administratively down port DOWN, and a port brought back up as before
+        values["status"] = status_for(item.get("device_owner", row["device_owner"]), row["binding_host_id"]) \
+            if values["admin_state_up"] else "DOWN"
     mac = row["mac_address"]
     if "mac_address" in item and item["mac_address"] != mac:
         if row["binding_vif_type"] not in ("unbound", "binding_failed"):
@@ -456,6 +491,7 @@ ROUTES = [
     route("GET", P, list_ports, policy="get_port"),
     route("POST", P, create_ports, policy="create_port", target=common.create_target("port", "ports"), status=201),
     route("GET", P + "/{port_id}", show_port, policy="get_port", target=port_target),
-    route("PUT", P + "/{port_id}", put_port, policy="update_port", target=port_target),
+    route("PUT", P + "/{port_id}", put_port, policy="update_port",
+          target=common.body_first(port_target, "port", UPDATABLE)),
     route("DELETE", P + "/{port_id}", remove_port, policy="delete_port", target=port_target, status=204),
 ]

@@ -13,10 +13,10 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.core import db
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, NotFound
+from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common
+from pocketstack.services.network import common, rbac_policies
 from pocketstack.services.network import tables as t
 
 MAX_INT = 2147483647
@@ -53,16 +53,19 @@ def render_policies(conn: Connection, ctx: Context, rows: list[Any]) -> list[dic
     for r in conn.execute(sa.select(t.qos_rules).where(t.qos_rules.c.policy_id.in_(ids))
                           .order_by(t.qos_rules.c.position)).mappings():
         rules[r["policy_id"]].append(render_rule(r, with_type=True))
+    grants = rbac_policies.grants_of(conn, "qos_policy", ids)
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]])
-        body.update({"shared": r["shared"], "is_default": r["is_default"], "rules": rules[r["id"]]})
+        shared = bool(r["shared"]) or (rbac_policies.SHARED, ctx.project_id) in grants[r["id"]]
+        body.update({"shared": shared, "is_default": r["is_default"], "rules": rules[r["id"]]})
         out.append(body)
     return out
 
 
 def visible(ctx: Context) -> Any:
-    return sa.or_(t.qos_policies.c.project_id == ctx.project_id, t.qos_policies.c.shared.is_(True))
+    return sa.or_(t.qos_policies.c.project_id == ctx.project_id, t.qos_policies.c.shared.is_(True),
+                  rbac_policies.granted("qos_policy", t.qos_policies.c.id, ctx.project_id, (rbac_policies.SHARED,)))
 
 
 POLICIES = common.Collection(
@@ -80,7 +83,16 @@ def bindings_of(conn: Connection, ids: list[str]) -> dict[str, str]:
 
 
 def bind(conn: Connection, ctx: Context, resource_type: str, resource_id: str, policy_id: Any) -> None:
-    """Set (or with None clear) the QoS policy of a resource; the policy must be visible to the caller."""
+    """Set (or with None clear) the QoS policy of a resource; the policy must be visible to the caller,
+    and so must the policy it replaces (neutron's PolicyRemoveAuthorizationError)."""
+    old = conn.execute(sa.select(t.qos_bindings.c.policy_id).where(t.qos_bindings.c.resource_id == resource_id)
+                       ).scalar()
+    if old is not None and old != policy_id and not ctx.is_admin:
+        try:
+            common.load(conn, POLICIES, ctx, old)
+        except NotFound:
+            raise Forbidden(f"Failed to remove provided policy {old} because you are not authorized.",
+                            kind="PolicyRemoveAuthorizationError") from None
     conn.execute(t.qos_bindings.delete().where(t.qos_bindings.c.resource_id == resource_id))
     if policy_id is None:
         return
@@ -125,6 +137,7 @@ def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
         _check_default(conn, project_id, row["id"])
     conn.execute(t.qos_policies.insert().values(**row))
     common.set_tags(conn, row["id"], item.get("tags") or [])
+    rbac_policies.sync_wildcard(conn, "qos_policy", row["id"], project_id, rbac_policies.SHARED, row["shared"])
     return row
 
 
@@ -139,10 +152,17 @@ def update_policy(conn: Connection, row: dict[str, Any], item: dict[str, Any]) -
             values[key] = common.to_bool(item[key], key)
     if values.get("is_default"):
         _check_default(conn, row["project_id"], row["id"])
-    if values.get("shared") is False and row["shared"] and conn.execute(
-            sa.select(t.qos_bindings.c.resource_id).where(t.qos_bindings.c.policy_id == row["id"])).first():
-        raise Conflict(f"QoS Policy {row['id']} is used by other resources.", kind="QosPolicyInUse")
+    if values.get("shared") is False and row["shared"]:
+        wildcard = conn.execute(sa.select(rbac_policies.r).where(
+            rbac_policies.r.c.object_type == "qos_policy", rbac_policies.r.c.object_id == row["id"],
+            rbac_policies.r.c.action == rbac_policies.SHARED, rbac_policies.r.c.target_tenant == "*")
+        ).mappings().first()
+        if wildcard:
+            rbac_policies.check_unused(conn, dict(wildcard))
     common.touch(conn, t.qos_policies, row["id"], **values)
+    if "shared" in values:
+        rbac_policies.sync_wildcard(conn, "qos_policy", row["id"], row["project_id"], rbac_policies.SHARED,
+                                    values["shared"])
 
 
 def delete_policy(conn: Connection, row: dict[str, Any]) -> None:
@@ -152,6 +172,7 @@ def delete_policy(conn: Connection, row: dict[str, Any]) -> None:
                        kind="QosPolicyInUse")
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
     conn.execute(t.qos_rules.delete().where(t.qos_rules.c.policy_id == row["id"]))
+    rbac_policies.forget(conn, row["id"])
     conn.execute(t.qos_policies.delete().where(t.qos_policies.c.id == row["id"]))
 
 
@@ -222,8 +243,36 @@ def load_rule(conn: Connection, rule_type: str, rule_id: str, policy_id: str | N
 def policy_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         row = common.load(conn, POLICIES, ctx, rq.params["policy_id"])
+        shared = bool(row["shared"]) or (rbac_policies.SHARED, ctx.project_id) in rbac_policies.grants_of(
+            conn, "qos_policy", [row["id"]])[row["id"]]
+    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": shared, "external": False}
+
+
+def any_policy_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    """A rule create is admin-only: a project that cannot see the policy learns 403 (neutron checks the
+    parent fetched with an elevated context); updates and deletes of its rules answer 404 (as neutron)."""
+    with db.reader() as conn:
+        row = conn.execute(sa.select(t.qos_policies).where(t.qos_policies.c.id == rq.params["policy_id"])
+                           ).mappings().first()
+    if row is None:
+        raise POLICIES.not_found(rq.params["policy_id"])
     return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": row["shared"],
             "external": False}
+
+
+def checked_first(target: Any) -> Any:
+    """neutron validates attributes before it enforces policy: a bad name is 400 even for a caller
+    the policy refuses."""
+    def wrapped(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+        body = rq.body if isinstance(rq.body, dict) else {}
+        items = body.get("policies") if isinstance(body.get("policies"), list) else [body.get("policy")]
+        for item in items:
+            if isinstance(item, dict):
+                for key in ("name", "description", "project_id", "tenant_id"):
+                    if key in item and (not isinstance(item[key], str) or len(item[key]) > 255):
+                        raise common.invalid(key, f"'{item[key]}' is not a valid string")
+        return target(ctx, rq)  # type: ignore[no-any-return]
+    return wrapped
 
 
 def list_policies(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -358,7 +407,7 @@ def _rule_routes(rule_type: str) -> list[Any]:
     aliased = f"{Q}/{alias}/{{rule_id}}"
     return [
         route("GET", base, list_rules, policy=f"get_{name}", target=policy_target),
-        route("POST", base, create_rule, policy=f"create_{name}", target=policy_target, status=201),
+        route("POST", base, create_rule, policy=f"create_{name}", target=any_policy_target, status=201),
         route("GET", base + "/{rule_id}", show_rule, policy=f"get_{name}", target=policy_target),
         route("PUT", base + "/{rule_id}", update_rule, policy=f"update_{name}", target=policy_target),
         route("DELETE", base + "/{rule_id}", delete_rule, policy=f"delete_{name}", target=policy_target,
@@ -391,6 +440,8 @@ def list_rule_types(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def show_rule_type(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     rule_type = rq.params["rule_type"]
+    if not ctx.is_admin:                       # neutron's QoSPlugin.get_rule_type: admins only
+        raise Forbidden("Not authorized.", kind="NotAuthorized")
     if rule_type not in RULE_TYPES:
         raise NotFound(f"QoS rule type {rule_type} could not be found.", kind="QoSRuleTypeNotFound")
     return {"rule_type": {"type": rule_type,
@@ -401,10 +452,11 @@ Q = "/v2.0/qos"
 P = Q + "/policies"
 ROUTES = [
     route("GET", P, list_policies, policy="get_policy"),
-    route("POST", P, create_policies, policy="create_policy", target=common.create_target("policy", "policies"),
+    route("POST", P, create_policies, policy="create_policy",
+          target=checked_first(common.create_target("policy", "policies")),
           status=201),
     route("GET", P + "/{policy_id}", show_policy, policy="get_policy", target=policy_target),
-    route("PUT", P + "/{policy_id}", put_policy, policy="update_policy", target=policy_target),
+    route("PUT", P + "/{policy_id}", put_policy, policy="update_policy", target=checked_first(policy_target)),
     route("DELETE", P + "/{policy_id}", remove_policy, policy="delete_policy", target=policy_target, status=204),
     route("GET", Q + "/rule-types", list_rule_types, policy="get_rule_type"),
     route("GET", Q + "/rule-types/{rule_type}", show_rule_type, policy="get_rule_type"),

@@ -17,10 +17,24 @@ from pocketstack.services.network import tables as t
 # neutron/conf/quota.py defaults
 DEFAULTS = {"network": 100, "subnet": 100, "port": 500, "router": 10, "floatingip": 50,
             "security_group": 10, "security_group_rule": 100, "subnetpool": -1, "rbac_policy": 10}
+DEFAULTS_AS_SHIPPED = dict(DEFAULTS)
+MAX_LIMIT = 2**31 - 1                       # neutron_lib.constants.DB_INTEGER_MAX_VALUE
 COUNTED = {"network": t.networks, "subnet": t.subnets, "port": t.ports, "router": t.routers,
            "floatingip": t.floating_ips, "security_group": t.security_groups,
            "security_group_rule": t.security_group_rules,
-           "subnetpool": t.subnetpools}
+           "subnetpool": t.subnetpools, "rbac_policy": t.rbac_policies}
+
+
+def configure(settings: Any) -> None:
+    """Defaults from the `network.quotas` section of the YAML, with neutron.conf's [quotas] names
+    (`quota_router: 100`) or the resource names (`router: 100`)."""
+    section = (getattr(settings, "options", None) or {}).get("network") or {}
+    DEFAULTS.clear()
+    DEFAULTS.update(DEFAULTS_AS_SHIPPED)
+    for key, value in (section.get("quotas") or {}).items():
+        resource = key.removeprefix("quota_")
+        if resource in DEFAULTS:
+            DEFAULTS[resource] = int(value)
 
 
 # --- logic ---------------------------------------------------------------------------
@@ -52,7 +66,7 @@ def set_limits(conn: Connection, project_id: str, body: Any) -> dict[str, int]:
         if resource not in DEFAULTS:
             raise BadRequest(f"Unrecognized attribute(s) '{resource}'")
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).lstrip("-").isdigit() \
-                or int(value) < -1:
+                or not -1 <= int(value) <= MAX_LIMIT:
             raise BadRequest(f"Invalid input for {resource}. Reason: '{value}' is not a valid quota value.",
                              kind="InvalidInput")
     for resource, value in quota.items():

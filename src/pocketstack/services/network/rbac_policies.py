@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import uuid
+
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -19,11 +21,11 @@ from pocketstack.services.network import common
 from pocketstack.services.network import tables as t
 
 SHARED, EXTERNAL = "access_as_shared", "access_as_external"
-ACTIONS = {"network": (SHARED, EXTERNAL), "address_scope": (SHARED,)}
-OBJECTS = {"network": t.networks, "address_scope": t.address_scopes}
-WRITABLE = {"object_type", "object_id", "action", "target_tenant", "target_project"}
+ACTIONS = {"network": (SHARED, EXTERNAL), "address_scope": (SHARED,), "qos_policy": (SHARED,)}
+OBJECTS = {"network": t.networks, "address_scope": t.address_scopes, "qos_policy": t.qos_policies}
+WRITABLE = {"object_type", "object_id", "action", "target_tenant"}
 COLUMNS = {k: k for k in ("id", "project_id", "object_type", "object_id", "action", "target_tenant")}
-COLUMNS.update(tenant_id="project_id", target_project="target_tenant")
+COLUMNS.update(tenant_id="project_id")
 ATTRIBUTES = {*COLUMNS}
 r = t.rbac_policies
 
@@ -32,7 +34,7 @@ r = t.rbac_policies
 def render_policies(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
     return [{"id": p["id"], "project_id": p["project_id"], "tenant_id": p["project_id"],
              "object_type": p["object_type"], "object_id": p["object_id"], "action": p["action"],
-             "target_tenant": p["target_tenant"], "target_project": p["target_tenant"]} for p in rows]
+             "target_tenant": p["target_tenant"]} for p in rows]
 
 
 def visible(ctx: Context) -> Any:
@@ -94,9 +96,68 @@ def set_flag(conn: Connection, policy: dict[str, Any], on: bool) -> None:
     conn.execute(table.update().where(table.c.id == policy["object_id"]).values({col: on}))
 
 
-def check_unused(conn: Connection, policy: dict[str, Any]) -> None:
-    """Removing a network grant is refused while projects relying on it have ports there."""
-    if policy["object_type"] != "network" or policy["action"] != SHARED:
+def bound_projects(conn: Connection, object_type: str, object_id: str) -> set[str]:
+    """The projects whose resources use a QoS policy or an address scope (get_bound_project_ids)."""
+    if object_type == "address_scope":
+        return set(conn.execute(sa.select(t.subnetpools.c.project_id).where(
+            t.subnetpools.c.address_scope_id == object_id)).scalars())
+    users = sa.select(t.qos_bindings.c.resource_id).where(t.qos_bindings.c.policy_id == object_id)
+    out: set[str] = set()
+    for table in (t.networks, t.ports, t.floating_ips, t.routers):
+        out.update(conn.execute(sa.select(table.c.project_id).where(table.c.id.in_(users))).scalars())
+    return out
+
+
+def _in_use(policy: dict[str, Any], details: str) -> Conflict:
+    return Conflict(f"RBAC policy on object {policy['object_id']} cannot be removed because other objects depend "
+                    f"on it.\nDetails: {details}", kind="RbacPolicyInUse")
+
+
+def check_external_unused(conn: Connection, policy: dict[str, Any], new_target: str | None = None) -> None:
+    """neutron external_net_db: the '*' access_as_external grant of the default external network stays,
+    and no grant goes while routers of the projects it lets in have their gateway there."""
+    others = set(conn.execute(sa.select(r.c.target_tenant).where(
+        r.c.object_type == "network", r.c.object_id == policy["object_id"], r.c.action == EXTERNAL,
+        r.c.id != policy["id"])).scalars()) | ({new_target} if new_target else set())
+    if policy["target_tenant"] != "*":
+        if "*" not in others and conn.execute(sa.select(t.routers.c.id).where(
+                t.routers.c.gw_network_id == policy["object_id"],
+                t.routers.c.project_id == policy["target_tenant"]).limit(1)).first():
+            raise _in_use(policy, "There are routers attached to this network that depend on this policy for "
+                                  "access.")
+        return
+    if conn.execute(sa.select(t.networks.c.id).where(t.networks.c.id == policy["object_id"],
+                                                     t.networks.c.is_default.is_(True))).first():
+        raise _in_use(policy, "Default external networks must be shared to everyone.")
+    owner = conn.execute(sa.select(t.networks.c.project_id).where(t.networks.c.id == policy["object_id"])).scalar()
+    routers = conn.execute(sa.select(t.routers.c.id).where(
+        t.routers.c.gw_network_id == policy["object_id"], t.routers.c.project_id.notin_(others | {owner}))
+        .limit(1)).first()
+    if routers:
+        raise _in_use(policy, "There are routers attached to this network that depend on this policy for access.")
+
+
+def check_unused(conn: Connection, policy: dict[str, Any], new_target: str | None = None) -> None:
+    """Removing a grant is refused while projects relying on it use the object (neutron's
+    validate_rbac_policy_delete): ports on a network, resources bound to a QoS policy, subnet pools
+    in an address scope."""
+    if policy["object_type"] == "network" and policy["action"] == EXTERNAL:
+        check_external_unused(conn, policy, new_target)
+        return
+    if policy["object_type"] != "network":
+        table = OBJECTS[policy["object_type"]]
+        owner = conn.execute(sa.select(table.c.project_id).where(table.c.id == policy["object_id"])).scalar()
+        if owner == policy["target_tenant"]:
+            return
+        targets = set(conn.execute(sa.select(r.c.target_tenant).where(
+            r.c.object_type == policy["object_type"], r.c.object_id == policy["object_id"], r.c.action == SHARED,
+            r.c.id != policy["id"])).scalars())
+        bound = bound_projects(conn, policy["object_type"], policy["object_id"])
+        if policy["target_tenant"] != "*":
+            if "*" not in targets and policy["target_tenant"] in bound:
+                raise _in_use(policy, f"project_id={policy['target_tenant']}")
+        elif not bound <= targets - {"*"}:
+            raise _in_use(policy, "project_id=*")
         return
     net = conn.execute(sa.select(t.networks.c.project_id).where(t.networks.c.id == policy["object_id"])).scalar()
     others = conn.execute(sa.select(r.c.target_tenant).where(
@@ -114,10 +175,19 @@ def check_unused(conn: Connection, policy: dict[str, Any]) -> None:
 
 
 def _target(item: dict[str, Any]) -> str:
-    target = item.get("target_tenant", item.get("target_project"))
-    if not isinstance(target, str) or not target or len(target) > 255:
-        raise common.invalid("target_tenant", f"'{target}' is not a valid string")
-    return target
+    target = item.get("target_tenant")
+    if target != "*" and not _uuid_like(target):
+        raise BadRequest(f"Invalid input for operation: '{target}' is not a valid target project ID; expected a "
+                         "UUID or '*'.", kind="InvalidInput")
+    return str(target)
+
+
+def _uuid_like(value: Any) -> bool:
+    """oslo_utils.uuidutils.is_uuid_like: with or without dashes, any case."""
+    try:
+        return str(uuid.UUID(value)).replace("-", "") == value.replace("-", "").lower()
+    except (TypeError, ValueError, AttributeError):
+        return False
 
 
 def _check_duplicate(conn: Connection, values: dict[str, Any]) -> None:
@@ -144,17 +214,36 @@ def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
                          f"{list(ACTIONS[object_type])}.", kind="InvalidInput")
     target = _target(item)
     _check_wildcard(ctx, target)
-    table = OBJECTS[object_type]
-    obj = conn.execute(sa.select(table).where(table.c.id == str(item["object_id"]))).mappings().first()
-    if obj is None or (not ctx.is_admin and obj["project_id"] != ctx.project_id):
-        raise NotFound(f"{object_type} {item['object_id']} could not be found.",
-                       kind=f"{''.join(w.title() for w in object_type.split('_'))}NotFound")
+    obj = _object(conn, ctx, object_type, str(item["object_id"]))
     values = {"id": new_uuid(), "project_id": common.owner(ctx, item), "object_type": object_type,
               "object_id": obj["id"], "action": action, "target_tenant": target}
     _check_duplicate(conn, values)
+    from pocketstack.services.network import quotas
+    quotas.enforce(conn, values["project_id"], "rbac_policy")
     conn.execute(r.insert().values(**values))
     set_flag(conn, values, True)
+    _touch_object(conn, values)
     return values
+
+
+def _object(conn: Connection, ctx: Context, object_type: str, object_id: str) -> dict[str, Any]:
+    """The object a policy is about: 404 when the caller cannot see it, 400 when it sees but does not own it."""
+    from pocketstack.services.network import address_scopes, networks, qos
+    coll = {"network": networks.NETWORKS, "address_scope": address_scopes.SCOPES, "qos_policy": qos.POLICIES}
+    try:
+        obj = common.load(conn, coll[object_type], ctx, object_id)
+    except NotFound:
+        raise NotFound(f"{object_type} {object_id} could not be found.",
+                       kind=f"{''.join(w.title() for w in object_type.split('_'))}NotFound") from None
+    if not ctx.is_admin and obj["project_id"] != ctx.project_id:
+        raise BadRequest("Invalid input for operation: Only admins can manipulate policies on objects they do not "
+                         "own.", kind="InvalidInput")
+    return obj
+
+
+def _touch_object(conn: Connection, policy: dict[str, Any]) -> None:
+    """A grant changes the object (its revision_number moves, as neutron's rbac callbacks bump it)."""
+    common.touch(conn, OBJECTS[policy["object_type"]], policy["object_id"])
 
 
 def update_policy(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:
@@ -164,17 +253,21 @@ def update_policy(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
     if target == row["target_tenant"]:
         return
     _check_wildcard(ctx, target)
+    _object(conn, ctx, row["object_type"], row["object_id"])
     _check_duplicate(conn, {**row, "target_tenant": target})
-    check_unused(conn, row)
+    if target != "*":
+        check_unused(conn, row, target)
     set_flag(conn, row, False)
     conn.execute(r.update().where(r.c.id == row["id"]).values(target_tenant=target))
     set_flag(conn, {**row, "target_tenant": target}, True)
+    _touch_object(conn, row)
 
 
 def delete_policy(conn: Connection, row: dict[str, Any]) -> None:
     check_unused(conn, row)
     set_flag(conn, row, False)
     conn.execute(r.delete().where(r.c.id == row["id"]))
+    _touch_object(conn, row)
 
 
 # --- routes --------------------------------------------------------------------------
@@ -201,7 +294,7 @@ def create_policies(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def put_policy(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    item = common.update_body(rq, "rbac_policy", {"target_tenant", "target_project"})
+    item = common.update_body(rq, "rbac_policy", {"target_tenant"})
     with db.session() as conn:
         row = common.load(conn, POLICIES, ctx, rq.params["rbac_policy_id"])
         update_policy(conn, ctx, row, item)
@@ -219,7 +312,8 @@ ROUTES = [
     route("POST", R, create_policies, policy="create_rbac_policy",
           target=common.create_target("rbac_policy", "rbac_policies"), status=201),
     route("GET", R + "/{rbac_policy_id}", show_policy, policy="get_rbac_policy", target=policy_target),
-    route("PUT", R + "/{rbac_policy_id}", put_policy, policy="update_rbac_policy", target=policy_target),
+    route("PUT", R + "/{rbac_policy_id}", put_policy, policy="update_rbac_policy",
+          target=common.body_first(policy_target, "rbac_policy", {"target_tenant"})),
     route("DELETE", R + "/{rbac_policy_id}", remove_policy, policy="delete_rbac_policy", target=policy_target,
           status=204),
 ]

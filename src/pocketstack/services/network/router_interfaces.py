@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -17,6 +18,9 @@ from pocketstack.services.network import tables as t
 
 
 # --- views ---------------------------------------------------------------------------
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$")
+
+
 def render_interface(router: dict[str, Any], port_id: str, network_id: str, subnet_ids: list[str]) -> dict[str, Any]:
     return {"id": router["id"], "tenant_id": router["project_id"], "project_id": router["project_id"],
             "port_id": port_id, "network_id": network_id, "subnet_id": subnet_ids[0] if subnet_ids else None,
@@ -32,6 +36,9 @@ def which(body: Any) -> tuple[str | None, str | None]:
         raise BadRequest("Bad router request: Cannot specify both subnet-id and port-id.")
     if not subnet_id and not port_id:
         raise BadRequest("Bad router request: Either subnet_id or port_id must be specified.")
+    for key, value in (("subnet_id", subnet_id), ("port_id", port_id)):
+        if value and not _UUID.match(str(value)):
+            raise BadRequest(f"Invalid input for {key}. Reason: '{value}' is not a valid UUID.", kind="InvalidInput")
     return subnet_id, port_id
 
 

@@ -88,7 +88,7 @@ def set_gateway(conn: Connection, ctx: Context, row: dict[str, Any], info: Any, 
     common.enforce_attrs(ctx, action, "router", {f"external_gateway_info:{k}": v for k, v in info.items()},
                          target, {"external_gateway_info:enable_snat": True})
     network = common.load(conn, networks.NETWORKS, ctx, info["network_id"])
-    if not network["external"]:
+    if not networks.is_external(conn, network):
         raise BadRequest(f"Bad router request: Network {network['id']} is not a valid external network.")
     snat = common.to_bool(info.get("enable_snat", True), "enable_snat")
     if "qos_policy_id" in info:
@@ -103,9 +103,7 @@ def set_gateway(conn: Connection, ctx: Context, row: dict[str, Any], info: Any, 
     item = {"network_id": network["id"], "device_owner": GATEWAY, "device_id": row["id"], "project_id": ""}
     if info.get("external_fixed_ips"):
         item["fixed_ips"] = info["external_fixed_ips"]
-    port = ports.create_port(conn, ctx, item, internal=True)
-    if not conn.execute(sa.select(t.ip_allocations).where(t.ip_allocations.c.port_id == port["id"])).first():
-        raise BadRequest(f"Bad router request: No IPs available for external network {network['id']}.")
+    port = ports.create_port(conn, ctx, item, internal=True)      # with no subnet, a port without addresses
     return {"gw_network_id": network["id"], "gw_port_id": port["id"], "enable_snat": snat}
 
 
@@ -163,11 +161,33 @@ def create_router(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
                          distributed=common.to_bool(item.get("distributed", False), "distributed"),
                          ha=common.to_bool(item.get("ha", False), "ha"), availability_zone_hints=hints)
     flavor_id = flavors.check_router_flavor(conn, item["flavor_id"]) if item.get("flavor_id") else None
+    if flavor_id and ("distributed" in item or "ha" in item):
+        # neutron l3_router_plugin: the flavor decides the router type
+        raise BadRequest("Bad router request: Cannot specify both a flavor and the distributed or ha flags.")
     row.update(set_gateway(conn, ctx, row, item.get("external_gateway_info"), "create"))
     conn.execute(t.routers.insert().values(**row))
+    if row["ha"]:
+        ensure_ha_network(conn, ctx, project_id)
     flavors.set_router_flavor(conn, row["id"], flavor_id)
     common.set_tags(conn, row["id"], item.get("tags") or [])
     return row
+
+
+def ensure_ha_network(conn: Connection, ctx: Context, project_id: str) -> None:
+    """l3-ha: a project's HA routers share one ownerless 'HA network project <id>' (vxlan, with the
+    169.254.192.0/18 subnet of l3_ha_net_cidr); it outlives the routers, as in neutron."""
+    name = f"HA network project {project_id}"
+    if conn.execute(sa.select(t.networks.c.id).where(t.networks.c.name == name, t.networks.c.project_id == "")
+                    ).first():
+        return
+    admin = ports._admin(ctx)
+    net = networks.create_network(conn, admin, {"name": name, "project_id": "", "provider:network_type": "vxlan"})
+    from pocketstack.services.network import subnets
+    subnet = subnets.create_subnet(conn, admin, {"name": f"HA subnet project {project_id}", "network_id": net["id"],
+                                                 "ip_version": 4, "cidr": "169.254.192.0/18", "gateway_ip": None,
+                                                 "enable_dhcp": False})
+    for table, row_id in ((t.networks, net["id"]), (t.subnets, subnet["id"])):
+        conn.execute(table.update().where(table.c.id == row_id).values(project_id=""))
 
 
 def update_router(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:

@@ -105,13 +105,15 @@ def ensure_default_now(project_id: str | None) -> None:
 
 def create_group(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, Any]:
     project_id = common.owner(ctx, item)
-    ensure_default(conn, project_id)
     name = item.get("name", "")
-    if name == "default":
-        raise Conflict("Default security group already exists.", kind="SecurityGroupDefaultAlreadyExists")
     if not isinstance(name, str) or len(name) > 255:
         raise common.invalid("name", f"'{name}' is not a valid string")
+    # neutron's API layer reserves the quota before the plugin makes the default group
     quotas.enforce(conn, project_id, "security_group")
+    ensure_default(conn, project_id)
+    if name == "default":
+        raise Conflict("Default security group already exists.", kind="SecurityGroupDefaultAlreadyExists")
+    quotas.enforce(conn, project_id, "security_group_rule", adding=2)     # the two egress template rules
     row = insert_group(conn, project_id, name, item.get("description", ""),
                        stateful=common.to_bool(item.get("stateful", True), "stateful"))
     common.set_tags(conn, row["id"], item.get("tags") or [])
@@ -119,6 +121,8 @@ def create_group(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[s
 
 
 def update_group(conn: Connection, row: dict[str, Any], item: dict[str, Any]) -> None:
+    if "name" in item and (not isinstance(item["name"], str) or len(item["name"]) > 255):
+        raise common.invalid("name", f"'{item['name']}' is not a valid string")
     if row["is_default"] and item.get("name", "default") != "default":
         raise Conflict("Updating default security group not allowed.", kind="SecurityGroupCannotUpdateDefault")
     if item.get("name") == "default" and not row["is_default"]:
@@ -126,6 +130,9 @@ def update_group(conn: Connection, row: dict[str, Any], item: dict[str, Any]) ->
     values = {k: item[k] for k in ("name", "description") if k in item}
     if "stateful" in item:
         values["stateful"] = common.to_bool(item["stateful"], "stateful")
+        if values["stateful"] != row["stateful"] and conn.execute(sa.select(t.port_security_groups.c.port_id).where(
+                t.port_security_groups.c.security_group_id == row["id"]).limit(1)).first():
+            raise Conflict(f"Security Group {row['id']} in use.", kind="SecurityGroupInUse")
     common.touch(conn, t.security_groups, row["id"], **values)
 
 
@@ -152,7 +159,8 @@ def group_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def list_security_groups(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    ensure_default_now(ctx.project_id)
+    wanted = rq.query.get("project_id") or rq.query.get("tenant_id")
+    ensure_default_now(wanted if wanted and ctx.is_admin else ctx.project_id)
     return common.list_resources(GROUPS, ctx, rq)
 
 

@@ -37,6 +37,8 @@ def render_pools(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[s
         body = common.standard_view(r, tags[r["id"]])
         body.update({k: r[k] for k in COLUMNS if k not in body and k != "tenant_id"})
         body["prefixes"] = r["prefixes"]
+        for key in ("default_prefixlen", "min_prefixlen", "max_prefixlen"):
+            body[key] = str(r[key])          # neutron's _make_subnetpool_dict renders them as strings
         out.append(body)
     return out
 
@@ -120,6 +122,12 @@ def update_pool(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
             conn, ctx, item["address_scope_id"], row["ip_version"], values.get("prefixes", row["prefixes"]),
             row["id"]) if item["address_scope_id"] else None
     elif "prefixes" in item and row["address_scope_id"]:
+        scope_owner = conn.execute(sa.select(t.address_scopes.c.project_id).where(
+            t.address_scopes.c.id == row["address_scope_id"])).scalar()
+        if not ctx.is_admin and scope_owner != ctx.project_id:
+            raise BadRequest(f"Illegal subnetpool update : subnetpool {row['id']} cannot be updated when "
+                             f"associated with shared address scope {row['address_scope_id']}.",
+                             kind="IllegalSubnetPoolUpdate")
         address_scopes.check_association(conn, None, row["address_scope_id"], row["ip_version"],
                                          values["prefixes"], row["id"])
     if "is_default" in item:
@@ -214,7 +222,8 @@ ROUTES = [
     route("POST", S, create_subnetpools, policy="create_subnetpool",
           target=common.create_target("subnetpool", "subnetpools"), status=201),
     route("GET", S + "/{subnetpool_id}", show_subnetpool, policy="get_subnetpool", target=pool_target),
-    route("PUT", S + "/{subnetpool_id}", put_subnetpool, policy="update_subnetpool", target=pool_target),
+    route("PUT", S + "/{subnetpool_id}", put_subnetpool, policy="update_subnetpool",
+          target=common.body_first(pool_target, "subnetpool", UPDATABLE)),
     route("DELETE", S + "/{subnetpool_id}", remove_subnetpool, policy="delete_subnetpool", target=pool_target,
           status=204),
 ]

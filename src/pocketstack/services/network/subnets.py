@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, quotas, rbac_policies, subnetpools
+from pocketstack.services.network import agents, common, ipam, networks, ports, quotas, rbac_policies, subnetpools
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -186,6 +186,7 @@ def create_subnet(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
         cidr = item["cidr"]
     net = parse_cidr(cidr, version)
     check_overlap(conn, network["id"], net)
+    networks.check_subnet_mtu(conn, network["id"], network["mtu"], {net.version})
     gateway = parse_gateway(net, item["gateway_ip"]) if "gateway_ip" in item else (
         ipam.default_pools(net, None)[0]["start"])
     if "allocation_pools" in item and item["allocation_pools"]:
@@ -202,6 +203,10 @@ def create_subnet(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
                             **ipv6_modes(item, net), **validate_lists(item, version)})
     conn.execute(t.subnets.insert().values(**row))
     common.set_tags(conn, row["id"], item.get("tags") or [])
+    if row["enable_dhcp"]:
+        agents.schedule_network(conn, network["id"])
+        ports.serve_dhcp(conn, ctx, network, row)
+    common.touch(conn, t.networks, network["id"])         # the network's subnets changed
     return row
 
 
@@ -220,6 +225,14 @@ def update_subnet(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
             if item["allocation_pools"] else ipam.default_pools(net, gateway)
     elif "gateway_ip" in item and gateway is not None:
         ipam.check_gateway_outside(gateway, row["allocation_pools"])
+    if "gateway_ip" in item and gateway != row["gateway_ip"] and row["gateway_ip"]:
+        router_port = conn.execute(sa.select(t.ip_allocations.c.port_id).join(
+            t.ports, t.ports.c.id == t.ip_allocations.c.port_id).where(
+            t.ip_allocations.c.subnet_id == row["id"], t.ip_allocations.c.ip_address == row["gateway_ip"],
+            t.ports.c.device_owner.like("network:router_interface%"))).scalar()
+        if router_port:
+            raise Conflict(f"Gateway IP {row['gateway_ip']} is in use by port {router_port}, unable to update.",
+                           kind="GatewayIpInUse")
     if "gateway_ip" in item and gateway != row["gateway_ip"] and gateway is not None:
         owner = conn.execute(sa.select(t.ip_allocations.c.port_id).where(
             t.ip_allocations.c.subnet_id == row["id"], t.ip_allocations.c.ip_address == gateway)).scalar()
@@ -227,19 +240,34 @@ def update_subnet(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
             raise Conflict(f"Gateway IP {gateway} is in use by port {owner}, unable to update.",
                            kind="GatewayIpInUse")
     common.touch(conn, t.subnets, row["id"], **values)
+    if values.get("enable_dhcp") is True and not row["enable_dhcp"]:
+        network = conn.execute(sa.select(t.networks).where(t.networks.c.id == row["network_id"])).mappings().one()
+        agents.schedule_network(conn, row["network_id"])
+        ports.serve_dhcp(conn, ctx, dict(network), {**row, **values})
+    elif values.get("enable_dhcp") is False and row["enable_dhcp"]:
+        dhcp_ports = sa.select(t.ports.c.id).where(t.ports.c.network_id == row["network_id"],
+                                                   t.ports.c.device_owner == ports.DHCP)
+        conn.execute(t.ip_allocations.delete().where(t.ip_allocations.c.subnet_id == row["id"],
+                                                     t.ip_allocations.c.port_id.in_(dhcp_ports)))
 
 
 def delete_subnet(conn: Connection, row: dict[str, Any]) -> None:
-    in_use = conn.execute(sa.select(t.ip_allocations.c.port_id).join(
-        t.ports, t.ports.c.id == t.ip_allocations.c.port_id).where(
-        t.ip_allocations.c.subnet_id == row["id"],
-        t.ports.c.device_owner.notin_(["network:dhcp", "network:distributed"])).limit(1)).first()
+    """An address-mode (SLAAC, DHCPv6-stateless) subnet goes with its ports' addresses unless a router
+    uses it; any other subnet is in use while a port holds an address there."""
+    holders = sa.select(t.ip_allocations.c.port_id).join(t.ports, t.ports.c.id == t.ip_allocations.c.port_id).where(
+        t.ip_allocations.c.subnet_id == row["id"])
+    if ipam.is_auto(row):
+        holders = holders.where(t.ports.c.device_owner.like("network:router_interface%"))
+    else:
+        holders = holders.where(t.ports.c.device_owner.notin_(["network:dhcp", "network:distributed"]))
+    in_use = conn.execute(holders.limit(1)).first()
     if in_use:
         raise Conflict(f"Unable to complete operation on subnet {row['id']}: One or more ports have an IP "
                        "allocation from this subnet.", kind="SubnetInUse")
     conn.execute(t.ip_allocations.delete().where(t.ip_allocations.c.subnet_id == row["id"]))
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
     conn.execute(t.subnets.delete().where(t.subnets.c.id == row["id"]))
+    common.touch(conn, t.networks, row["network_id"])
 
 
 def target_of(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
@@ -294,6 +322,7 @@ ROUTES = [
     route("POST", S, create_subnets, policy="create_subnet", target=common.create_target("subnet", "subnets"),
           status=201),
     route("GET", S + "/{subnet_id}", show_subnet, policy="get_subnet", target=subnet_target),
-    route("PUT", S + "/{subnet_id}", put_subnet, policy="update_subnet", target=subnet_target),
+    route("PUT", S + "/{subnet_id}", put_subnet, policy="update_subnet",
+          target=common.body_first(subnet_target, "subnet", UPDATABLE)),
     route("DELETE", S + "/{subnet_id}", remove_subnet, policy="delete_subnet", target=subnet_target, status=204),
 ]

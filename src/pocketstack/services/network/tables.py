@@ -319,3 +319,24 @@ port_bindings = sa.Table(
     sa.Column("vif_type", sa.String(64), nullable=False, default="ovs"),
     sa.Column("vif_details", sa.JSON, nullable=False, default=dict),
 )
+
+# metering: labels and their rules (bookkeeping; no traffic is counted)
+metering_labels = sa.Table(
+    "neutron_metering_labels", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("project_id", sa.String(255), nullable=False, default=""),
+    sa.Column("name", sa.String(255), nullable=False, default=""),
+    sa.Column("description", sa.String(1024), nullable=False, default=""),
+    sa.Column("shared", sa.Boolean, nullable=False, default=False),
+)
+
+metering_label_rules = sa.Table(
+    "neutron_metering_label_rules", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("metering_label_id", sa.String(36), sa.ForeignKey("neutron_metering_labels.id", ondelete="CASCADE"),
+              nullable=False, index=True),
+    sa.Column("project_id", sa.String(255), nullable=False, default=""),
+    sa.Column("direction", sa.String(16), nullable=False),
+    sa.Column("excluded", sa.Boolean, nullable=False, default=False),
+    sa.Column("remote_ip_prefix", sa.String(64), nullable=False),
+)

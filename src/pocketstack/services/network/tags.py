@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.routing import ApiRequest, Route, route
 from pocketstack.services.network import (
-    common, floating_ips, networks, ports, routers, security_groups, subnetpools,
+    common, floating_ips, networks, ports, qos, routers, security_groups, subnetpools,
     subnets)
 
 
@@ -108,5 +108,6 @@ ROUTES = [
     *tag_routes(floating_ips.FLOATING_IPS, "floatingip_id", floating_ips.floatingip_target, "floatingip"),
     *tag_routes(subnetpools.POOLS, "subnetpool_id", subnetpools.pool_target, "subnetpool"),
     *tag_routes(security_groups.GROUPS, "security_group_id", security_groups.group_target, "security_group"),
+    *tag_routes(qos.POLICIES, "policy_id", qos.policy_target, "policy"),
 ]
 

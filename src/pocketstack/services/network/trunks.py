@@ -92,6 +92,9 @@ def check_port_deletable(conn: Connection, port_id: str) -> None:
     if trunk_id:
         raise Conflict(f"Port {port_id} is currently a parent port for trunk {trunk_id}.",
                        kind="PortInUseAsTrunkParent")
+    trunk_id = subport_trunk(conn, port_id)
+    if trunk_id:
+        raise Conflict(f"Port {port_id} is currently a subport for trunk {trunk_id}.", kind="PortInUseAsSubPort")
 
 
 def release_subport(conn: Connection, port_id: str) -> None:
@@ -101,11 +104,15 @@ def release_subport(conn: Connection, port_id: str) -> None:
 def parse_subports(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list):
         raise common.invalid("sub_ports", f"'{value}' is not a list")
-    out, seen_ports = [], set()
+    out, seen_ports, seen_ids = [], set(), set()
     for sub in value:
         if not isinstance(sub, dict) or "port_id" not in sub or set(sub) - {"port_id", "segmentation_type",
                                                                               "segmentation_id"}:
             raise common.invalid("sub_ports", f"'{sub}' is not a valid subport")
+        if sub.get("segmentation_type") != "inherit" and len(sub) > 1 and (
+                not sub.get("segmentation_type") or sub.get("segmentation_id") is None):
+            raise common.invalid("sub_ports", f"Invalid subport details '{sub}': missing segmentation information. "
+                                              "Must specify both segmentation_id and segmentation_type")
         kind = sub.get("segmentation_type") or "vlan"
         if kind not in SEGMENTATION_TYPES:
             raise common.invalid("sub_ports", f"'{kind}' is not in {list(SEGMENTATION_TYPES)}")
@@ -119,7 +126,10 @@ def parse_subports(value: Any) -> list[dict[str, Any]]:
             raise common.invalid("sub_ports", "segmentation_id must not be set with segmentation_type inherit")
         if sub["port_id"] in seen_ports:
             raise common.invalid("sub_ports", f"duplicate port {sub['port_id']}")
+        if kind == "vlan" and seg in seen_ids:
+            raise common.invalid("sub_ports", f"Segmentation ID '{seg}' for '{sub}' is not unique")
         seen_ports.add(sub["port_id"])
+        seen_ids.add(seg)
         out.append({"port_id": sub["port_id"], "segmentation_type": kind, "segmentation_id": seg or 0})
     return out
 
@@ -143,6 +153,14 @@ def add_subports(conn: Connection, ctx: Context, trunk: dict[str, Any], subs: li
                            kind="PortInUseAsTrunkParent")
         port = common.load(conn, ports.PORTS, ctx, sub["port_id"])
         check_port_free(conn, port["id"])
+        check_mtu(conn, trunk["port_id"], port)
+        if sub["segmentation_type"] == "inherit":       # the subport's network segment decides
+            net = conn.execute(sa.select(t.networks.c.network_type, t.networks.c.segmentation_id).where(
+                t.networks.c.id == port["network_id"])).mappings().one()
+            if net["network_type"] != "vlan" or net["segmentation_id"] is None:
+                raise BadRequest(f"Segmentation type 'inherit' needs a VLAN network for subport {port['id']}.",
+                                 kind="SubPortBindingError")
+            sub = {**sub, "segmentation_type": "vlan", "segmentation_id": int(net["segmentation_id"])}
         key = (sub["segmentation_type"], sub["segmentation_id"])
         if sub["segmentation_type"] == "vlan" and key in taken:
             raise Conflict(f"segmentation_type {key[0]} and segmentation_id {key[1]} already in use on trunk "
@@ -150,6 +168,16 @@ def add_subports(conn: Connection, ctx: Context, trunk: dict[str, Any], subs: li
         taken.add(key)
         conn.execute(t.trunk_subports.insert().values(trunk_id=trunk["id"], **sub))
         common.touch(conn, t.ports, port["id"], device_owner=SUBPORT_OWNER, device_id=trunk["id"])
+
+
+def check_mtu(conn: Connection, parent_id: str, port: dict[str, Any]) -> None:
+    """A subport's network MTU may not exceed the parent's (neutron trunk rules, SubPortMtuGreaterThanTrunkPortMtu)."""
+    def mtu(network_id: str) -> int:
+        return int(conn.execute(sa.select(t.networks.c.mtu).where(t.networks.c.id == network_id)).scalar() or 0)
+    parent_net = conn.execute(sa.select(t.ports.c.network_id).where(t.ports.c.id == parent_id)).scalar()
+    if parent_net and mtu(port["network_id"]) > mtu(parent_net):
+        raise Conflict(f"MTU {mtu(port['network_id'])} of subport {port['id']} cannot be greater than MTU "
+                       f"{mtu(parent_net)} of trunk parent port {parent_id}.", kind="SubPortMtuGreaterThanTrunkPortMtu")
 
 
 def remove_subports(conn: Connection, trunk: dict[str, Any], port_ids: list[str]) -> None:
@@ -172,6 +200,7 @@ def create_trunk(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[s
     if "port_id" not in item:
         raise BadRequest("Failed to parse request. Required attribute 'port_id' not specified")
     project_id = common.owner(ctx, item)
+    subs = parse_subports(item.get("sub_ports") or [])      # neutron validates the body before any lookup
     parent = common.load(conn, ports.PORTS, ctx, str(item["port_id"]))
     if subport_trunk(conn, parent["id"]):
         raise Conflict(f"Port {parent['id']} is currently a subport for trunk {subport_trunk(conn, parent['id'])}.",
@@ -179,7 +208,6 @@ def create_trunk(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[s
     if parent_trunk(conn, parent["id"]) or parent["device_owner"].startswith("network:"):
         raise Conflict(f"Port {parent['id']} is currently in use and is not eligible for use as a parent port.",
                        kind="TrunkPortInUse")
-    subs = parse_subports(item.get("sub_ports") or [])
     name = item.get("name", "")
     if not isinstance(name, str) or len(name) > 255:
         raise common.invalid("name", f"'{name}' is not a valid string")
