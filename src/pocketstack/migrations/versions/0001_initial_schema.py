@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:23:45.146217
+Create Date: 2026-11-27 22:28:14.098098
 """
 from alembic import op
 import sqlalchemy as sa
@@ -475,6 +475,14 @@ def upgrade() -> None:
     sa.Column('enabled', sa.Boolean(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_flavors'))
     )
+    op.create_table('neutron_metering_labels',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=1024), nullable=False),
+    sa.Column('shared', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_metering_labels'))
+    )
     op.create_table('neutron_networks',
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('project_id', sa.String(length=255), nullable=False),
@@ -760,6 +768,19 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_floating_ips_project_id', ['project_id'], unique=False)
 
+    op.create_table('neutron_metering_label_rules',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('metering_label_id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=255), nullable=False),
+    sa.Column('direction', sa.String(length=16), nullable=False),
+    sa.Column('excluded', sa.Boolean(), nullable=False),
+    sa.Column('remote_ip_prefix', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['metering_label_id'], ['neutron_metering_labels.id'], name=op.f('fk_neutron_metering_label_rules_metering_label_id_neutron_metering_labels'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_neutron_metering_label_rules'))
+    )
+    with op.batch_alter_table('neutron_metering_label_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_neutron_metering_label_rules_metering_label_id'), ['metering_label_id'], unique=False)
+
     op.create_table('neutron_network_segments',
     sa.Column('network_id', sa.String(length=36), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
@@ -973,6 +994,10 @@ def downgrade() -> None:
 
     op.drop_table('neutron_ports')
     op.drop_table('neutron_network_segments')
+    with op.batch_alter_table('neutron_metering_label_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_neutron_metering_label_rules_metering_label_id'))
+
+    op.drop_table('neutron_metering_label_rules')
     with op.batch_alter_table('neutron_floating_ips', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_floating_ips_project_id')
 
@@ -1032,6 +1057,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_neutron_networks_project_id')
 
     op.drop_table('neutron_networks')
+    op.drop_table('neutron_metering_labels')
     op.drop_table('neutron_flavors')
     op.drop_table('neutron_auto_allocated_topologies')
     op.drop_table('neutron_agents')
