@@ -1,0 +1,127 @@
+"""What a fake-hardware node has little of: BIOS settings, firmware components, history, inventory and
+vendor passthru methods (api-ref: baremetal, Node Bios; Node Firmware; Node History; Node Inventory;
+Node Vendor Passthru)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.core import db
+from pocketstack.core.context import Context
+from pocketstack.core.clock import utcnow
+from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.baremetal import common
+from pocketstack.services.baremetal import versions as v
+from pocketstack.services.baremetal.tables import nodes
+
+
+def _node(ctx: Context, rq: ApiRequest) -> Any:
+    with db.reader() as conn:
+        return common.find_node(conn, ctx, rq.params["node_ident"])
+
+
+def list_bios(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.BIOS_INTERFACE)
+    _node(ctx, rq)
+    return {"bios": []}
+
+
+def show_bios_setting(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.BIOS_INTERFACE)
+    node = _node(ctx, rq)
+    raise NotFound(f"Node {node['uuid']} doesn't have a BIOS setting '{rq.params['setting']}'")
+
+
+def list_firmware(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.FIRMWARE_INTERFACE)
+    _node(ctx, rq)
+    return {"firmware": []}
+
+
+def list_history(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.NODE_HISTORY)
+    _node(ctx, rq)
+    return {"history": []}
+
+
+def show_inventory(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.NODE_INVENTORY)
+    node = _node(ctx, rq)
+    if node["inspection_finished_at"] is None:
+        raise NotFound(f"Inventory not found for node {node['uuid']}")
+    props = node["properties"] or {}
+    return {"inventory": {"cpu": {"count": props.get("cpus"), "architecture": props.get("cpu_arch")},
+                          "memory": {"physical_mb": props.get("memory_mb")},
+                          "disks": [{"name": "/dev/sda", "size": int(props.get("local_gb") or 0) << 30}],
+                          "interfaces": []},
+            "plugin_data": {}}
+
+
+# the fake management interface's indicators (ironic/drivers/modules/fake.py get_supported_indicators)
+INDICATORS = {"chassis": {"led-0": {"readonly": True, "states": ["OFF", "ON"]}},
+              "system": {"led": {"readonly": False, "states": ["BLINKING", "OFF", "ON"]}}}
+
+
+def _indicator(ident: str) -> tuple[str, str, dict[str, Any]]:
+    name, sep, component = ident.rpartition("@")
+    if not sep:
+        raise BadRequest(f'Missing indicator name "{ident}"')
+    if component not in INDICATORS:
+        raise BadRequest(f"Invalid component {component} specified.")
+    if name not in INDICATORS[component]:
+        raise BadRequest(f"Invalid indicator {name} specified.")
+    return name, component, INDICATORS[component][name]
+
+
+def list_indicators(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    node = _node(ctx, rq)
+    base = common.public_url(ctx, rq)
+    return {"indicators": [
+        {"name": f"{name}@{component}", "component": component, "readonly": spec["readonly"],
+         "states": spec["states"], "links": common.links(base, "nodes",
+                                                         f"{node['uuid']}/management/indicators/{name}@{component}")}
+        for component, names in INDICATORS.items() for name, spec in names.items()]}
+
+
+def show_indicator(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    node = _node(ctx, rq)
+    name, component, _spec = _indicator(rq.params["indicator"])
+    return {"state": (node["driver_internal_info"] or {}).get("indicators", {}).get(f"{name}@{component}", "ON")}
+
+
+def set_indicator(ctx: Context, rq: ApiRequest) -> None:
+    state = rq.body.get("state") if isinstance(rq.body, dict) else rq.query.get("state")
+    name, component, spec = _indicator(rq.params["indicator"])
+    if spec["readonly"] or state not in spec["states"]:
+        raise BadRequest(f"Indicator {name} of component {component} can not be set to {state}.")
+    with db.session() as conn:
+        node = common.find_node(conn, ctx, rq.params["node_ident"])
+        info = dict(node["driver_internal_info"] or {})
+        info["indicators"] = {**info.get("indicators", {}), f"{name}@{component}": state}
+        conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(driver_internal_info=info,
+                                                                               updated_at=utcnow()))
+
+
+def list_vendor_methods(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    _node(ctx, rq)
+    return {}
+
+
+N = "/v1/nodes/{node_ident}"
+T = common.node_target()
+ROUTES = [
+    route("GET", N + "/bios", list_bios, policy="baremetal:node:bios:get", target=T),
+    route("GET", N + "/bios/{setting}", show_bios_setting, policy="baremetal:node:bios:get", target=T),
+    route("GET", N + "/firmware", list_firmware, policy="baremetal:node:firmware:get", target=T),
+    route("GET", N + "/history", list_history, policy="baremetal:node:history:get", target=T),
+    route("GET", N + "/inventory", show_inventory, policy="baremetal:node:inventory:get", target=T),
+    route("GET", N + "/management/indicators", list_indicators, policy="baremetal:node:get_indicator_state",
+          target=T),
+    route("GET", N + "/management/indicators/{indicator}", show_indicator,
+          policy="baremetal:node:get_indicator_state", target=T),
+    route("PUT", N + "/management/indicators/{indicator}", set_indicator,
+          policy="baremetal:node:set_indicator_state", target=T, status=204),
+    route("GET", N + "/vendor_passthru/methods", list_vendor_methods, policy="baremetal:node:vendor_passthru",
+          target=T),
+]

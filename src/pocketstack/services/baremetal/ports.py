@@ -1,0 +1,283 @@
+"""Ports: /v1/ports, /v1/nodes/{node}/ports, /v1/portgroups/{pg}/ports (api-ref: baremetal, Ports;
+ironic/api/controllers/v1/port.py)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+from starlette.responses import Response
+
+from pocketstack.core import db, schemas
+from pocketstack.core.clock import utcnow
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from pocketstack.core.http import json_response
+from pocketstack.core.ids import new_uuid
+from pocketstack.core.listing import Listing
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.core.versions import APIVersion
+from pocketstack.services.baremetal import common
+from pocketstack.services.baremetal import versions as v
+from pocketstack.services.baremetal.tables import nodes, portgroups, ports
+
+MAC_RE = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
+_STR = {"type": ["string", "null"]}
+PORT_SCHEMA = schemas.obj({
+    "address": {"type": "string"}, "extra": {"type": ["object", "null"]},
+    "is_smartnic": {"type": ["string", "boolean", "null"]}, "local_link_connection": {"type": ["null", "object"]},
+    "node_uuid": {"type": "string"}, "physical_network": {"type": ["string", "null"], "maxLength": 64},
+    "portgroup_uuid": _STR, "pxe_enabled": {"type": ["string", "boolean", "null"]}, "uuid": _STR,
+    "name": _STR, "description": _STR}, ["address", "node_uuid"], additional=False)
+PATCH_ALLOWED = ["address", "extra", "is_smartnic", "local_link_connection", "node_uuid", "physical_network",
+                 "portgroup_uuid", "pxe_enabled"]
+FIELDS: list[tuple[str, APIVersion]] = [
+    ("uuid", v.MIN), ("address", v.MIN), ("node_uuid", v.MIN), ("extra", v.MIN), ("created_at", v.MIN),
+    ("updated_at", v.MIN), ("internal_info", v.PORT_INTERNAL_INFO), ("local_link_connection", v.PORT_ADVANCED_NET),
+    ("pxe_enabled", v.PORT_ADVANCED_NET), ("portgroup_uuid", v.PORTGROUPS_SUBCONTROLLERS),
+    ("physical_network", v.PORT_PHYSNET), ("is_smartnic", v.SMARTNIC)]
+LLC_KEYS = {"switch_id", "port_id", "switch_info", "network_type"}
+PORTS = Listing(ports, sort_keys={"uuid", "address", "created_at", "updated_at", "pxe_enabled", "physical_network"},
+                default_sort=[("created_at", "asc")], id_key="uuid")
+
+
+# --- views -------------------------------------------------------------------
+def render_port(ctx: Context, rq: ApiRequest, row: Mapping[str, Any], fields: list[str] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    for name, since in FIELDS:
+        if ctx.version >= since and (fields is None or name in fields):
+            body[name] = common.iso(row[name]) if name in ("created_at", "updated_at") else row[name]
+    body["links"] = common.links(common.public_url(ctx, rq), "ports", row["uuid"])
+    return body
+
+
+# --- logic -------------------------------------------------------------------
+def check_fields(ctx: Context, fields: list[str] | None) -> None:
+    if fields is None:
+        return
+    known = dict(FIELDS)
+    for f in fields:
+        if f in known and ctx.version < known[f]:
+            common.require(ctx, known[f])
+    bad = [f for f in fields if f not in known]
+    if bad:
+        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+
+
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on", "t", "y", "false", "0", "no",
+                                                    "off", "f", "n"):
+        return value.lower() in ("true", "1", "yes", "on", "t", "y")
+    raise BadRequest(f"Invalid input for field/attribute {name}. Value: '{value}'. Unrecognized value")
+
+
+def _find(conn: Any, ident: str) -> Any:
+    if not common.is_uuid(ident):
+        raise BadRequest(f"Expected a UUID but received {ident}.")
+    row = conn.execute(sa.select(ports).where(ports.c.uuid == ident)).mappings().first()
+    if row is None:
+        raise NotFound(f"Port {ident} could not be found.")
+    return row
+
+
+def _node_of(conn: Any, node_uuid: str) -> Any:
+    return conn.execute(sa.select(nodes).where(nodes.c.uuid == node_uuid)).mappings().first()
+
+
+def _check_access(ctx: Context, node: Any, ident: str, rule: str) -> None:
+    target = common.node_policy_target(node)
+    if not common.allowed(ctx, "baremetal:node:get", target):
+        raise NotFound(f"Port {ident} could not be found.")
+    common.authorize(ctx, rule, target)
+
+
+def _normalize(conn: Any, ctx: Context, values: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+    for key in ("pxe_enabled", "is_smartnic"):
+        if key in values:
+            values[key] = _bool(key, values[key]) if values[key] is not None else key == "pxe_enabled"
+    for key in ("extra", "local_link_connection"):
+        if key in values and values[key] is None:
+            values[key] = {}
+    versioned = {"local_link_connection": v.PORT_ADVANCED_NET, "pxe_enabled": v.PORT_ADVANCED_NET,
+                 "portgroup_uuid": v.PORTGROUPS_SUBCONTROLLERS, "physical_network": v.PORT_PHYSNET,
+                 "is_smartnic": v.SMARTNIC}
+    for key, since in versioned.items():
+        if key in values:
+            common.require(ctx, since)
+    if "address" in values:
+        if not isinstance(values["address"], str) or not MAC_RE.match(values["address"]):
+            raise BadRequest(f"Expected a MAC address but received {values['address']}.")
+        values["address"] = values["address"].lower().replace("-", ":")
+        clash = conn.execute(sa.select(ports.c.uuid).where(ports.c.address == values["address"])).scalar()
+        if clash and (current is None or clash != current["uuid"]):
+            raise Conflict(f"A port with MAC address {values['address']} already exists.")
+    llc = values.get("local_link_connection") or {}
+    if set(llc) - LLC_KEYS:
+        raise BadRequest(f"Invalid input for field/attribute local_link_connection. Value: '{llc}'. "
+                         f"Additional properties are not allowed ({', '.join(sorted(set(llc) - LLC_KEYS))} were "
+                         "unexpected)")
+    if llc and llc.get("network_type") != "smartnic" and not ({"switch_id", "port_id"} <= set(llc)):
+        raise BadRequest(f"Invalid input for field/attribute local_link_connection. Value: '{llc}'. Missing "
+                         "mandatory field(s): port_id, switch_id")
+    if "node_uuid" in values:
+        if not common.is_uuid(values["node_uuid"]) or _node_of(conn, values["node_uuid"]) is None:
+            raise BadRequest(f"Node {values['node_uuid']} could not be found.")
+    node_uuid = values.get("node_uuid") or (current or {}).get("node_uuid")
+    pg_uuid = values.get("portgroup_uuid") if "portgroup_uuid" in values else (current or {}).get("portgroup_uuid")
+    if pg_uuid and ("portgroup_uuid" in values or "physical_network" in values):
+        pg = conn.execute(sa.select(portgroups).where(portgroups.c.uuid == pg_uuid)).mappings().first()
+        if pg is None:
+            raise BadRequest(f"Portgroup {pg_uuid} could not be found.")
+        if pg["node_uuid"] != node_uuid:
+            raise BadRequest("Port can not be added to a portgroup belonging to another node.")
+        physnet = values.get("physical_network", (current or {}).get("physical_network"))
+        others = conn.execute(sa.select(ports.c.physical_network).where(
+            ports.c.portgroup_uuid == pg["uuid"], ports.c.uuid != (current or {}).get("uuid", ""))).scalars().all()
+        if others and any(o != physnet for o in others):
+            raise Conflict(f"Port group {pg['uuid']} has member ports with different physical networks "
+                           f"({', '.join(sorted({str(o) for o in others}))}).")
+    return values
+
+
+def list_ports_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: str | None = None,
+                    portgroup_uuid: str | None = None, path: str = "ports") -> dict[str, Any]:
+    target = common.node_policy_target(None)
+    owner = None
+    if not common.allowed(ctx, "baremetal:port:list_all", target):
+        if not ctx.project_id:
+            common.authorize(ctx, "baremetal:port:list_all", target)
+        common.authorize(ctx, "baremetal:port:list", target)
+        owner = ctx.project_id
+    if "detail" in rq.query:
+        common.require(ctx, v.DETAIL_QUERY)
+    q = common.parse_list(ctx, rq, PORTS)
+    if detail and q.fields:
+        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
+    check_fields(ctx, q.fields or None)
+    stmt = sa.select(ports)
+    with db.reader() as conn:
+        node_ident = rq.query.get("node_uuid") or rq.query.get("node")
+        if node_ident and not node_uuid:
+            try:
+                node_uuid = common.find_node(conn, ctx, node_ident)["uuid"]
+            except NotFound:
+                return {"ports": []}
+        if node_uuid:
+            stmt = stmt.where(ports.c.node_uuid == node_uuid)
+        pg = portgroup_uuid or rq.query.get("portgroup")
+        if pg:
+            common.require(ctx, v.PORTGROUPS_SUBCONTROLLERS)
+            pg_row = conn.execute(sa.select(portgroups.c.uuid).where(
+                sa.or_(portgroups.c.uuid == pg, portgroups.c.name == pg))).scalar()
+            stmt = stmt.where(ports.c.portgroup_uuid == (pg_row or pg))
+        if rq.query.get("address"):
+            stmt = stmt.where(ports.c.address == rq.query["address"].lower())
+        if owner:
+            stmt = stmt.where(ports.c.node_uuid.in_(sa.select(nodes.c.uuid).where(
+                sa.or_(nodes.c.owner == owner, nodes.c.lessee == owner))))
+        rows, more = common.page(conn, PORTS, stmt, q, lambda m: NotFound(f"Port {m} could not be found."))
+    fields = q.fields or (None if detail else ["uuid", "address"])
+    body = {"ports": [render_port(ctx, rq, r, fields) for r in rows]}
+    if more and rows:
+        body["next"] = common.next_link(ctx, rq, "ports", rows[-1]["uuid"], q.limit, path)
+    return body
+
+
+# --- routes ------------------------------------------------------------------
+def list_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return list_ports_body(ctx, rq, detail=bool(common.bool_param(rq, "detail")))
+
+
+def list_ports_detail(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    return list_ports_body(ctx, rq, detail=True, path="ports/detail")
+
+
+def list_node_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    with db.reader() as conn:
+        node = common.find_node(conn, ctx, rq.params["node_ident"])
+    common.check_node(ctx, node, rq.params["node_ident"])
+    detail = rq.path.endswith("/detail")
+    return list_ports_body(ctx, rq, detail=detail, node_uuid=node["uuid"],
+                           path=f"nodes/{rq.params['node_ident']}/ports" + ("/detail" if detail else ""))
+
+
+def show_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    fields = rq.query.get("fields")
+    wanted = [f for f in fields.split(",") if f] if fields is not None else None
+    if wanted is not None:
+        common.require(ctx, v.FIELDS)
+    check_fields(ctx, wanted)
+    with db.reader() as conn:
+        row = _find(conn, rq.params["port_id"])
+        _check_access(ctx, _node_of(conn, row["node_uuid"]), rq.params["port_id"], "baremetal:port:get")
+    return render_port(ctx, rq, row, wanted)
+
+
+def create_port(ctx: Context, rq: ApiRequest) -> Response:
+    body = rq.body
+    try:
+        schemas.validate(PORT_SCHEMA, body)
+    except ValidationFailed as exc:
+        raise BadRequest(f"Schema error for port: {exc.detail}") from None
+    with db.session() as conn:
+        node = _node_of(conn, body["node_uuid"]) if common.is_uuid(str(body["node_uuid"])) else None
+        common.authorize(ctx, "baremetal:port:create", common.node_policy_target(node))
+        values = _normalize(conn, ctx, dict(body), None)
+        port_id = values.pop("uuid", None) or new_uuid()
+        if conn.execute(sa.select(ports.c.uuid).where(ports.c.uuid == port_id)).scalar():
+            raise Conflict(f"A port with UUID {port_id} already exists.")
+        values.pop("name", None), values.pop("description", None)
+        conn.execute(ports.insert().values(uuid=port_id, created_at=utcnow(), internal_info={},
+                                           extra=values.pop("extra", None) or {},
+                                           local_link_connection=values.pop("local_link_connection", None) or {},
+                                           pxe_enabled=values.pop("pxe_enabled", True), **values))
+        row = _find(conn, port_id)
+    out = render_port(ctx, rq, row, None)
+    return json_response(201, out, headers={"Location": out["links"][0]["href"]})
+
+
+def update_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    patch = common.check_patch(rq.body)
+    with db.session() as conn:
+        row = _find(conn, rq.params["port_id"])
+        _check_access(ctx, _node_of(conn, row["node_uuid"]), rq.params["port_id"], "baremetal:port:update")
+        common.allowed_paths(patch, PATCH_ALLOWED)
+        doc = {k: row[k] for k in PATCH_ALLOWED}
+        new = common.apply_patch(doc, patch)
+        try:
+            schemas.validate({**PORT_SCHEMA, "required": []}, new)
+        except ValidationFailed as exc:
+            raise BadRequest(f"Schema error for port: {exc.detail}") from None
+        changes = {k: new.get(k) for k in PATCH_ALLOWED if new.get(k) != doc.get(k)}
+        if "node_uuid" in changes and changes["node_uuid"] is None:
+            raise BadRequest("'/node_uuid' is a mandatory attribute and can not be removed")
+        if "address" in changes and changes["address"] is None:
+            raise BadRequest("'/address' is a mandatory attribute and can not be removed")
+        changes = _normalize(conn, ctx, changes, row)
+        if changes:
+            conn.execute(ports.update().where(ports.c.uuid == row["uuid"]).values(updated_at=utcnow(), **changes))
+        row = _find(conn, row["uuid"])
+    return render_port(ctx, rq, row, None)
+
+
+def delete_port(ctx: Context, rq: ApiRequest) -> None:
+    with db.session() as conn:
+        row = _find(conn, rq.params["port_id"])
+        _check_access(ctx, _node_of(conn, row["node_uuid"]), rq.params["port_id"], "baremetal:port:delete")
+        conn.execute(ports.delete().where(ports.c.uuid == row["uuid"]))
+
+
+ROUTES = [
+    route("GET", "/v1/ports", list_ports, policy=None),
+    route("GET", "/v1/ports/detail", list_ports_detail, policy=None),
+    route("POST", "/v1/ports", create_port, policy=None, status=201),
+    route("GET", "/v1/ports/{port_id}", show_port, policy=None),
+    route("PATCH", "/v1/ports/{port_id}", update_port, policy=None),
+    route("DELETE", "/v1/ports/{port_id}", delete_port, policy=None, status=204),
+    route("GET", "/v1/nodes/{node_ident}/ports", list_node_ports, policy=None),
+    route("GET", "/v1/nodes/{node_ident}/ports/detail", list_node_ports, policy=None),
+]
