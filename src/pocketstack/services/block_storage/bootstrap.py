@@ -1,0 +1,31 @@
+"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: the job kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from pocketstack.core.clock import utcnow
+from pocketstack.core.ids import new_uuid
+from pocketstack.services.block_storage import common, manager
+from pocketstack.services.block_storage.tables import services, volume_type_extra_specs, volume_types
+
+
+def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]:
+    ids = {}
+    for name, description, specs in (("__DEFAULT__", "Default Volume Type", {}),
+                                      ("lvmdriver-1", None, {"volume_backend_name": common.BACKEND})):
+        ids[name] = new_uuid()
+        conn.execute(volume_types.insert().values(id=ids[name], name=name, description=description, is_public=True,
+                                                  created_at=utcnow()))
+        for key, value in specs.items():
+            conn.execute(volume_type_extra_specs.insert().values(type_id=ids[name], key=key, value=value))
+    for host, binary in common.SERVICES:
+        conn.execute(services.insert().values(host=host, binary=binary, disabled=False, frozen=False,
+                                              created_at=utcnow()))
+    return {"volume_types": ids}
+
+
+def startup(settings: Any) -> None:
+    manager.register()
