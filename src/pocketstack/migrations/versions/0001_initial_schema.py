@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:42:24.808795
+Create Date: 2026-11-27 22:44:34.388503
 """
 from alembic import op
 import sqlalchemy as sa
@@ -717,6 +717,172 @@ def upgrade() -> None:
     with op.batch_alter_table('swift_objects', schema=None) as batch_op:
         batch_op.create_index('ix_swift_objects_delete_at', ['delete_at'], unique=False)
 
+    op.create_table('volume_backups',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('object_count', sa.Integer(), nullable=False),
+    sa.Column('container', sa.String(length=255), nullable=True),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('is_incremental', sa.Boolean(), nullable=False),
+    sa.Column('parent_id', sa.String(length=36), nullable=True),
+    sa.Column('data_timestamp', sa.DateTime(), nullable=True),
+    sa.Column('fail_reason', sa.Text(), nullable=True),
+    sa.Column('restore_volume_id', sa.String(length=36), nullable=True),
+    sa.Column('metadata', sa.JSON(), nullable=False),
+    sa.Column('volume_metadata', sa.JSON(), nullable=False),
+    sa.Column('blob_key', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_backups'))
+    )
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_backups_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_volume_backups_project_id', ['project_id'], unique=False)
+        batch_op.create_index('ix_volume_backups_volume_id', ['volume_id'], unique=False)
+
+    op.create_table('volume_group_types',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('group_specs', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_group_types')),
+    sa.UniqueConstraint('name', name=op.f('uq_volume_group_types_name'))
+    )
+    op.create_table('volume_messages',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.String(length=255), nullable=True),
+    sa.Column('resource_type', sa.String(length=64), nullable=True),
+    sa.Column('resource_uuid', sa.String(length=36), nullable=True),
+    sa.Column('event_id', sa.String(length=64), nullable=False),
+    sa.Column('message_level', sa.String(length=16), nullable=False),
+    sa.Column('user_message', sa.String(length=255), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_messages'))
+    )
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_messages_project_id', ['project_id'], unique=False)
+
+    op.create_table('volume_qos_specs',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('consumer', sa.String(length=16), nullable=False),
+    sa.Column('specs', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_qos_specs')),
+    sa.UniqueConstraint('name', name=op.f('uq_volume_qos_specs_name'))
+    )
+    op.create_table('volume_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=255), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'resource', name=op.f('pk_volume_quotas'))
+    )
+    op.create_table('volume_services',
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.Column('binary', sa.String(length=255), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('disabled_reason', sa.String(length=255), nullable=True),
+    sa.Column('frozen', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('host', 'binary', name=op.f('pk_volume_services'))
+    )
+    op.create_table('volume_snapshots',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('progress', sa.String(length=16), nullable=False),
+    sa.Column('blob_key', sa.String(length=255), nullable=False),
+    sa.Column('provider_id', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_snapshots'))
+    )
+    with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_snapshots_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_volume_snapshots_project_id', ['project_id'], unique=False)
+        batch_op.create_index('ix_volume_snapshots_volume_id', ['volume_id'], unique=False)
+
+    op.create_table('volume_transfers',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('salt', sa.String(length=255), nullable=False),
+    sa.Column('crypt_hash', sa.String(length=255), nullable=False),
+    sa.Column('no_snapshots', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_transfers'))
+    )
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_transfers_project_id', ['project_id'], unique=False)
+
+    op.create_table('volume_types',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('qos_specs_id', sa.String(length=36), nullable=True),
+    sa.Column('encryption', sa.JSON(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_types')),
+    sa.UniqueConstraint('name', name=op.f('uq_volume_types_name'))
+    )
+    op.create_table('volume_volumes',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('name', sa.String(length=255), nullable=True),
+    sa.Column('description', sa.String(length=255), nullable=True),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('volume_type_id', sa.String(length=36), nullable=True),
+    sa.Column('snapshot_id', sa.String(length=36), nullable=True),
+    sa.Column('source_volid', sa.String(length=36), nullable=True),
+    sa.Column('backup_id', sa.String(length=36), nullable=True),
+    sa.Column('image_id', sa.String(length=36), nullable=True),
+    sa.Column('bootable', sa.Boolean(), nullable=False),
+    sa.Column('readonly', sa.Boolean(), nullable=False),
+    sa.Column('multiattach', sa.Boolean(), nullable=False),
+    sa.Column('attach_status', sa.String(length=32), nullable=False),
+    sa.Column('migration_status', sa.String(length=32), nullable=True),
+    sa.Column('host', sa.String(length=255), nullable=True),
+    sa.Column('provider_id', sa.String(length=255), nullable=True),
+    sa.Column('blob_key', sa.String(length=255), nullable=False),
+    sa.Column('previous_status', sa.String(length=32), nullable=True),
+    sa.Column('image_metadata', sa.JSON(), nullable=False),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_volumes'))
+    )
+    with op.batch_alter_table('volume_volumes', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_volumes_created_at', ['created_at'], unique=False)
+        batch_op.create_index('ix_volume_volumes_project_id', ['project_id'], unique=False)
+        batch_op.create_index('ix_volume_volumes_status', ['status'], unique=False)
+
     op.create_table('accelerator_deployables',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -1057,6 +1223,53 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_subnets', schema=None) as batch_op:
         batch_op.create_index('ix_neutron_subnets_network_id', ['network_id'], unique=False)
 
+    op.create_table('volume_attachments',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('instance_uuid', sa.String(length=36), nullable=True),
+    sa.Column('attached_host', sa.String(length=255), nullable=True),
+    sa.Column('mountpoint', sa.String(length=255), nullable=True),
+    sa.Column('attach_mode', sa.String(length=8), nullable=False),
+    sa.Column('attach_status', sa.String(length=32), nullable=False),
+    sa.Column('connector', sa.JSON(), nullable=True),
+    sa.Column('attach_time', sa.DateTime(), nullable=True),
+    sa.Column('detach_time', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume_volumes.id'], name=op.f('fk_volume_attachments_volume_id_volume_volumes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_volume_attachments'))
+    )
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.create_index('ix_volume_attachments_volume_id', ['volume_id'], unique=False)
+
+    op.create_table('volume_metadata',
+    sa.Column('volume_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['volume_id'], ['volume_volumes.id'], name=op.f('fk_volume_metadata_volume_id_volume_volumes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('volume_id', 'key', name=op.f('pk_volume_metadata'))
+    )
+    op.create_table('volume_snapshot_metadata',
+    sa.Column('snapshot_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['snapshot_id'], ['volume_snapshots.id'], name=op.f('fk_volume_snapshot_metadata_snapshot_id_volume_snapshots'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('snapshot_id', 'key', name=op.f('pk_volume_snapshot_metadata'))
+    )
+    op.create_table('volume_type_extra_specs',
+    sa.Column('type_id', sa.String(length=36), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['type_id'], ['volume_types.id'], name=op.f('fk_volume_type_extra_specs_type_id_volume_types'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('type_id', 'key', name=op.f('pk_volume_type_extra_specs'))
+    )
+    op.create_table('volume_type_projects',
+    sa.Column('type_id', sa.String(length=36), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['type_id'], ['volume_types.id'], name=op.f('fk_volume_type_projects_type_id_volume_types'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('type_id', 'project_id', name=op.f('pk_volume_type_projects'))
+    )
     op.create_table('accelerator_attach_handles',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('uuid', sa.String(length=36), nullable=False),
@@ -1270,6 +1483,14 @@ def downgrade() -> None:
     op.drop_table('baremetal_node_traits')
     op.drop_table('accelerator_attributes')
     op.drop_table('accelerator_attach_handles')
+    op.drop_table('volume_type_projects')
+    op.drop_table('volume_type_extra_specs')
+    op.drop_table('volume_snapshot_metadata')
+    op.drop_table('volume_metadata')
+    with op.batch_alter_table('volume_attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_attachments_volume_id')
+
+    op.drop_table('volume_attachments')
     with op.batch_alter_table('neutron_subnets', schema=None) as batch_op:
         batch_op.drop_index('ix_neutron_subnets_network_id')
 
@@ -1329,6 +1550,37 @@ def downgrade() -> None:
 
     op.drop_table('baremetal_nodes')
     op.drop_table('accelerator_deployables')
+    with op.batch_alter_table('volume_volumes', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_volumes_status')
+        batch_op.drop_index('ix_volume_volumes_project_id')
+        batch_op.drop_index('ix_volume_volumes_created_at')
+
+    op.drop_table('volume_volumes')
+    op.drop_table('volume_types')
+    with op.batch_alter_table('volume_transfers', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_transfers_project_id')
+
+    op.drop_table('volume_transfers')
+    with op.batch_alter_table('volume_snapshots', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_snapshots_volume_id')
+        batch_op.drop_index('ix_volume_snapshots_project_id')
+        batch_op.drop_index('ix_volume_snapshots_created_at')
+
+    op.drop_table('volume_snapshots')
+    op.drop_table('volume_services')
+    op.drop_table('volume_quotas')
+    op.drop_table('volume_qos_specs')
+    with op.batch_alter_table('volume_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_messages_project_id')
+
+    op.drop_table('volume_messages')
+    op.drop_table('volume_group_types')
+    with op.batch_alter_table('volume_backups', schema=None) as batch_op:
+        batch_op.drop_index('ix_volume_backups_volume_id')
+        batch_op.drop_index('ix_volume_backups_project_id')
+        batch_op.drop_index('ix_volume_backups_created_at')
+
+    op.drop_table('volume_backups')
     with op.batch_alter_table('swift_objects', schema=None) as batch_op:
         batch_op.drop_index('ix_swift_objects_delete_at')
 
