@@ -43,8 +43,13 @@ class Policy:
         # a missing file is fine (the defaults alone apply).
         self.enforcer = oslo_policy.Enforcer(conf, policy_file=policy_file or "/nonexistent/policy.yaml",
                                              use_conf=True)
+        self.enforcer.conf.set_override("policy_dirs", [], group="oslo_policy")
         self.enforcer.register_defaults(rules)
         self.enforcer.load_rules()
+        if policy_file is None:
+            # the defaults are merged now; without this every check would search the disk again
+            # for the missing file (about 4% of a cheap request's time)
+            self.enforcer.use_conf = False
         self.message = message
         self.names = {r.name for r in rules}
 
