@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:44:34.388503
+Create Date: 2026-11-27 22:49:28.848823
 """
 from alembic import op
 import sqlalchemy as sa
@@ -77,6 +77,133 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('uuid', name=op.f('pk_baremetal_deploy_templates')),
     sa.UniqueConstraint('name', name=op.f('uq_baremetal_deploy_templates_name'))
     )
+    op.create_table('compute_aggregates',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('uuid', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_aggregates')),
+    sa.UniqueConstraint('name', name=op.f('uq_compute_aggregates_name')),
+    sa.UniqueConstraint('uuid', name=op.f('uq_compute_aggregates_uuid'))
+    )
+    op.create_table('compute_flavors',
+    sa.Column('id', sa.String(length=255), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('ram', sa.Integer(), nullable=False),
+    sa.Column('vcpus', sa.Integer(), nullable=False),
+    sa.Column('disk', sa.Integer(), nullable=False),
+    sa.Column('ephemeral', sa.Integer(), nullable=False),
+    sa.Column('swap', sa.Integer(), nullable=False),
+    sa.Column('rxtx_factor', sa.Float(), nullable=False),
+    sa.Column('is_public', sa.Boolean(), nullable=False),
+    sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_flavors')),
+    sa.UniqueConstraint('name', name=op.f('uq_compute_flavors_name'))
+    )
+    op.create_table('compute_instance_actions',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=False),
+    sa.Column('action', sa.String(length=64), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=True),
+    sa.Column('user_id', sa.String(length=64), nullable=True),
+    sa.Column('message', sa.Text(), nullable=True),
+    sa.Column('start_time', sa.DateTime(), nullable=False),
+    sa.Column('finish_time', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_instance_actions'))
+    )
+    with op.batch_alter_table('compute_instance_actions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compute_instance_actions_server_id'), ['server_id'], unique=False)
+
+    op.create_table('compute_keypairs',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=16), nullable=False),
+    sa.Column('public_key', sa.Text(), nullable=False),
+    sa.Column('fingerprint', sa.String(length=255), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_keypairs')),
+    sa.UniqueConstraint('user_id', 'name', name=op.f('uq_compute_keypairs_user_id_name'))
+    )
+    op.create_table('compute_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('resource', sa.String(length=64), nullable=False),
+    sa.Column('hard_limit', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('project_id', 'user_id', 'resource', name=op.f('pk_compute_quotas'))
+    )
+    op.create_table('compute_server_groups',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('policy', sa.String(length=32), nullable=False),
+    sa.Column('rules', sa.JSON(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_server_groups'))
+    )
+    with op.batch_alter_table('compute_server_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compute_server_groups_project_id'), ['project_id'], unique=False)
+
+    op.create_table('compute_servers',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('name', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.String(length=64), nullable=False),
+    sa.Column('image_id', sa.String(length=64), nullable=False),
+    sa.Column('flavor_id', sa.String(length=255), nullable=False),
+    sa.Column('flavor', sa.JSON(), nullable=False),
+    sa.Column('old_flavor', sa.JSON(), nullable=True),
+    sa.Column('key_name', sa.String(length=255), nullable=True),
+    sa.Column('key_data', sa.Text(), nullable=True),
+    sa.Column('user_data', sa.Text(), nullable=True),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('hostname', sa.String(length=255), nullable=False),
+    sa.Column('availability_zone', sa.String(length=255), nullable=True),
+    sa.Column('requested_az', sa.String(length=255), nullable=True),
+    sa.Column('vm_state', sa.String(length=32), nullable=False),
+    sa.Column('task_state', sa.String(length=32), nullable=True),
+    sa.Column('power_state', sa.Integer(), nullable=False),
+    sa.Column('progress', sa.Integer(), nullable=False),
+    sa.Column('locked', sa.Boolean(), nullable=False),
+    sa.Column('locked_by', sa.String(length=16), nullable=True),
+    sa.Column('locked_reason', sa.Text(), nullable=True),
+    sa.Column('fault', sa.JSON(), nullable=True),
+    sa.Column('host', sa.String(length=255), nullable=True),
+    sa.Column('instance_name', sa.String(length=255), nullable=False),
+    sa.Column('reservation_id', sa.String(length=64), nullable=False),
+    sa.Column('launch_index', sa.Integer(), nullable=False),
+    sa.Column('config_drive', sa.String(length=8), nullable=False),
+    sa.Column('disk_config', sa.String(length=8), nullable=False),
+    sa.Column('shelved_image_id', sa.String(length=64), nullable=True),
+    sa.Column('access_ipv4', sa.String(length=64), nullable=False),
+    sa.Column('access_ipv6', sa.String(length=64), nullable=False),
+    sa.Column('security_groups', sa.JSON(), nullable=False),
+    sa.Column('networks', sa.JSON(), nullable=False),
+    sa.Column('block_devices', sa.JSON(), nullable=True),
+    sa.Column('trusted_certs', sa.JSON(), nullable=True),
+    sa.Column('launched_at', sa.DateTime(), nullable=True),
+    sa.Column('terminated_at', sa.DateTime(), nullable=True),
+    sa.Column('deleted', sa.Boolean(), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_servers'))
+    )
+    with op.batch_alter_table('compute_servers', schema=None) as batch_op:
+        batch_op.create_index('ix_compute_servers_project_deleted', ['project_id', 'deleted'], unique=False)
+        batch_op.create_index(batch_op.f('ix_compute_servers_project_id'), ['project_id'], unique=False)
+
     op.create_table('identity_access_rules',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('user_id', sa.String(length=64), nullable=False),
@@ -976,6 +1103,96 @@ def upgrade() -> None:
         batch_op.create_index('ix_baremetal_nodes_owner', ['owner'], unique=False)
         batch_op.create_index('ix_baremetal_nodes_provision_state', ['provision_state'], unique=False)
 
+    op.create_table('compute_aggregate_hosts',
+    sa.Column('aggregate_id', sa.Integer(), nullable=False),
+    sa.Column('host', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['aggregate_id'], ['compute_aggregates.id'], name=op.f('fk_compute_aggregate_hosts_aggregate_id_compute_aggregates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('aggregate_id', 'host', name=op.f('pk_compute_aggregate_hosts'))
+    )
+    op.create_table('compute_aggregate_metadata',
+    sa.Column('aggregate_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['aggregate_id'], ['compute_aggregates.id'], name=op.f('fk_compute_aggregate_metadata_aggregate_id_compute_aggregates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('aggregate_id', 'key', name=op.f('pk_compute_aggregate_metadata'))
+    )
+    op.create_table('compute_flavor_extra_specs',
+    sa.Column('flavor_id', sa.String(length=255), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['flavor_id'], ['compute_flavors.id'], name=op.f('fk_compute_flavor_extra_specs_flavor_id_compute_flavors'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('flavor_id', 'key', name=op.f('pk_compute_flavor_extra_specs'))
+    )
+    op.create_table('compute_flavor_projects',
+    sa.Column('flavor_id', sa.String(length=255), nullable=False),
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['flavor_id'], ['compute_flavors.id'], name=op.f('fk_compute_flavor_projects_flavor_id_compute_flavors'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('flavor_id', 'project_id', name=op.f('pk_compute_flavor_projects'))
+    )
+    op.create_table('compute_instance_action_events',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('action_id', sa.String(length=64), nullable=False),
+    sa.Column('event', sa.String(length=255), nullable=False),
+    sa.Column('result', sa.String(length=32), nullable=True),
+    sa.Column('traceback', sa.Text(), nullable=True),
+    sa.Column('host', sa.String(length=255), nullable=True),
+    sa.Column('start_time', sa.DateTime(), nullable=False),
+    sa.Column('finish_time', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['action_id'], ['compute_instance_actions.id'], name=op.f('fk_compute_instance_action_events_action_id_compute_instance_actions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_instance_action_events'))
+    )
+    with op.batch_alter_table('compute_instance_action_events', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compute_instance_action_events_action_id'), ['action_id'], unique=False)
+
+    op.create_table('compute_server_group_members',
+    sa.Column('group_id', sa.String(length=64), nullable=False),
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['compute_server_groups.id'], name=op.f('fk_compute_server_group_members_group_id_compute_server_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('group_id', 'server_id', name=op.f('pk_compute_server_group_members'))
+    )
+    op.create_table('compute_server_metadata',
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.Column('key', sa.String(length=255), nullable=False),
+    sa.Column('value', sa.String(length=255), nullable=False),
+    sa.ForeignKeyConstraint(['server_id'], ['compute_servers.id'], name=op.f('fk_compute_server_metadata_server_id_compute_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('server_id', 'key', name=op.f('pk_compute_server_metadata'))
+    )
+    op.create_table('compute_server_ports',
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.Column('port_id', sa.String(length=64), nullable=False),
+    sa.Column('network_id', sa.String(length=64), nullable=False),
+    sa.Column('network_name', sa.String(length=255), nullable=False),
+    sa.Column('mac_address', sa.String(length=32), nullable=False),
+    sa.Column('fixed_ips', sa.JSON(), nullable=False),
+    sa.Column('preexisting', sa.Boolean(), nullable=False),
+    sa.Column('tag', sa.String(length=60), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['server_id'], ['compute_servers.id'], name=op.f('fk_compute_server_ports_server_id_compute_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('server_id', 'port_id', name=op.f('pk_compute_server_ports'))
+    )
+    op.create_table('compute_server_tags',
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.Column('tag', sa.String(length=60), nullable=False),
+    sa.ForeignKeyConstraint(['server_id'], ['compute_servers.id'], name=op.f('fk_compute_server_tags_server_id_compute_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('server_id', 'tag', name=op.f('pk_compute_server_tags'))
+    )
+    op.create_table('compute_volume_attachments',
+    sa.Column('id', sa.String(length=64), nullable=False),
+    sa.Column('server_id', sa.String(length=64), nullable=False),
+    sa.Column('volume_id', sa.String(length=64), nullable=False),
+    sa.Column('attachment_id', sa.String(length=64), nullable=True),
+    sa.Column('device', sa.String(length=64), nullable=False),
+    sa.Column('tag', sa.String(length=60), nullable=True),
+    sa.Column('delete_on_termination', sa.Boolean(), nullable=False),
+    sa.Column('boot_index', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['server_id'], ['compute_servers.id'], name=op.f('fk_compute_volume_attachments_server_id_compute_servers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_volume_attachments'))
+    )
+    with op.batch_alter_table('compute_volume_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_compute_volume_attachments_server_id'), ['server_id'], unique=False)
+
     op.create_table('image_members',
     sa.Column('image_id', sa.String(length=36), nullable=False),
     sa.Column('member', sa.String(length=255), nullable=False),
@@ -1543,6 +1760,22 @@ def downgrade() -> None:
         batch_op.drop_index('ix_image_members_member_status')
 
     op.drop_table('image_members')
+    with op.batch_alter_table('compute_volume_attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_volume_attachments_server_id'))
+
+    op.drop_table('compute_volume_attachments')
+    op.drop_table('compute_server_tags')
+    op.drop_table('compute_server_ports')
+    op.drop_table('compute_server_metadata')
+    op.drop_table('compute_server_group_members')
+    with op.batch_alter_table('compute_instance_action_events', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_instance_action_events_action_id'))
+
+    op.drop_table('compute_instance_action_events')
+    op.drop_table('compute_flavor_projects')
+    op.drop_table('compute_flavor_extra_specs')
+    op.drop_table('compute_aggregate_metadata')
+    op.drop_table('compute_aggregate_hosts')
     with op.batch_alter_table('baremetal_nodes', schema=None) as batch_op:
         batch_op.drop_index('ix_baremetal_nodes_provision_state')
         batch_op.drop_index('ix_baremetal_nodes_owner')
@@ -1721,6 +1954,23 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_identity_access_rules_user_id'))
 
     op.drop_table('identity_access_rules')
+    with op.batch_alter_table('compute_servers', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_servers_project_id'))
+        batch_op.drop_index('ix_compute_servers_project_deleted')
+
+    op.drop_table('compute_servers')
+    with op.batch_alter_table('compute_server_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_server_groups_project_id'))
+
+    op.drop_table('compute_server_groups')
+    op.drop_table('compute_quotas')
+    op.drop_table('compute_keypairs')
+    with op.batch_alter_table('compute_instance_actions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_compute_instance_actions_server_id'))
+
+    op.drop_table('compute_instance_actions')
+    op.drop_table('compute_flavors')
+    op.drop_table('compute_aggregates')
     op.drop_table('baremetal_deploy_templates')
     op.drop_table('baremetal_chassis')
     op.drop_table('baremetal_allocations')

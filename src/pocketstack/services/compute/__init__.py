@@ -1,0 +1,26 @@
+"""Compute (Nova v2.1): everything app.py needs to know about it."""
+
+from pocketstack.core.routing import Service
+from pocketstack.services.compute import (
+    admin, aggregates, bootstrap, common, discovery, errors, flavors, floating_ips, hosts, images, keypairs, policies,
+    quotas, security_groups, server_groups, volumes)
+from pocketstack.services.compute.servers import ROUTES as SERVER_ROUTES
+from pocketstack.services.compute.versions import MICROVERSIONS
+
+SERVICE = Service(
+    type="compute",
+    prefixes=["/compute"],
+    routes=common.with_older([
+        *discovery.ROUTES, *flavors.ROUTES, *keypairs.ROUTES, *server_groups.ROUTES, *quotas.ROUTES, *hosts.ROUTES,
+        *aggregates.ROUTES, *admin.ROUTES, *images.ROUTES, *security_groups.ROUTES, *floating_ips.ROUTES,
+        *volumes.ROUTES, *SERVER_ROUTES]),
+    render_error=errors.render,
+    policies=policies.RULES,
+    microversions=MICROVERSIONS,
+    bootstrap=bootstrap.run,
+    startup=bootstrap.startup,
+    catalog=[("compute", "nova", "/compute/v2.1")],
+)
+common.bind(SERVICE)
+
+__all__ = ["SERVICE"]

@@ -1,0 +1,5 @@
+"""Servers and everything under /servers/{id}."""
+
+from pocketstack.services.compute.servers import actions, consoles, interfaces, metadata, routes, volumes
+
+ROUTES = [*routes.ROUTES, *actions.ROUTES, *consoles.ROUTES, *metadata.ROUTES, *interfaces.ROUTES, *volumes.ROUTES]

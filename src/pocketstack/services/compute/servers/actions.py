@@ -1,0 +1,342 @@
+"""Server actions: POST /servers/{id}/action (api-ref: compute, Servers - run an action (servers, action)).
+
+Each action checks nova's state rules (409 'Cannot ... while it is in vm_state ...'), sets the task state and
+records an instance action; the ones nova runs asynchronously finish in a durable job (servers/manager.py).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+from pocketstack.core import db, internal_client, jobs
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Forbidden, NotFound
+from pocketstack.core.http import empty, json_response
+from pocketstack.core.routing import ApiRequest, route
+from pocketstack.services.compute import common, flavors, floating_ips, quotas
+from pocketstack.services.compute import tables as t
+from pocketstack.services.compute import versions as v
+from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views
+
+P = "os_compute_api:"
+HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
+# body key -> (policy rule, nova's action name in messages, vm_states allowed, task_state while running)
+ASYNC: dict[str, tuple[str, str, list[str], str]] = {
+    "os-stop": (P + "servers:stop", "stop", ["active", "error"], "powering-off"),
+    "os-start": (P + "servers:start", "start", ["stopped"], "powering-on"),
+    "pause": (P + "os-pause-server:pause", "pause", ["active"], "pausing"),
+    "unpause": (P + "os-pause-server:unpause", "unpause", ["paused"], "unpausing"),
+    "suspend": (P + "os-suspend-server:suspend", "suspend", ["active"], "suspending"),
+    "resume": (P + "os-suspend-server:resume", "resume", ["suspended"], "resuming"),
+    "shelve": (P + "os-shelve:shelve", "shelve", ["active", "stopped", "paused", "suspended"], "shelving"),
+    "shelveOffload": (P + "os-shelve:shelve_offload", "shelveOffload", ["shelved"], "shelving_offloading"),
+    "unshelve": (P + "os-shelve:unshelve", "unshelve", ["shelved", "shelved_offloaded"], "unshelving"),
+    "confirmResize": (P + "servers:confirm_resize", "confirmResize", ["resized"], "resize_finish"),
+    "revertResize": (P + "servers:revert_resize", "revertResize", ["resized"], "resize_reverting"),
+    "unrescue": (P + "os-rescue", "unrescue", ["rescued"], "unrescuing"),
+}
+JOB_ACTION = {"os-stop": "stop", "os-start": "start"}
+
+
+def _start(ctx: Context, row: dict[str, Any], key: str, action: str, task: str | None, *, lock: bool = True,
+           **payload: Any) -> None:
+    """Set the task state, record the action, enqueue the job that finishes it."""
+    with db.session() as conn:
+        if lock:
+            common.check_locked(ctx, row)
+        common.set_server(conn, row["id"], task_state=task)
+        action_id = common.record_action(conn, ctx, row["id"], action)
+        jobs.enqueue(conn, manager.ACTION, {"server_id": row["id"], "action": JOB_ACTION.get(key, key),
+                                            "action_id": action_id, "token": ctx.token, **payload})
+
+
+def schemas_check(metadata: Any) -> None:
+    if metadata is None:
+        return
+    if not isinstance(metadata, dict) or any(not isinstance(k, str) or not 0 < len(k) <= 255 or
+                                             not isinstance(val, str) or len(val) > 255
+                                             for k, val in metadata.items()):
+        raise BadRequest("Invalid input for field/attribute metadata.")
+
+
+def _snapshot_image(ctx: Context, row: dict[str, Any], name: str, props: dict[str, str]) -> str:
+    """The image a snapshot (createImage, shelve) fills: created now, its bytes uploaded by the job."""
+    image = {"name": name, "disk_format": "raw", "container_format": "bare", "instance_uuid": row["id"],
+             "image_type": "snapshot", "base_image_ref": row["image_id"] or "",
+             "owner_specified.openstack.object": f"images/{name}", **props}
+    r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)
+    if r.status_code in (403, 413):
+        raise Forbidden("Quota exceeded for resources: ['image']")
+    if r.status_code != 201:
+        raise BadRequest(f"Image creation failed: {r.text[:200]}")
+    return str(r.json()["id"])
+
+
+def simple_action(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    _, name, states, task = ASYNC[key]
+    common.check_state(row, name, states)
+    if key == "shelve":
+        image_id = _snapshot_image(ctx, row, f"{row['name']}-shelved", {"image_type": "snapshot"})
+        with db.session() as conn:
+            common.set_server(conn, row["id"], shelved_image_id=image_id)
+    if key == "unshelve" and isinstance(body, dict) and body.get("availability_zone") not in (None, common.DEFAULT_AZ):
+        raise BadRequest("The requested availability zone is not available")
+    _start(ctx, row, key, name if key not in JOB_ACTION else key[3:], task)
+    return empty(204) if key == "confirmResize" else None
+
+
+def reboot(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    kind = str((body or {}).get("type", "")).upper()
+    if kind not in ("SOFT", "HARD"):
+        raise BadRequest("Argument 'type' for reboot must be a string with value 'SOFT' or 'HARD'")
+    states = ["active"] if kind == "SOFT" else HARD_REBOOT_STATES
+    common.check_state(row, "reboot", states, None if kind == "HARD" else (None,))
+    _start(ctx, row, "reboot", "reboot", "rebooting" if kind == "SOFT" else "rebooting_hard")
+
+
+def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "resize", ["active", "stopped"])
+    with db.reader() as conn:
+        flavor = logic._flavor(conn, ctx, body["flavorRef"])
+        specs = flavors.specs_of(conn, [flavor["id"]])[flavor["id"]]
+    if flavor["id"] == row["flavor_id"]:
+        raise BadRequest("When resizing, instances must change flavor!")
+    if flavor["disk"] < row["flavor"]["disk"] and flavor["disk"] != 0:
+        raise BadRequest("Resize error: Unable to resize disk down.")
+    with db.reader() as conn:
+        quotas.check_delta(conn, row["project_id"], flavor["vcpus"] - row["flavor"]["vcpus"],
+                           flavor["ram"] - row["flavor"]["ram"])
+    if body.get("OS-DCF:diskConfig") in ("AUTO", "MANUAL"):
+        with db.session() as conn:
+            common.set_server(conn, row["id"], disk_config=body["OS-DCF:diskConfig"])
+    _start(ctx, row, "resize", "resize", "resize_prep", flavor=flavors.embedded_flavor(flavor, specs),
+           flavor_id=flavor["id"])
+
+
+def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "rebuild", ["active", "stopped", "error"])
+    image_id, _ = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
+    values = {k: body[k] for k in ("name", "description", "user_data", "key_name") if k in body}
+    if "OS-DCF:diskConfig" in body:
+        values["disk_config"] = body["OS-DCF:diskConfig"]
+    with db.session() as conn:
+        if values:
+            common.set_server(conn, row["id"], **values)
+        if "metadata" in body:
+            conn.execute(t.server_metadata.delete().where(t.server_metadata.c.server_id == row["id"]))
+            for k, val in body["metadata"].items():
+                conn.execute(t.server_metadata.insert().values(server_id=row["id"], key=k, value=val))
+    after = "stopped" if row["vm_state"] == "stopped" else "active"
+    _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after)
+    server = views.show_body(ctx, rq, row["id"], changed="rebuild")
+    server["adminPass"] = body.get("adminPass") or secrets.token_urlsafe(9)
+    return json_response(202, {"server": server})
+
+
+def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "rescue", ["active", "stopped", "error"])
+    _start(ctx, row, "rescue", "rescue", "rescuing")
+    return json_response(200, {"adminPass": (body or {}).get("adminPass") or secrets.token_urlsafe(9)})
+
+
+def lock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    reason = (body or {}).get("locked_reason") if isinstance(body, dict) else None
+    if reason is not None and ctx.version < v.LOCKED_REASON:
+        raise BadRequest("Invalid input for field/attribute lock.")
+    with db.session() as conn:
+        common.set_server(conn, row["id"], locked=True, locked_by="admin" if ctx.is_admin and
+                          ctx.project_id != row["project_id"] else "owner", locked_reason=reason)
+        common.record_event(conn, common.record_action(conn, ctx, row["id"], "lock"), "lock")
+
+
+def unlock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    if row["locked_by"] == "admin" and ctx.project_id == row["project_id"]:
+        common.enforce(ctx, P + "os-lock-server:unlock:unlock_override", {"project_id": row["project_id"]})
+    with db.session() as conn:
+        common.set_server(conn, row["id"], locked=False, locked_by=None, locked_reason=None)
+        common.record_event(conn, common.record_action(conn, ctx, row["id"], "unlock"), "unlock")
+
+
+def create_image(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "createImage", ["active", "stopped", "paused", "suspended"])
+    props = {k: str(val) for k, val in (body.get("metadata") or {}).items()}
+    image_id = _snapshot_image(ctx, row, body["name"], props)
+    _start(ctx, row, "createImage", "createImage", "image_snapshot", lock=False, image_id=image_id)
+    href = f"{ctx.base_url}/compute/v2.1/images/{image_id}"
+    if ctx.version >= IMAGE_ID_BODY:
+        return json_response(202, {"image_id": image_id})
+    return empty(202, {"Location": href})
+
+
+def create_backup(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    if not isinstance(body, dict) or not all(k in body for k in ("name", "backup_type", "rotation")):
+        raise BadRequest("Invalid input for field/attribute createBackup.")
+    try:
+        rotation = int(body["rotation"])
+    except (TypeError, ValueError):
+        raise BadRequest("Invalid input for field/attribute rotation.") from None
+    if rotation < 0:
+        raise BadRequest("Invalid input for field/attribute rotation.")
+    common.check_state(row, "createBackup", ["active", "stopped", "paused", "suspended"])
+    props = {**{k: str(val) for k, val in (body.get("metadata") or {}).items()}, "backup_type": body["backup_type"]}
+    image_id = _snapshot_image(ctx, row, body["name"], {**props, "image_type": "backup"})
+    _start(ctx, row, "createImage", "createBackup", "image_backup", lock=False, image_id=image_id,
+           rotation=rotation, backup_type=body["backup_type"])
+    if ctx.version >= IMAGE_ID_BODY:
+        return json_response(202, {"image_id": image_id})
+    return empty(202, {"Location": f"{ctx.base_url}/compute/v2.1/images/{image_id}"})
+
+
+IMAGE_ID_BODY = v.V("2.45", "createImage returns the image id in the body, not a Location")
+
+
+def console_output(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    return consoles.console_output(ctx, row, body)
+
+
+def vnc_console(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    return consoles.legacy_console(ctx, row, key, body)
+
+
+def change_password(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "changePassword", ["active"])
+    if not isinstance(body, dict) or not isinstance(body.get("adminPass"), str):
+        raise BadRequest("Invalid input for field/attribute changePassword.")
+
+
+def migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "migrate", ["active", "stopped"])
+    raise BadRequest("No valid host was found. No valid host found for cold migrate")
+
+
+def live_migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "os-migrateLive", ["active", "paused"])
+    if ctx.version < ASYNC_LIVE_MIGRATION:
+        raise BadRequest("No valid host was found. ")
+    _start(ctx, row, "live-migration", "live-migration", "migrating")
+
+
+ASYNC_LIVE_MIGRATION = v.V("2.25", "live migration is asynchronous")
+
+
+def crash_dump(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    if ctx.version < CRASH_DUMP:
+        raise BadRequest("There is no such action: trigger_crash_dump")
+    common.check_state(row, "trigger_crash_dump", ["active", "paused", "rescued", "resized", "error"])
+    _start(ctx, row, "trigger_crash_dump", "trigger_crash_dump", None)
+
+
+CRASH_DUMP = v.V("2.17", "trigger_crash_dump")
+
+
+def security_group(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    name = (body or {}).get("name") if isinstance(body, dict) else None
+    if not name or not isinstance(name, str):
+        raise BadRequest("Security group name cannot be empty")
+    try:
+        network_api.security_group_ids(ctx.token, row["project_id"], [name])
+    except network_api.NetworkError:
+        raise NotFound(f"Security group {name} not found for project {row['project_id']}.") from None
+    groups = list(row["security_groups"])
+    if key == "addSecurityGroup":
+        if name in groups:
+            raise BadRequest(f"Security group {name} is already associated with the instance {row['id']}")
+        groups.append(name)
+    else:
+        if name not in groups:
+            raise BadRequest(f"Security group {name} not associated with the instance {row['id']}")
+        groups.remove(name)
+    ids = network_api.security_group_ids(ctx.token, row["project_id"], groups)
+    with db.session() as conn:
+        ports = [p.port_id for p in conn.execute(sa.select(t.server_ports.c.port_id).where(
+            t.server_ports.c.server_id == row["id"]))]
+    for port_id in ports:
+        network_api.set_port_groups(ctx.token, port_id, ids)
+    with db.session() as conn:
+        common.set_server(conn, row["id"], security_groups=groups)
+
+
+def force_delete(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    logic.delete_server(ctx, row["id"])
+
+
+def reset_state(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    state = (body or {}).get("state") if isinstance(body, dict) else None
+    if state not in ("active", "error"):
+        raise BadRequest("Invalid input for field/attribute state. Value: %s." % state)
+    with db.session() as conn:
+        common.set_server(conn, row["id"], vm_state=state, task_state=None)
+        common.record_event(conn, common.record_action(conn, ctx, row["id"], "resetState"), "reset_state")
+
+
+def inject_network_info(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    return None
+
+
+def floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    if ctx.version > floating_ips.ACTIONS_LAST:
+        raise NotFound("The resource could not be found.")
+    (floating_ips.add_floating_ip if key == "addFloatingIp" else floating_ips.remove_floating_ip)(
+        ctx, rq, row, key, body)
+
+
+def restore(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    common.check_state(row, "restore", ["soft-delete"])
+
+
+Action = Callable[[Context, ApiRequest, dict[str, Any], str, Any], Any]
+ACTIONS: dict[str, tuple[str, Action]] = {
+    **{k: (rule, simple_action) for k, (rule, *_) in ASYNC.items()},
+    "reboot": (P + "servers:reboot", reboot), "resize": (P + "servers:resize", resize),
+    "rebuild": (P + "servers:rebuild", rebuild), "rescue": (P + "os-rescue", rescue),
+    "lock": (P + "os-lock-server:lock", lock), "unlock": (P + "os-lock-server:unlock", unlock),
+    "createImage": (P + "servers:create_image", create_image),
+    "createBackup": (P + "os-create-backup", create_backup),
+    "os-getConsoleOutput": (P + "os-console-output", console_output),
+    "os-getVNCConsole": (P + "os-remote-consoles", vnc_console),
+    "os-getSPICEConsole": (P + "os-remote-consoles", vnc_console),
+    "os-getSerialConsole": (P + "os-remote-consoles", vnc_console),
+    "changePassword": (P + "os-admin-password", change_password),
+    "migrate": (P + "os-migrate-server:migrate", migrate),
+    "os-migrateLive": (P + "os-migrate-server:migrate_live", live_migrate),
+    "trigger_crash_dump": (P + "servers:trigger_crash_dump", crash_dump),
+    "addSecurityGroup": (P + "os-security-groups:add", security_group),
+    "removeSecurityGroup": (P + "os-security-groups:remove", security_group),
+    "forceDelete": (P + "os-deferred-delete:force", force_delete),
+    "restore": (P + "os-deferred-delete:restore", restore),
+    "os-resetState": (P + "os-admin-actions:reset_state", reset_state),
+    "addFloatingIp": (P + "os-floating-ips:add", floating_ip),
+    "removeFloatingIp": (P + "os-floating-ips:remove", floating_ip),
+    "injectNetworkInfo": (P + "os-admin-actions:inject_network_info", inject_network_info),
+}
+
+
+def server_action(ctx: Context, rq: ApiRequest) -> Any:
+    if not isinstance(rq.body, dict) or len(rq.body) != 1:
+        raise BadRequest("Malformed request body")
+    (key, body), = rq.body.items()
+    if key not in ACTIONS:
+        raise BadRequest(f"There is no such action: {key}")
+    rule, handler = ACTIONS[key]
+    with db.reader() as conn:
+        row = common.load_server(conn, ctx, rq.params["server_id"])
+    common.enforce(ctx, rule, {"project_id": row["project_id"], "user_id": row["user_id"]})
+    if key in ("resize", "rebuild", "createImage") and not isinstance(body, dict):
+        raise BadRequest(f"Invalid input for field/attribute {key}.")
+    if key == "resize" and "flavorRef" not in body:
+        raise BadRequest("Invalid input for field/attribute resize. 'flavorRef' is a required property")
+    if key in ("createImage", "createBackup") and not body.get("name"):
+        raise BadRequest(f"Invalid input for field/attribute {key}. 'name' is a required property")
+    if key in ("createImage", "createBackup"):
+        schemas_check(body.get("metadata"))
+    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-getVNCConsole", "os-resetState"):
+        common.check_locked(ctx, row)
+    result = handler(ctx, rq, row, key, body)
+    return result if result is not None else empty(202)
+
+
+ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=None)]

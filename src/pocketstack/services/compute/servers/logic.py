@@ -1,0 +1,299 @@
+"""Server rules: create (validation, quota, rows, the build job), list filters, update, delete."""
+
+from __future__ import annotations
+
+import base64
+import ipaddress
+import binascii
+import re
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from pocketstack.core import db, internal_client, jobs
+from pocketstack.core.clock import utcnow
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
+from pocketstack.core.ids import new_uuid
+from pocketstack.services.compute import common, flavors, quotas, server_groups
+from pocketstack.services.compute import tables as t
+from pocketstack.services.compute import versions as v
+from pocketstack.services.compute.servers import network_api, volume_api
+
+BUILD = "compute.build_server"
+DELETE = "compute.delete_server"
+
+
+def _image(ctx: Context, image_ref: str) -> dict[str, Any]:
+    image_id = image_ref.rstrip("/").rsplit("/", 1)[-1]
+    r = internal_client.call("GET", f"/image/v2/images/{image_id}", token=ctx.token)
+    if r.status_code != 200:
+        raise BadRequest(f"Image {image_id} could not be found.")
+    image = r.json()
+    if image["status"] != "active":
+        raise BadRequest(f"Image {image_id} is not active.")
+    return image
+
+
+def _boot_image(ctx: Context, body: dict[str, Any]) -> tuple[str, dict[str, Any] | None]:
+    image_ref = body.get("imageRef") or ""
+    if not image_ref and any(b["boot_index"] == 0 for b in volume_bdms(ctx, body)):
+        return "", None
+    if not image_ref:
+        raise BadRequest("Missing imageRef attribute")
+    image = _image(ctx, image_ref)
+    return image["id"], image
+
+
+def volume_bdms(ctx: Context, body: dict[str, Any]) -> list[dict[str, Any]]:
+    """The volumes block_device_mapping_v2 asks for, checked as nova's API checks them (400s)."""
+    out = []
+    for bdm in body.get("block_device_mapping_v2") or []:
+        if bdm.get("destination_type", "volume" if bdm.get("source_type") == "volume" else "local") != "volume":
+            continue
+        source, boot = bdm.get("source_type"), bdm.get("boot_index")
+        boot_index = int(boot) if boot not in (None, "", "none") else None
+        if source == "image":
+            size = bdm.get("volume_size")
+            if not size:
+                raise BadRequest("Block Device Mapping is Invalid: Images with destination_type 'volume' need "
+                                 "to have a non-zero size specified")
+            _image(ctx, bdm.get("uuid") or "")
+            out.append({"source": "image", "uuid": bdm["uuid"], "size": int(size), "boot_index": boot_index,
+                        "delete_on_termination": common.to_bool(bdm.get("delete_on_termination", False), "dot"),
+                        "tag": bdm.get("tag")})
+        elif source == "volume":
+            volume = volume_api.get(ctx.token, ctx.project_id or "", bdm.get("uuid") or "")
+            if volume is None:
+                raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {bdm.get('uuid')}.")
+            if boot_index == 0 and str(volume.get("bootable")).lower() != "true":
+                raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume['id']} is not bootable.")
+            if volume["status"] != "available":
+                raise BadRequest(f"Invalid volume: volume '{volume['id']}' status must be 'available'. Currently "
+                                 f"in '{volume['status']}'")
+            out.append({"source": "volume", "uuid": volume["id"], "boot_index": boot_index, "tag": bdm.get("tag"),
+                        "delete_on_termination": common.to_bool(bdm.get("delete_on_termination", False), "dot")})
+        else:
+            raise BadRequest(f"Block Device Mapping is Invalid: source type {source} is not supported here.")
+    return out
+
+
+def _check_image_fits(image: dict[str, Any], flavor: dict[str, Any]) -> None:
+    if flavor["disk"] and (image.get("size") or 0) > flavor["disk"] * 1024 ** 3:
+        raise BadRequest(f"Flavor's disk is too small for requested image. Flavor disk is "
+                         f"{flavor['disk'] * 1024 ** 3} bytes, image is {image['size']} bytes.")
+    if image.get("min_ram") and flavor["ram"] < image["min_ram"]:
+        raise BadRequest("Flavor's memory is too small for requested image.")
+    if image.get("min_disk") and flavor["disk"] and flavor["disk"] < image["min_disk"]:
+        raise BadRequest("Flavor's disk is too small for requested image.")
+
+
+def _hostname(name: str) -> str:
+    """nova's utils.sanitize_hostname."""
+    text = re.sub(r"[ _]", "-", name.lower())
+    text = re.sub(r"[^\w.-]+", "", text, flags=re.ASCII).strip(".-")[:63]
+    return text or "server"
+
+
+FQDN_HOSTNAME = v.V("2.94", "hostname may be an FQDN of up to 255 characters")
+
+
+def check_hostname(ctx: Context, hostname: str | None) -> None:
+    if hostname is None:
+        return
+    if ctx.version < FQDN_HOSTNAME and (len(hostname) > 63 or "." in hostname):
+        raise BadRequest(f"Invalid input for field/attribute hostname. Value: {hostname}.")
+
+
+def access_ip(value: str | None) -> str:
+    """nova stores access IPs normalized (netaddr): '::babe:dc0c:1602', not the spelling sent."""
+    return str(ipaddress.ip_address(value)) if value else ""
+
+
+def _validate_body(ctx: Context, body: dict[str, Any]) -> None:
+    check_hostname(ctx, body.get("hostname"))
+    if ctx.version >= v.AUTO_NETWORKS and "networks" not in body:
+        raise BadRequest("Invalid input for field/attribute server. 'networks' is a required property")
+    if ctx.version < v.AUTO_NETWORKS and isinstance(body.get("networks"), str):
+        raise BadRequest("Invalid input for field/attribute networks. Value: %s." % body["networks"])
+    gated = (("description", v.SERVER_DESCRIPTION), ("tags", v.TAGS_ON_CREATE), ("hostname", v.HOSTNAME),
+             ("trusted_image_certificates", v.TRUSTED_CERTS))
+    for key, since in gated:
+        if key in body and ctx.version < since:
+            raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
+                             f"('{key}' was unexpected)")
+    if "personality" in body and ctx.version >= v.V("2.57"):
+        raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
+                         "('personality' was unexpected)")
+    if body.get("user_data"):
+        try:
+            base64.b64decode(body["user_data"], validate=True)
+        except (binascii.Error, ValueError):
+            raise BadRequest("Invalid input for field/attribute user_data. Value: not base64") from None
+    if body.get("availability_zone") is not None:
+        with db.reader() as conn:
+            if body["availability_zone"].split(":", 1)[0] not in common.zones(conn):
+                raise BadRequest("The requested availability zone is not available")
+    meta = body.get("metadata") or {}
+    if len(meta) > 128:
+        raise Forbidden("Quota exceeded for metadata_items: Requested 129, but already used 0 of 128 "
+                        "metadata_items")
+
+
+def _counts(body: dict[str, Any]) -> tuple[int, int]:
+    lo, hi = int(body.get("min_count", 1)), int(body.get("max_count", body.get("min_count", 1)))
+    if lo > hi:
+        raise BadRequest("min_count must be <= max_count")
+    return lo, hi
+
+
+def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
+    """Check everything the API checks, then write the rows and enqueue one build per server."""
+    _validate_body(ctx, body)
+    lo, hi = _counts(body)
+    image_id, image = _boot_image(ctx, body)
+    bdms = volume_bdms(ctx, body)
+    if bdms and hi > 1:
+        raise BadRequest("Cannot attach one or more volumes to multiple instances")
+    requested = network_api.validate_requested(ctx.token, ctx.project_id or "", body.get("networks"))
+    if hi > 1 and any(r["port_id"] for r in requested):
+        raise BadRequest("Multiple instances cannot be created with a port specified.")
+    groups = list(dict.fromkeys(g["name"] for g in body.get("security_groups") or [])) or ["default"]
+    if groups != ["default"] and requested:
+        try:
+            network_api.security_group_ids(ctx.token, ctx.project_id or "", groups)
+        except network_api.NetworkError as exc:
+            raise BadRequest(str(exc)) from None
+    with db.session() as conn:
+        flavor = _flavor(conn, ctx, body["flavorRef"])
+        if flavor["disabled"]:
+            raise BadRequest(f"Flavor {flavor['id']} could not be found.")
+        if image and not bdms:
+            _check_image_fits(image, flavor)
+        key = _keypair(conn, ctx, body.get("key_name"))
+        group = _group(conn, ctx, hints.get("group"), hi)
+        count = _fit_quota(conn, ctx, lo, hi, flavor)
+        specs = flavors.specs_of(conn, [flavor["id"]])[flavor["id"]]
+        reservation = "r-" + secrets.token_hex(4)
+        rows = [_insert(conn, ctx, body, i, count, flavor, specs, image_id, key, reservation, requested, groups)
+                for i in range(count)]
+        if bdms:
+            common.set_server(conn, rows[0]["id"], block_devices=bdms)
+        for row in rows:
+            if group:
+                conn.execute(t.server_group_members.insert().values(group_id=group["id"], server_id=row["id"]))
+            action_id = common.record_action(conn, ctx, row["id"], "create")
+            jobs.enqueue(conn, BUILD, {"server_id": row["id"], "token": ctx.token, "action_id": action_id},
+                         max_attempts=3)
+    return rows, reservation
+
+
+def _flavor(conn: Connection, ctx: Context, ref: Any) -> dict[str, Any]:
+    try:
+        return flavors.usable(conn, ctx, str(ref).rstrip("/").rsplit("/", 1)[-1])
+    except NotFound as exc:
+        raise BadRequest(exc.message) from None
+
+
+def _keypair(conn: Connection, ctx: Context, name: str | None) -> dict[str, Any] | None:
+    if not name:
+        return None
+    row = conn.execute(sa.select(t.keypairs).where(t.keypairs.c.user_id == ctx.user_id,
+                                                   t.keypairs.c.name == name)).mappings().first()
+    if row is None:
+        raise BadRequest("Invalid key_name provided.")
+    return dict(row)
+
+
+def _group(conn: Connection, ctx: Context, group_id: str | None, count: int) -> dict[str, Any] | None:
+    if not group_id:
+        return None
+    try:
+        group = server_groups.load(conn, ctx, group_id)
+    except NotFound:
+        raise BadRequest(f"Invalid server group {group_id}") from None
+    members = server_groups.members_of(conn, [group["id"]])[group["id"]]
+    limit = quotas.limit_for(conn, ctx.project_id or "", "server_group_members")
+    if len(members) + count > limit:
+        raise Forbidden("Quota exceeded, too many servers in group")
+    return group
+
+
+def _fit_quota(conn: Connection, ctx: Context, lo: int, hi: int, flavor: dict[str, Any]) -> int:
+    """nova builds as many as fit between min_count and max_count."""
+    for count in range(hi, lo - 1, -1):
+        try:
+            quotas.check_servers(conn, ctx.project_id or "", count, flavor["vcpus"], flavor["ram"])
+            return count
+        except Forbidden:
+            if count == lo:
+                raise
+    return lo
+
+
+def _insert(conn: Connection, ctx: Context, body: dict[str, Any], index: int, count: int, flavor: dict[str, Any],
+            specs: dict[str, str], image_id: str, key: dict[str, Any] | None, reservation: str,
+            requested: list[dict[str, Any]], groups: list[str]) -> dict[str, Any]:
+    server_id, now = new_uuid(), utcnow()
+    name = body["name"] if count == 1 else f"{body['name']}-{index + 1}"
+    hostname = body.get("hostname") or _hostname(name)
+    row = {"id": server_id, "name": name, "project_id": ctx.project_id, "user_id": ctx.user_id,
+           "image_id": image_id, "flavor_id": flavor["id"], "flavor": {**flavors.embedded_flavor(flavor, specs)},
+           "key_name": key["name"] if key else None, "key_data": key["public_key"] if key else None,
+           "user_data": body.get("user_data"), "description": body.get("description"), "hostname": hostname,
+           "availability_zone": (body.get("availability_zone") or common.DEFAULT_AZ).split(":", 1)[0],
+           "requested_az": body.get("availability_zone"),
+           "vm_state": "building", "task_state": "scheduling", "power_state": common.NOSTATE, "progress": 0,
+           "locked": False, "host": None, "instance_name": "instance-" + server_id[:8],
+           "reservation_id": reservation, "launch_index": index,
+           "config_drive": "True" if common.to_bool(body.get("config_drive", False), "config_drive") else "",
+           "access_ipv4": access_ip(body.get("accessIPv4")), "access_ipv6": access_ip(body.get("accessIPv6")),
+           "security_groups": groups, "networks": requested, "disk_config": body.get("OS-DCF:diskConfig", "MANUAL"),
+           "trusted_certs": body.get("trusted_image_certificates"), "deleted": False, "created_at": now,
+           "updated_at": now, "fault": None, "locked_reason": None, "locked_by": None, "launched_at": None,
+           "terminated_at": None, "old_flavor": None, "block_devices": None}
+    conn.execute(t.servers.insert().values(**row))
+    for k, val in (body.get("metadata") or {}).items():
+        conn.execute(t.server_metadata.insert().values(server_id=server_id, key=k, value=val))
+    for tag in dict.fromkeys(body.get("tags") or []):
+        conn.execute(t.server_tags.insert().values(server_id=server_id, tag=tag))
+    return row
+
+
+def delete_server(ctx: Context, server_id: str, action: str = "delete") -> None:
+    with db.session() as conn:
+        row = common.load_server(conn, ctx, server_id)
+        common.check_locked(ctx, row)
+        if row["task_state"] == "deleting":
+            return
+        common.set_server(conn, server_id, task_state="deleting")
+        action_id = common.record_action(conn, ctx, server_id, action)
+        jobs.enqueue(conn, DELETE, {"server_id": server_id, "token": ctx.token, "action_id": action_id},
+                     max_attempts=3)
+
+
+def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:
+    if "description" in body and ctx.version < v.SERVER_DESCRIPTION:
+        raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
+                         "('description' was unexpected)")
+    if "hostname" in body and ctx.version < v.HOSTNAME:
+        raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
+                         "('hostname' was unexpected)")
+    values = {k: body[k] for k in ("name", "description", "hostname") if k in body}
+    if "OS-DCF:diskConfig" in body:
+        values["disk_config"] = body["OS-DCF:diskConfig"]
+    values.update({c: access_ip(body[k]) for k, c in (("accessIPv4", "access_ipv4"), ("accessIPv6", "access_ipv6"))
+                   if k in body})
+    check_hostname(ctx, body.get("hostname"))
+    with db.session() as conn:
+        row = common.load_server(conn, ctx, server_id)
+        if "hostname" in values and row["vm_state"] != "building" and len(_ports(conn, server_id)) > 1:
+            raise Conflict("Cannot update the hostname of an instance with more than one port.")
+        if values:
+            common.set_server(conn, server_id, **values)
+
+
+def _ports(conn: Connection, server_id: str) -> list[Any]:
+    return conn.execute(sa.select(t.server_ports.c.port_id).where(t.server_ports.c.server_id == server_id)).all()

@@ -1,0 +1,243 @@
+"""The compute manager: durable jobs that move servers through nova's states on the one fake host
+(build and run, delete, and the asynchronous actions), calling the network and image services over REST."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+import sqlalchemy as sa
+
+from pocketstack.core import db, internal_client, jobs
+from pocketstack.core.clock import isotime, utcnow
+from pocketstack.services.compute import common
+from pocketstack.services.compute import tables as t
+from pocketstack.services.compute.servers import logic, network_api, volume_api, volumes
+
+LOG = logging.getLogger("pocketstack.compute")
+ACTION = "compute.server_action"
+
+# action -> (vm_state after, power_state after, the compute manager's event name)
+OUTCOMES: dict[str, tuple[str | None, int | None, str]] = {
+    "stop": ("stopped", common.SHUTDOWN, "compute_stop_instance"),
+    "start": ("active", common.RUNNING, "compute_start_instance"),
+    "reboot": ("active", common.RUNNING, "compute_reboot_instance"),
+    "pause": ("paused", common.PAUSED, "compute_pause_instance"),
+    "unpause": ("active", common.RUNNING, "compute_unpause_instance"),
+    "suspend": ("suspended", common.SHUTDOWN, "compute_suspend_instance"),
+    "resume": ("active", common.RUNNING, "compute_resume_instance"),
+    "shelve": ("shelved_offloaded", common.SHUTDOWN, "compute_shelve_instance"),
+    "shelveOffload": ("shelved_offloaded", common.SHUTDOWN, "compute_shelve_offload_instance"),
+    "unshelve": ("active", common.RUNNING, "compute_unshelve_instance"),
+    "resize": ("resized", None, "compute_finish_resize"),
+    "confirmResize": (None, None, "compute_confirm_resize"),
+    "revertResize": (None, None, "compute_finish_revert_resize"),
+    "rebuild": (None, common.RUNNING, "compute_rebuild_instance"),
+    "rescue": ("rescued", common.RUNNING, "compute_rescue_instance"),
+    "unrescue": ("active", common.RUNNING, "compute_unrescue_instance"),
+    "createImage": (None, None, "compute_snapshot_instance"),
+    "trigger_crash_dump": (None, None, "compute_trigger_crash_dump"),
+    "live-migration": (None, None, "compute_live_migration"),
+}
+
+
+def _server(server_id: str) -> dict[str, Any] | None:
+    with db.reader() as conn:
+        row = conn.execute(sa.select(t.servers).where(t.servers.c.id == server_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def _fault(message: str, code: int = 500, details: str = "") -> dict[str, Any]:
+    return {"code": code, "message": message[:255], "details": details, "created": isotime(utcnow())}
+
+
+def build(p: dict[str, Any]) -> None:
+    row = _server(p["server_id"])
+    if row is None or row["deleted"] or row["vm_state"] != "building":
+        return
+    try:
+        _no_valid_host(row)
+        _allocate(p["token"], row)
+        _block_devices(p["token"], row)
+    except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
+        if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
+            LOG.exception("build of %s failed", row["id"])
+        with db.session() as conn:
+            common.set_server(conn, row["id"], vm_state="error", task_state=None, fault=_fault(
+                str(exc), details=traceback.format_exc() if not isinstance(exc, NoValidHost) else ""))
+            common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance", "Error",
+                                traceback.format_exc())
+        return
+    with db.session() as conn:
+        common.set_server(conn, row["id"], vm_state="active", task_state=None, power_state=common.RUNNING,
+                          launched_at=utcnow(), host=common.HOST, progress=0)
+        common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance")
+
+
+class NoValidHost(Exception):
+    pass
+
+
+def _no_valid_host(row: dict[str, Any]) -> None:
+    """One host: an anti-affinity group holds max_server_per_host members (nova's scheduler filter)."""
+    with db.reader() as conn:
+        group = conn.execute(sa.select(t.server_groups).join(
+            t.server_group_members, t.server_group_members.c.group_id == t.server_groups.c.id).where(
+            t.server_group_members.c.server_id == row["id"])).mappings().first()
+        if group is None or group["policy"] != "anti-affinity":
+            return
+        on_host = conn.execute(sa.select(sa.func.count()).select_from(t.server_group_members).join(
+            t.servers, t.servers.c.id == t.server_group_members.c.server_id).where(
+            t.server_group_members.c.group_id == group["id"], t.servers.c.deleted.is_(False),
+            t.servers.c.host == common.HOST)).scalar_one()
+    if on_host >= int((group["rules"] or {}).get("max_server_per_host", 1)):
+        raise NoValidHost("No valid host was found. There are not enough hosts available.")
+
+
+def _allocate(token: str | None, row: dict[str, Any]) -> None:
+    with db.reader() as conn:
+        done = {r.position for r in conn.execute(sa.select(t.server_ports.c.position).where(
+            t.server_ports.c.server_id == row["id"]))}
+    group_ids: list[str] | None = None
+    for position, req in enumerate(row["networks"]):
+        if position in done:
+            continue
+        if req.get("port_id"):
+            port = network_api.claim_port(token, row["id"], req["port_id"], row["availability_zone"])
+        else:
+            if group_ids is None:
+                group_ids = network_api.security_group_ids(token, row["project_id"], row["security_groups"])
+            port = network_api.create_port(token, row["id"], req, group_ids, row["availability_zone"])
+        network_api.bind_port(token, port["id"], common.HOST)
+        with db.session() as conn:
+            conn.execute(t.server_ports.insert().values(
+                server_id=row["id"], position=position, preexisting=bool(req.get("port_id")), tag=req.get("tag"),
+                **network_api.describe(token, port)))
+
+
+def _block_devices(token: str | None, row: dict[str, Any]) -> None:
+    """Boot from volume: create volumes from images, then attach every requested volume (nova's
+    _prep_block_device); the boot volume is /dev/vda."""
+    with db.reader() as conn:
+        done = {a["volume_id"] for a in volumes.attachments_of(conn, [row["id"]])[row["id"]]}
+    used = ["/dev/vda"] if row["image_id"] else []
+    for bdm in sorted(row["block_devices"] or [], key=lambda b: (b["boot_index"] is None, b["boot_index"] or 0)):
+        volume_id = bdm["uuid"] if bdm["source"] == "volume" else None
+        if volume_id in done:
+            continue
+        if volume_id is None:
+            volume_id = volume_api.create_from_image(token, row["project_id"], bdm["uuid"], bdm["size"], "")
+        device = "/dev/vda" if bdm["boot_index"] == 0 else volumes.next_device(used)
+        used.append(device)
+        attachment_id = volume_api.attach(token, row["project_id"], volume_id, row["id"], device)
+        with db.session() as conn:
+            volumes.record(conn, row["id"], volume_id, attachment_id, device, tag=bdm.get("tag"),
+                           delete_on_termination=bdm["delete_on_termination"], boot_index=bdm["boot_index"])
+
+
+def delete(p: dict[str, Any]) -> None:
+    row = _server(p["server_id"])
+    if row is None or row["deleted"]:
+        return
+    with db.reader() as conn:
+        ports = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == row["id"])).mappings().all()
+    for port in ports:
+        try:
+            network_api.release_port(p["token"], port["port_id"], port["preexisting"])
+        except network_api.NetworkError:
+            LOG.warning("could not release port %s of server %s", port["port_id"], row["id"])
+        with db.session() as conn:
+            conn.execute(t.server_ports.delete().where(t.server_ports.c.server_id == row["id"],
+                                                       t.server_ports.c.port_id == port["port_id"]))
+    volumes.release_all(p["token"], row)
+    if row["shelved_image_id"]:
+        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
+    now = utcnow()
+    with db.session() as conn:
+        common.set_server(conn, row["id"], deleted=True, deleted_at=now, terminated_at=now, vm_state="deleted",
+                          task_state=None, power_state=common.NOSTATE)
+        common.record_event(conn, p.get("action_id"), "compute_terminate_instance")
+
+
+def act(p: dict[str, Any]) -> None:
+    """Finish an asynchronous action the API started (task_state set, action recorded)."""
+    row = _server(p["server_id"])
+    if row is None or row["deleted"]:
+        return
+    action = p["action"]
+    vm_state, power, event = OUTCOMES[action]
+    values: dict[str, Any] = {"task_state": None}
+    if action == "createImage":
+        _upload_snapshot(p, row)
+        if "rotation" in p:
+            _rotate(p, row)
+    elif action == "resize":
+        values.update(flavor=p["flavor"], flavor_id=p["flavor_id"],
+                      old_flavor={**row["flavor"], "id": row["flavor_id"], "prior_vm_state": row["vm_state"]})
+    elif action in ("confirmResize", "revertResize"):
+        old = row["old_flavor"] or {}
+        vm_state = old.get("prior_vm_state", "active")
+        if action == "revertResize" and old:
+            values.update(flavor={k: val for k, val in old.items() if k not in ("id", "prior_vm_state")},
+                          flavor_id=old["id"])
+        values["old_flavor"] = None
+    elif action == "rebuild":
+        values.update(image_id=p["image_id"])
+        vm_state = p.get("vm_state_after") or "active"
+        power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
+    elif action == "unshelve":
+        values.update(host=common.HOST, shelved_image_id=None)
+        if row["shelved_image_id"]:
+            internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
+    elif action == "shelve":
+        values["host"] = None
+        if row["shelved_image_id"]:
+            _upload_snapshot({**p, "image_id": row["shelved_image_id"]}, row)
+    elif action == "shelveOffload":
+        values["host"] = None
+    if vm_state is not None:
+        values["vm_state"] = vm_state
+    if power is not None:
+        values["power_state"] = power
+    with db.session() as conn:
+        common.set_server(conn, row["id"], **values)
+        common.record_event(conn, p.get("action_id"), event,
+                            "Error" if action == "live-migration" else "Success")
+
+
+def _upload_snapshot(p: dict[str, Any], row: dict[str, Any]) -> None:
+    """createImage: the server's disk is its image's bytes; upload them into the snapshot image."""
+    data = b""
+    if row["image_id"]:
+        r = internal_client.call("GET", f"/image/v2/images/{row['image_id']}/file", token=p["token"])
+        data = r.content if r.status_code == 200 else b""
+    internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=p["token"], content=data,
+                         headers={"Content-Type": "application/octet-stream"})
+
+
+def _rotate(p: dict[str, Any], row: dict[str, Any]) -> None:
+    """createBackup: keep the newest `rotation` backups of this type (nova's _rotate_backups)."""
+    query = (f"instance_uuid={row['id']}&image_type=backup&backup_type={p['backup_type']}"
+             "&sort_key=created_at&sort_dir=desc&limit=1000")
+    r = internal_client.call("GET", f"/image/v2/images?{query}", token=p["token"])
+    images = r.json().get("images", []) if r.status_code == 200 else []
+    for image in images[p["rotation"]:]:
+        internal_client.call("DELETE", f"/image/v2/images/{image['id']}", token=p["token"])
+
+
+def build_failed(p: dict[str, Any], error: str) -> None:
+    with db.session() as conn:
+        common.set_server(conn, p["server_id"], vm_state="error", task_state=None, fault=_fault(error))
+
+
+def action_failed(p: dict[str, Any], error: str) -> None:
+    with db.session() as conn:
+        common.set_server(conn, p["server_id"], task_state=None)
+        common.record_event(conn, p.get("action_id"), OUTCOMES[p["action"]][2], "Error", error)
+
+
+def register(settings: Any = None) -> None:
+    jobs.register(logic.BUILD, build, build_failed)
+    jobs.register(logic.DELETE, delete, None)
+    jobs.register(ACTION, act, action_failed)

@@ -1,0 +1,142 @@
+"""Nova's neutron client: the network service's REST API through the in-process client, with the caller's token
+(nova/network/neutron.py: validate_networks, allocate_for_instance, deallocate_for_instance)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pocketstack.core import internal_client
+from pocketstack.core.errors import ApiError, BadRequest, Conflict
+
+N = "/networking/v2.0"
+
+
+class NetworkError(Exception):
+    """The network service refused a call the build needed."""
+
+
+def _get(path: str, token: str | None) -> Any:
+    r = internal_client.call("GET", N + path, token=token)
+    return r.json() if r.status_code == 200 else None
+
+
+def network(token: str | None, network_id: str) -> dict[str, Any] | None:
+    body = _get(f"/networks/{network_id}", token)
+    return body["network"] if body else None
+
+
+def port(token: str | None, port_id: str) -> dict[str, Any] | None:
+    body = _get(f"/ports/{port_id}", token)
+    return body["port"] if body else None
+
+
+def available_networks(token: str | None, project_id: str) -> list[dict[str, Any]]:
+    """nova's _get_available_networks: the project's own networks, plus the shared ones."""
+    own = (_get(f"/networks?project_id={project_id}&shared=false", token) or {}).get("networks", [])
+    shared = (_get("/networks?shared=true", token) or {}).get("networks", [])
+    return own + shared
+
+
+def validate_requested(token: str | None, project_id: str, networks: Any) -> list[dict[str, Any]]:
+    """The requested networks as [{"network_id", "port_id", "fixed_ip", "tag"}]; 400/409 as nova."""
+    if networks == "none":
+        return []
+    if networks is None or networks == "auto":
+        nets = available_networks(token, project_id)
+        if len(nets) > 1:
+            raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
+        if not nets and networks == "auto":
+            raise BadRequest("Unable to automatically allocate a network for project " + project_id)
+        return [{"network_id": n["id"], "port_id": None, "fixed_ip": None, "tag": None} for n in nets]
+    out = []
+    for item in networks:
+        if item.get("port"):
+            p = port(token, item["port"])
+            if p is None:
+                raise BadRequest(f"Port id {item['port']} could not be found.")
+            if p.get("device_id"):
+                raise Conflict(f"Port {item['port']} is still in use.")
+            out.append({"network_id": p["network_id"], "port_id": p["id"], "fixed_ip": None, "tag": item.get("tag")})
+            continue
+        if not item.get("uuid"):
+            raise BadRequest("Bad networks format: network uuid is not in proper format ()")
+        if network(token, item["uuid"]) is None:
+            raise BadRequest(f"Network {item['uuid']} could not be found.")
+        out.append({"network_id": item["uuid"], "port_id": None, "fixed_ip": item.get("fixed_ip"),
+                    "tag": item.get("tag")})
+    return out
+
+
+def security_group_ids(token: str | None, project_id: str, names: list[str]) -> list[str]:
+    ids = []
+    groups = (_get(f"/security-groups?project_id={project_id}", token) or {}).get("security_groups", [])
+    for name in names:
+        match = [g["id"] for g in groups if g["name"] == name or g["id"] == name]
+        if not match:
+            raise NetworkError(f"Security group {name} not found for project {project_id}.")
+        ids.append(match[0])
+    return ids
+
+
+def _raise(r: Any, what: str) -> None:
+    if r.status_code >= 400:
+        try:
+            message = next(iter(r.json().values())).get("message", r.text)
+        except (ValueError, AttributeError, StopIteration):
+            message = r.text
+        raise NetworkError(f"{what}: {message}")
+
+
+def create_port(token: str | None, server_id: str, req: dict[str, Any], group_ids: list[str],
+                az: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"network_id": req["network_id"], "device_id": server_id, "device_owner": f"compute:{az}",
+                            "admin_state_up": True}
+    if group_ids:
+        body["security_groups"] = group_ids
+    if req.get("fixed_ip"):
+        body["fixed_ips"] = [{"ip_address": req["fixed_ip"]}]
+    r = internal_client.call("POST", N + "/ports", token=token, json={"port": body})
+    _raise(r, "Port creation failed")
+    return r.json()["port"]
+
+
+def claim_port(token: str | None, server_id: str, port_id: str, az: str) -> dict[str, Any]:
+    r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
+                             json={"port": {"device_id": server_id, "device_owner": f"compute:{az}"}})
+    _raise(r, "Port update failed")
+    return r.json()["port"]
+
+
+def bind_port(token: str | None, port_id: str, host: str) -> None:
+    """binding:host_id is admin-only in neutron; nova sets it with its service credentials. Without one we bind
+    when the caller may, and leave the port unbound otherwise."""
+    internal_client.call("PUT", N + f"/ports/{port_id}", token=token, json={"port": {"binding:host_id": host}})
+
+
+def release_port(token: str | None, port_id: str, preexisting: bool) -> None:
+    if preexisting:
+        internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
+                             json={"port": {"device_id": "", "device_owner": ""}})
+        return
+    r = internal_client.call("DELETE", N + f"/ports/{port_id}", token=token)
+    if r.status_code not in (204, 404):
+        raise NetworkError(f"Port deletion failed: {r.text}")
+
+
+def set_port_groups(token: str | None, port_id: str, group_ids: list[str]) -> None:
+    r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
+                             json={"port": {"security_groups": group_ids}})
+    _raise(r, "Port update failed")
+
+
+def describe(token: str | None, p: dict[str, Any]) -> dict[str, Any]:
+    """A server_ports row's view of a port: its network's name and its addresses."""
+    net = network(token, p["network_id"]) or {"name": p["network_id"]}
+    ips = [{"ip_address": ip["ip_address"], "subnet_id": ip["subnet_id"],
+            "version": 6 if ":" in ip["ip_address"] else 4} for ip in p.get("fixed_ips", [])]
+    return {"port_id": p["id"], "network_id": p["network_id"], "network_name": net["name"],
+            "mac_address": p["mac_address"], "fixed_ips": ips}
+
+
+def is_api_error(exc: Exception) -> bool:
+    return isinstance(exc, (ApiError, NetworkError))

@@ -1,0 +1,86 @@
+"""Compute test helpers: a Nova API client on the cloud's /compute prefix, per user, and server waiting."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import unique
+
+
+class Nova:
+    def __init__(self, base: str, token: str, version: str = "2.96") -> None:
+        self.client = httpx.Client(base_url=base + "/compute/v2.1", timeout=60, headers={
+            "X-Auth-Token": token, "OpenStack-API-Version": f"compute {version}"})
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+    def at(self, version: str) -> dict[str, str]:
+        return {"OpenStack-API-Version": f"compute {version}"}
+
+    def action(self, server_id: str, body: dict[str, Any], **kw: Any) -> httpx.Response:
+        return self.client.post(f"/servers/{server_id}/action", json=body, **kw)
+
+    def show(self, server_id: str) -> dict[str, Any]:
+        r = self.client.get(f"/servers/{server_id}")
+        assert r.status_code == 200, r.text
+        return r.json()["server"]
+
+    def wait(self, server_id: str, status: str, timeout: float = 30) -> dict[str, Any]:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            server = self.show(server_id)
+            if server["status"] == status and server["OS-EXT-STS:task_state"] is None:
+                return server
+            if server["status"] == "ERROR" and status != "ERROR":
+                raise AssertionError(f"server went to ERROR: {server.get('fault')}")
+            time.sleep(0.2)
+        raise AssertionError(f"server {server_id} never reached {status}: {server['status']}")
+
+    def wait_gone(self, server_id: str, timeout: float = 30) -> None:
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.client.get(f"/servers/{server_id}").status_code == 404:
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"server {server_id} was not deleted")
+
+    def boot(self, network_id: str | None = None, **server: Any) -> dict[str, Any]:
+        body = {"name": unique("srv"), "flavorRef": "1", "imageRef": IMAGE[0],
+                "networks": [{"uuid": network_id}] if network_id else "none", **server}
+        r = self.client.post("/servers", json={"server": body})
+        assert r.status_code == 202, r.text
+        return r.json()["server"]
+
+
+IMAGE: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def nova_admin(cloud: Any, admin_token: str) -> Nova:
+    return Nova(cloud.url, admin_token)
+
+
+@pytest.fixture(scope="session")
+def nova_demo(cloud: Any, demo_token: str) -> Nova:
+    nova = Nova(cloud.url, demo_token)
+    if not IMAGE:
+        r = httpx.get(cloud.url + "/image/v2/images?name=cirros-0.6.3-x86_64-disk",
+                      headers={"X-Auth-Token": demo_token})
+        IMAGE.append(r.json()["images"][0]["id"])
+    return nova
+
+
+@pytest.fixture(scope="session")
+def nova_alt(cloud: Any, nova_demo: Nova) -> Nova:
+    return Nova(cloud.url, cloud.token("devstack-alt"))
+
+
+@pytest.fixture(scope="session")
+def private_net(cloud: Any, demo_token: str) -> str:
+    r = httpx.get(cloud.url + "/networking/v2.0/networks?name=private", headers={"X-Auth-Token": demo_token})
+    return r.json()["networks"][0]["id"]

@@ -1,0 +1,101 @@
+"""Volume attachments and boot from volume, through the block storage service's REST API."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+
+from tests.conftest import unique
+
+
+@pytest.fixture(scope="module")
+def cinder(cloud, demo_token):
+    token = demo_token
+    project = httpx.get(cloud.url + "/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": token, "X-Subject-Token": token}).json()["token"]["project"]["id"]
+    client = httpx.Client(base_url=f"{cloud.url}/volume/v3/{project}", timeout=60,
+                          headers={"X-Auth-Token": token, "OpenStack-API-Version": "volume 3.44"})
+    if client.get("/volumes").status_code != 200:
+        pytest.skip("no block storage service")
+    return client
+
+
+def _wait_volume(cinder, volume_id: str, status: str) -> dict:
+    for _ in range(300):
+        vol = cinder.get(f"/volumes/{volume_id}").json()["volume"]
+        if vol["status"] == status:
+            return vol
+        time.sleep(0.1)
+    raise AssertionError(f"volume {volume_id} is {vol['status']}, not {status}")
+
+
+def test_attach_and_detach(nova_demo, cinder):
+    vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
+    _wait_volume(cinder, vol["id"], "available")
+    sid = nova_demo.boot()["id"]
+    nova_demo.wait(sid, "ACTIVE")
+    r = nova_demo.post(f"/servers/{sid}/os-volume_attachments", json={"volumeAttachment": {"volumeId": vol["id"]}})
+    assert r.status_code == 200, r.text
+    att = r.json()["volumeAttachment"]
+    assert att["device"] == "/dev/vdb" and att["volumeId"] == vol["id"] and att["attachment_id"]
+    assert _wait_volume(cinder, vol["id"], "in-use")["attachments"][0]["server_id"] == sid
+    assert nova_demo.show(sid)["os-extended-volumes:volumes_attached"] == [
+        {"id": vol["id"], "delete_on_termination": False}]
+    again = nova_demo.post(f"/servers/{sid}/os-volume_attachments", json={"volumeAttachment": {"volumeId": vol["id"]}})
+    assert again.status_code == 400
+    missing = nova_demo.post(f"/servers/{sid}/os-volume_attachments",
+                             json={"volumeAttachment": {"volumeId": "00000000-0000-0000-0000-000000000000"}})
+    assert missing.status_code == 404
+    listed = nova_demo.get(f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
+    assert [a["volumeId"] for a in listed] == [vol["id"]]
+    assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 202
+    _wait_volume(cinder, vol["id"], "available")
+    assert nova_demo.get(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 404
+    nova_demo.delete(f"/servers/{sid}")
+    nova_demo.wait_gone(sid)
+    cinder.delete(f"/volumes/{vol['id']}")
+
+
+def test_boot_from_volume(nova_demo, cinder):
+    from tests.services.compute.conftest import IMAGE
+    r = nova_demo.post("/servers", json={"server": {
+        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
+                                     "destination_type": "volume", "volume_size": 1,
+                                     "delete_on_termination": True}]}})
+    assert r.status_code == 202, r.text
+    sid = r.json()["server"]["id"]
+    server = nova_demo.wait(sid, "ACTIVE", timeout=60)
+    assert server["image"] == ""
+    (attached,) = server["os-extended-volumes:volumes_attached"]
+    vol = _wait_volume(cinder, attached["id"], "in-use")
+    assert vol["bootable"] == "true"
+    assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{attached['id']}").status_code == 400
+    nova_demo.delete(f"/servers/{sid}")
+    nova_demo.wait_gone(sid)
+    for _ in range(100):
+        if cinder.get(f"/volumes/{attached['id']}").status_code == 404:
+            break
+        time.sleep(0.1)
+    assert cinder.get(f"/volumes/{attached['id']}").status_code == 404
+    bad = nova_demo.post("/servers", json={"server": {
+        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
+                                     "destination_type": "volume"}]}})
+    assert bad.status_code == 400
+
+
+def test_volume_proxy(nova_demo, cinder):
+    old = nova_demo.at("2.35")
+    r = nova_demo.post("/os-volumes", headers=old, json={"volume": {"size": 1, "display_name": unique("pv")}})
+    assert r.status_code == 200, r.text
+    vol = r.json()["volume"]
+    assert vol["size"] == 1 and vol["attachments"] == [{}]
+    _wait_volume(cinder, vol["id"], "available")
+    assert nova_demo.get(f"/os-volumes/{vol['id']}", headers=old).json()["volume"]["status"] == "available"
+    assert vol["id"] in [v["id"] for v in nova_demo.get("/os-volumes/detail", headers=old).json()["volumes"]]
+    assert nova_demo.get("/os-volumes/00000000-0000-0000-0000-000000000000", headers=old).status_code == 404
+    assert nova_demo.delete(f"/os-volumes/{vol['id']}", headers=old).status_code == 202
+    assert nova_demo.get("/os-volumes", headers=nova_demo.at("2.36")).status_code == 404
