@@ -38,7 +38,7 @@ def _row(spec: ServiceSpec, requirement: str, expected: str, found: str, status:
 
 def _expectations(spec: ServiceSpec) -> list[tuple[str, str, bool]]:
     """(requirement, expected, mandatory) for every row a service contributes after 'in catalog'."""
-    rows = [("API version", f"v{spec.version} or later v{parse_version(spec.version)[0]}.x", True)]
+    rows = [("API version", _expected_version(spec), True)]
     rows += [(f"microversion {mv.value}", f"{mv.value} within [min, max]" + (f" ({mv.note})" if mv.note else ""),
               mv.mandatory) for mv in spec.microversions]
     if spec.template_version:
@@ -76,13 +76,22 @@ def check_service(cv: CloudView, report: Report, spec: ServiceSpec) -> ServiceSt
     return state
 
 
+def _expected_version(spec: ServiceSpec) -> str:
+    major = parse_version(spec.version)[0]
+    later = f"v{major}.x" + (f" or v{spec.successor_major}.x" if spec.successor_major else "")
+    return f"v{spec.version} or later {later}"
+
+
 def _same_major(state: ServiceState) -> list[VersionInfo]:
-    return [v for v in state.versions if v.version[0] == state.major]
+    """The listed versions of the profile's major, or of the major that replaced it upstream."""
+    same = [v for v in state.versions if v.version[0] == state.major]
+    successor = state.spec.successor_major
+    return same or [v for v in state.versions if successor is not None and v.version[0] == successor]
 
 
 def _check_version(report: Report, state: ServiceState) -> None:
     spec = state.spec
-    expected = f"v{spec.version} or later v{state.major}.x"
+    expected = _expected_version(spec)
     if not state.versions:
         report.add(_row(spec, "API version", expected, "none", Status.FAIL,
                         state.error or "the service lists no API version"))

@@ -33,6 +33,7 @@ class ServiceSpec:
     aliases: tuple[str, ...] = ()
     microversions: tuple[Microversion, ...] = ()
     template_version: str | None = None
+    successor_major: int | None = None     # a later major API that replaced this one upstream
 
     @property
     def catalog_types(self) -> tuple[str, ...]:
@@ -102,7 +103,8 @@ def parse(data: dict[str, Any]) -> Profile:
             type=_str(s["type"]), name=_str(s["name"]), ref=_str(s.get("ref", "")),
             mandatory=bool(s.get("mandatory", True)), version=_str(s["version"]),
             aliases=tuple(str(a) for a in s.get("aliases") or []), microversions=mvs,
-            template_version=str(s["template_version"]) if s.get("template_version") else None))
+            template_version=str(s["template_version"]) if s.get("template_version") else None,
+            successor_major=int(s["successor_major"]) if s.get("successor_major") else None))
     known = {s.type for s in services}
     groups = []
     for g in data.get("features") or []:
