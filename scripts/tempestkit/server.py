@@ -25,7 +25,7 @@ def server_config_text(hash_rounds=None):
     lines += ["network:", "  quotas:", "    quota_router: 100", "    quota_floatingip: 500",
               "    quota_security_group: 150", "    quota_security_group_rule: 1000"]
     # two image stores, so the import, copy-image and store-weight tests have somewhere to go
-    lines += ["image:", "  stores:",
+    lines += ["image:", "  require_image_format_match: false", "  stores:",
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
     return "\n".join(lines) + "\n"
