@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
 from oslo_config import cfg
 from oslo_policy import policy as oslo_policy
 
@@ -18,6 +19,20 @@ from pocketstack.core.errors import Forbidden
 
 RuleDefault = oslo_policy.RuleDefault
 DocumentedRuleDefault = oslo_policy.DocumentedRuleDefault
+
+
+def rules_from_yaml(path: Path) -> list[RuleDefault]:
+    """A service's rules kept as data: a YAML list of {name, check_str, description, scope_types,
+    operations}; entries with operations are documented API rules, the others base rules."""
+    rules: list[RuleDefault] = []
+    for item in yaml.safe_load(path.read_text()):
+        if "operations" in item:
+            rules.append(DocumentedRuleDefault(item["name"], item["check_str"], item.get("description", ""),
+                                               item["operations"], scope_types=item.get("scope_types")))
+        else:
+            rules.append(RuleDefault(item["name"], item["check_str"], item.get("description"),
+                                     scope_types=item.get("scope_types")))
+    return rules
 
 
 def rule(name: str, check_str: str, description: str, operations: list[tuple[str, str]],
