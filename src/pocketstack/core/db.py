@@ -124,13 +124,30 @@ def is_sqlite() -> bool:
 # between tries, so under load a writer can wait far longer than the lock is ever held. The
 # writers of this process queue here instead, in order (re-entrant, so a nested session behaves
 # as before); other processes still meet SQLite's busy timeout. PostgreSQL needs no queue.
+# The wait is bounded like SQLite's own busy timeout: a writer that waits on work which itself
+# needs a write turn fails after a minute instead of hanging the process.
 _writers = threading.RLock()
+WRITE_TURN_TIMEOUT = 60.0
+
+
+@contextlib.contextmanager
+def _write_turn() -> Iterator[None]:
+    if not is_sqlite():
+        yield
+        return
+    if not _writers.acquire(timeout=WRITE_TURN_TIMEOUT):
+        raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, Exception(
+            f"database is locked (no write turn in this process for {WRITE_TURN_TIMEOUT:.0f} s)"))
+    try:
+        yield
+    finally:
+        _writers.release()
 
 
 @contextlib.contextmanager
 def session() -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception."""
-    with _writers if is_sqlite() else contextlib.nullcontext(), engine().connect() as conn:
+    with _write_turn(), engine().connect() as conn:
         _begin_write(conn)
         try:
             yield conn
