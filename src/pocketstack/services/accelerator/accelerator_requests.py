@@ -115,17 +115,19 @@ def run_bind(payload: dict[str, Any]) -> None:
         row = conn.execute(sa.select(arqs).where(arqs.c.uuid == payload["arq"])).mappings().first()
         if row is None or row["state"] != "BindStarted":
             return
-        handle = conn.execute(
+        candidates = conn.execute(
             sa.select(attach_handles).join(deployables, attach_handles.c.deployable_id == deployables.c.id)
             .join(devices, deployables.c.device_id == devices.c.id)
             .where(deployables.c.rp_uuid == row["device_rp_uuid"], devices.c.hostname == row["hostname"],
                    devices.c.status == "enabled", attach_handles.c.in_use.is_(False))
-            .order_by(attach_handles.c.id).limit(1)).mappings().first()
+            .order_by(attach_handles.c.id)).mappings().all()
+        # claim with a compare-and-set: two binds running at once (PostgreSQL) must not share a handle
+        handle = next((h for h in candidates if conn.execute(
+            attach_handles.update().where(attach_handles.c.id == h["id"], attach_handles.c.in_use.is_(False))
+            .values(in_use=True, updated_at=utcnow())).rowcount == 1), None)
         if handle is None:
             conn.execute(arqs.update().where(arqs.c.id == row["id"]).values(state="BindFailed", updated_at=utcnow()))
             return
-        conn.execute(attach_handles.update().where(attach_handles.c.id == handle["id"]).values(
-            in_use=True, updated_at=utcnow()))
         conn.execute(arqs.update().where(arqs.c.id == row["id"]).values(
             state="Bound", attach_handle_id=handle["id"], deployable_id=handle["deployable_id"],
             updated_at=utcnow()))
