@@ -15,12 +15,30 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import isotime
 from pocketstack.core.context import Context
-from pocketstack.core.errors import Forbidden, NotFound
+from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.image import access
 from pocketstack.services.image.tables import metadef_associations, metadef_namespaces, metadef_resource_types
 
 NS = "/v2/metadefs/namespaces"
+LIMIT_DEFAULT, LIMIT_MAX = 25, 1000
+
+
+def paging(query: Any, sort_keys: Any) -> tuple[int, str, str]:
+    """limit, sort_dir, sort_key of a metadefs list, checked with Glance's messages."""
+    try:
+        limit = min(int(query.get("limit", LIMIT_DEFAULT)), LIMIT_MAX)
+    except ValueError:
+        raise BadRequest("limit param must be an integer") from None
+    if limit < 0:
+        raise BadRequest("limit param must be positive")
+    sort_dir = query.get("sort_dir", "desc")
+    if sort_dir not in ("asc", "desc"):
+        raise BadRequest(f"Invalid sort direction: {sort_dir}")
+    sort_key = query.get("sort_key", "created_at")
+    if sort_key not in sort_keys:
+        raise BadRequest(f"Invalid sort key: {sort_key}")
+    return limit, sort_dir, sort_key
 
 
 def visible(ctx: Context, ns: dict[str, Any]) -> bool:

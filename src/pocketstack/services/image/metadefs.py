@@ -18,7 +18,8 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, metadef_schemas, metadefs_objects
 from pocketstack.services.image.metadef_access import (
-    NS, associations, authorize, compact, load, namespace_target, protect, render_association, target, visible)
+    NS, associations, authorize, compact, load, namespace_target, paging, protect, render_association, target,
+    visible)
 from pocketstack.services.image.tables import (
     metadef_associations, metadef_namespaces, metadef_objects, metadef_properties, metadef_resource_types,
     metadef_tags)
@@ -26,7 +27,6 @@ from pocketstack.services.image.tables import (
 # the resource types Glance's shipped definitions (glance-manage db_load_metadefs) associate with
 SEEDED_RESOURCE_TYPES = ("OS::Glance::Image", "OS::Cinder::Volume", "OS::Nova::Flavor", "OS::Nova::Aggregate",
                          "OS::Nova::Server", "OS::Trove::Instance")
-LIMIT_DEFAULT, LIMIT_MAX = 25, 1000
 
 
 # --- views ---------------------------------------------------------------------------
@@ -109,18 +109,7 @@ def update_namespace_row(conn: Connection, ctx: Context, ns: dict[str, Any], bod
 
 
 def list_namespace_rows(conn: Connection, ctx: Context, query: Any) -> tuple[list[dict[str, Any]], str | None]:
-    try:
-        limit = min(int(query.get("limit", LIMIT_DEFAULT)), LIMIT_MAX)
-    except ValueError:
-        raise BadRequest("limit param must be an integer") from None
-    if limit < 0:
-        raise BadRequest("limit param must be positive")
-    sort_dir = query.get("sort_dir", "desc")
-    if sort_dir not in ("asc", "desc"):
-        raise BadRequest(f"Invalid sort direction: {sort_dir}")
-    sort_key = query.get("sort_key", "created_at")
-    if sort_key not in metadef_namespaces.c or sort_key == "id":
-        raise BadRequest(f"Invalid sort key: {sort_key}")
+    limit, sort_dir, sort_key = paging(query, [c for c in metadef_namespaces.c.keys() if c != "id"])
     stmt = sa.select(metadef_namespaces)
     visibility = query.get("visibility")
     if visibility:

@@ -16,14 +16,14 @@ from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import metadef_schemas
-from pocketstack.services.image.metadef_access import NS, associations, compact, load, namespace_target, protect
+from pocketstack.services.image.metadef_access import (NS, associations, compact, load, namespace_target, paging,
+                                                         protect)
 from pocketstack.services.image.tables import metadef_objects, metadef_properties, metadef_tags
 
 # the attributes of Glance's PropertyType model: what a stored property keeps
 PROPERTY_KEYS = ("type", "title", "description", "operators", "default", "readonly", "minimum", "maximum", "enum",
                  "pattern", "minLength", "maxLength", "confidential", "items", "uniqueItems", "minItems",
                  "maxItems", "additionalItems")
-LIMIT_DEFAULT, LIMIT_MAX = 25, 1000
 
 
 def clean_property(prop: dict[str, Any]) -> dict[str, Any]:
@@ -155,18 +155,7 @@ def _rename(conn: Connection, table: sa.Table, ns: dict[str, Any], row: dict[str
 
 def _page(query: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """limit/marker/sort_dir over a namespace's rows (by name), as Glance's tag and object lists."""
-    try:
-        limit = min(int(query.get("limit", LIMIT_DEFAULT)), LIMIT_MAX)
-    except ValueError:
-        raise BadRequest("limit param must be an integer") from None
-    if limit < 0:
-        raise BadRequest("limit param must be positive")
-    sort_dir = query.get("sort_dir", "desc")
-    if sort_dir not in ("asc", "desc"):
-        raise BadRequest(f"Invalid sort direction: {sort_dir}")
-    sort_key = query.get("sort_key", "created_at")
-    if sort_key not in ("created_at", "updated_at", "name"):
-        raise BadRequest(f"Invalid sort key: {sort_key}")
+    limit, sort_dir, sort_key = paging(query, ("created_at", "updated_at", "name"))
     rows = sorted(rows, key=lambda r: (r[sort_key] or r["created_at"], r["name"]), reverse=sort_dir == "desc")
     marker = query.get("marker")
     if marker is not None:
