@@ -1,7 +1,8 @@
 """Every catalog service, in bootstrap order (identity first: the others need its projects)."""
 
 from pocketstack.core.routing import Service
-from pocketstack.services import accelerator, baremetal, block_storage, compute, identity, image, network, object_store
+from pocketstack.services import (
+    accelerator, baremetal, block_storage, compute, identity, image, network, object_store, orchestration)
 
 ALL: list[Service] = [identity.SERVICE, image.SERVICE, object_store.SERVICE, network.SERVICE, block_storage.SERVICE,
-                      compute.SERVICE, baremetal.SERVICE, accelerator.SERVICE]
+                      compute.SERVICE, baremetal.SERVICE, accelerator.SERVICE, orchestration.SERVICE]

@@ -1,5 +1,7 @@
 """Routers, interfaces, extra routes and floating IPs; the DevStack bootstrap topology."""
 
+import httpx
+
 from tests.conftest import unique
 from tests.services.network.conftest import error_type
 
@@ -114,3 +116,89 @@ def test_gateway_on_an_external_network_without_subnets(neutron_admin):
     router = neutron_admin.create("routers", name=unique(), external_gateway_info={"network_id": ext["id"]})
     assert router["external_gateway_info"]["network_id"] == ext["id"]
     assert router["external_gateway_info"]["external_fixed_ips"] == []
+
+
+def _routed(neutron, cidr: str) -> tuple[dict, dict]:
+    """A router with an interface on a new subnet and its gateway on public."""
+    public = neutron.get("/networks", params={"name": "public"}).json()["networks"][0]
+    _, sub = neutron.network_with_subnet(cidr)
+    router = neutron.create("routers", name=unique(), external_gateway_info={"network_id": public["id"]})
+    neutron.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    return router, sub
+
+
+def test_router_routes_through_openstacksdk(demo, neutron_demo):
+    """extraroute as openstacksdk's update_router sends it; show and list return the routes; a nexthop on the
+    gateway's subnet is connected too (neutron counts every router port)."""
+    router, _ = _routed(neutron_demo, "10.74.0.0/24")
+    routes = [{"destination": "10.0.3.0/24", "nexthop": "10.74.0.13"}]
+    updated = demo.update_router(router["id"], routes=routes)
+    assert updated.routes == routes
+    assert demo.network.get_router(router["id"]).routes == routes
+    listed = {r["id"]: r for r in neutron_demo.get("/routers").json()["routers"]}
+    assert listed[router["id"]]["routes"] == routes
+    gateway_hop = [{"destination": "198.51.100.0/24", "nexthop": "172.24.4.200"}]
+    assert demo.update_router(router["id"], routes=routes + gateway_hop).routes == routes + gateway_hop
+    assert demo.update_router(router["id"], routes=[]).routes == []
+
+
+def test_router_routes_rejected_as_neutron_rejects_them(neutron_demo, neutron_alt, cloud):
+    router, sub = _routed(neutron_demo, "10.75.0.0/24")
+    url = f"/routers/{router['id']}"
+
+    def put(routes):
+        return neutron_demo.put(url, json={"router": {"routes": routes}})
+
+    r = put([{"destination": "10.0.3.0/24", "nexthop": "192.0.2.1"}])
+    assert r.status_code == 400 and error_type(r) == "InvalidRoutes"
+    assert r.json()["NeutronError"]["message"] == ("Invalid format for routes: [{'destination': '10.0.3.0/24', "
+                                                   "'nexthop': '192.0.2.1'}], the nexthop is not connected with router")
+    r = put([{"destination": "10.0.3.0/24", "nexthop": "10.75.0.1"}])
+    assert r.status_code == 400 and r.json()["NeutronError"]["message"].endswith("the nexthop is used by router")
+    r = put([{"destination": "10.0.3.1/24", "nexthop": "10.75.0.13"}])
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    assert r.json()["NeutronError"]["message"] == "Invalid input for routes. Reason: '10.0.3.1/24' is not a valid CIDR."
+    r = put([{"destination": "10.0.3.0/24", "nexthop": "not-an-ip"}])
+    assert r.status_code == 400 and "'not-an-ip' is not a valid IP address" in r.text
+    r = put([{"destination": "10.0.3.0/24"}])
+    assert r.status_code == 400 and "Validation of dictionary's keys failed" in r.text
+    twice = {"destination": "10.0.3.0/24", "nexthop": "10.75.0.13"}
+    r = put([twice, twice])
+    assert r.status_code == 400 and "Duplicate hostroute" in r.text
+    r = put("10.0.3.0/24")
+    assert r.status_code == 400 and "Invalid data format for hostroute" in r.text
+    r = put([{"destination": f"10.{i}.0.0/16", "nexthop": "10.75.0.13"} for i in range(31)])
+    assert r.status_code == 409 and error_type(r) == "OverQuota"
+    assert neutron_alt.put(url, json={"router": {"routes": [twice]}}).status_code == 404
+    assert httpx.put(f"{cloud.url}/networking/v2.0{url}", json={"router": {"routes": [twice]}}).status_code == 401
+    assert neutron_demo.get(url).json()["router"]["routes"] == []
+    # an interface a route needs stays
+    assert put([twice]).status_code == 200
+    r = neutron_demo.put(url + "/remove_router_interface", json={"subnet_id": sub["id"]})
+    assert r.status_code == 409 and error_type(r) == "RouterInterfaceInUseByRoute"
+
+
+def test_extraroute_atomic(demo, neutron_demo, neutron_alt, cloud):
+    router, _ = _routed(neutron_demo, "10.76.0.0/24")
+    a = {"destination": "10.0.3.0/24", "nexthop": "10.76.0.13"}
+    b = {"destination": "10.0.4.0/24", "nexthop": "10.76.0.14"}
+    c = {"destination": "10.0.3.0/24", "nexthop": "10.76.0.15"}     # same destination, another nexthop
+    got = demo.network.add_extra_routes_to_router(router["id"], body={"router": {"routes": [a, b]}})
+    assert got.routes == [a, b]
+    got = demo.network.add_extra_routes_to_router(router["id"], body={"router": {"routes": [a, c]}})
+    assert got.routes == [a, b, c]                                    # a merged, c added
+    got = demo.network.remove_extra_routes_from_router(router["id"], body={"router": {"routes": [a, {
+        "destination": "10.9.9.0/24", "nexthop": "10.76.0.99"}]}})    # removing a missing route is fine
+    assert got.routes == [b, c]
+    url = f"/routers/{router['id']}"
+    r = neutron_demo.put(url + "/add_extraroutes", json={"router": {"routes": [
+        {"destination": "10.0.5.0/24", "nexthop": "192.0.2.1"}]}})
+    assert r.status_code == 400 and error_type(r) == "InvalidRoutes"
+    r = neutron_demo.put(url + "/add_extraroutes", json={"router": {"routes": [{"destination": "x"}]}})
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    r = neutron_demo.put(url + "/add_extraroutes", json={"router": {}})
+    assert r.status_code == 400
+    assert neutron_alt.put(url + "/add_extraroutes", json={"router": {"routes": [a]}}).status_code == 404
+    assert httpx.put(f"{cloud.url}/networking/v2.0{url}/remove_extraroutes",
+                     json={"router": {"routes": [b]}}).status_code == 401
+    assert neutron_demo.get(url).json()["router"]["routes"] == [b, c]

@@ -16,6 +16,7 @@ from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
 from pocketstack.services.compute import common, quotas
 from pocketstack.services.compute import tables as t
+from pocketstack.services.compute.servers import info_cache
 
 DIAGNOSTICS_V248 = V("2.48", "standardized server diagnostics")
 EVENTS = {"type": "object", "required": ["events"], "additionalProperties": False, "properties": {"events": {
@@ -59,7 +60,7 @@ def update_quota_class(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def create_events(ctx: Context, rq: ApiRequest) -> Any:
     from pocketstack.core.http import json_response
-    out, status = [], 200
+    out, status, accepted = [], 200, []
     with db.reader() as conn:
         for event in rq.body["events"]:
             found = conn.execute(sa.select(t.servers.c.id, t.servers.c.host).where(
@@ -71,9 +72,16 @@ def create_events(ctx: Context, rq: ApiRequest) -> Any:
             elif found.host is None:
                 item.update(status="failed", code=422)
                 status = 207
+            else:
+                accepted.append(event)
             out.append(item)
     if all(e["code"] == 404 for e in out):
         raise NotFound("No instances found for any event")
+    for event in accepted:  # what nova-compute does with them (ComputeManager.external_instance_event)
+        if event["name"] == "network-changed":
+            info_cache.refresh(ctx.token, event["server_uuid"], event.get("tag"))
+        elif event["name"] == "network-vif-deleted" and event.get("tag"):
+            info_cache.forget(event["server_uuid"], event["tag"])
     return json_response(status, {"events": out})
 
 

@@ -15,6 +15,7 @@ from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.security_groups import LAST, N, _call
+from pocketstack.services.compute.servers import info_cache
 
 ACTIONS_LAST = V("2.43", "the last version with addFloatingIp and removeFloatingIp")
 CREATE = {"type": ["object", "null"], "properties": {"pool": {"type": ["string", "null"]}}}
@@ -64,9 +65,9 @@ def create_floating_ip(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def delete_floating_ip(ctx: Context, rq: ApiRequest) -> None:
     fip = _one(ctx, rq.params["fip_id"])
-    if fip.get("port_id"):
-        _forget(fip["floating_ip_address"])
     _call(ctx, "DELETE", f"/floatingips/{fip['id']}")
+    if fip.get("port_id"):  # nova's disassociate_and_release_floating_ip refreshes the instance's cache
+        info_cache.refresh_all(ctx.token, [info_cache.server_of_port(fip["port_id"])])
 
 
 def list_pools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -78,30 +79,6 @@ def _by_address(ctx: Context, address: str) -> dict[str, Any]:
     if not fips:
         raise NotFound("floating IP not found")
     return dict(fips[0])
-
-
-def _set_cache(server_id: str, port_id: str, fixed: str, address: str | None, *, drop: str | None = None) -> None:
-    """The server's network info cache: `address` now floats over `fixed`; `drop` floats no more."""
-    with db.session() as conn:
-        row = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == server_id,
-                                                           t.server_ports.c.port_id == port_id)).mappings().first()
-        if row is None:
-            return
-        ips = [dict(ip) for ip in row["fixed_ips"]]
-        for ip in ips:
-            ip["floating"] = [a for a in ip.get("floating", []) if a not in (address, drop)]
-            if address and ip["ip_address"] == fixed:
-                ip["floating"].append(address)
-        conn.execute(t.server_ports.update().where(t.server_ports.c.server_id == server_id,
-                                                   t.server_ports.c.port_id == port_id).values(fixed_ips=ips))
-
-
-def _forget(address: str) -> None:
-    with db.session() as conn:
-        rows = conn.execute(sa.select(t.server_ports)).mappings().all()
-    for row in rows:
-        if any(address in ip.get("floating", []) for ip in row["fixed_ips"]):
-            _set_cache(row["server_id"], row["port_id"], "", None, drop=address)
 
 
 def add_floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> None:
@@ -117,15 +94,14 @@ def add_floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str,
         raise BadRequest("No nw_info cache associated with instance" if not ports else
                          "Specified fixed address not assigned to instance")
     port_id, fixed = candidates[0]
-    if fip.get("port_id"):  # nova moves an associated floating IP: disassociate it first
-        _call(ctx, "PUT", f"/floatingips/{fip['id']}", {"floatingip": {"port_id": None}})
-        _forget(fip["floating_ip_address"])
+    previous = info_cache.server_of_port(fip["port_id"]) if fip.get("port_id") else None
     try:
         _call(ctx, "PUT", f"/floatingips/{fip['id']}", {"floatingip": {"port_id": port_id, "fixed_ip_address": fixed}})
     except Exception as exc:  # noqa: BLE001 - nova answers 400 for any association failure
         raise BadRequest(f"Unable to associate floating IP {body['address']} to fixed IP {fixed} for instance "
                          f"{row['id']}. Error: {exc}") from None
-    _set_cache(row["id"], port_id, fixed, fip["floating_ip_address"])
+    # nova's associate_floating_ip: the instance it was on (if another) and this one re-read their ports
+    info_cache.refresh_all(ctx.token, [previous if previous != row["id"] else None, row["id"]])
 
 
 def remove_floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> None:
@@ -138,7 +114,7 @@ def remove_floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: s
     if fip.get("port_id") not in ours:
         raise BadRequest(f"Floating IP {body['address']} is not associated with instance {row['id']}.")
     _call(ctx, "PUT", f"/floatingips/{fip['id']}", {"floatingip": {"port_id": None}})
-    _set_cache(row["id"], fip["port_id"], "", None, drop=fip["floating_ip_address"])
+    info_cache.refresh(ctx.token, row["id"])
 
 
 F = "/v2.1/os-floating-ips"

@@ -24,15 +24,16 @@ from pocketstack.services.identity.tables import passwords, users
 
 
 # --- logic: hashing ----------------------------------------------------------
-def hash_password(password: str) -> str:
+def hash_password(password: str, rounds: int | None = None) -> str:
+    """`rounds` overrides the configured cost (service users' random secrets need no slow hash)."""
     raw = password.encode()
     if options.get("password_hash_algorithm") == "scrypt":
         salt = os.urandom(16)
-        n = 2 ** max(options.get("password_hash_rounds"), 1)
+        n = 2 ** max(rounds or options.get("password_hash_rounds"), 1)
         digest = hashlib.scrypt(raw, salt=salt, n=n, r=8, p=1, maxmem=256 * 1024 * 1024)
         return f"$scrypt${n}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-    rounds = min(max(int(options.get("password_hash_rounds")), 4), 31)
-    return bcrypt.hashpw(raw[:72], bcrypt.gensalt(rounds)).decode()
+    cost = min(max(int(rounds or options.get("password_hash_rounds")), 4), 31)
+    return bcrypt.hashpw(raw[:72], bcrypt.gensalt(cost)).decode()
 
 
 def check_password(password: str, hashed: str) -> bool:

@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, networks, ports, qos, quotas, routers
+from pocketstack.services.network import common, networks, nova_notifier, ports, qos, quotas, routers
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -179,7 +179,10 @@ def create_floatingips(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     item = common.bodies(rq, "floatingip", "floatingips", WRITABLE, bulk=False)[0]
     with db.session() as conn:
         row = create_floating_ip(conn, ctx, item)
-        return {"floatingip": render_floating_ips(conn, ctx, [row])[0]}
+        body = {"floatingip": render_floating_ips(conn, ctx, [row])[0]}
+        events = nova_notifier.floatingip_events(conn, row["port_id"])
+    nova_notifier.send(ctx, events)
+    return body
 
 
 def put_floatingip(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -188,6 +191,9 @@ def put_floatingip(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         row = common.load(conn, FLOATING_IPS, ctx, rq.params["floatingip_id"])
         common.check_revision(rq, row)
         update_floating_ip(conn, ctx, row, item)
+        port_id = conn.execute(sa.select(t.floating_ips.c.port_id).where(t.floating_ips.c.id == row["id"])).scalar()
+        events = nova_notifier.floatingip_events(conn, row["port_id"], port_id) if port_id != row["port_id"] else []
+    nova_notifier.send(ctx, events)
     return common.show_resource(FLOATING_IPS, ctx, rq, row["id"])
 
 
@@ -195,7 +201,9 @@ def remove_floatingip(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, FLOATING_IPS, ctx, rq.params["floatingip_id"])
         common.check_revision(rq, row)
+        events = nova_notifier.floatingip_events(conn, row["port_id"])
         delete_floating_ip(conn, row)
+    nova_notifier.send(ctx, events)
 
 
 F = "/v2.0/floatingips"

@@ -18,7 +18,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, qos, quotas, security_groups
+from pocketstack.services.network import common, ipam, networks, nova_notifier, qos, quotas, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -476,6 +476,11 @@ def put_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         row = common.load(conn, PORTS, ctx, rq.params["port_id"])
         common.check_revision(rq, row)
         update_port(conn, ctx, row, item)
+        after = conn.execute(sa.select(t.ports).where(t.ports.c.id == row["id"])).mappings().one()
+    # nova caches a server port's addresses: tell it when they change (neutron notifies on every update of a
+    # compute port; the other changes concern nothing nova shows)
+    if "fixed_ips" in item:
+        nova_notifier.send(ctx, [e for e in [nova_notifier.port_event(after)] if e])
     return common.show_resource(PORTS, ctx, rq, row["id"])
 
 
@@ -484,6 +489,7 @@ def remove_port(ctx: Context, rq: ApiRequest) -> None:
         row = common.load(conn, PORTS, ctx, rq.params["port_id"])
         common.check_revision(rq, row)
         delete_port(conn, row)
+    nova_notifier.send(ctx, [e for e in [nova_notifier.port_event(row, nova_notifier.VIF_DELETED)] if e])
 
 
 P = "/v2.0/ports"

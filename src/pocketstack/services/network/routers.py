@@ -122,26 +122,73 @@ def interface_subnets(conn: Connection, router_id: str) -> list[dict[str, Any]]:
         .where(p.c.device_id == router_id, p.c.device_owner == INTERFACE)).mappings()]
 
 
-def validate_routes(conn: Connection, row: dict[str, Any], routes: Any) -> list[dict[str, str]]:
-    if not isinstance(routes, list) or len(routes) > MAX_ROUTES:
-        raise common.invalid("routes", f"'{routes}' is not a valid list of routes")
-    connected = interface_subnets(conn, row["id"])
-    out = []
+def router_addresses(conn: Connection, router_id: str) -> list[tuple[str, str]]:
+    """(cidr, address) of every fixed IP of every port of the router: interfaces, gateway, HA ports."""
+    a, p, s = t.ip_allocations, t.ports, t.subnets
+    return [(r.cidr, r.ip_address) for r in conn.execute(
+        sa.select(s.c.cidr, a.c.ip_address).join(a, a.c.subnet_id == s.c.id).join(p, p.c.id == a.c.port_id)
+        .where(p.c.device_id == router_id))]
+
+
+def _route_error(r: Any, seen: list[Any]) -> str | None:
+    """neutron_lib's validate_hostroutes, one route."""
+    if not isinstance(r, dict):
+        return (f"Invalid input. '{r}' must be a dictionary with keys: {['destination', 'nexthop']}")
+    if set(r) != {"destination", "nexthop"}:
+        return (f"Validation of dictionary's keys failed. Expected keys: {set(['destination', 'nexthop'])} "
+                f"Provided keys: {set(r)}")
+    destination = r["destination"]
+    try:
+        net = ipaddress.ip_network(destination, strict=True) if isinstance(destination, str) and \
+            "/" in destination and destination.strip() == destination else None
+    except ValueError:
+        net = None
+    if net is None:
+        return f"'{destination}' is not a valid CIDR"
+    if net.is_loopback:
+        return f"'{destination}' is not a routable CIDR"
+    try:
+        ipaddress.ip_address(r["nexthop"])
+    except (ValueError, TypeError):
+        return f"'{r['nexthop']}' is not a valid IP address"
+    if r in seen:
+        return f"Duplicate hostroute '{r}'"
+    return None
+
+
+def check_routes_format(routes: Any) -> list[dict[str, str]]:
+    """The `type:hostroutes` attribute validator: 400 InvalidInput naming the first bad route."""
+    if not isinstance(routes, list):
+        raise common.invalid("routes", f"Invalid data format for hostroute: '{routes}'")
+    seen: list[Any] = []
     for r in routes:
-        try:
-            assert isinstance(r, dict) and set(r) == {"destination", "nexthop"}
-            destination = ipaddress.ip_network(r["destination"], strict=False)
-            nexthop = ipaddress.ip_address(r["nexthop"])
-        except (AssertionError, ValueError, TypeError):
-            raise common.invalid("routes", f"Invalid data format for hostroute: '{r}'") from None
-        if not any(nexthop in ipam.network_of(s["cidr"]) for s in connected) or any(
-                str(nexthop) == s["interface_ip"] for s in connected):
+        error = _route_error(r, seen)
+        if error:
+            raise common.invalid("routes", error)
+        seen.append(r)
+    return routes
+
+
+def validate_routes(conn: Connection, row: dict[str, Any], routes: list[dict[str, str]]) -> list[dict[str, str]]:
+    """extraroute_db._validate_routes: each nexthop on a subnet of one of the router's ports, and not one of its
+    addresses; then the routes-per-router limit (the router_route quota)."""
+    addresses = router_addresses(conn, row["id"])
+    for r in routes:
+        nexthop = ipaddress.ip_address(r["nexthop"])
+        if not any(nexthop in ipam.network_of(cidr) for cidr, _ in addresses):
             raise BadRequest(f"Invalid format for routes: {routes}, the nexthop is not connected with router",
                              kind="InvalidRoutes")
-        route_ = {"destination": str(destination), "nexthop": str(nexthop)}
-        if route_ not in out:
-            out.append(route_)
-    return out
+        if any(nexthop == ipaddress.ip_address(ip) for _, ip in addresses):
+            raise BadRequest(f"Invalid format for routes: {routes}, the nexthop is used by router",
+                             kind="InvalidRoutes")
+    if len(routes) > MAX_ROUTES:
+        raise Conflict("Quota exceeded for resources: ['router_route'].", kind="OverQuota")
+    return normalized(routes)
+
+
+def normalized(routes: list[dict[str, str]]) -> list[dict[str, str]]:
+    return [{"destination": str(ipaddress.ip_network(r["destination"])),
+             "nexthop": str(ipaddress.ip_address(r["nexthop"]))} for r in routes]
 
 
 # --- logic: create / update / delete -------------------------------------------------
@@ -205,7 +252,7 @@ def update_router(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
     if "external_gateway_info" in item:
         values.update(set_gateway(conn, ctx, row, item["external_gateway_info"], "update"))
     if "routes" in item:
-        values["routes"] = validate_routes(conn, row, item["routes"] or [])
+        values["routes"] = validate_routes(conn, row, check_routes_format(item["routes"] or []))
     common.touch(conn, t.routers, row["id"], **values)
 
 
@@ -271,11 +318,19 @@ def remove_router(ctx: Context, rq: ApiRequest) -> None:
 
 
 def edit_extraroutes(ctx: Context, rq: ApiRequest, add: bool) -> dict[str, Any]:
+    """extraroute-atomic: the router's routes plus (or minus) the given ones, validated as a whole as PUT
+    validates them (extraroute_db add_extraroutes / remove_extraroutes)."""
     item = common.update_body(rq, "router", {"routes"})
+    given = normalized(check_routes_format(item.get("routes")))
     with db.session() as conn:
         row = common.load(conn, ROUTERS, ctx, rq.params["router_id"])
-        given = validate_routes(conn, row, item.get("routes") or []) if add else item.get("routes") or []
-        routes = [r for r in row["routes"] if r not in given] + (given if add else [])
+        common.check_revision(rq, row)
+        old = list(row["routes"])
+        if add:
+            routes = old + [r for i, r in enumerate(given) if r not in old and r not in given[:i]]
+        else:
+            routes = [r for r in old if r not in given]
+        routes = validate_routes(conn, row, routes)
         common.touch(conn, t.routers, row["id"], routes=routes)
     return common.show_resource(ROUTERS, ctx, rq, row["id"])
 

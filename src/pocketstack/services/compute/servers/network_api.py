@@ -129,11 +129,23 @@ def set_port_groups(token: str | None, port_id: str, group_ids: list[str]) -> No
     _raise(r, "Port update failed")
 
 
+def floating_ips(token: str | None, port_id: str) -> dict[str, list[str]]:
+    """The floating addresses over each fixed address of a port."""
+    out: dict[str, list[str]] = {}
+    for fip in (_get(f"/floatingips?port_id={port_id}", token) or {}).get("floatingips", []):
+        if fip.get("fixed_ip_address"):
+            out.setdefault(fip["fixed_ip_address"], []).append(fip["floating_ip_address"])
+    return out
+
+
 def describe(token: str | None, p: dict[str, Any]) -> dict[str, Any]:
-    """A server_ports row's view of a port: its network's name and its addresses."""
+    """A server_ports row's view of a port: its network's name and its addresses, each with its floating ones
+    (nova/network/neutron.py _build_network_info_model)."""
     net = network(token, p["network_id"]) or {"name": p["network_id"]}
+    floating = floating_ips(token, p["id"]) if p.get("fixed_ips") else {}
     ips = [{"ip_address": ip["ip_address"], "subnet_id": ip["subnet_id"],
-            "version": 6 if ":" in ip["ip_address"] else 4} for ip in p.get("fixed_ips", [])]
+            "version": 6 if ":" in ip["ip_address"] else 4, "floating": floating.get(ip["ip_address"], [])}
+           for ip in p.get("fixed_ips", [])]
     return {"port_id": p["id"], "network_id": p["network_id"], "network_name": net["name"],
             "mac_address": p["mac_address"], "fixed_ips": ips}
 

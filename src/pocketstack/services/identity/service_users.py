@@ -1,0 +1,71 @@
+"""Service users, as DevStack creates them: one user per catalog service (`nova`, `neutron`, `heat`,
+...) in the default domain with the `service` and `admin` roles on project `service`; their
+credentials go to core's service_auth, as a deployment tool writes them into each config file."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from pocketstack.config import Settings
+from pocketstack.core import db, service_auth
+from pocketstack.core.clock import utcnow
+from pocketstack.core.ids import new_id
+from pocketstack.services.identity import options, passwords
+from pocketstack.services.identity.tables import assignments, projects, roles, services, users
+
+LOG = logging.getLogger("pocketstack.identity")
+
+
+def ensure(settings: Settings) -> None:
+    """Every start: a service user for each catalog service that has none yet (older data dirs too)."""
+    options.load(settings)
+    with db.reader() as conn:
+        have = service_auth.known(conn)
+        catalog = {row.type: (row.extra or {}).get("name") or row.type
+                   for row in conn.execute(sa.select(services.c.type, services.c.extra))}
+    missing = {t: n for t, n in catalog.items() if t not in have and t != "identity"}
+    for service_type, name in sorted(missing.items()):
+        try:
+            with db.session() as conn:
+                _create(conn, service_type, name)
+        except IntegrityError:      # another worker made it first
+            continue
+
+
+def _create(conn: sa.Connection, service_type: str, name: str) -> None:
+    project_id = conn.execute(sa.select(projects.c.id).where(
+        projects.c.name == "service", projects.c.domain_id == "default")).scalar()
+    if project_id is None:
+        return
+    same = conn.execute(sa.select(service_auth.service_credentials).where(
+        service_auth.service_credentials.c.user_name == name)).mappings().first()
+    if same is not None:     # two catalog types, one service (block-storage and volumev3: cinder)
+        service_auth.store(conn, service_type, same["user_id"], name, same["password"])
+        return
+    role_ids = {r.name: r.id for r in conn.execute(sa.select(roles.c.name, roles.c.id).where(
+        roles.c.name.in_(["service", "admin"])))}
+    user_id = conn.execute(sa.select(users.c.id).where(users.c.domain_id == "default", users.c.name == name)).scalar()
+    password = secrets.token_urlsafe(32)   # 256 random bits: a cheap hash cost is enough
+    if user_id is None:
+        user_id = new_id()
+        conn.execute(users.insert().values(id=user_id, domain_id="default", name=name, enabled=True,
+                                           default_project_id=project_id, extra={}, options={},
+                                           failed_auth_count=0, created_at=utcnow()))
+    else:   # a user of that name exists (made by an operator): give it a known password
+        conn.execute(passwords.passwords.delete().where(passwords.passwords.c.user_id == user_id))
+    conn.execute(passwords.passwords.insert().values(user_id=user_id, password_hash=passwords.hash_password(
+        password, rounds=4),
+                                                     self_service=False, created_at=utcnow()))
+    for role_id in role_ids.values():
+        exists = conn.execute(sa.select(assignments.c.role_id).where(
+            assignments.c.type == "UserProject", assignments.c.actor_id == user_id,
+            assignments.c.target_id == project_id, assignments.c.role_id == role_id)).first()
+        if exists is None:
+            conn.execute(assignments.insert().values(type="UserProject", actor_id=user_id, target_id=project_id,
+                                                     role_id=role_id, inherited=False))
+    service_auth.store(conn, service_type, user_id, name, password)
+    LOG.info("created service user %s for %s", name, service_type)

@@ -1,0 +1,1 @@
+"""The Heat engine: templates, stacks, resources and their durable operations."""
