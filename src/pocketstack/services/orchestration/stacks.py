@@ -104,8 +104,10 @@ def create_stack(ctx: Context, rq: ApiRequest) -> Response:
                                       username=ctx.user_name, template=req["raw"], env=req["env"],
                                       files=req["files"], trust_id=trust_id, timeout_mins=timeout,
                                       disable_rollback=rollback, tags=tags)
-    row = {"id": sid, "name": name}
-    return json_response(201, {"stack": {"id": sid, "links": [common.stack_link(ctx, rq, row)]}})
+    link = common.stack_link(ctx, rq, {"id": sid, "name": name})
+    response = json_response(201, {"stack": {"id": sid, "links": [link]}})
+    response.headers["Location"] = link["href"]
+    return response
 
 
 def preview_stack(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

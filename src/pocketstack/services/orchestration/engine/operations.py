@@ -166,6 +166,11 @@ def fail(row: dict[str, Any], reason: str, rollback: bool = True) -> float | Non
 
 
 def _delete_trust(trust_id: str) -> None:
+    """The trust goes with the last live stack that acts with it (stacks of one owner share it)."""
+    with db.reader() as conn:
+        if conn.execute(sa.select(stacks.c.id).where(stacks.c.trust_id == trust_id,
+                                                     stacks.c.deleted_at.is_(None))).first() is not None:
+            return
     try:
         internal_client.call("DELETE", f"/identity/v3/OS-TRUST/trusts/{trust_id}",
                              token=service_auth.token(SERVICE))

@@ -261,7 +261,8 @@ class Server(Resource):
                 out.append(entry)
         for m in self.properties["block_device_mapping"] or []:
             src = "snapshot" if m.get("snapshot_id") else "volume"
-            uuid = snapshot_id(clients, m["snapshot_id"]) if m.get("snapshot_id") else volume_id(clients, m["volume_id"])
+            find = snapshot_id if src == "snapshot" else volume_id
+            uuid = find(clients, m.get("snapshot_id") or m["volume_id"])
             entry = {"uuid": uuid, "source_type": src, "destination_type": "volume",
                      "device_name": m["device_name"], "delete_on_termination": bool(m.get("delete_on_termination")),
                      "boot_index": 0 if m["device_name"] in ("vda", "/dev/vda") else -1}
