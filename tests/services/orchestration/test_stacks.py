@@ -198,7 +198,7 @@ def test_duplicate_name_foreign_project_and_no_token(heat, heat_alt, http):
     assert r.status_code == 409 and error(r)["type"] == "StackExists"
     heat.wait(name)
     assert heat_alt.get(f"/stacks/{name}").status_code == 404
-    r = heat_alt.client.get(f"{heat.client.base_url}/stacks/{name}/{sid}")
+    r = heat_alt.client.get(f"{str(heat.client.base_url).rstrip('/')}/stacks/{name}/{sid}")
     assert r.status_code == 403
     r = http.get(f"/heat-api/v1/{heat.project_id}/stacks")
     assert r.status_code == 401

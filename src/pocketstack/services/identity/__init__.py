@@ -3,7 +3,7 @@
 from pocketstack.core.routing import Service
 from pocketstack.services.identity import (
     access_rules, application_credentials, auth, bootstrap, credentials, domain_configs, domains, ec2,
-    endpoint_groups, endpoints, errors, federation, grants, groups, limits, oauth1, options, policies,
+    endpoint_groups, endpoints, errors, federation, grants, groups, limits, oauth1, policies,
     policies_api, projects, regions, role_assignments, roles, service_users, services, trusts, users, versions)
 from pocketstack.services.identity.auth import validate_token as token_validator
 

@@ -11,7 +11,7 @@ from urllib.parse import quote
 import sqlalchemy as sa
 from starlette.responses import Response
 
-from pocketstack.core import db, internal_client, service_auth
+from pocketstack.core import internal_client, service_auth
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.routing import ApiRequest

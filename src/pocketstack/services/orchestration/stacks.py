@@ -71,7 +71,7 @@ def _timeout(value: Any) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):
-        raise BadRequest(f"Only integer is acceptable by 'timeout_mins'.", kind="HTTPBadRequest") from None
+        raise BadRequest("Only integer is acceptable by 'timeout_mins'.", kind="HTTPBadRequest") from None
 
 
 def _check_name(name: Any) -> str:

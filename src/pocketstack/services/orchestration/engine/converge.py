@@ -209,7 +209,8 @@ class Pass:
         try:
             cls = self.ops.plugin_class(impl, self.scope.files)
             schema = cls.schema_for(self.scope, impl) if hasattr(cls, "schema_for") else cls.properties_schema
-            props = validate_properties(schema, self.scope.resolve(d.properties, path), path, self.ops.custom(self.scope))
+            props = validate_properties(schema, self.scope.resolve(d.properties, path), path,
+                                        self.ops.custom(self.scope))
             metadata = self.scope.resolve(d.metadata, ["resources", name, "metadata"]) or {}
         except Exception as exc:  # noqa: BLE001 - a bad definition fails this resource
             target = row if row is not None else self.insert(name, d.type)
