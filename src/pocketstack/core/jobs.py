@@ -120,11 +120,43 @@ def execute(job: dict[str, Any], worker: str) -> None:
                 run_at=utcnow() + dt.timedelta(seconds=again), updated_at=utcnow()))
 
 
+def release_dead_local_workers() -> int:
+    """Jobs leased by a process of this host that no longer runs (a crash, a SIGKILL) are free
+    again at once, instead of after their lease; other hosts' leases still run out as usual."""
+    host = socket.gethostname()
+    with db.session() as conn:
+        rows = conn.execute(sa.select(jobs.c.id, jobs.c.locked_by).where(
+            jobs.c.state == "running", jobs.c.locked_by.like(f"{host}:%"))).all()
+        dead = [r.id for r in rows if not _alive(r.locked_by.rsplit(":", 1)[1])]
+        if dead:
+            conn.execute(jobs.update().where(jobs.c.id.in_(dead), jobs.c.state == "running").values(
+                state="pending", locked_by=None, locked_until=None, run_at=utcnow()))
+    return len(dead)
+
+
+def _alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return True
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
     """Runs in every server process until cancelled."""
     global _wakeup, _loop
     _wakeup, _loop = asyncio.Event(), asyncio.get_running_loop()
     name = f"{socket.gethostname()}:{os.getpid()}"
+    try:
+        released = await anyio.to_thread.run_sync(release_dead_local_workers)
+        if released:
+            LOG.info("took back %d job(s) of stopped processes of this host", released)
+    except Exception:  # noqa: BLE001 - the leases run out anyway
+        LOG.exception("releasing jobs of stopped processes failed")
     limiter = anyio.CapacityLimiter(concurrency)
     async with anyio.create_task_group() as tg:
         while True:
