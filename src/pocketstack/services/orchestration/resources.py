@@ -22,12 +22,13 @@ def _ident(ctx: Context, rq: ApiRequest, stack: Any, path: str = "") -> dict[str
 
 
 def render_resource(ctx: Context, rq: ApiRequest, stack: Any, r: Any, required_by: list[str],
-                    detail: bool = False) -> dict[str, Any]:
+                    detail: bool = False, children: dict[str, str] | None = None) -> dict[str, Any]:
     base = f"{common.base(ctx, rq)}/stacks/{stack['name']}/{stack['id']}"
     links = [{"href": f"{base}/resources/{r['name']}", "rel": "self"}, {"href": base, "rel": "stack"}]
-    if r.get("nested_stack_id") or (r["type"] in NESTED_TYPES and r["physical_resource_id"]):
-        links.append({"href": f"{common.base(ctx, rq)}/stacks/{stack['name']}-{r['name']}/"
-                              f"{r['physical_resource_id']}", "rel": "nested"})
+    child = (children or {}).get(r["physical_resource_id"] or "")
+    if child is not None:
+        links.append({"href": f"{common.base(ctx, rq)}/stacks/{child}/{r['physical_resource_id']}",
+                      "rel": "nested"})
     out = {"resource_name": r["name"], "logical_resource_id": r["name"], "resource_type": r["type"],
            "physical_resource_id": r["physical_resource_id"] or "", "resource_status":
            f"{r['action']}_{r['status']}", "resource_status_reason": r["status_reason"] or "",
@@ -41,8 +42,9 @@ def render_resource(ctx: Context, rq: ApiRequest, stack: Any, r: Any, required_b
     return out
 
 
-NESTED_TYPES = ("OS::Heat::Stack", "OS::Heat::ResourceGroup", "OS::Heat::ResourceChain",
-                "OS::Heat::AutoScalingGroup")
+def children_of(conn: Any, stack_ids: list[str]) -> dict[str, str]:
+    """Nested stacks of these stacks: id -> name (for the resources' "nested" links)."""
+    return dict(conn.execute(sa.select(stacks.c.id, stacks.c.name).where(stacks.c.owner_id.in_(stack_ids))).all())
 
 
 # --- logic ---------------------------------------------------------------------
@@ -95,13 +97,14 @@ def list_resources(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         stack = common.find_stack(conn, ctx, rq, rq.params["stack_name"], rq.params["stack_id"])
         pairs = _nested_rows(conn, stack, depth)
+        children = children_of(conn, list({p[0]["id"] for p in pairs}))
     by_stack: dict[str, dict[str, list[str]]] = {}
     out = []
     for owner, r in pairs:
         req = by_stack.setdefault(owner["id"], _required_by([p[1] for p in pairs if p[0]["id"] == owner["id"]]))
         if not _matches(rq, r):
             continue
-        out.append(render_resource(ctx, rq, owner, r, req.get(r["name"], []), detail))
+        out.append(render_resource(ctx, rq, owner, r, req.get(r["name"], []), detail, children))
     return {"resources": out}
 
 
@@ -120,7 +123,8 @@ def show_resource(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         rows = _rows(conn, stack["id"])
         row = _resource(conn, stack, rq.params["resource_name"])
-    body = render_resource(ctx, rq, stack, row, _required_by(rows).get(row["name"], []), detail=True)
+        children = children_of(conn, [stack["id"]])
+    body = render_resource(ctx, rq, stack, row, _required_by(rows).get(row["name"], []), True, children)
     scope = operations.read_scope(stack["id"])
     inst = scope.instance(row["name"]) if scope is not None else None
     if inst is not None and row["physical_resource_id"] is not None:

@@ -173,7 +173,7 @@ class Pass:
         return progress
 
     def hooked(self, name: str, row: dict[str, Any] | None) -> bool:
-        hook = "pre-create" if row is None or row["action"] in ("INIT", "CREATE") else "pre-update"
+        hook = "pre-create" if row is None or row["action"] == "INIT" else "pre-update"
         if hook not in environment.hooks_for(self.env, [*self.path, name]):
             return False
         mark = f"{self.T}:{hook}"
