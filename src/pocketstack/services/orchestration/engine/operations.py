@@ -252,6 +252,10 @@ def read_scope(stack_id: str) -> Any:
     return p.scope
 
 
+class OutputError(Exception):
+    """An output of a nested stack that could not be resolved."""
+
+
 def outputs(stack_id: str) -> dict[str, Any]:
     scope = read_scope(stack_id)
     if scope is None:
@@ -260,8 +264,8 @@ def outputs(stack_id: str) -> dict[str, Any]:
     for key, spec in (scope.tmpl.outputs or {}).items():
         try:
             out[key] = scope.resolve((spec or {}).get("value" if scope.tmpl.hot else "Value"), ["outputs", key])
-        except Exception:  # noqa: BLE001 - an output that cannot be resolved is None to a parent
-            out[key] = None
+        except Exception as exc:  # noqa: BLE001 - the parent reads the error where it uses the output
+            out[key] = OutputError(str(exc))
     return out
 
 

@@ -72,6 +72,27 @@ class StackResource(NestedResource):
     attributes_schema = {"stack_name": Attr("Name of the stack.", "string"),
                          "outputs": Attr("A dict of key-value pairs output from the stack.", "map")}
 
+    @classmethod
+    def static_check(cls, props: dict[str, Any], files: dict[str, str]) -> None:
+        """At stack validation, as Heat's remote-stack plugin: the region, then the template."""
+        from pocketstack.core.errors import ApiError
+        from pocketstack.services.orchestration.engine.properties import ValidationError
+        from pocketstack.services.orchestration.engine.template import Template, parse
+        context = props.get("context") if isinstance(props.get("context"), dict) else {}
+        region = context.get("region_name")
+        if isinstance(region, str) and region != "RegionOne":
+            raise ValidationError(f'Cannot establish connection to Heat endpoint at region "{region}" due to '
+                                  f'"publicURL endpoint for orchestration service in {region} region not found"')
+        text = props.get("template")
+        if isinstance(text, dict) and set(text) == {"get_file"}:
+            text = files.get(text["get_file"])
+        if isinstance(text, str):
+            try:
+                Template(parse(text))
+            except ApiError as exc:
+                raise ValidationError(f'Failed validating stack template using Heat endpoint at region '
+                                      f'"{region or "RegionOne"}" due to "ERROR: {exc.message}"') from None
+
     def validate(self) -> None:
         region = (self.properties.get("context") or {}).get("region_name")
         if region and region != self.stack.region:
@@ -117,7 +138,8 @@ class TemplateResource(NestedResource):
 
     def get_reference_id(self) -> Any:
         outs = self.outputs() if self.resource_id else {}
-        return outs.get("OS::stack_id") or self.resource_id or self.name
+        ref = outs.get("OS::stack_id")
+        return ref if ref is not None and not isinstance(ref, Exception) else self.resource_id or self.name
 
     def get_attribute(self, name: str) -> Any:
         if name == "show":
@@ -125,7 +147,10 @@ class TemplateResource(NestedResource):
         if name.startswith("resource."):
             member, _, attr = name[len("resource."):].partition(".")
             return self.member_attr(member, attr or None, [])
-        return self.outputs().get(name)
+        value = self.outputs().get(name)
+        if isinstance(value, Exception):
+            raise ResourceError(f"Error in {self.name} output {name}: {value}")
+        return value
 
 
 def _member_def(resource_def: dict[str, Any], index: int, index_var: str) -> dict[str, Any]:
