@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
+
 from tests.conftest import unique
 from tests.services.orchestration.conftest import error
 
@@ -222,3 +224,57 @@ def test_template_validate_versions_and_resource_types(heat):
     assert heat.get("/resource_types/OS::Nope").status_code == 404
     tmpl = heat.get("/resource_types/OS::Heat::RandomString/template", params={"template_type": "hot"}).json()
     assert tmpl["resources"]["RandomString"]["type"] == "OS::Heat::RandomString"
+
+
+def test_autoscaling_group_scales_on_policy_signal(heat):
+    name = unique("asg")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "group": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+            "min_size": 1, "max_size": 3, "resource": {"type": "OS::Heat::RandomString"}}},
+        "up": {"type": "OS::Heat::ScalingPolicy", "properties": {
+            "auto_scaling_group_id": {"get_resource": "group"}, "adjustment_type": "change_in_capacity",
+            "scaling_adjustment": 1}}},
+        "outputs": {"size": {"value": {"get_attr": ["group", "current_size"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    assert heat.get(f"/stacks/{name}/{sid}/outputs/size").json()["output"]["output_value"] == 1
+    for expected in (2, 3, 3):          # max_size caps the group
+        assert heat.post(f"/stacks/{name}/{sid}/resources/up/signal").status_code == 200
+        deadline = time.time() + 20
+        while heat.get(f"/stacks/{name}/{sid}/outputs/size").json()["output"]["output_value"] != expected:
+            assert time.time() < deadline
+            time.sleep(0.1)
+    r = heat.post(f"/stacks/{name}/{sid}/resources/nope/signal")
+    assert r.status_code == 404 and error(r)["type"] == "ResourceNotFound"
+    heat.delete(f"/stacks/{name}/{sid}")
+    assert heat.wait(name)["stack_status"] == "DELETE_COMPLETE"
+
+
+def test_wait_condition_signalled_through_the_presigned_url(heat, http):
+    name = unique("wc")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "handle": {"type": "OS::Heat::WaitConditionHandle"},
+        "wait": {"type": "OS::Heat::WaitCondition", "properties": {
+            "handle": {"get_resource": "handle"}, "count": 2, "timeout": 60}}},
+        "outputs": {"data": {"value": {"get_attr": ["wait", "data"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    deadline = time.time() + 20
+    while True:
+        res = heat.get(f"/stacks/{name}/{sid}/resources/handle").json()["resource"]
+        if res["resource_status"] == "CREATE_COMPLETE":
+            break
+        assert time.time() < deadline
+        time.sleep(0.1)
+    url = res["attributes"]["endpoint"]
+    assert "/heat-api-cfn/v1/signal/" in url and "signature=" in url
+    forged = url.rsplit("signature=", 1)[0] + "signature=" + "0" * 64
+    r = httpx.post(forged, json={"status": "SUCCESS"})
+    assert r.status_code == 403 and error(r)["type"] == "SignatureError"
+    assert httpx.post(url, json={"status": "SUCCESS", "data": "one", "id": "a"}).status_code == 200
+    assert heat.stack(name)["stack_status"] == "CREATE_IN_PROGRESS"
+    assert httpx.post(url, json={"status": "SUCCESS", "data": "two", "id": "b"}).status_code == 200
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    data = json.loads(heat.get(f"/stacks/{name}/{sid}/outputs/data").json()["output"]["output_value"])
+    assert data == {"a": "one", "b": "two"}
+    heat.delete(f"/stacks/{name}/{sid}")
+    heat.wait(name)

@@ -309,8 +309,21 @@ class AutoScalingGroup(NestedResource):
                 "resources": {n: copy.deepcopy(self.properties["resource"]) for n in names}}, {}, {}, {}
 
     def handle_signal(self, details: Any) -> None:
-        adjust = (details or {}).get("adjustment", 1) if isinstance(details, dict) else 1
-        self.data["size"] = self.size() + int(adjust)
+        """A scaling policy's adjustment (heat/scaling/scalingutil.py calculate_new_capacity)."""
+        details = details if isinstance(details, dict) else {}
+        adjust = float(details.get("adjustment", 1))
+        kind = details.get("adjustment_type") or "change_in_capacity"
+        current = self.size()
+        if kind == "exact_capacity":
+            new = int(adjust)
+        elif kind == "percent_change_in_capacity":
+            delta = current * adjust / 100.0
+            step = int(details.get("min_adjustment_step") or 0)
+            delta = max(abs(delta), step) * (1 if delta >= 0 else -1) if step else delta
+            new = current + (int(delta) if abs(delta) >= 1 else (1 if delta > 0 else -1 if delta < 0 else 0))
+        else:
+            new = current + int(adjust)
+        self.data["size"] = max(self.properties["min_size"], min(self.properties["max_size"], new))
         self.handle_update({})
 
     def get_attribute(self, name: str) -> Any:

@@ -197,16 +197,21 @@ class Server(Resource):
             self._validate_network(net)
 
     def _validate_network(self, net: dict[str, Any]) -> None:
-        others = ("network", "port", "uuid", "fixed_ip", "subnet", "floating_ip")
-        if net.get("allocate_network") and any(net.get(k) for k in others):
-            raise ValidationError("Can not specify 'allocate_network' with other keys of networks at the same time.")
-        if not any(net.get(k) for k in ("network", "port", "uuid", "subnet", "allocate_network")):
+        """Heat's ServerNetworkMixin._validate_network (`uuid` stands for `network`, as translated)."""
+        network = net.get("network") or net.get("uuid")
+        if not any((network, net.get("port"), net.get("subnet"), net.get("allocate_network"))):
             raise ValidationError("One of the properties \"network\", \"port\", \"allocate_network\" or "
                                   "\"subnet\" should be set for the specified network of server "
                                   f"\"{self.name}\".")
-        if net.get("port") and net.get("fixed_ip"):
-            raise ValidationError("Cannot define the following properties at the same time: networks.port, "
-                                  "networks.fixed_ip")
+        if net.get("allocate_network") and len([k for k, v in net.items() if v is not None]) != 1:
+            raise ValidationError('Can not specify "allocate_network" with other keys of networks at the same time.')
+        if net.get("fixed_ip") and net.get("port") is not None:
+            raise ValidationError("Cannot define the following properties at the same time: networks/fixed_ip, "
+                                  "networks/port.")
+        if net.get("floating_ip") is not None and network is not None and net.get("port") is None \
+                and net.get("subnet") is None:
+            raise ValidationError('Property "floating_ip" is not supported if only "network" is specified, '
+                                  "because the corresponding port can not be retrieved.")
 
     def _server_name(self) -> str:
         return str(self.properties["name"] or self.physical_resource_name())
@@ -426,15 +431,32 @@ class Server(Resource):
         return True
 
     def _do_detach(self, port_id: str) -> None:
-        self.client("compute").delete(f"/servers/{self.resource_id}/os-interface/{port_id}")
+        """Heat's interface_detach: a port nova no longer has counts as detached."""
+        try:
+            self.client("compute").delete(f"/servers/{self.resource_id}/os-interface/{port_id}")
+        except ClientError as exc:
+            if exc.status != 404:
+                raise
 
     def _check_detach(self, task: dict[str, Any]) -> bool:
-        return task["args"][0] not in [i["port_id"] for i in self._interfaces()]
+        port_id = task["args"][0]
+        if port_id in [i["port_id"] for i in self._interfaces()]:
+            return False
+        # quirk: Heat deletes its internal port before asking nova to detach it; deleting it once
+        # nova let go of it leaves the same end state without a detach of a vanished port
+        self._delete_internal_port(port_id)
+        return True
 
     def _do_attach(self, args: dict[str, Any]) -> str:
+        args = dict(args)
+        groups = args.pop("security_groups", None)
         attachment = self.client("compute").post(f"/servers/{self.resource_id}/os-interface",
                                                  json={"interfaceAttachment": args})
-        return str(attachment["interfaceAttachment"]["port_id"])
+        port_id = str(attachment["interfaceAttachment"]["port_id"])
+        if groups and not args.get("port_id"):
+            # nova client plugin interface_attach: the groups go on the port nova made
+            self.client("network").put(f"/ports/{port_id}", json={"port": {"security_groups": groups}})
+        return port_id
 
     def _check_attach(self, task: dict[str, Any]) -> bool:
         return task.get("result") in [i["port_id"] for i in self._interfaces()]
@@ -442,60 +464,113 @@ class Server(Resource):
     def _interfaces(self) -> list[dict[str, Any]]:
         return list(self.client("compute").get(f"/servers/{self.resource_id}/os-interface")["interfaceAttachments"])
 
+    # Heat's ServerNetworkMixin.calculate_networks and helpers: an old and a new entry that name the
+    # same interface (e.g. {subnet: S} and {network: N, subnet: S}, or {network: N} and {port: P} where
+    # nova made P on N) keep their port; only what really left the list is detached and only what
+    # really joined it is attached.
+    _IFACE_KEYS = ("port", "network", "fixed_ip", "subnet")
+
     def _network_tasks(self, new_nets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Heat's calculate_networks: detach what left the list, attach what joined it."""
-        old_nets, ifaces = list(self.data.get("networks") or []), self._interfaces()
-        new_str = next((n["allocate_network"] for n in new_nets if n.get("allocate_network")), None)
-        old_str = any(n.get("allocate_network") for n in old_nets)
+        old_nets = [self._normalize_net(n) for n in self.data.get("networks") or []]
+        new_nets = [self._normalize_net(n) for n in new_nets]
+        ifaces = self._interfaces()
         remove: list[str] = []
-        if new_str or not old_nets or old_str:
-            remove, added, kept = [i["port_id"] for i in ifaces], ([] if new_str else new_nets), []
-            if new_str == "auto":
-                added = [{}]
+        added: list[dict[str, Any]] = []
+        new_str = _str_network(new_nets)
+        if new_str:
+            remove = [i["port_id"] for i in ifaces]
+            added = [{}] if new_str == "auto" else []
+        elif not new_nets and not old_nets:
+            return []   # None <-> []: the server keeps the port nova gave it
         else:
-            kept = [n for n in old_nets if n in new_nets]
-            added = [n for n in new_nets if n not in kept]
-            for net in (n for n in old_nets if n not in kept):
-                port = self._match_iface(net, ifaces)
-                if port:
-                    remove.append(port)
-                    self._delete_internal_port(port)
-                if net.get("floating_ip"):
-                    self._disassociate(net["floating_ip"])
-        if not added and not kept and not new_str:
-            added = [{}]
+            kept: list[dict[str, Any]] = []
+            if not old_nets or _str_network(old_nets):
+                remove = [i["port_id"] for i in ifaces]
+            else:
+                kept = self._exclude_not_updated_networks(old_nets, new_nets, ifaces)
+                for net in old_nets:
+                    if net.get("port"):
+                        remove.append(net["port"])
+                    if net.get("floating_ip"):
+                        self._disassociate(net["floating_ip"])
+            added = new_nets if (new_nets or kept) else [{}]
         tasks = [{"op": "detach", "args": [p]} for p in remove]
         return tasks + [{"op": "attach", "args": [self._attach_args(n, i)]} for i, n in enumerate(added)]
 
-    def _match_iface(self, net: dict[str, Any], ifaces: list[dict[str, Any]]) -> str | None:
-        if net.get("port"):
-            return self._port_id(net["port"])
-        net_id = self._net_id(net)
+    def _normalize_net(self, net: dict[str, Any]) -> dict[str, Any]:
+        """Heat's translation rules: `uuid` becomes `network`, and network, subnet and port names
+        become ids (kept as given when they no longer resolve)."""
+        out = {k: net.get(k) or None for k in _NETWORK_SCHEMA}
+        out["network"], out["uuid"] = out["network"] or out["uuid"], None
+        network = self.client("network")
+        for key, collection, kind in (("network", "networks", "network"), ("subnet", "subnets", "subnet"),
+                                      ("port", "ports", "port")):
+            if out[key]:
+                try:
+                    out[key] = str(network.find(collection, out[key], kind)["id"])
+                except ClientError as exc:
+                    if exc.status not in (404, 409):
+                        raise
+        return out
+
+    def _exclude_not_updated_networks(self, old_nets: list[dict[str, Any]], new_nets: list[dict[str, Any]],
+                                      ifaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Match old entries to the server's interfaces, then new entries to old ones; what matched
+        leaves both lists and is returned."""
+        props = []
         for iface in ifaces:
-            ips = [f["ip_address"] for f in iface.get("fixed_ips") or []]
-            if (not net_id or iface["net_id"] == net_id) and (not net.get("fixed_ip") or net["fixed_ip"] in ips):
-                ifaces.remove(iface)
-                return str(iface["port_id"])
-        return None
+            fixed = (iface.get("fixed_ips") or [{}])[0]
+            props.append({"port": iface["port_id"], "network": iface["net_id"],
+                          "fixed_ip": fixed.get("ip_address"), "subnet": fixed.get("subnet_id")})
+        for old in old_nets:
+            if old["port"] is None:
+                old["network"] = self._net_id(old)
+            reduced = {k: old[k] for k in self._IFACE_KEYS if old[k] is not None}
+            match = _find_best_match(props, reduced)
+            if match is not None:
+                old.update(match)
+                props.remove(match)
+        kept = []
+        for new in list(new_nets):
+            reduced = {k: v for k, v in new.items() if k not in self._IFACE_KEYS or v is not None}
+            match = _find_best_match(old_nets, reduced)
+            if match is not None:
+                kept.append(match)
+                new_nets.remove(new)
+                old_nets.remove(match)
+        return kept
 
     def _attach_args(self, net: dict[str, Any], idx: int) -> dict[str, Any]:
+        groups = self.properties["security_groups"]
         if not net:
-            return {}
+            return {"security_groups": self._group_ids(groups)} if groups else {}
         port = self._port_id(net.get("port")) or (self._create_internal_port(net, idx) if net.get("subnet")
                                                  else None)
         args: dict[str, Any] = {"port_id": port} if port else {"net_id": self._net_id(net)}
         if not port and net.get("fixed_ip"):
             args["fixed_ips"] = [{"ip_address": net["fixed_ip"]}]
+        if not port and groups:
+            args["security_groups"] = self._group_ids(groups)
         if net.get("floating_ip") and port:
-            self.client("network").put(f"/floatingips/{net['floating_ip']}",
-                                       json={"floatingip": {"port_id": port}})
+            fip: dict[str, Any] = {"port_id": port}
+            if net.get("fixed_ip"):
+                fip["fixed_ip_address"] = net["fixed_ip"]
+            self.client("network").put(f"/floatingips/{net['floating_ip']}", json={"floatingip": fip})
         if net.get("tag"):
             args["tag"] = net["tag"]
         return args
 
+    def _group_ids(self, groups: list[str]) -> list[str]:
+        network = self.client("network")
+        return [str(network.find("security-groups", sg, "security_group")["id"]) for sg in groups]
+
     def _delete_internal_port(self, port_id: str) -> None:
         if port_id in (self.data.get("internal_ports") or []):
-            self.client("network").delete(f"/ports/{port_id}")
+            try:
+                self.client("network").delete(f"/ports/{port_id}")
+            except ClientError as exc:
+                if exc.status != 404:
+                    raise
             self.data["internal_ports"].remove(port_id)
 
     def _disassociate(self, fip: str) -> None:
@@ -620,6 +695,19 @@ class Server(Resource):
         except ClientError:
             return {}
         return {"novnc": body["remote_console"]["url"]}
+
+
+def _str_network(nets: list[dict[str, Any]]) -> str | None:
+    """The `allocate_network` value (auto or none) of a networks list, if any."""
+    return next((n["allocate_network"] for n in nets if n.get("allocate_network")), None)
+
+
+def _find_best_match(candidates: list[dict[str, Any]], wanted: dict[str, Any]) -> dict[str, Any] | None:
+    """Heat's _find_best_match: the first candidate holding all of `wanted` (by port, else by
+    fixed_ip, else by the largest shared subset, which for a subset is all of `wanted`)."""
+    if not wanted:
+        return None
+    return next((c for c in candidates if all(c.get(k) == v for k, v in wanted.items())), None)
 
 
 def _networks(server: dict[str, Any]) -> dict[str, list[str]]:
