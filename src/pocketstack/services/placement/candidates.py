@@ -170,18 +170,19 @@ def _ancestors(p: int, providers: dict[int, Provider]) -> list[int]:
 def _solve(req: Request, tree: list[int], providers: dict[int, Provider], root: Provider,
            fits: dict[tuple[str, int], dict[int, dict[str, Any]]], class_ids: dict[str, int],
            rows_by: dict[tuple[int, int], dict[str, Any]]) -> Any:
-    options = [_group_options(g, tree, providers, root, fits) for g in req.groups]
+    groups = [g for g in req.groups if g.resources or g.suffix]   # a bare in_tree filters trees, nothing more
+    options = [_group_options(g, tree, providers, root, fits) for g in groups]
     if any(not o for o in options):
         return
     for choice in itertools.islice(itertools.product(*options), MAX_COMBINATIONS_PER_TREE):
         if req.group_policy == "isolate":
-            flat = [p for g, c in zip(req.groups, choice) if g.same_provider for p in set(c.values())]
+            flat = [p for g, c in zip(groups, choice) if g.same_provider for p in set(c.values())]
             if len(flat) != len(set(flat)):
                 continue
         totals: dict[int, dict[int, int]] = {}
         mappings: dict[str, list[int]] = {}
         ok = True
-        for g, c in zip(req.groups, choice):
+        for g, c in zip(groups, choice):
             mappings[g.suffix] = sorted(set(c.values()), key=lambda i: i)
             for rc, p in c.items():
                 if rc == "":

@@ -158,7 +158,7 @@ def create_inventory(ctx: Context, rq: ApiRequest) -> Any:
         common.bump_generation(conn, rp)
     response = common.answer(ctx, {**render_one(inv), "resource_provider_generation": rp["generation"]},
                              status=201)
-    response.headers["location"] = f"{rq.service_prefix}/resource_providers/{rp['uuid']}/inventories/{rc}"
+    response.headers["location"] = f"{ctx.base_url}{rq.service_prefix}/resource_providers/{rp['uuid']}/inventories/{rc}"
     return response
 
 

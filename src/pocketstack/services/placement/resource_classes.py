@@ -61,7 +61,7 @@ def create_class(ctx: Context, rq: ApiRequest) -> Any:
                                   codes.DUPLICATE_NAME)
         _create(conn, body["name"])
     response = common.answer(ctx, None, status=201, cacheable=False)
-    response.headers["location"] = f"{rq.service_prefix}/resource_classes/{body['name']}"
+    response.headers["location"] = f"{ctx.base_url}{rq.service_prefix}/resource_classes/{body['name']}"
     return response
 
 
@@ -82,7 +82,7 @@ def update_class(ctx: Context, rq: ApiRequest) -> Any:
                 _create(conn, name)
         response = common.answer(ctx, None, status=204 if exists else 201, cacheable=False)
         if not exists:
-            response.headers["location"] = f"{rq.service_prefix}/resource_classes/{name}"
+            response.headers["location"] = f"{ctx.base_url}{rq.service_prefix}/resource_classes/{name}"
         return response
     body = common.json_body(rq)
     common.check_body(BODY, body)

@@ -206,7 +206,7 @@ def create_provider(ctx: Context, rq: ApiRequest) -> Any:
     body = common.json_body(rq)
     common.check_body(_schema(ctx, True), body)
     row = create(ctx, body)
-    location = f"{rq.service_prefix}/resource_providers/{row['uuid']}"
+    location = f"{ctx.base_url}{rq.service_prefix}/resource_providers/{row['uuid']}"
     if ctx.version >= v.CREATE_RETURNS_BODY:
         with db.reader() as conn:
             shown = render(ctx, rq, [row], conn)[0]

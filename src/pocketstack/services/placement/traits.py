@@ -85,7 +85,7 @@ def put_trait(ctx: Context, rq: ApiRequest) -> Any:
             conn.execute(TR.insert().values(name=name, created_at=utcnow()))
     response = common.answer(ctx, None, exists and (exists["updated_at"] or exists["created_at"]),
                              status=204 if exists else 201)
-    response.headers["location"] = f"{rq.service_prefix}/traits/{name}"
+    response.headers["location"] = f"{ctx.base_url}{rq.service_prefix}/traits/{name}"
     return response
 
 
