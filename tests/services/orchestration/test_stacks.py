@@ -278,3 +278,59 @@ def test_wait_condition_signalled_through_the_presigned_url(heat, http):
     assert data == {"a": "one", "b": "two"}
     heat.delete(f"/stacks/{name}/{sid}")
     heat.wait(name)
+
+
+def test_admin_only_resource_types(heat, cloud):
+    """resource_types:OS::Nova::Flavor and OS::Keystone::* are admin rules in Heat's defaults."""
+    r = heat.create(unique("fl"), {"heat_template_version": "2016-10-14", "resources": {
+        "f": {"type": "OS::Nova::Flavor", "properties": {"ram": 64, "vcpus": 1}}}})
+    assert r.status_code == 403 and error(r)["message"] == "You are not authorized to use OS::Nova::Flavor."
+    types = heat.get("/resource_types").json()["resource_types"]
+    assert "OS::Nova::Flavor" not in types and "OS::Keystone::Project" not in types
+    assert "OS::Nova::Server" in types
+    from tests.services.orchestration.conftest import Heat
+    admin = Heat(cloud, "pocketstack-admin")
+    assert "OS::Nova::Flavor" in admin.get("/resource_types").json()["resource_types"]
+
+
+def test_group_member_attributes(heat):
+    name = unique("ga")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "group": {"type": "OS::Heat::ResourceGroup", "properties": {"count": 2, "resource_def": {
+            "type": "OS::Heat::TestResource", "properties": {"value": "v%index%"}}}}},
+        "outputs": {"by_member": {"value": {"get_attr": ["group", "attributes", "output"]}},
+                    "first": {"value": {"get_attr": ["group", "resource.0.output"]}},
+                    "all": {"value": {"get_attr": ["group", "output"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    outs = {o["output_key"]: o["output_value"] for o in heat.stack(name)["outputs"]}
+    assert outs == {"by_member": {"0": "v0", "1": "v1"}, "first": "v0", "all": ["v0", "v1"]}
+    heat.delete(f"/stacks/{name}/{sid}")
+    heat.wait(name)
+
+
+def test_suspend_resume_check_and_cancel_update(heat):
+    name = unique("act")
+    tmpl = {"heat_template_version": "2016-10-14", "parameters": {"v": {"type": "string", "default": "a"}},
+            "resources": {"t": {"type": "OS::Heat::TestResource", "properties": {
+                "value": {"get_param": "v"}, "action_wait_secs": {"update": 30}}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    path = f"/stacks/{name}/{sid}"
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    for action, status in (("suspend", "SUSPEND_COMPLETE"), ("resume", "RESUME_COMPLETE"),
+                           ("check", "CHECK_COMPLETE")):
+        assert heat.post(path + "/actions", json={action: None}).status_code == 200
+        assert heat.wait(name)["stack_status"] == status
+    r = heat.post(path + "/actions", json={"cancel_update": None})
+    assert r.status_code == 400 and error(r)["type"] == "NotSupported"
+    r = heat.post(path + "/actions", json={"explode": None})
+    assert r.status_code == 400
+    heat.patch(path, json={"parameters": {"v": "b"}, "disable_rollback": False})
+    time.sleep(0.5)
+    assert heat.stack(name)["stack_status"] == "UPDATE_IN_PROGRESS"
+    assert heat.post(path + "/actions", json={"cancel_update": None}).status_code == 200
+    stack = heat.wait(name)
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    assert stack["parameters"]["v"] == "a"
+    heat.delete(path)
+    heat.wait(name)

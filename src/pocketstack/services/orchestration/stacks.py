@@ -52,6 +52,7 @@ def _request(ctx: Context, body: Any, *, existing: dict[str, Any] | None = None,
         raise BadRequest("The parameters must be a JSON object.", kind="HTTPBadRequest")
     env["parameters"] = {**(env.get("parameters") or {}), **params}
     tmpl = tpl.Template(raw, files)
+    common.enforce_types(ctx, [environment.resolve_type(env, n, d.type) for n, d in tmpl.resource_defs().items()])
     return {"raw": raw, "tmpl": tmpl, "env": env, "files": files}
 
 

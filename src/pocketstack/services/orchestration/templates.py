@@ -108,7 +108,7 @@ def list_template_functions(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def list_resource_types(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     q = rq.query
     names = sorted(n for n, cls in REGISTRY.items() if n != "OS::Heat::TemplateResource"
-                   and cls.support_status != "HIDDEN")
+                   and cls.support_status != "HIDDEN" and common.type_allowed(ctx, n))
     if q.get("name"):
         names = [n for n in names if fnmatch.fnmatchcase(n, q["name"]) or q["name"] in n]
     if q.get("support_status"):

@@ -168,6 +168,17 @@ def _member_def(resource_def: dict[str, Any], index: int, index_var: str) -> dic
     return out
 
 
+class _MemberAttributes(dict):  # type: ignore[type-arg]
+    """The "attributes" attribute of a group: indexed by an attribute name, every member's value."""
+
+    def __init__(self, lookup: Any) -> None:
+        super().__init__()
+        self.lookup = lookup
+
+    def __getitem__(self, key: str) -> Any:
+        return self.lookup(key)
+
+
 class ResourceGroup(NestedResource):
     type_name = "OS::Heat::ResourceGroup"
     description = "Creates one or more identically configured nested resources."
@@ -226,8 +237,8 @@ class ResourceGroup(NestedResource):
         if name.startswith("resource."):
             member, _, attr = name[len("resource."):].partition(".")
             return self.member_attr(member, attr or None, []) if attr else refs.get(member)
-        if name.startswith("attributes"):
-            return None
+        if name == "attributes":     # get_attr: [group, attributes, <attr>] -> {member: value}
+            return _MemberAttributes(lambda attr: {n: self.member_attr(n, attr, []) for n in order})
         return [self.member_attr(n, name, []) for n in order]
 
 
