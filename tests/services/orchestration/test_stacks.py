@@ -334,3 +334,17 @@ def test_suspend_resume_check_and_cancel_update(heat):
     assert stack["parameters"]["v"] == "a"
     heat.delete(path)
     heat.wait(name)
+
+
+def test_delete_while_create_in_progress(heat):
+    name = unique("dip")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 60}}},
+        "after": {"type": "OS::Heat::RandomString", "depends_on": "slow"}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    time.sleep(0.5)
+    assert heat.stack(name)["stack_status"] == "CREATE_IN_PROGRESS"
+    assert heat.delete(f"/stacks/{name}/{sid}").status_code == 204
+    started = time.time()
+    assert heat.wait(name, timeout=30)["stack_status"] == "DELETE_COMPLETE"
+    assert time.time() - started < 20
