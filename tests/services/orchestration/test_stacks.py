@@ -348,3 +348,15 @@ def test_delete_while_create_in_progress(heat):
     started = time.time()
     assert heat.wait(name, timeout=30)["stack_status"] == "DELETE_COMPLETE"
     assert time.time() - started < 20
+
+
+def test_parameter_groups_are_checked(heat):
+    tmpl = {"heat_template_version": "2016-10-14", "parameters": {"a": {"type": "string", "default": "x"}},
+            "parameter_groups": [{"label": "g", "parameters": ["a", "nope"]}], "resources": {}}
+    r = heat.post("/validate", json={"template": tmpl})
+    assert r.status_code == 400
+    assert error(r)["message"] == ("Parameter Groups error: parameter_groups.g: The grouped parameter nope does "
+                                   "not reference a valid parameter.")
+    tmpl["parameter_groups"] = [{"label": "g", "parameters": ["a"]}, {"label": "h", "parameters": ["a"]}]
+    r = heat.create(unique("pg"), tmpl)
+    assert r.status_code == 400 and "must be assigned to one parameter group only" in error(r)["message"]

@@ -59,6 +59,7 @@ def check(tmpl: Template, env: dict[str, Any], *, stack_name: str = "", custom: 
     environment.validate_hooks(env)
     params = resolve_parameters(tmpl, env.get("parameters") or {}, env.get("parameter_defaults") or {}, custom,
                                 strict=strict_params, validate=validate_params)
+    _check_parameter_groups(tmpl)
     defs = tmpl.resource_defs()
     if len(defs) > MAX_RESOURCES:
         raise BadRequest("Maximum resources per stack exceeded.", kind="StackResourceLimitExceeded")
@@ -85,6 +86,33 @@ def check(tmpl: Template, env: dict[str, Any], *, stack_name: str = "", custom: 
     sorted_by_dependencies({n: v & set(defs) for n, v in deps.items()})
     sorted_by_dependencies(dependencies.graph(defs, tmpl.version))
     return params
+
+
+def _check_parameter_groups(tmpl: Template) -> None:
+    """heat/engine/parameter_groups.py: each grouped parameter exists and is in one group only."""
+    groups = tmpl.raw.get("parameter_groups" if tmpl.hot else "ParameterGroups")
+    if not groups:
+        return
+    if not isinstance(groups, list):
+        raise invalid(str(ValidationError("The parameter_groups should be a list.", ["parameter_groups"],
+                                          "Parameter Groups error")))
+    names, seen = set(tmpl.param_defs()), set()
+    for group in groups:
+        label = group.get("label", "") if isinstance(group, dict) else ""
+        params = group.get("parameters") if isinstance(group, dict) else None
+
+        def fail(message: str) -> Exception:
+            return invalid(str(ValidationError(message, ["parameter_groups", label], "Parameter Groups error")))
+        if params is None:
+            raise fail("The parameters must be provided for each parameter group.")
+        if not isinstance(params, list):
+            raise fail("The parameters of parameter group should be a list.")
+        for param in params:
+            if param in seen:
+                raise fail(f"The {param} parameter must be assigned to one parameter group only.")
+            seen.add(param)
+            if param not in names:
+                raise fail(f"The grouped parameter {param} does not reference a valid parameter.")
 
 
 def _heat_message(exc: fn.TemplateError, version: fn.TemplateVersion) -> str:

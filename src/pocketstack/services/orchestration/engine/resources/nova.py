@@ -286,6 +286,7 @@ class Server(Resource):
             return str_net
         nics = []
         for idx, net in enumerate(networks):
+            self._validate_belonging_subnet_to_net(net)
             nic: dict[str, Any] = {}
             net_id = self._net_id(net)
             if net_id:
@@ -305,6 +306,13 @@ class Server(Resource):
                 nic["tag"] = net["tag"]
             nics.append(nic)
         return nics
+
+    def _validate_belonging_subnet_to_net(self, net: dict[str, Any]) -> None:
+        if net.get("port") is None and net.get("subnet") and (net.get("network") or net.get("uuid")):
+            network = self._net_id(net)
+            subnet = self.client("network").find("subnets", net["subnet"], "subnet")
+            if subnet["network_id"] != network:
+                raise ValidationError(f"Specified subnet {net['subnet']} does not belongs to network {network}.")
 
     def _net_id(self, net: dict[str, Any]) -> str | None:
         name = net.get("network") or net.get("uuid")
