@@ -51,8 +51,11 @@ def _implicit(d: ResourceDef, subnets: dict[str, Any], interfaces: dict[str, dic
     if d.type == "OS::Neutron::Port":
         return subnets_of(_net(props))
     if d.type == "OS::Nova::Server":
+        # heat server.py add_dependencies: a subnet of an unknown network, or any subnet when an
+        # entry names no network (a port, a subnet), or the subnets of the entries' networks
         nets = [item for item in props.get("networks") or [] if isinstance(item, dict)]
-        return set().union(*[subnets_of(_net(item)) for item in nets]) if nets else set()
+        return {s for s, subnet_net in subnets.items() if nets and (subnet_net is None or any(
+            _ref(item.get("network") or item.get("uuid")) in (None, subnet_net) for item in nets))}
     if d.type == "OS::Neutron::Router":
         gateway = props.get("external_gateway_info")
         return subnets_of(_net(gateway)) if isinstance(gateway, dict) else set()
