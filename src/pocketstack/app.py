@@ -153,7 +153,7 @@ class Pocketstack:
             rq.body = parse_json(rq.body_bytes)
         if route.query is not None:
             schemas.validate(route.query, dict(rq.query))
-        if route.policy is not None:
+        if isinstance(route.policy, str):     # in_handler / PUBLIC / ANY_USER: see core.policy
             target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
             service.policy.enforce(route.policy, target, ctx)
         if route.body is not None:
