@@ -24,7 +24,7 @@ from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError
 from pocketstack.core.http import base_url, dumps, empty, json_response
-from pocketstack.core.ids import new_request_id
+from pocketstack.core.ids import global_request_id, new_request_id
 from pocketstack.core.policy import Policy
 from pocketstack.core.routing import ApiRequest, Route, Service, parse_json
 
@@ -100,9 +100,11 @@ class Pocketstack:
         service, prefix = self.find_service(path)
         if service is None:
             return PlainTextResponse("Not Found", status_code=404)
+        inbound = request.headers.get("x-openstack-request-id")
         ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
-                      service_type=service.type,
-                      global_request_id=request.headers.get("x-openstack-request-id"))
+                      service_type=service.type, global_request_id=global_request_id(inbound))
+        if inbound and ctx.global_request_id is None:
+            LOG.warning("%s: ignored an invalid global request id %r", request_id, inbound[:80])
         rq: ApiRequest | None = None
         try:
             route, rq = await self.route(request, service, prefix, ctx)
