@@ -75,6 +75,7 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
                 for service in self.services:
                     if service.startup:
                         service.startup(self.settings)

@@ -53,6 +53,7 @@ jobs = sa.Table(
 )
 
 LEASE = dt.timedelta(seconds=60)
+START_DELAY = 0.0               # seconds added before any job first runs (setting jobs.start_delay)
 NEWER_PAYLOAD_RETRY = 30.0      # seconds before a payload too new for this release is looked at again
 
 
@@ -82,7 +83,7 @@ def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, delay: floa
     payload = {**payload, "v": registered.version if registered else 1}
     conn.execute(jobs.insert().values(
         id=job_id, kind=kind, payload=payload, state="pending", attempts=0, max_attempts=max_attempts,
-        run_at=utcnow() + dt.timedelta(seconds=delay), created_at=utcnow()))
+        run_at=utcnow() + dt.timedelta(seconds=delay + START_DELAY), created_at=utcnow()))
     conn.info.setdefault("wake_jobs", True)
     _poke()
     return job_id

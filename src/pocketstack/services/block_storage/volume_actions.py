@@ -178,8 +178,8 @@ def _upload_response(ctx: Context, rq: ApiRequest, row: dict[str, Any], image: d
             internal_client.call("DELETE", f"/image/v2/images/{created['id']}", token=ctx.token)
             raise BadRequest(f"Invalid volume: Volume status changed to {fresh['status']} during upload.")
         _set(conn, row["id"], status="uploading", previous_status=row["status"])
-        manager.enqueue(conn, "volume.upload_image", volume_id=row["id"], image_id=created["id"], token=ctx.token,
-                        disk_format=image["disk_format"])
+        manager.enqueue(conn, "volume.upload_image", volume_id=row["id"], image_id=created["id"],
+                        user_id=ctx.user_id, project_id=ctx.project_id, disk_format=image["disk_format"])
         vtype = conn.execute(sa.select(volume_types.volume_types).where(
             volume_types.volume_types.c.id == row["volume_type_id"])).mappings().first()
     body = {"id": row["id"], "updated_at": common.ts(utcnow()), "status": "uploading",
