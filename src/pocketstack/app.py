@@ -38,7 +38,9 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
     if migrate:
-        db.upgrade(settings.db_url)
+        db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
+    else:
+        db.check_revision(settings.db_url)
     if first_start:
         bootstrap.run(settings, services.ALL)
 
