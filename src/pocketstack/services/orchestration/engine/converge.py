@@ -25,6 +25,7 @@ BUDGET = 4.0          # seconds of work per pass; the job lease is 60 s
 BATCH = 250           # resources started per write batch
 POLL = 0.2
 CONVERGE = ("CREATE", "UPDATE", "ROLLBACK", "DELETE", "ADOPT", "RESTORE")
+SERVICE_METADATA = ("deployments", "os-collect-config")   # resource metadata Heat itself maintains
 
 
 def reason_of(exc: BaseException, name: str) -> str:
@@ -217,6 +218,8 @@ class Pass:
             props = validate_properties(schema, self.scope.resolve(d.properties, path), path,
                                         self.ops.custom(self.scope))
             metadata = self.scope.resolve(d.metadata, ["resources", name, "metadata"]) or {}
+            kept = (row or {}).get("rsrc_metadata") or {}     # what software deployments wrote
+            metadata = {**{k: kept[k] for k in SERVICE_METADATA if k in kept}, **metadata}
         except Exception as exc:  # noqa: BLE001 - a bad definition fails this resource
             target = row if row is not None else self.insert(name, d.type)
             self.w.update(target, action="CREATE" if target["action"] == "INIT" else "UPDATE")

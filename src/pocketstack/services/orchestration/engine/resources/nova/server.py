@@ -130,6 +130,10 @@ class Server(Resource):
 
     def handle_create(self) -> None:
         props = self.properties
+        if props["user_data_format"] == "SOFTWARE_CONFIG":
+            # heat server.py _populate_deployments_metadata: where deployments will be listed
+            self.metadata.setdefault("deployments", [])
+            self.metadata.setdefault("os-collect-config", {"collectors": ["ec2", "local"]})
         body: dict[str, Any] = {"name": self._server_name(),
                                 "flavorRef": flavor_id(self.stack.clients, props["flavor"]),
                                 "networks": self._build_nics(props["networks"] or [])}
