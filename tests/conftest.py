@@ -86,10 +86,11 @@ class Cloud:
         return r.headers["X-Subject-Token"]
 
 
-def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None) -> Cloud:
+def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
+                extra_config: dict[str, Any] | None = None) -> Cloud:
     port = port or free_port()
     config = tmp / "pocketstack.yaml"
-    config.write_text(yaml.safe_dump(TEST_CONFIG))
+    config.write_text(yaml.safe_dump({**TEST_CONFIG, **(extra_config or {})}))
     cmd = [sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir", str(tmp / "data"),
            "--admin-password", ADMIN_PASSWORD, "--config", str(config)]
     if database_url:

@@ -147,10 +147,13 @@ class LinuxDataplane:
         with self.lock:
             self.last_full = time.monotonic()
             state = desired.read()
-            self.state = state
+            previous, self.state = self.state, state
             names = self.names
             kernel.add_namespace(names.int_ns)
-            kernel.sysctl(names.int_ns, "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1")
+            if "int" not in self.applied:
+                kernel.sysctl(names.int_ns, "net.ipv6.conf.all.disable_ipv6=1",
+                              "net.ipv6.conf.default.disable_ipv6=1", *firewall.SYSCTLS)
+                self.applied["int"] = True
             present = kernel.links(names.int_ns)
             kernel.ip_batch(names.int_ns, [line for n in state.networks.values()
                                            for line in devices.bridge_lines(Names.bridge(n.id), n.mtu, present)])
@@ -167,7 +170,7 @@ class LinuxDataplane:
                 self.applied["firewall"] = ruleset
             self.statuses(state, wired)
             self.wired = wired
-            self.remove_stale(state)
+            self.remove_stale(state, previous)
             self.passes += 1
 
     # --- parts -----------------------------------------------------------------------
@@ -269,7 +272,10 @@ class LinuxDataplane:
         for port in up:
             port.status = "ACTIVE"
 
-    def remove_stale(self, state: desired.State) -> None:
+    def remove_stale(self, state: desired.State, previous: desired.State | None) -> None:
+        """Namespaces of deleted networks and routers; bridges of deleted networks; the veths this dataplane
+        made for service ports that are gone. A plugged device is its plugger's to remove (nova's, a test's):
+        a tap that appears before the port it belongs to is read must survive the pass."""
         routers_ns = {self.names.router_ns(r) for r in state.routers}
         dhcp_ns = {self.names.dhcp_ns(n.id) for n in state.networks.values() if any(s.enable_dhcp for s in n.subnets)}
         for ns in kernel.namespaces():
@@ -284,9 +290,10 @@ class LinuxDataplane:
                 self.applied.pop("dhcp:" + network_id, None)
                 self.applied.pop("router:" + router_id, None)
         bridges = {Names.bridge(n) for n in state.networks}
-        taps = {Names.tap(p) for p in state.ports}
+        gone = {Names.tap(p.id) for p in (previous.ports.values() if previous else []) if p.id not in state.ports
+                and p.is_service}
         lines = [f"link del {name}" for name in kernel.links(self.names.int_ns)
-                 if (name.startswith("brq") and name not in bridges) or (name.startswith("tap") and name not in taps)]
+                 if (name.startswith("brq") and name not in bridges) or name in gone]
         kernel.ip_batch(self.names.int_ns, lines)
 
 

@@ -1,10 +1,16 @@
-"""Security groups as nftables rules on the bridges (neutron's firewall driver, in the `bridge` family with
-connection tracking): one chain per port and direction, reached through verdict maps on the port's tap
-device, and one named set per group and IP version for remote-group rules. The whole table is rendered
-from the database and replaced in one nft transaction, so a rule change is atomic and takes effect at once.
+"""Security groups as nftables rules in the integration namespace (neutron's firewall driver, with nftables).
 
-Egress chains (`o_*`, frames from the port) check MAC/IP spoofing, then the group's egress rules, and
-`return` what they allow so that the destination port's ingress chain (`i_*`) still runs."""
+The bridges there have `bridge-nf-call-iptables` on (a per-namespace setting), so bridged IP traffic crosses
+the `inet` hooks with connection tracking, which the `bridge` family lacks on kernels without
+nf_conntrack_bridge. The `bridge` table knows the ports: it drops spoofed MAC/IP/ARP from a port and marks
+each frame with the index of the port it came from (low 16 bits) and goes to (high 16 bits); the `inet`
+table's forward chain dispatches on those marks to one chain per port and direction, holding the groups'
+rules, stateful (conntrack) or stateless as the group says. Remote-group rules match a named set per group
+and IP version. Each network's bridge is its own conntrack zone, so overlapping subnets stay apart.
+
+The whole ruleset is rendered from the database and replaced in one nft transaction: a rule change is atomic
+and enforced at once. Egress chains (`o_*`) `return` what they allow so the destination's ingress chain
+(`i_*`) still runs."""
 
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from pocketstack.services.network.dataplane.linux.desired import Port, Rule, Sta
 from pocketstack.services.network.dataplane.linux.names import Names
 
 TABLE = "pocketstack_sg"
+SYSCTLS = ("net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip6tables=1",
+           "net.bridge.bridge-nf-call-arptables=0")
 PROTOCOLS = {"icmp": "icmp", "1": "icmp", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
              "icmpv6": "icmpv6", "ipv6-icmp": "icmpv6", "58": "icmpv6", "sctp": "sctp", "132": "sctp"}
 
@@ -28,50 +36,91 @@ def set_name(group_id: str, version: int) -> str:
 
 
 def render(state: State, wired: set[str]) -> str:
-    """The whole table for the ports wired now (`wired`: port ids whose tap is on its bridge)."""
-    ports = [p for p in state.ports.values() if p.id in wired and filtered(p)]
-    lines = [f"table bridge {TABLE} {{}}", f"delete table bridge {TABLE}", f"table bridge {TABLE} {{"]
+    """Both tables for the ports wired now (`wired`: port ids whose tap is on its bridge)."""
+    ports = sorted((p for p in state.ports.values() if p.id in wired and filtered(p)), key=lambda p: p.id)
+    index = {p.id: i + 1 for i, p in enumerate(ports)}
+    out = [f"table bridge {TABLE} {{}}", f"delete table bridge {TABLE}",
+           f"table inet {TABLE} {{}}", f"delete table inet {TABLE}"]
+    out += _bridge_table(ports, index)
+    out += _inet_table(state, ports, index)
+    return "\n".join(out) + "\n"
+
+
+def _bridge_table(ports: list[Port], index: dict[str, int]) -> list[str]:
+    lines = [f"table bridge {TABLE} {{", "  chain prerouting {",
+             "    type filter hook prerouting priority -300; policy accept;"]
+    if ports:
+        lines.append("    iifname vmap { " + ", ".join(f'"{Names.tap(p.id)}" : jump s_{index[p.id]}'
+                                               for p in ports) + " }")
+    lines += ["  }", "  chain forward {", "    type filter hook forward priority -300; policy accept;"]
+    if ports:
+        lines.append("    oifname vmap { " + ", ".join(f'"{Names.tap(p.id)}" : jump d_{index[p.id]}'
+                                               for p in ports) + " }")
+    lines.append("  }")
+    for port in ports:
+        i = index[port.id]
+        lines += _chain(f"s_{i}", [*_anti_spoofing(port), f"meta mark set {i:#x}"])
+        lines += _chain(f"d_{i}", [f"meta mark set meta mark or {i << 16:#x}"])
+    return lines + ["}"]
+
+
+def _anti_spoofing(port: Port) -> list[str]:
+    macs = sorted({port.mac, *(p.get("mac_address") or port.mac for p in port.pairs)})
+    v4 = sorted({ip for _, ip in port.ips if ":" not in ip} | {p["ip_address"] for p in port.pairs
+                                                               if ":" not in p["ip_address"]})
+    v6 = sorted({ip for _, ip in port.ips if ":" in ip} | {p["ip_address"] for p in port.pairs
+                                                           if ":" in p["ip_address"]} | {"fe80::/10", "::"})
+    return [f"ether saddr != {{ {', '.join(macs)} }} drop",
+            f"arp saddr ether != {{ {', '.join(macs)} }} drop",
+            f"arp saddr ip != {{ {', '.join(['0.0.0.0', *v4])} }} drop",
+            "ether type ip udp sport 67 udp dport 68 drop",                 # no rogue DHCP server
+            f"ether type ip ip saddr != {{ {', '.join(['0.0.0.0', *v4])} }} drop",
+            "ether type ip ip saddr 0.0.0.0 udp dport != 67 drop",          # 0.0.0.0 only to ask for a lease
+            f"ether type ip6 ip6 saddr != {{ {', '.join(v6)} }} drop",
+            "icmpv6 type nd-router-advert drop"]
+
+
+def _inet_table(state: State, ports: list[Port], index: dict[str, int]) -> list[str]:
+    lines = [f"table inet {TABLE} {{"]
     remote_groups = {(r.remote_group_id, v) for p in ports for g in p.groups if g in state.groups
-                       for r in state.groups[g].rules if r.remote_group_id for v in (4, 6)}
+                     for r in state.groups[g].rules if r.remote_group_id for v in (4, 6)}
     for group_id, version in sorted(remote_groups):
         kind = "ipv4_addr" if version == 4 else "ipv6_addr"
-        members = state.members(group_id, version)
-        elements = f" elements = {{ {', '.join(sorted(set(members)))} }};" if members else ""
+        members = sorted(set(state.members(group_id, version)))
+        elements = f" elements = {{ {', '.join(members)} }};" if members else ""
         lines.append(f"  set {set_name(group_id, version)} {{ type {kind}; flags interval; auto-merge;{elements} }}")
-    out_map = ", ".join(f'"{Names.tap(p.id)}" : jump o_{p.id[:8]}' for p in ports)
-    in_map = ", ".join(f'"{Names.tap(p.id)}" : jump i_{p.id[:8]}' for p in ports)
-    lines.append("  chain forward {\n    type filter hook forward priority 0; policy accept;")
+    # the zone of a network, by bridge and by every port's tap (br_netfilter may show either as iifname)
+    zone_of = {n: i + 1 for i, n in enumerate(sorted(state.networks))}
+    zones = {Names.bridge(n): z for n, z in zone_of.items()}
+    zones.update({Names.tap(p.id): zone_of[p.network_id] for p in state.ports.values() if p.network_id in zone_of})
+    ext = next((n.id for n in sorted(state.networks.values(), key=lambda n: n.id) if n.external), None)
+    if ext:
+        zones[Names.host_peer] = zone_of[ext]
+    lines += ["  chain zone {", "    type filter hook prerouting priority -300; policy accept;"]
+    if zones:
+        lines.append("    ct zone set iifname map { " + ", ".join(f'"{b}" : {z}' for b, z in zones.items()) + " }")
+    lines += ["  }", "  chain forward {", "    type filter hook forward priority 0; policy accept;"]
     if ports:
-        lines += [f"    iifname vmap {{ {out_map} }}", f"    oifname vmap {{ {in_map} }}"]
+        lines.append("    meta mark and 0xffff vmap { " + ", ".join(f"{index[p.id]:#x} : jump o_{index[p.id]}"
+                                                                  for p in ports) + " }")
+        lines.append("    meta mark and 0xffff0000 vmap { " + ", ".join(
+            f"{index[p.id] << 16:#x} : jump i_{index[p.id]}" for p in ports) + " }")
     lines.append("  }")
     for port in ports:
         stateful = all(state.groups[g].stateful for g in port.groups if g in state.groups)
         rules = [r for g in port.groups if g in state.groups for r in state.groups[g].rules]
-        lines += _chain(f"o_{port.id[:8]}", _egress(port, rules, stateful))
-        lines += _chain(f"i_{port.id[:8]}", _ingress(rules, stateful))
-    lines.append("}")
-    return "\n".join(lines) + "\n"
+        lines += _chain(f"o_{index[port.id]}", _egress(rules, stateful))
+        lines += _chain(f"i_{index[port.id]}", _ingress(rules, stateful))
+    return lines + ["}"]
 
 
 def _chain(name: str, body: list[str]) -> list[str]:
     return [f"  chain {name} {{", *("    " + line for line in body), "  }"]
 
 
-def _egress(port: Port, rules: list[Rule], stateful: bool) -> list[str]:
-    macs = sorted({port.mac, *(p.get("mac_address") or port.mac for p in port.pairs)})
-    v4 = sorted({ip for _, ip in port.ips if ":" not in ip} | {p["ip_address"] for p in port.pairs
-                                                               if ":" not in p["ip_address"]})
-    v6 = sorted({ip for _, ip in port.ips if ":" in ip} | {p["ip_address"] for p in port.pairs
-                                                           if ":" in p["ip_address"]} | {"fe80::/10"})
-    body = [f"ether saddr != {{ {', '.join(macs)} }} drop",
-            "ether type ip udp sport 68 udp dport 67 return",            # DHCP discover, from 0.0.0.0
-            "ether type ip udp sport 67 udp dport 68 drop",              # no rogue DHCP server
-            "icmpv6 type nd-router-advert drop",
+def _egress(rules: list[Rule], stateful: bool) -> list[str]:
+    body = ["udp sport 68 udp dport 67 return",                        # DHCP
             "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return"]
-    body.append(f"arp saddr ip != {{ 0.0.0.0, {', '.join(v4)} }} drop" if v4 else "arp saddr ip != 0.0.0.0 drop")
-    body.append(f"ether type ip ip saddr != {{ {', '.join(v4)} }} drop" if v4 else "ether type ip drop")
-    body.append(f"ether type ip6 ip6 saddr != {{ {', '.join(v6)} }} drop")
-    body.append("ether type arp return")
     if stateful:
         body += ["ct state established,related return", "ct state invalid drop"]
     body += [m + " return" for r in rules if r.direction == "egress" for m in _matches(r, "daddr")]
@@ -79,7 +128,7 @@ def _egress(port: Port, rules: list[Rule], stateful: bool) -> list[str]:
 
 
 def _ingress(rules: list[Rule], stateful: bool) -> list[str]:
-    body = ["ether type arp accept", "ether type ip udp sport 67 udp dport 68 accept",
+    body = ["udp sport 67 udp dport 68 accept",
             "icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept"]
     if stateful:
         body += ["ct state established,related accept", "ct state invalid drop"]
@@ -91,7 +140,7 @@ def _matches(rule: Rule, remote: str) -> list[str]:
     """One nft match per rule (an empty list when the rule cannot match here)."""
     version = 6 if rule.ethertype == "IPv6" else 4
     family = "ip6" if version == 6 else "ip"
-    parts = [f"ether type {family}"]
+    parts = [f"meta nfproto {'ipv6' if version == 6 else 'ipv4'}"]
     if rule.remote_ip_prefix:
         net = ipaddress.ip_network(rule.remote_ip_prefix, strict=False)
         if net.version != version:

@@ -18,7 +18,8 @@ class Names:
         self.prefix = f"ps-{cloud}-"
         self.int_ns = self.prefix + "int"             # the bridges and every port's tap device
         self.host_dev = f"ps-{cloud}-ex"              # the one device in the machine's namespace
-        self.host_peer = "exhost"                     # its peer, on the external bridge
+
+    host_peer = "exhost"                              # the external veth's peer, on the external bridge
 
     def dhcp_ns(self, network_id: str) -> str:
         return f"{self.prefix}qdhcp-{network_id}"
