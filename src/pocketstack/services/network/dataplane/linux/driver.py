@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import shutil
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -104,6 +105,22 @@ class LinuxDataplane:
                                                           started_at=utcnow(), **values))
 
     # --- the loop --------------------------------------------------------------------
+    def watch_links(self) -> None:
+        """`ip monitor link` in the integration namespace: a device plugged or unplugged wakes the loop at
+        once (the half-second tick stays as the fallback)."""
+        while True:
+            try:
+                proc = subprocess.Popen(["ip", "-n", self.names.int_ns, "monitor", "link"], stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True)
+                assert proc.stdout is not None
+                for line in proc.stdout:
+                    if " tap" in line:
+                        self.wake.set()
+                proc.wait()
+            except Exception:  # noqa: BLE001 - the tick still notices plugs
+                LOG.exception("ip monitor failed")
+            time.sleep(1)
+
     def loop(self) -> None:
         started = time.perf_counter()
         while self.rebuild_seconds is None:
@@ -116,6 +133,7 @@ class LinuxDataplane:
             self.rebuild_seconds = time.perf_counter() - started
             LOG.info("linux dataplane %s rebuilt in %.2fs (%d ports wired)", self.names.cloud,
                      self.rebuild_seconds, len(self.wired))
+        threading.Thread(target=self.watch_links, name="dataplane-monitor", daemon=True).start()
         while True:
             woke = self.wake.wait(0.5)
             try:
@@ -149,14 +167,21 @@ class LinuxDataplane:
             state = desired.read()
             previous, self.state = self.state, state
             names = self.names
-            kernel.add_namespace(names.int_ns)
-            if "int" not in self.applied:
+            present = kernel.links(names.int_ns)
+            if not present:                                    # first pass, or someone removed it
+                kernel.add_namespace(names.int_ns)
                 kernel.sysctl(names.int_ns, "net.ipv6.conf.all.disable_ipv6=1",
                               "net.ipv6.conf.default.disable_ipv6=1", *firewall.SYSCTLS)
-                self.applied["int"] = True
-            present = kernel.links(names.int_ns)
-            kernel.ip_batch(names.int_ns, [line for n in state.networks.values()
-                                           for line in devices.bridge_lines(Names.bridge(n.id), n.mtu, present)])
+                self.applied.clear()
+                present = kernel.links(names.int_ns)
+            lines = []
+            for n in state.networks.values():
+                bridge = Names.bridge(n.id)
+                if bridge not in present or self.applied.get("bridge:" + bridge) != n.mtu:
+                    lines += devices.bridge_lines(bridge, n.mtu, present)
+                    self.applied["bridge:" + bridge] = n.mtu
+            kernel.ip_batch(names.int_ns, lines)
+            present = kernel.links(names.int_ns) if lines else present
             self.external(state, present)
             self.beat("Linux bridge agent")
             self.dhcp(state, present)
@@ -170,8 +195,11 @@ class LinuxDataplane:
                 self.applied["firewall"] = ruleset
             self.statuses(state, wired)
             self.wired = wired
-            self.remove_stale(state, previous)
+            if previous is None or set(previous.networks) != set(state.networks) or \
+                    set(previous.routers) != set(state.routers) or self.passes % 60 == 0:
+                self.remove_stale(state, previous)
             self.passes += 1
+            LOG.debug("dataplane pass %d: %.3fs", self.passes, time.monotonic() - self.last_full)
 
     # --- parts -----------------------------------------------------------------------
     def external(self, state: desired.State, present: dict[str, Any]) -> None:
@@ -184,6 +212,9 @@ class LinuxDataplane:
             kernel.ip(None, "link", "del", dev, check=False)
             return
         subnet = next(s for s in ext.subnets if s.ip_version == 4 and s.gateway_ip)
+        key = (ext.id, ext.mtu, subnet.gateway_ip, subnet.prefixlen)
+        if self.applied.get("external") == key and peer in present:
+            return
         if dev not in kernel.links(None) or peer not in present:
             kernel.ip(None, "link", "del", dev, check=False)
             kernel.ip(None, "link", "add", dev, "type", "veth", "peer", "name", peer, "netns", self.names.int_ns)
@@ -192,6 +223,7 @@ class LinuxDataplane:
         kernel.ip_batch(None, [f"addr replace {subnet.gateway_ip}/{subnet.prefixlen} dev {dev}",
                                f"link set {dev} mtu {ext.mtu} up"])
         kernel.ip(self.names.int_ns, "link", "set", peer, "master", Names.bridge(ext.id), "mtu", str(ext.mtu), "up")
+        self.applied["external"] = key
 
     def dhcp(self, state: desired.State, present: dict[str, Any]) -> None:
         for network in state.networks.values():
@@ -200,16 +232,20 @@ class LinuxDataplane:
             if port is None or not any(s.enable_dhcp for s in network.subnets):
                 continue
             ns, dev = self.names.dhcp_ns(network.id), Names.inner("ns-", port.id)
-            key = (network, port, dhcp.files(state, network, port))
             conf_dir = self.run_dir / "dhcp" / network.id
-            if self.applied.get("dhcp:" + network.id) == repr(key) and dhcp.running_pid(conf_dir):
-                continue
-            kernel.add_namespace(ns)
-            devices.veth(self.names.int_ns, Names.tap(port.id), Names.bridge(network.id), ns, dev, port.mac,
-                         network.mtu, present)
-            devices.set_addresses(ns, dev, {routers.cidr_of(state, sid, ip) for sid, ip in port.ips})
-            dhcp.ensure(ns, conf_dir, dev, network, key[2])
-            self.applied["dhcp:" + network.id] = repr(key)
+            device = repr((network, port.mac, port.ips))
+            content = dhcp.files(state, network, port)
+            running = dhcp.running_pid(conf_dir)
+            if self.applied.get("dhcpdev:" + network.id) != device or not running or \
+                    Names.tap(port.id) not in present:
+                kernel.add_namespace(ns)
+                devices.veth(self.names.int_ns, Names.tap(port.id), Names.bridge(network.id), ns, dev, port.mac,
+                             network.mtu, present)
+                devices.set_addresses(ns, dev, {routers.cidr_of(state, sid, ip) for sid, ip in port.ips})
+                self.applied["dhcpdev:" + network.id] = device
+            if self.applied.get("dhcp:" + network.id) != repr(content) or not running:
+                dhcp.ensure(ns, conf_dir, dev, network, content)     # a HUP when only the hosts changed
+                self.applied["dhcp:" + network.id] = repr(content)
 
     def routers(self, state: desired.State, present: dict[str, Any]) -> None:
         for router in state.routers.values():
@@ -246,7 +282,7 @@ class LinuxDataplane:
                 self.applied["tap:" + tap] = mtu
             lines.append(f"link set {tap} {'up' if port.admin_state_up else 'down'}")
             wired.add(port.id)
-        kernel.ip_batch(self.names.int_ns, lines)
+        kernel.ip_batch(self.names.int_ns, lines, check=False)    # a device may go while we look
         return wired
 
     def statuses(self, state: desired.State, wired: set[str]) -> None:
@@ -267,8 +303,9 @@ class LinuxDataplane:
                                                            t.floating_ips.c.status != "ACTIVE").values(status="ACTIVE"))
         events = [{"name": VIF_PLUGGED, "server_uuid": p.device_id, "tag": p.id, "status": "completed"}
                   for p in up if nova_notifier.is_compute_port({"device_id": p.device_id, "device_owner": p.owner})]
-        if events:
-            nova_notifier.send(Context(request_id="dataplane", user_id="neutron", roles=["admin"]), events)
+        if events:      # off the reconciler thread: compute's answer must not delay the next pass
+            ctx = Context(request_id="dataplane", user_id="neutron", roles=["admin"])
+            threading.Thread(target=nova_notifier.send, args=(ctx, events), daemon=True).start()
         for port in up:
             port.status = "ACTIVE"
 
@@ -288,6 +325,7 @@ class LinuxDataplane:
                     self.proxies.pop(router_id).stop()
                 kernel.delete_namespace(ns)
                 self.applied.pop("dhcp:" + network_id, None)
+                self.applied.pop("dhcpdev:" + network_id, None)
                 self.applied.pop("router:" + router_id, None)
         bridges = {Names.bridge(n) for n in state.networks}
         gone = {Names.tap(p.id) for p in (previous.ports.values() if previous else []) if p.id not in state.ports

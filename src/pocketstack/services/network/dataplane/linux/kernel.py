@@ -40,10 +40,10 @@ def ip_json(ns: str | None, *args: str) -> list[dict[str, Any]]:
     return json.loads(out) if out.strip() else []
 
 
-def ip_batch(ns: str | None, lines: list[str]) -> None:
+def ip_batch(ns: str | None, lines: list[str], check: bool = True) -> None:
     """Many `ip` commands in one process (`ip -batch -`): the cost of wiring is the process count."""
     if lines:
-        run("ip", *(["-n", ns] if ns else []), "-force", "-batch", "-", stdin="\n".join(lines) + "\n")
+        run("ip", *(["-n", ns] if ns else []), "-force", "-batch", "-", stdin="\n".join(lines) + "\n", check=check)
 
 
 def nft(ns: str, ruleset: str) -> None:
