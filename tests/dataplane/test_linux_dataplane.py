@@ -240,5 +240,5 @@ def test_unplug_and_delete_remove_pieces(api: Any, topo: dict[str, Any], dp_clou
     demo.delete(f"/ports/{port['id']}")
     demo.delete(f"/networks/{net['id']}")
     assert wait(lambda: ns not in run("ip", "netns", "list").stdout)
-    bridges = run("ip", "-n", f"ps-{dp_cloud.cloud_name}-int", "-br", "link").stdout
-    assert "brq" + net["id"][:11] not in bridges
+    assert wait(lambda: "brq" + net["id"][:11] not in run("ip", "-n", f"ps-{dp_cloud.cloud_name}-int", "-br",
+                                                          "link").stdout)
