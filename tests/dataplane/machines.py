@@ -45,6 +45,8 @@ class Machine:
         self.sh("ip", "addr", "replace", f"{lease['ip']}/{prefix}", "dev", "eth0")
         if lease.get("router"):
             self.sh("ip", "route", "replace", "default", "via", lease["router"])
+        for dest, via in lease.get("routes", []):
+            self.sh("ip", "route", "replace", dest, "via", via)
         self.ip = lease["ip"]
         return lease
 

@@ -73,6 +73,16 @@ def dhcp(iface: str, mac: str) -> dict:
         out["dns"] = [socket.inet_ntoa(opts[6][i:i + 4]) for i in range(0, len(opts[6]), 4)]
     if 26 in opts:
         out["mtu"] = struct.unpack("!H", opts[26])[0]
+    if 121 in opts:                                   # classless static routes (RFC 3442)
+        data, routes = opts[121], []
+        while data:
+            width = data[0]
+            octets = (width + 7) // 8
+            dest = bytes(data[1:1 + octets]) + b"\0" * (4 - octets)
+            gw = data[1 + octets:5 + octets]
+            routes.append([f"{socket.inet_ntoa(dest)}/{width}", socket.inet_ntoa(gw)])
+            data = data[5 + octets:]
+        out["routes"] = routes
     if 12 in opts:
         out["hostname"] = opts[12].decode()
     return out

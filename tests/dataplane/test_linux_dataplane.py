@@ -226,7 +226,7 @@ def test_nothing_leads_outside(dp_cloud: Any, topo: dict[str, Any]) -> None:
     assert "ip daddr != 172.24.4.0/24 drop" in ruleset
 
 
-def test_unplug_and_delete_remove_pieces(api: Any, topo: dict[str, Any], dp_cloud: Any, machines: Any) -> None:
+def test_isolated_network_metadata_unplug_and_delete(api: Any, topo: dict[str, Any], dp_cloud: Any, machines: Any) -> None:
     admin, demo = api
     net, sub = demo.network_with_subnet("10.77.0.0/24")
     ns = f"ps-{dp_cloud.cloud_name}-qdhcp-{net['id']}"
@@ -235,6 +235,11 @@ def test_unplug_and_delete_remove_pieces(api: Any, topo: dict[str, Any], dp_clou
     port = instance_port(admin, demo, net["id"])
     vm.plug(port)
     assert wait(lambda: status(demo, port["id"]) == "ACTIVE")
+    # an isolated network: metadata from the DHCP namespace, reached through a DHCP route
+    lease = vm.dhcp()
+    assert ["169.254.169.254/32", lease["server"]] in lease["routes"]
+    body = json.loads(vm.probe("get", "http://169.254.169.254/openstack/latest/meta_data.json").stdout)
+    assert body == {"uuid": port["device_id"]}
     vm.remove()                                             # the machine goes away: its port goes DOWN
     assert wait(lambda: status(demo, port["id"]) == "DOWN", timeout=5)
     demo.delete(f"/ports/{port['id']}")

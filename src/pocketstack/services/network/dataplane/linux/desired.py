@@ -108,6 +108,9 @@ class State:
     routers: dict[str, Router]
     groups: dict[str, Group]
 
+    def routed(self, network_id: str) -> bool:
+        return any(p.network_id == network_id for r in self.routers.values() for p in r.interfaces)
+
     def subnet_of(self, subnet_id: str) -> Subnet | None:
         return self.subnets.get(subnet_id)
 

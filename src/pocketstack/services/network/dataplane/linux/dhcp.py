@@ -22,7 +22,9 @@ def hostname(port: Port, ip: str) -> str:
     return port.dns_name or "host-" + ip.replace(".", "-").replace(":", "-")
 
 
-def files(state: State, network: Network, dhcp_port: Port) -> dict[str, str]:
+def files(state: State, network: Network, dhcp_port: Port, metadata: bool = False) -> dict[str, str]:
+    """The hosts, addn-hosts and options files; `metadata`: a route to 169.254.169.254 through the DHCP port
+    (isolated networks, whose metadata proxy is in the DHCP namespace)."""
     dhcp_subnets = {s.id: s for s in network.subnets if s.enable_dhcp}
     hosts, addn, opts = [], [], []
     for port in sorted(state.ports.values(), key=lambda p: p.id):
@@ -46,6 +48,8 @@ def files(state: State, network: Network, dhcp_port: Port) -> dict[str, str]:
             opts.append(f"{tag},option:dns-server,{','.join(dns)}")
             opts.append(f"{tag},option:mtu,{network.mtu}")
             routes = [f"{r['destination']},{r['nexthop']}" for r in subnet.host_routes if ":" not in r["destination"]]
+            if metadata and subnet.id in dhcp_ips:
+                routes.insert(0, f"169.254.169.254/32,{dhcp_ips[subnet.id]}")
             if routes:
                 if subnet.gateway_ip:
                     routes.append(f"0.0.0.0/0,{subnet.gateway_ip}")

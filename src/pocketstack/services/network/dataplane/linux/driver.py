@@ -9,6 +9,7 @@ import logging
 import os
 import secrets
 import shutil
+import socket
 import subprocess
 import threading
 import time
@@ -18,7 +19,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from pocketstack.core import db
+from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
+from pocketstack.core.ids import new_uuid
 from pocketstack.services.network import common, nova_notifier
 from pocketstack.services.network import tables as t
 from pocketstack.services.network.dataplane.linux import desired, devices, dhcp, firewall, kernel, metadata, routers
@@ -97,9 +100,6 @@ class LinuxDataplane:
                 if old is not None:
                     conn.execute(t.agents.update().where(t.agents.c.id == old["id"]).values(**values))
                 else:
-                    from pocketstack.core.clock import utcnow
-                    from pocketstack.core.ids import new_uuid
-                    import socket
                     conn.execute(t.agents.insert().values(id=new_uuid(), host=socket.gethostname(),
                                                           admin_state_up=True, created_at=utcnow(),
                                                           started_at=utcnow(), **values))
@@ -233,37 +233,55 @@ class LinuxDataplane:
                 continue
             ns, dev = self.names.dhcp_ns(network.id), Names.inner("ns-", port.id)
             conf_dir = self.run_dir / "dhcp" / network.id
-            device = repr((network, port.mac, port.ips))
-            content = dhcp.files(state, network, port)
+            # an isolated network (no router) gets metadata from its DHCP namespace, as with neutron's
+            # enable_isolated_metadata: 169.254.169.254 on the DHCP port, and a DHCP route to it
+            isolated = not state.routed(network.id) and any(ip for _, ip in port.ips if ":" not in ip)
+            device = repr((network, port.mac, port.ips, isolated))
+            content = dhcp.files(state, network, port, metadata=isolated)
             running = dhcp.running_pid(conf_dir)
             if self.applied.get("dhcpdev:" + network.id) != device or not running or \
                     Names.tap(port.id) not in present:
                 kernel.add_namespace(ns)
                 devices.veth(self.names.int_ns, Names.tap(port.id), Names.bridge(network.id), ns, dev, port.mac,
                              network.mtu, present)
-                devices.set_addresses(ns, dev, {routers.cidr_of(state, sid, ip) for sid, ip in port.ips})
+                devices.set_addresses(ns, dev, {routers.cidr_of(state, sid, ip) for sid, ip in port.ips} |
+                                      ({f"{routers.METADATA_IP}/32"} if isolated else set()))
                 self.applied["dhcpdev:" + network.id] = device
             if self.applied.get("dhcp:" + network.id) != repr(content) or not running:
                 dhcp.ensure(ns, conf_dir, dev, network, content)     # a HUP when only the hosts changed
                 self.applied["dhcp:" + network.id] = repr(content)
+            self.metadata_proxy("network:" + network.id, ns, isolated)
+
+    def metadata_proxy(self, key: str, ns: str, wanted: bool) -> None:
+        proxy = self.proxies.get(key)
+        if proxy is not None and (not wanted or not proxy.alive()):
+            self.proxies.pop(key).stop()
+            proxy = None
+        if wanted and proxy is None:
+            self.proxies[key] = metadata.Proxy(key, ns, self.lookup_instance, self.metadata_upstream, self.secret)
 
     def routers(self, state: desired.State, present: dict[str, Any]) -> None:
         for router in state.routers.values():
             key = repr(router)
-            proxy = self.proxies.get(router.id)
+            proxy = self.proxies.get("router:" + router.id)
             if self.applied.get("router:" + router.id) != key or proxy is None or not proxy.alive():
                 routers.ensure(self.names, state, router, present)
-                if proxy is None or not proxy.alive():
-                    self.proxies[router.id] = metadata.Proxy(router.id, self.names.router_ns(router.id),
-                                                             self.lookup_instance, self.metadata_upstream, self.secret)
+                self.metadata_proxy("router:" + router.id, self.names.router_ns(router.id), True)
                 self.applied["router:" + router.id] = key
 
-    def lookup_instance(self, router_id: str, source: str) -> tuple[str, str] | None:
+    def lookup_instance(self, key: str, source: str) -> tuple[str, str] | None:
+        """The instance behind a metadata request: the port with the source address on the networks the
+        proxy serves (`router:<id>`: the router's; `network:<id>`: that isolated network)."""
         state = self.state
-        router = state.routers.get(router_id) if state else None
-        if state is None or router is None:
+        if state is None:
             return None
-        networks = {p.network_id for p in router.interfaces}
+        kind, _, ident = key.partition(":")
+        if kind == "network":
+            networks = {ident}
+        elif ident in state.routers:
+            networks = {p.network_id for p in state.routers[ident].interfaces}
+        else:
+            return None
         for port in state.ports.values():
             if port.network_id in networks and not port.is_service and any(ip == source for _, ip in port.ips):
                 return port.device_id, port.project_id
@@ -280,7 +298,8 @@ class LinuxDataplane:
             if present[tap].get("master") != Names.bridge(port.network_id) or self.applied.get("tap:" + tap) != mtu:
                 lines.append(f"link set {tap} master {Names.bridge(port.network_id)} mtu {mtu}")
                 self.applied["tap:" + tap] = mtu
-            lines.append(f"link set {tap} {'up' if port.admin_state_up else 'down'}")
+            if ("UP" in present[tap].get("flags", [])) != port.admin_state_up:
+                lines.append(f"link set {tap} {'up' if port.admin_state_up else 'down'}")
             wired.add(port.id)
         kernel.ip_batch(self.names.int_ns, lines, check=False)    # a device may go while we look
         return wired
@@ -321,8 +340,9 @@ class LinuxDataplane:
                 dhcp.stop(self.run_dir / "dhcp" / network_id)
                 shutil.rmtree(self.run_dir / "dhcp" / network_id, ignore_errors=True)
                 router_id = ns.removeprefix(self.names.prefix + "qrouter-")
-                if router_id in self.proxies:
-                    self.proxies.pop(router_id).stop()
+                for key in ("router:" + router_id, "network:" + network_id):
+                    if key in self.proxies:
+                        self.proxies.pop(key).stop()
                 kernel.delete_namespace(ns)
                 self.applied.pop("dhcp:" + network_id, None)
                 self.applied.pop("dhcpdev:" + network_id, None)

@@ -46,49 +46,58 @@ def render(state: State, wired: set[str]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _elements(items: list[str]) -> str:
+    return f" elements = {{ {', '.join(items)} }};" if items else ""
+
+
 def _bridge_table(ports: list[Port], index: dict[str, int]) -> list[str]:
-    lines = [f"table bridge {TABLE} {{", "  chain prerouting {",
-             "    type filter hook prerouting priority -300; policy accept;"]
+    """Anti-spoofing with one lookup per check in sets keyed by (device, address): nft loads a few large
+    sets far faster than thousands of small per-port rules."""
+    macs, v4, v6 = [], [], []
+    for port in ports:
+        tap = f'"{Names.tap(port.id)}"'
+        macs += [f"{tap} . {m}" for m in sorted({port.mac, *(p.get("mac_address") or port.mac for p in port.pairs)})]
+        v4 += [f"{tap} . {a}" for a in sorted({"0.0.0.0", *(ip for _, ip in port.ips if ":" not in ip),
+                                               *(p["ip_address"] for p in port.pairs if ":" not in p["ip_address"])})]
+        v6 += [f"{tap} . {a}" for a in sorted({"::", "fe80::/10", *(ip for _, ip in port.ips if ":" in ip),
+                                               *(p["ip_address"] for p in port.pairs if ":" in p["ip_address"])})]
+    taps = [f'"{Names.tap(p.id)}"' for p in ports]
+    lines = [f"table bridge {TABLE} {{",
+             f"  set filtered {{ type ifname;{_elements(taps)} }}",
+             f"  set mac_ok {{ type ifname . ether_addr;{_elements(macs)} }}",
+             f"  set ip4_ok {{ type ifname . ipv4_addr; flags interval;{_elements(v4)} }}",
+             f"  set ip6_ok {{ type ifname . ipv6_addr; flags interval;{_elements(v6)} }}",
+             f"  map in_port {{ type ifname : mark;{_elements([f'{t} : {index[p.id]:#x}' for t, p in zip(taps, ports)])} }}",
+             "  chain prerouting {", "    type filter hook prerouting priority -300; policy accept;",
+             "    iifname @filtered jump spoofing", "    meta mark set iifname map @in_port", "  }",
+             "  chain spoofing {",
+             "    iifname . ether saddr != @mac_ok drop",
+             "    iifname . arp saddr ether != @mac_ok drop",
+             "    iifname . arp saddr ip != @ip4_ok drop",
+             "    ether type ip udp sport 67 udp dport 68 drop",                  # no rogue DHCP server
+             "    ether type ip iifname . ip saddr != @ip4_ok drop",
+             "    ether type ip ip saddr 0.0.0.0 udp dport != 67 drop",           # 0.0.0.0 only to ask for a lease
+             "    ether type ip6 iifname . ip6 saddr != @ip6_ok drop",
+             "    icmpv6 type nd-router-advert drop", "  }",
+             "  chain forward {", "    type filter hook forward priority -300; policy accept;"]
     if ports:
-        lines.append("    iifname vmap { " + ", ".join(f'"{Names.tap(p.id)}" : jump s_{index[p.id]}'
-                                               for p in ports) + " }")
-    lines += ["  }", "  chain forward {", "    type filter hook forward priority -300; policy accept;"]
-    if ports:
-        lines.append("    oifname vmap { " + ", ".join(f'"{Names.tap(p.id)}" : jump d_{index[p.id]}'
-                                               for p in ports) + " }")
+        lines.append("    oifname vmap { " + ", ".join(f'{t} : jump d_{index[p.id]}' for t, p in zip(taps, ports)) + " }")
     lines.append("  }")
     for port in ports:
-        i = index[port.id]
-        lines += _chain(f"s_{i}", [*_anti_spoofing(port), f"meta mark set {i:#x}"])
-        lines += _chain(f"d_{i}", [f"meta mark set meta mark or {i << 16:#x}"])
+        lines += _chain(f"d_{index[port.id]}", [f"meta mark set meta mark or {index[port.id] << 16:#x}"])
     return lines + ["}"]
 
 
-def _anti_spoofing(port: Port) -> list[str]:
-    macs = sorted({port.mac, *(p.get("mac_address") or port.mac for p in port.pairs)})
-    v4 = sorted({ip for _, ip in port.ips if ":" not in ip} | {p["ip_address"] for p in port.pairs
-                                                               if ":" not in p["ip_address"]})
-    v6 = sorted({ip for _, ip in port.ips if ":" in ip} | {p["ip_address"] for p in port.pairs
-                                                           if ":" in p["ip_address"]} | {"fe80::/10", "::"})
-    return [f"ether saddr != {{ {', '.join(macs)} }} drop",
-            f"arp saddr ether != {{ {', '.join(macs)} }} drop",
-            f"arp saddr ip != {{ {', '.join(['0.0.0.0', *v4])} }} drop",
-            "ether type ip udp sport 67 udp dport 68 drop",                 # no rogue DHCP server
-            f"ether type ip ip saddr != {{ {', '.join(['0.0.0.0', *v4])} }} drop",
-            "ether type ip ip saddr 0.0.0.0 udp dport != 67 drop",          # 0.0.0.0 only to ask for a lease
-            f"ether type ip6 ip6 saddr != {{ {', '.join(v6)} }} drop",
-            "icmpv6 type nd-router-advert drop"]
-
-
 def _inet_table(state: State, ports: list[Port], index: dict[str, int]) -> list[str]:
+    """One chain pair per distinct set of groups (ports in the same groups share their rules)."""
     lines = [f"table inet {TABLE} {{"]
     remote_groups = {(r.remote_group_id, v) for p in ports for g in p.groups if g in state.groups
                      for r in state.groups[g].rules if r.remote_group_id for v in (4, 6)}
     for group_id, version in sorted(remote_groups):
         kind = "ipv4_addr" if version == 4 else "ipv6_addr"
         members = sorted(set(state.members(group_id, version)))
-        elements = f" elements = {{ {', '.join(members)} }};" if members else ""
-        lines.append(f"  set {set_name(group_id, version)} {{ type {kind}; flags interval; auto-merge;{elements} }}")
+        lines.append(f"  set {set_name(group_id, version)} {{ type {kind}; flags interval; auto-merge;"
+                     f"{_elements(members)} }}")
     # the zone of a network, by bridge and by every port's tap (br_netfilter may show either as iifname)
     zone_of = {n: i + 1 for i, n in enumerate(sorted(state.networks))}
     zones = {Names.bridge(n): z for n, z in zone_of.items()}
@@ -96,21 +105,26 @@ def _inet_table(state: State, ports: list[Port], index: dict[str, int]) -> list[
     ext = next((n.id for n in sorted(state.networks.values(), key=lambda n: n.id) if n.external), None)
     if ext:
         zones[Names.host_peer] = zone_of[ext]
-    lines += ["  chain zone {", "    type filter hook prerouting priority -300; policy accept;"]
-    if zones:
-        lines.append("    ct zone set iifname map { " + ", ".join(f'"{b}" : {z}' for b, z in zones.items()) + " }")
-    lines += ["  }", "  chain forward {", "    type filter hook forward priority 0; policy accept;"]
-    if ports:
-        lines.append("    meta mark and 0xffff vmap { " + ", ".join(f"{index[p.id]:#x} : jump o_{index[p.id]}"
-                                                                  for p in ports) + " }")
-        lines.append("    meta mark and 0xffff0000 vmap { " + ", ".join(
-            f"{index[p.id] << 16:#x} : jump i_{index[p.id]}" for p in ports) + " }")
-    lines.append("  }")
+    zone_elements = [f'"{b}" : {z}' for b, z in zones.items()]
+    lines.append(f"  map zones {{ typeof iifname : ct zone;{_elements(zone_elements)} }}")
+    lines += ["  chain zone {", "    type filter hook prerouting priority -300; policy accept;",
+              "    ct zone set iifname map @zones", "  }"]
+    chains: dict[tuple[tuple[str, ...], bool], int] = {}
+    out_map, in_map = [], []
     for port in ports:
-        stateful = all(state.groups[g].stateful for g in port.groups if g in state.groups)
-        rules = [r for g in port.groups if g in state.groups for r in state.groups[g].rules]
-        lines += _chain(f"o_{index[port.id]}", _egress(rules, stateful))
-        lines += _chain(f"i_{index[port.id]}", _ingress(rules, stateful))
+        groups = tuple(sorted(g for g in port.groups if g in state.groups))
+        stateful = all(state.groups[g].stateful for g in groups)
+        n = chains.setdefault((groups, stateful), len(chains) + 1)
+        out_map.append(f"{index[port.id]:#x} : jump o_{n}")
+        in_map.append(f"{index[port.id] << 16:#x} : jump i_{n}")
+    lines += [f"  map out_chain {{ type mark : verdict;{_elements(out_map)} }}",
+              f"  map in_chain {{ type mark : verdict;{_elements(in_map)} }}",
+              "  chain forward {", "    type filter hook forward priority 0; policy accept;",
+              "    meta mark and 0xffff vmap @out_chain", "    meta mark and 0xffff0000 vmap @in_chain", "  }"]
+    for (groups, stateful), n in chains.items():
+        rules = [r for g in groups for r in state.groups[g].rules]
+        lines += _chain(f"o_{n}", _egress(rules, stateful))
+        lines += _chain(f"i_{n}", _ingress(rules, stateful))
     return lines + ["}"]
 
 

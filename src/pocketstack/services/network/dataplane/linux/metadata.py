@@ -1,5 +1,5 @@
-"""The metadata proxy: 169.254.169.254:80 inside each router namespace, answered by this process on a socket
-opened in that namespace (no haproxy, no extra process). Like neutron-metadata-agent it finds the instance
+"""The metadata proxy: 169.254.169.254:80 inside each router namespace (and the DHCP namespace of an isolated
+network), answered by this process on a socket opened in that namespace (no haproxy, no extra process). Like neutron-metadata-agent it finds the instance
 behind the source address among the ports of the router's networks and forwards the request with
 `X-Instance-ID`, `X-Tenant-ID`, `X-Forwarded-For` and `X-Instance-ID-Signature` (HMAC-SHA256 of the instance
 id with the shared secret) to compute's metadata endpoint."""
@@ -23,7 +23,7 @@ from pocketstack.core import internal_client
 LOG = logging.getLogger(__name__)
 CLONE_NEWNET = 0x40000000
 PORT = 80
-Lookup = Callable[[str, str], "tuple[str, str] | None"]      # (router id, source ip) -> (instance, project)
+Lookup = Callable[[str, str], "tuple[str, str] | None"]      # (router:ID | network:ID, source) -> (instance, project)
 
 
 def sign(secret: str, instance_id: str) -> str:
