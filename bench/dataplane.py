@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -238,6 +239,7 @@ class Bench:
         stop_cloud(self.cloud)
         run("ip", "netns", "delete", self.sink, check=False)
         run(sys.executable, "-m", "pocketstack", "dataplane", "cleanup", "--cloud-name", self.name)
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 def iperf(client_ns: str, server_ns: str, address: str) -> float:
