@@ -91,6 +91,7 @@ class Rule:
     port_max: int | None
     remote_ip_prefix: str | None
     remote_group_id: str | None
+    remote_address_group_id: str | None = None
 
 
 @dataclass
@@ -152,7 +153,7 @@ def read() -> State:
             if r["security_group_id"] in groups:
                 groups[r["security_group_id"]].rules.append(Rule(
                     r["direction"], r["ethertype"], r["protocol"], r["port_range_min"], r["port_range_max"],
-                    r["remote_ip_prefix"], r["remote_group_id"]))
+                    r["remote_ip_prefix"], r["remote_group_id"], r["remote_address_group_id"]))
         routers = {r["id"]: Router(r["id"], r["admin_state_up"], r["enable_snat"], list(r["routes"] or []))
                    for r in conn.execute(sa.select(t.routers)).mappings()}
         gw_ports = dict(conn.execute(sa.select(t.routers.c.id, t.routers.c.gw_port_id)).all())

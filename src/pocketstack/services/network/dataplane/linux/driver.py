@@ -191,8 +191,11 @@ class LinuxDataplane:
             wired = self.ports(state, kernel.links(names.int_ns))
             ruleset = firewall.render(state, wired)
             if self.applied.get("firewall") != ruleset:
-                kernel.nft(names.int_ns, ruleset)
-                self.applied["firewall"] = ruleset
+                try:
+                    kernel.nft(names.int_ns, ruleset)
+                    self.applied["firewall"] = ruleset
+                except kernel.KernelError as err:     # the previous ruleset stays; the rest of the pass goes on
+                    LOG.error("security groups not applied: %s", str(err)[:2000])
             self.statuses(state, wired)
             self.wired = wired
             if previous is None or set(previous.networks) != set(state.networks) or \

@@ -4,8 +4,8 @@ The bridges there have `bridge-nf-call-iptables` on (a per-namespace setting), s
 the `inet` hooks with connection tracking, which the `bridge` family lacks on kernels without
 nf_conntrack_bridge. The `bridge` table knows the ports: it drops spoofed MAC/IP/ARP from a port and marks
 each frame with the index of the port it came from (low 16 bits) and goes to (high 16 bits); the `inet`
-table's forward chain dispatches on those marks to one chain per port and direction, holding the groups'
-rules, stateful (conntrack) or stateless as the group says. Remote-group rules match a named set per group
+table's forward chain dispatches on those marks to a chain pair per distinct set of groups, holding the
+groups' rules, stateful (conntrack) or stateless as the group says. Remote-group rules match a named set per group
 and IP version. Each network's bridge is its own conntrack zone, so overlapping subnets stay apart.
 
 The whole ruleset is rendered from the database and replaced in one nft transaction: a rule change is atomic
@@ -24,6 +24,10 @@ SYSCTLS = ("net.bridge.bridge-nf-call-iptables=1", "net.bridge.bridge-nf-call-ip
            "net.bridge.bridge-nf-call-arptables=0")
 PROTOCOLS = {"icmp": "icmp", "1": "icmp", "tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp",
              "icmpv6": "icmpv6", "ipv6-icmp": "icmpv6", "58": "icmpv6", "sctp": "sctp", "132": "sctp"}
+# the other protocol names neutron accepts (neutron_lib.constants.IP_PROTOCOL_MAP), as numbers
+NUMBERS = {"ah": 51, "dccp": 33, "egp": 8, "esp": 50, "gre": 47, "igmp": 2, "ipip": 4, "ipv6-encap": 41,
+           "ipv6-frag": 44, "ipv6-nonxt": 59, "ipv6-opts": 60, "ipv6-route": 43, "ospf": 89, "pgm": 113,
+           "rsvp": 46, "udplite": 136, "vrrp": 112, "any": 0}
 
 
 def filtered(port: Port) -> bool:
@@ -152,6 +156,8 @@ def _ingress(rules: list[Rule], stateful: bool) -> list[str]:
 
 def _matches(rule: Rule, remote: str) -> list[str]:
     """One nft match per rule (an empty list when the rule cannot match here)."""
+    if rule.remote_address_group_id:                # no address groups here: such a rule allows nothing
+        return []
     version = 6 if rule.ethertype == "IPv6" else 4
     family = "ip6" if version == 6 else "ip"
     parts = [f"meta nfproto {'ipv6' if version == 6 else 'ipv4'}"]
@@ -163,11 +169,14 @@ def _matches(rule: Rule, remote: str) -> list[str]:
             parts.append(f"{family} {remote} {net}")
     elif rule.remote_group_id:
         parts.append(f"{family} {remote} @{set_name(rule.remote_group_id, version)}")
-    proto = PROTOCOLS.get(str(rule.protocol).lower()) if rule.protocol else None
-    if rule.protocol and proto is None:
-        if not str(rule.protocol).isdigit():
+    name = str(rule.protocol).lower() if rule.protocol else ""
+    proto = PROTOCOLS.get(name) if name else None
+    if name and proto is None:
+        number = NUMBERS.get(name, int(name) if name.isdigit() else None)
+        if number is None:
             return []
-        parts.append(f"meta l4proto {rule.protocol}")
+        if number:                                  # "any" / 0: every protocol
+            parts.append(f"meta l4proto {number}")
     elif proto in ("icmp", "icmpv6"):
         parts.append(f"meta l4proto {'ipv6-icmp' if version == 6 else 'icmp'}")
         if rule.port_min is not None:
