@@ -74,7 +74,7 @@ class Bench:
         self.name = "b" + uuid.uuid4().hex[:6]
         self.tmp = Path(tempfile.mkdtemp(prefix="pocketstack-bench-dp-"))
         self.extra = {"network": {"dataplane": "linux", "cloud_name": self.name, "quotas": {"port": -1}}}
-        self.cloud = start_cloud(self.tmp, extra_config=self.extra)
+        self.cloud = start_cloud(self.tmp, options=self.extra)
         self.admin = Neutron(self.cloud.url, self.cloud.token("pocketstack-admin"))
         self.demo = Neutron(self.cloud.url, self.cloud.token("pocketstack"))
         self.int_ns = f"ps-{self.name}-int"
@@ -224,7 +224,7 @@ class Bench:
                 run(sys.executable, "-m", "pocketstack", "dataplane", "cleanup", "--cloud-name", self.name)
             log = self.tmp / "server.log"
             before = log.read_text() if log.exists() else ""
-            self.cloud = start_cloud(self.tmp, extra_config=self.extra, port=int(self.cloud.url.rsplit(":", 1)[1]))
+            self.cloud = start_cloud(self.tmp, options=self.extra, port=int(self.cloud.url.rsplit(":", 1)[1]))
             deadline = time.time() + 300
             while time.time() < deadline:
                 found = re.findall(r"rebuilt in ([0-9.]+)s \((\d+) ports wired\)", log.read_text()[len(before):])

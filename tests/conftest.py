@@ -87,10 +87,11 @@ class Cloud:
 
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
-                extra_config: dict[str, Any] | None = None) -> Cloud:
+                options: dict[str, Any] | None = None) -> Cloud:
+    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity)."""
     port = port or free_port()
     config = tmp / "pocketstack.yaml"
-    config.write_text(yaml.safe_dump({**TEST_CONFIG, **(extra_config or {})}))
+    config.write_text(yaml.safe_dump({**TEST_CONFIG, **(options or {})}))
     cmd = [sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir", str(tmp / "data"),
            "--admin-password", ADMIN_PASSWORD, "--config", str(config)]
     if database_url:

@@ -315,7 +315,41 @@ def ensure_heat_user(cloud, password):
         return None
     http("PUT", f"{base}/projects/{proj['id']}/users/{user['id']}/roles/{role['id']}",
          token=cloud.token)
+    ensure_heat_network(cloud, proj["id"])
     return name
+
+
+def ensure_heat_network(cloud, project_id):
+    """DevStack's heat plugin gives the test project `heat-net` with `heat-subnet` (heat_plugin's
+    fixed_network_name and fixed_subnet_name defaults), routed to the public network."""
+    net_url = cloud.endpoints.get("network")
+    if not net_url:
+        return
+    net_url = net_url.rstrip("/") + ("" if net_url.rstrip("/").endswith("v2.0") else "/v2.0")
+    r = cloud.get(f"{net_url}/networks?name=heat-net&project_id={project_id}")
+    if r.status == 200 and (r.json() or {}).get("networks"):
+        return
+    r = http("POST", f"{net_url}/networks", token=cloud.token,
+             body={"network": {"name": "heat-net", "project_id": project_id}})
+    if r.status != 201:
+        log(f"warning: could not create heat-net ({r.status})")
+        return
+    net = r.json()["network"]
+    r = http("POST", f"{net_url}/subnets", token=cloud.token,
+             body={"subnet": {"name": "heat-subnet", "network_id": net["id"], "ip_version": 4,
+                              "cidr": "10.0.5.0/24", "project_id": project_id}})
+    if r.status != 201:
+        log(f"warning: could not create heat-subnet ({r.status})")
+        return
+    subnet = r.json()["subnet"]
+    pub = cloud.get(f"{net_url}/networks?router:external=true")
+    pubs = (pub.json() or {}).get("networks") or [] if pub.status == 200 else []
+    r = http("POST", f"{net_url}/routers", token=cloud.token,
+             body={"router": {"name": "heat-router", "project_id": project_id,
+                              **({"external_gateway_info": {"network_id": pubs[0]["id"]}} if pubs else {})}})
+    if r.status == 201:
+        http("PUT", f"{net_url}/routers/{r.json()['router']['id']}/add_router_interface", token=cloud.token,
+             body={"subnet_id": subnet["id"]})
 
 
 def write_tempest_conf(path, cloud, password, args, notes):

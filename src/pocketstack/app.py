@@ -62,6 +62,7 @@ class Pocketstack:
             return
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
+        request.state.request_id = request_id     # for error bodies that carry it (placement)
         response = await self.respond(request, request_id)
         response.headers["x-openstack-request-id"] = request_id
         await response(scope, receive, send)

@@ -70,7 +70,7 @@ def dp_cloud(tmp_path_factory: pytest.TempPathFactory, metadata_upstream: Any) -
         pytest.skip(reason)
     name = "t" + uuid.uuid4().hex[:6]
     tmp = tmp_path_factory.mktemp("dpcloud")
-    running = start_cloud(tmp, extra_config={"network": {
+    running = start_cloud(tmp, options={"network": {
         "dataplane": "linux", "cloud_name": name,
         "metadata": {"url": metadata_upstream[0], "shared_secret": SECRET}}})
     running.cloud_name = name  # type: ignore[attr-defined]

@@ -21,6 +21,11 @@ def configure(app: Any, base_url: str) -> None:
     _app, _base_url = app, base_url
 
 
+def public_base_url() -> str:
+    """The cloud's public URL (what links handed to machines outside, like signal URLs, start with)."""
+    return _base_url
+
+
 async def acall(method: str, path: str, *, token: str | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
     hdrs = dict(headers or {})

@@ -13,7 +13,7 @@ from tests.conftest import start_cloud, stop_cloud
 TEMPLATE = {"heat_template_version": "2018-08-31", "resources": {
     "net": {"type": "OS::Neutron::Net"},
     "slow": {"type": "OS::Heat::TestResource", "depends_on": "net",
-             "properties": {"action_wait_secs": {"create": 2, "delete": 2}}},
+             "properties": {"action_wait_secs": {"create": 5, "delete": 5}}},
     "after": {"type": "OS::Heat::RandomString", "depends_on": "slow"}}}
 
 
@@ -37,6 +37,16 @@ def _wait(heat: httpx.Client, path: str, timeout: float = 60) -> str:
     return status
 
 
+def _wait_resource(heat: httpx.Client, path: str, name: str, status: str, timeout: float = 30) -> None:
+    deadline = time.time() + timeout
+    while True:
+        r = heat.get(f"{path}/resources/{name}")
+        if r.status_code == 200 and r.json()["resource"]["resource_status"] == status:
+            return
+        assert time.time() < deadline, r.text
+        time.sleep(0.05)
+
+
 def _kill(cloud) -> None:
     cloud.process.send_signal(signal.SIGKILL)
     cloud.process.wait(timeout=10)
@@ -49,7 +59,7 @@ def test_create_and_delete_resume_after_sigkill(tmp_path):
         heat, _ = _heat(cloud)
         sid = heat.post("/stacks", json={"stack_name": "durable", "template": TEMPLATE}).json()["stack"]["id"]
         path = f"/stacks/durable/{sid}"
-        time.sleep(0.8)                   # net created, slow waiting
+        _wait_resource(heat, path, "slow", "CREATE_IN_PROGRESS")     # net created, slow waiting
         assert _status(heat, path) == "CREATE_IN_PROGRESS"
         _kill(cloud)
         cloud = start_cloud(tmp_path, port=port)
@@ -59,7 +69,7 @@ def test_create_and_delete_resume_after_sigkill(tmp_path):
                       if r["resource_name"] == "net")
         assert neutron.get(f"/networks/{net_id}").status_code == 200
         assert heat.delete(path).status_code == 204
-        time.sleep(0.5)                   # after and slow being deleted, net still there
+        _wait_resource(heat, path, "slow", "DELETE_IN_PROGRESS")     # after deleted, slow being deleted
         assert _status(heat, path) == "DELETE_IN_PROGRESS"
         _kill(cloud)
         cloud = start_cloud(tmp_path, port=port)

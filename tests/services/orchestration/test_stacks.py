@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import time
 
+import httpx
+
 from tests.conftest import unique
 from tests.services.orchestration.conftest import error
 
@@ -222,3 +224,139 @@ def test_template_validate_versions_and_resource_types(heat):
     assert heat.get("/resource_types/OS::Nope").status_code == 404
     tmpl = heat.get("/resource_types/OS::Heat::RandomString/template", params={"template_type": "hot"}).json()
     assert tmpl["resources"]["RandomString"]["type"] == "OS::Heat::RandomString"
+
+
+def test_autoscaling_group_scales_on_policy_signal(heat):
+    name = unique("asg")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "group": {"type": "OS::Heat::AutoScalingGroup", "properties": {
+            "min_size": 1, "max_size": 3, "resource": {"type": "OS::Heat::RandomString"}}},
+        "up": {"type": "OS::Heat::ScalingPolicy", "properties": {
+            "auto_scaling_group_id": {"get_resource": "group"}, "adjustment_type": "change_in_capacity",
+            "scaling_adjustment": 1}}},
+        "outputs": {"size": {"value": {"get_attr": ["group", "current_size"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    assert heat.get(f"/stacks/{name}/{sid}/outputs/size").json()["output"]["output_value"] == 1
+    for expected in (2, 3, 3):          # max_size caps the group
+        assert heat.post(f"/stacks/{name}/{sid}/resources/up/signal").status_code == 200
+        deadline = time.time() + 20
+        while heat.get(f"/stacks/{name}/{sid}/outputs/size").json()["output"]["output_value"] != expected:
+            assert time.time() < deadline
+            time.sleep(0.1)
+    r = heat.post(f"/stacks/{name}/{sid}/resources/nope/signal")
+    assert r.status_code == 404 and error(r)["type"] == "ResourceNotFound"
+    heat.delete(f"/stacks/{name}/{sid}")
+    assert heat.wait(name)["stack_status"] == "DELETE_COMPLETE"
+
+
+def test_wait_condition_signalled_through_the_presigned_url(heat, http):
+    name = unique("wc")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "handle": {"type": "OS::Heat::WaitConditionHandle"},
+        "wait": {"type": "OS::Heat::WaitCondition", "properties": {
+            "handle": {"get_resource": "handle"}, "count": 2, "timeout": 60}}},
+        "outputs": {"data": {"value": {"get_attr": ["wait", "data"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    deadline = time.time() + 20
+    while True:
+        res = heat.get(f"/stacks/{name}/{sid}/resources/handle").json()["resource"]
+        if res["resource_status"] == "CREATE_COMPLETE":
+            break
+        assert time.time() < deadline
+        time.sleep(0.1)
+    url = res["attributes"]["endpoint"]
+    assert "/heat-api-cfn/v1/signal/" in url and "signature=" in url
+    forged = url.rsplit("signature=", 1)[0] + "signature=" + "0" * 64
+    r = httpx.post(forged, json={"status": "SUCCESS"})
+    assert r.status_code == 403 and error(r)["type"] == "SignatureError"
+    assert httpx.post(url, json={"status": "SUCCESS", "data": "one", "id": "a"}).status_code == 200
+    assert heat.stack(name)["stack_status"] == "CREATE_IN_PROGRESS"
+    assert httpx.post(url, json={"status": "SUCCESS", "data": "two", "id": "b"}).status_code == 200
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    data = json.loads(heat.get(f"/stacks/{name}/{sid}/outputs/data").json()["output"]["output_value"])
+    assert data == {"a": "one", "b": "two"}
+    heat.delete(f"/stacks/{name}/{sid}")
+    heat.wait(name)
+
+
+def test_admin_only_resource_types(heat, cloud):
+    """resource_types:OS::Nova::Flavor and OS::Keystone::* are admin rules in Heat's defaults."""
+    r = heat.create(unique("fl"), {"heat_template_version": "2016-10-14", "resources": {
+        "f": {"type": "OS::Nova::Flavor", "properties": {"ram": 64, "vcpus": 1}}}})
+    assert r.status_code == 403 and error(r)["message"] == "You are not authorized to use OS::Nova::Flavor."
+    types = heat.get("/resource_types").json()["resource_types"]
+    assert "OS::Nova::Flavor" not in types and "OS::Keystone::Project" not in types
+    assert "OS::Nova::Server" in types
+    from tests.services.orchestration.conftest import Heat
+    admin = Heat(cloud, "pocketstack-admin")
+    assert "OS::Nova::Flavor" in admin.get("/resource_types").json()["resource_types"]
+
+
+def test_group_member_attributes(heat):
+    name = unique("ga")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "group": {"type": "OS::Heat::ResourceGroup", "properties": {"count": 2, "resource_def": {
+            "type": "OS::Heat::TestResource", "properties": {"value": "v%index%"}}}}},
+        "outputs": {"by_member": {"value": {"get_attr": ["group", "attributes", "output"]}},
+                    "first": {"value": {"get_attr": ["group", "resource.0.output"]}},
+                    "all": {"value": {"get_attr": ["group", "output"]}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    outs = {o["output_key"]: o["output_value"] for o in heat.stack(name)["outputs"]}
+    assert outs == {"by_member": {"0": "v0", "1": "v1"}, "first": "v0", "all": ["v0", "v1"]}
+    heat.delete(f"/stacks/{name}/{sid}")
+    heat.wait(name)
+
+
+def test_suspend_resume_check_and_cancel_update(heat):
+    name = unique("act")
+    tmpl = {"heat_template_version": "2016-10-14", "parameters": {"v": {"type": "string", "default": "a"}},
+            "resources": {"t": {"type": "OS::Heat::TestResource", "properties": {
+                "value": {"get_param": "v"}, "action_wait_secs": {"update": 30}}}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    path = f"/stacks/{name}/{sid}"
+    assert heat.wait(name)["stack_status"] == "CREATE_COMPLETE"
+    for action, status in (("suspend", "SUSPEND_COMPLETE"), ("resume", "RESUME_COMPLETE"),
+                           ("check", "CHECK_COMPLETE")):
+        assert heat.post(path + "/actions", json={action: None}).status_code == 200
+        assert heat.wait(name)["stack_status"] == status
+    r = heat.post(path + "/actions", json={"cancel_update": None})
+    assert r.status_code == 400 and error(r)["type"] == "NotSupported"
+    r = heat.post(path + "/actions", json={"explode": None})
+    assert r.status_code == 400
+    heat.patch(path, json={"parameters": {"v": "b"}, "disable_rollback": False})
+    time.sleep(0.5)
+    assert heat.stack(name)["stack_status"] == "UPDATE_IN_PROGRESS"
+    assert heat.post(path + "/actions", json={"cancel_update": None}).status_code == 200
+    stack = heat.wait(name)
+    assert stack["stack_status"] == "ROLLBACK_COMPLETE", stack["stack_status_reason"]
+    assert stack["parameters"]["v"] == "a"
+    heat.delete(path)
+    heat.wait(name)
+
+
+def test_delete_while_create_in_progress(heat):
+    name = unique("dip")
+    tmpl = {"heat_template_version": "2016-10-14", "resources": {
+        "slow": {"type": "OS::Heat::TestResource", "properties": {"action_wait_secs": {"create": 60}}},
+        "after": {"type": "OS::Heat::RandomString", "depends_on": "slow"}}}
+    sid = heat.create(name, tmpl).json()["stack"]["id"]
+    time.sleep(0.5)
+    assert heat.stack(name)["stack_status"] == "CREATE_IN_PROGRESS"
+    assert heat.delete(f"/stacks/{name}/{sid}").status_code == 204
+    started = time.time()
+    assert heat.wait(name, timeout=30)["stack_status"] == "DELETE_COMPLETE"
+    assert time.time() - started < 20
+
+
+def test_parameter_groups_are_checked(heat):
+    tmpl = {"heat_template_version": "2016-10-14", "parameters": {"a": {"type": "string", "default": "x"}},
+            "parameter_groups": [{"label": "g", "parameters": ["a", "nope"]}], "resources": {}}
+    r = heat.post("/validate", json={"template": tmpl})
+    assert r.status_code == 400
+    assert error(r)["message"] == ("Parameter Groups error: parameter_groups.g: The grouped parameter nope does "
+                                   "not reference a valid parameter.")
+    tmpl["parameter_groups"] = [{"label": "g", "parameters": ["a"]}, {"label": "h", "parameters": ["a"]}]
+    r = heat.create(unique("pg"), tmpl)
+    assert r.status_code == 400 and "must be assigned to one parameter group only" in error(r)["message"]

@@ -17,6 +17,7 @@ from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
+from pocketstack.services.compute.servers import placement_api
 
 CPU_INFO_OBJECT = V("2.28", "hypervisor cpu_info is an object, not a JSON string")
 CPU_INFO = {"arch": "x86_64", "model": "Nehalem", "vendor": "Intel",
@@ -70,12 +71,17 @@ def list_services(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 # --- hypervisors -----------------------------------------------------------------------
-def _usage() -> dict[str, int]:
+def _usage() -> tuple[dict[str, int], dict[str, int]]:
+    """Capacity and usage from the host's resource provider in Placement (what the scheduler sees)."""
+    inv, used = placement_api.host_usage()
     with db.reader() as conn:
-        flavors = conn.execute(sa.select(t.servers.c.flavor).where(
-            t.servers.c.deleted.is_(False), t.servers.c.host == common.HOST)).scalars().all()
-    return {"vcpus_used": sum(f["vcpus"] for f in flavors), "memory_mb_used": 512 + sum(f["ram"] for f in flavors),
-            "local_gb_used": sum(f["disk"] for f in flavors), "running_vms": len(flavors)}
+        running = conn.execute(sa.select(sa.func.count()).select_from(t.servers).where(
+            t.servers.c.deleted.is_(False), t.servers.c.host == common.HOST)).scalar_one()
+    cap = {"vcpus": inv["VCPU"]["total"], "memory_mb": inv["MEMORY_MB"]["total"],
+           "local_gb": inv["DISK_GB"]["total"]}
+    return cap, {"vcpus_used": used.get("VCPU", 0),
+                 "memory_mb_used": inv["MEMORY_MB"]["reserved"] + used.get("MEMORY_MB", 0),
+                 "local_gb_used": inv["DISK_GB"]["reserved"] + used.get("DISK_GB", 0), "running_vms": running}
 
 
 def render_hypervisor(ctx: Context, detail: bool) -> dict[str, Any]:
@@ -89,7 +95,7 @@ def render_hypervisor(ctx: Context, detail: bool) -> dict[str, Any]:
     if ctx.version >= SLIM_HYPERVISORS:
         body["uptime"] = None
         return body
-    cap, used = common.HYPERVISOR_CAPACITY, _usage()
+    cap, used = _usage()
     body.update({"vcpus": cap["vcpus"], "memory_mb": cap["memory_mb"], "local_gb": cap["local_gb"], **used,
                  "free_ram_mb": cap["memory_mb"] - used["memory_mb_used"],
                  "free_disk_gb": cap["local_gb"] - used["local_gb_used"], "current_workload": 0,
@@ -150,7 +156,7 @@ def list_hosts(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def show_host(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     if rq.params["host"] != common.HOST:
         raise NotFound(f"Compute host {rq.params['host']} could not be found.")
-    cap, used = common.HYPERVISOR_CAPACITY, _usage()
+    cap, used = _usage()
     rows = [("(total)", cap["vcpus"], cap["memory_mb"], cap["local_gb"]),
             ("(used_now)", used["vcpus_used"], used["memory_mb_used"], used["local_gb_used"]),
             ("(used_max)", used["vcpus_used"], used["memory_mb_used"] - 512, used["local_gb_used"])]

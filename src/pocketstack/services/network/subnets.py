@@ -221,8 +221,10 @@ def update_subnet(conn: Connection, ctx: Context, row: dict[str, Any], item: dic
     if "gateway_ip" in item:
         gateway = values["gateway_ip"] = parse_gateway(net, item["gateway_ip"])
     if "allocation_pools" in item:
-        values["allocation_pools"] = ipam.validate_pools(net, item["allocation_pools"] or [], gateway) \
-            if item["allocation_pools"] else ipam.default_pools(net, gateway)
+        pools = item["allocation_pools"]
+        # quirk: [] leaves the subnet without pools (only fixed addresses), null restores the default
+        values["allocation_pools"] = ipam.validate_pools(net, pools, gateway) if pools else \
+            ([] if pools == [] else ipam.default_pools(net, gateway))
     elif "gateway_ip" in item and gateway is not None:
         ipam.check_gateway_outside(gateway, row["allocation_pools"])
     if "gateway_ip" in item and gateway != row["gateway_ip"] and row["gateway_ip"]:

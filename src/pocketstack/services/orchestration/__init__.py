@@ -8,13 +8,14 @@ from pocketstack.services.orchestration.engine import operations
 
 SERVICE = Service(
     type="orchestration",
-    prefixes=["/heat-api"],
+    prefixes=["/heat-api", "/heat-api-cfn"],
     routes=[*discovery.ROUTES, *templates.ROUTES, *software_configs.ROUTES, *software_deployments.ROUTES,
             *resources.ROUTES, *actions.ROUTES, *snapshots.ROUTES, *stacks.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     startup=operations.startup,
-    catalog=[("orchestration", "heat", "/heat-api/v1/$(project_id)s")],
+    catalog=[("orchestration", "heat", "/heat-api/v1/$(project_id)s"),
+             ("cloudformation", "heat-cfn", "/heat-api-cfn/v1")],
 )
 
 __all__ = ["SERVICE"]

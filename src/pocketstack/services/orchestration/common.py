@@ -112,3 +112,21 @@ def param_text(value: Any) -> str:
     if isinstance(value, dict):
         return json.dumps(value)
     return str(value)
+
+
+def type_allowed(ctx: Context, rtype: str) -> bool:
+    """Heat's resource-type policies (resource_types:OS::Nova::Flavor, resource_types:OS::Keystone::*):
+    a type without a rule of its own is open to everyone."""
+    from pocketstack.services.orchestration import SERVICE
+    policy = SERVICE.policy
+    if policy is None:
+        return True
+    names = [f"resource_types:{rtype}"] + [n for n in policy.names if n.endswith("::*") and
+                                          rtype.startswith(n[len("resource_types:"):-1])]
+    return all(policy.check(n, {"project_id": ctx.project_id}, ctx) for n in names if n in policy.names)
+
+
+def enforce_types(ctx: Context, types: list[str]) -> None:
+    for rtype in types:
+        if not type_allowed(ctx, rtype):
+            raise Forbidden(f"You are not authorized to use {rtype}.", kind="Forbidden")

@@ -3,13 +3,14 @@ orchestration, Stack resources and Events; heat/api/openstack/v1/resources.py, e
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 import sqlalchemy as sa
 
 from pocketstack.core import db, jobs
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.orchestration import common
 from pocketstack.services.orchestration.engine import operations
@@ -147,9 +148,28 @@ def show_metadata(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def signal_resource(ctx: Context, rq: ApiRequest) -> None:
-    stack = _stack(ctx, rq)
-    name = rq.params["resource_name"]
-    details = rq.body
+    _signal(_stack(ctx, rq), rq.params["resource_name"], rq.body)
+
+
+def signal_presigned(ctx: Context, rq: ApiRequest) -> None:
+    """POST /heat-api-cfn/v1/signal/{stack_id}/{resource_name}?signature=...: a server signals
+    without a token, with the URL Heat handed it (CFN_SIGNAL, wait condition handles)."""
+    if rq.service_prefix != "/heat-api-cfn":
+        raise NotFound("The resource could not be found.")
+    with db.reader() as conn:
+        row = conn.execute(sa.select(stacks).where(stacks.c.id == rq.params["stack_id"],
+                                                   stacks.c.deleted_at.is_(None))).mappings().first()
+    if row is None:
+        raise common.not_found(rq.params["stack_id"])
+    stack = dict(row)
+    wanted = operations.signal_signature(stack, rq.params["resource_name"])
+    if not hmac.compare_digest(str(rq.query.get("signature") or ""), wanted):
+        raise Forbidden("The request signature we calculated does not match the signature you provided.",
+                        kind="SignatureError")
+    _signal(stack, rq.params["resource_name"], rq.body)
+
+
+def _signal(stack: dict[str, Any], name: str, details: Any) -> None:
     with db.reader() as conn:
         row = _resource(conn, stack, name)
     if isinstance(details, dict) and "unset_hook" in details:
@@ -277,6 +297,7 @@ ROUTES = [
     route("GET", R, show_resource, policy="resource:show", target=T),
     route("GET", R + "/metadata", show_metadata, policy="resource:metadata", target=T),
     route("POST", R + "/signal", signal_resource, policy="resource:signal", target=T),
+    route("POST", "/v1/signal/{stack_id}/{resource_name}", signal_presigned, policy=None, auth=False),
     route("PATCH", R, mark_unhealthy, policy="resource:mark_unhealthy", target=T),
     route("GET", ONE + "/events", list_events, policy="events:index", target=T),
     route("GET", R + "/events", list_events, policy="events:index", target=T),

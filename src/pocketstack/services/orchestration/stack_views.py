@@ -148,26 +148,18 @@ def _tag_filter(stmt: Any, tags: list[str], mode: str) -> Any:
 
 
 def preview(ctx: Context, rq: ApiRequest, name: str, req: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
-    tmpl = req["tmpl"]
+    from pocketstack.services.orchestration.engine.preview import preview as preview_resources
+    tmpl, project = req["tmpl"], ctx.project_id or ""
     return {"stack_name": name, "id": "None", "description": tmpl.description, "template_description":
             tmpl.description, "parameters": {**{k: common.param_text(v) for k, v in params.items()},
                                              "OS::stack_name": name, "OS::stack_id": "None",
-                                             "OS::project_id": ctx.project_id},
+                                             "OS::project_id": project},
             "links": [{"href": f"{common.base(ctx, rq)}/stacks/{name}/None", "rel": "self"}],
-            "stack_owner": ctx.user_name, "parent": None, "stack_user_project_id": ctx.project_id,
-            "disable_rollback": True, "timeout_mins": None, "capabilities": [], "notification_topics": [],
+            "stack_owner": ctx.user_name, "parent": None, "stack_user_project_id": project,
+            "disable_rollback": common.boolean((rq.body or {}).get("disable_rollback", True), "disable_rollback"),
+            "timeout_mins": (rq.body or {}).get("timeout_mins"), "capabilities": [], "notification_topics": [],
             "creation_time": None, "updated_time": None, "deletion_time": None, "tags": None,
-            "resources": [{"resource_name": n, "resource_type": d.type, "resource_action": "INIT",
-                           "resource_status": "COMPLETE", "resource_status_reason": "",
-                           "physical_resource_id": "", "resource_identity": {"stack_name": name,
-                                                                             "stack_id": "None",
-                                                                             "tenant": ctx.project_id,
-                                                                             "path": f"/resources/{n}"},
-                           "stack_name": name, "stack_identity": {"stack_name": name, "stack_id": "None",
-                                                                  "tenant": ctx.project_id, "path": ""},
-                           "description": d.description, "properties": d.properties or {},
-                           "required_by": [], "metadata": {}, "updated_time": None, "creation_time": None}
-                          for n, d in tmpl.resource_defs().items()]}
+            "resources": preview_resources(tmpl, req["env"], name, project)}
 
 
 def update_changes(row: Any, req: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:

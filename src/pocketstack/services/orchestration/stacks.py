@@ -52,6 +52,7 @@ def _request(ctx: Context, body: Any, *, existing: dict[str, Any] | None = None,
         raise BadRequest("The parameters must be a JSON object.", kind="HTTPBadRequest")
     env["parameters"] = {**(env.get("parameters") or {}), **params}
     tmpl = tpl.Template(raw, files)
+    common.enforce_types(ctx, [environment.resolve_type(env, n, d.type) for n, d in tmpl.resource_defs().items()])
     return {"raw": raw, "tmpl": tmpl, "env": env, "files": files}
 
 
@@ -190,9 +191,8 @@ def delete_stack(ctx: Context, rq: ApiRequest) -> None:
         row = common.find_stack(conn, ctx, rq, rq.params["stack_name"], rq.params["stack_id"])
         if row["action"] == "DELETE" and row["status"] == "IN_PROGRESS":
             return
-        if row["status"] == "IN_PROGRESS":   # Heat cancels a running operation and deletes
-            set_stack(conn, row["id"], op={**(row["op"] or {}), "cancel": "delete"})
-        operations.begin(conn, row, "DELETE")
+        # a running operation stops by itself: its job carries the old traversal
+        operations.begin(conn, row, "DELETE", op={**(row["op"] or {}), "cancel": None})
 
 
 def abandon_stack(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

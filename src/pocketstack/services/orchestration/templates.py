@@ -31,14 +31,18 @@ def validate_template(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     except BadRequest as exc:
         if not any(code in str(exc) or exc.kind == code for code in ignore):
             raise
+    registry = dict(env.get("resource_registry") or {})
+    for name, d in tmpl.resource_defs().items():
+        impl = environment.resolve_type(env, name, d.type)
+        if impl in files:     # quirk: Heat lists the template files used as types in the registry
+            registry.setdefault(impl, impl)
+    registry.setdefault("resources", {})
     out: dict[str, Any] = {"Description": tmpl.description,
                            "Parameters": checks.describe_parameters(tmpl, env, values={}),
-                           "Environment": {"parameters": env.get("parameters") or {},
+                           "Environment": {"event_sinks": env.get("event_sinks") or [],
                                            "parameter_defaults": env.get("parameter_defaults") or {},
-                                           "resource_registry": env.get("resource_registry") or {"resources": {}},
-                                           "event_sinks": env.get("event_sinks") or [],
-                                           "encrypted_param_names": [],
-                                           "parameter_merge_strategies": {}}}
+                                           "parameters": env.get("parameters") or {},
+                                           "resource_registry": registry}}
     if tmpl.parameter_groups:
         out["ParameterGroups"] = tmpl.parameter_groups
     if common.boolean(rq.query.get("show_nested", False), "show_nested"):
@@ -48,16 +52,37 @@ def validate_template(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return out
 
 
-def _nested_params(tmpl: tpl.Template, env: dict[str, Any]) -> dict[str, Any]:
+def _nested_params(tmpl: tpl.Template, env: dict[str, Any], params: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each provider-template resource's parameters, with the values its properties give them."""
+    from pocketstack.services.orchestration.engine.template import resolve_parameters
+    values = params if params is not None else resolve_parameters(
+        tmpl, env.get("parameters") or {}, env.get("parameter_defaults") or {}, None, strict=False, validate=False)
     out = {}
     for name, d in tmpl.resource_defs().items():
         impl = environment.resolve_type(env, name, d.type)
-        if impl in tmpl.files:
-            child = tpl.Template(tpl.parse(tmpl.files[impl]), tmpl.files)
-            out[name] = {"Type": d.type, "Description": child.description,
-                         "Parameters": checks.describe_parameters(child, {"parameters": d.properties or {}},
-                                                                  values={})}
+        if impl not in tmpl.files:
+            continue
+        child = tpl.Template(tpl.parse(tmpl.files[impl]), tmpl.files)
+        props = {k: _static(v, values) for k, v in (d.properties or {}).items()}
+        child_env = {"parameters": {k: v for k, v in props.items() if v is not None}}
+        item: dict[str, Any] = {"Type": d.type, "Description": child.description,
+                                "Parameters": checks.describe_parameters(child, child_env, values={})}
+        child_values = resolve_parameters(child, child_env["parameters"], {}, None, strict=False, validate=False)
+        deeper = _nested_params(child, {"resource_registry": env.get("resource_registry")}, child_values)
+        if deeper:
+            item["NestedParameters"] = deeper
+        out[name] = item
     return out
+
+
+def _static(value: Any, params: dict[str, Any]) -> Any:
+    """A property value as far as parameters alone decide it (get_param), else None."""
+    if isinstance(value, dict) and set(value) == {"get_param"}:
+        key = value["get_param"]
+        return params.get(key) if isinstance(key, str) else None
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)).startswith(("get_", "Fn::", "Ref")):
+        return None
+    return value
 
 
 def list_template_versions(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -83,7 +108,7 @@ def list_template_functions(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def list_resource_types(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     q = rq.query
     names = sorted(n for n, cls in REGISTRY.items() if n != "OS::Heat::TemplateResource"
-                   and cls.support_status != "HIDDEN")
+                   and cls.support_status != "HIDDEN" and common.type_allowed(ctx, n))
     if q.get("name"):
         names = [n for n in names if fnmatch.fnmatchcase(n, q["name"]) or q["name"] in n]
     if q.get("support_status"):

@@ -16,6 +16,7 @@ from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.http import empty, json_response
+from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, flavors, floating_ips, quotas
 from pocketstack.services.compute import tables as t
@@ -114,7 +115,7 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
         with db.session() as conn:
             common.set_server(conn, row["id"], disk_config=body["OS-DCF:diskConfig"])
     _start(ctx, row, "resize", "resize", "resize_prep", flavor=flavors.embedded_flavor(flavor, specs),
-           flavor_id=flavor["id"])
+           flavor_id=flavor["id"], migration_uuid=new_uuid())
 
 
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:

@@ -163,7 +163,7 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
     groups = list(dict.fromkeys(g["name"] for g in body.get("security_groups") or [])) or ["default"]
     if groups != ["default"] and requested:
         try:
-            network_api.security_group_ids(ctx.token, ctx.project_id or "", groups)
+            groups = network_api.security_group_names(ctx.token, ctx.project_id or "", groups)
         except network_api.NetworkError as exc:
             raise BadRequest(str(exc)) from None
     with db.session() as conn:

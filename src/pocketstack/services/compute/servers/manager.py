@@ -13,7 +13,7 @@ from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
-from pocketstack.services.compute.servers import logic, network_api, volume_api, volumes
+from pocketstack.services.compute.servers import logic, network_api, placement_api, volume_api, volumes
 
 LOG = logging.getLogger("pocketstack.compute")
 ACTION = "compute.server_action"
@@ -58,11 +58,13 @@ def build(p: dict[str, Any]) -> None:
         return
     try:
         _no_valid_host(row)
+        placement_api.claim(row)
         _allocate(p["token"], row)
         _block_devices(p["token"], row)
     except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
         if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
             LOG.exception("build of %s failed", row["id"])
+        _free_quietly(row["id"])
         with db.session() as conn:
             common.set_server(conn, row["id"], vm_state="error", task_state=None, fault=_fault(
                 str(exc), details=traceback.format_exc() if not isinstance(exc, NoValidHost) else ""))
@@ -75,8 +77,14 @@ def build(p: dict[str, Any]) -> None:
         common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance")
 
 
-class NoValidHost(Exception):
-    pass
+NoValidHost = placement_api.NoValidHost
+
+
+def _free_quietly(consumer: str) -> None:
+    try:
+        placement_api.free(consumer)
+    except Exception:  # noqa: BLE001 - a failed cleanup is logged, the build's own error matters more
+        LOG.exception("could not free the allocations of %s", consumer)
 
 
 def _no_valid_host(row: dict[str, Any]) -> None:
@@ -92,7 +100,7 @@ def _no_valid_host(row: dict[str, Any]) -> None:
             t.server_group_members.c.group_id == group["id"], t.servers.c.deleted.is_(False),
             t.servers.c.host == common.HOST)).scalar_one()
     if on_host >= int((group["rules"] or {}).get("max_server_per_host", 1)):
-        raise NoValidHost("No valid host was found. There are not enough hosts available.")
+        raise NoValidHost(placement_api.NO_VALID_HOST)
 
 
 def _allocate(token: str | None, row: dict[str, Any]) -> None:
@@ -151,6 +159,9 @@ def delete(p: dict[str, Any]) -> None:
             conn.execute(t.server_ports.delete().where(t.server_ports.c.server_id == row["id"],
                                                        t.server_ports.c.port_id == port["port_id"]))
     volumes.release_all(p["token"], row)
+    placement_api.free(row["id"])
+    if (row["old_flavor"] or {}).get("migration_uuid"):
+        placement_api.free(row["old_flavor"]["migration_uuid"])
     if row["shelved_image_id"]:
         internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     now = utcnow()
@@ -173,13 +184,28 @@ def act(p: dict[str, Any]) -> None:
         if "rotation" in p:
             _rotate(p, row)
     elif action == "resize":
+        migration_uuid = p.get("migration_uuid") or p["action_id"]
+        try:
+            placement_api.start_resize(row, migration_uuid, p["flavor"])
+        except NoValidHost as exc:
+            with db.session() as conn:
+                common.set_server(conn, row["id"], task_state=None)
+                common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
+            return
         values.update(flavor=p["flavor"], flavor_id=p["flavor_id"],
-                      old_flavor={**row["flavor"], "id": row["flavor_id"], "prior_vm_state": row["vm_state"]})
+                      old_flavor={**row["flavor"], "id": row["flavor_id"], "prior_vm_state": row["vm_state"],
+                                  "migration_uuid": migration_uuid})
     elif action in ("confirmResize", "revertResize"):
         old = row["old_flavor"] or {}
+        if old.get("migration_uuid"):
+            if action == "confirmResize":
+                placement_api.confirm_resize(old["migration_uuid"])
+            else:
+                placement_api.revert_resize(row, old["migration_uuid"])
         vm_state = old.get("prior_vm_state", "active")
         if action == "revertResize" and old:
-            values.update(flavor={k: val for k, val in old.items() if k not in ("id", "prior_vm_state")},
+            values.update(flavor={k: val for k, val in old.items()
+                                  if k not in ("id", "prior_vm_state", "migration_uuid")},
                           flavor_id=old["id"])
         values["old_flavor"] = None
     elif action == "rebuild":
@@ -187,15 +213,24 @@ def act(p: dict[str, Any]) -> None:
         vm_state = p.get("vm_state_after") or "active"
         power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
     elif action == "unshelve":
+        try:
+            placement_api.claim(row)
+        except NoValidHost as exc:
+            with db.session() as conn:
+                common.set_server(conn, row["id"], task_state=None)
+                common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
+            return
         values.update(host=common.HOST, shelved_image_id=None)
         if row["shelved_image_id"]:
             internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     elif action == "shelve":
         values["host"] = None
+        placement_api.free(row["id"])
         if row["shelved_image_id"]:
             _upload_snapshot({**p, "image_id": row["shelved_image_id"]}, row)
     elif action == "shelveOffload":
         values["host"] = None
+        placement_api.free(row["id"])
     if vm_state is not None:
         values["vm_state"] = vm_state
     if power is not None:
@@ -238,6 +273,7 @@ def action_failed(p: dict[str, Any], error: str) -> None:
 
 
 def register(settings: Any = None) -> None:
+    placement_api.configure(settings)
     jobs.register(logic.BUILD, build, build_failed)
     jobs.register(logic.DELETE, delete, None)
     jobs.register(ACTION, act, action_failed)

@@ -67,6 +67,18 @@ def validate_requested(token: str | None, project_id: str, networks: Any) -> lis
     return out
 
 
+def security_group_names(token: str | None, project_id: str, names: list[str]) -> list[str]:
+    """The groups' names, whether the request named them by name or by id (nova shows names)."""
+    groups = (_get(f"/security-groups?project_id={project_id}", token) or {}).get("security_groups", [])
+    out = []
+    for name in names:
+        match = [g["name"] for g in groups if g["name"] == name or g["id"] == name]
+        if not match:
+            raise NetworkError(f"Security group {name} not found for project {project_id}.")
+        out.append(match[0])
+    return list(dict.fromkeys(out))
+
+
 def security_group_ids(token: str | None, project_id: str, names: list[str]) -> list[str]:
     ids = []
     groups = (_get(f"/security-groups?project_id={project_id}", token) or {}).get("security_groups", [])

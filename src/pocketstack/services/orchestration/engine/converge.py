@@ -13,7 +13,7 @@ import logging
 import time
 from typing import Any
 
-from pocketstack.services.orchestration.engine import environment, functions as fn
+from pocketstack.services.orchestration.engine import dependencies, environment, functions as fn
 from pocketstack.services.orchestration.engine import store
 from pocketstack.services.orchestration.engine.properties import ValidationError, validate_properties
 from pocketstack.services.orchestration.engine.resource import Resource, UpdateReplace
@@ -31,6 +31,12 @@ def reason_of(exc: BaseException, name: str) -> str:
     kind = getattr(exc, "type_name", None) or ("StackValidationFailed" if isinstance(exc, ValidationError)
                                                else type(exc).__name__)
     return f"{kind}: resources.{name}: {exc}"
+
+
+class NotSupported(Exception):
+    """heat's NotSupported: "<feature> is not supported." """
+
+    type_name = "NotSupported"
 
 
 class Failed(Exception):
@@ -54,8 +60,7 @@ class Pass:
         for r in rows:
             if r["replaced_by"] is None and (r["name"] in self.defs or r["name"] not in self.scope.rows):
                 self.scope.rows[r["name"]] = r
-        self.deps = {n: (fn.dependencies(d.snippet, self.tmpl.version) | set(d.depends_on)) & set(self.defs)
-                     for n, d in self.defs.items()}
+        self.deps = dependencies.graph(self.defs, self.tmpl.version)
         self.order = sorted_by_dependencies(self.deps)
         self.w = store.Writes(row["id"])
         self.path = list((row["op"] or {}).get("path") or [])
@@ -223,6 +228,14 @@ class Pass:
                                                      and row["physical_resource_id"] is None):
             row = row if row is not None else self.insert(name, d.type)
             return self.mark_create(row, common, d)
+        old_ext = ((row.get("definition") or {}).get("frozen") or {}).get("external_id")
+        if old_ext != d.external_id:
+            self.w.update(row, action="UPDATE")
+            self.failed(row, None, NotSupported(f"Update to property external_id of {name} ({d.type}) is not "
+                                                "supported."))
+        if d.external_id is not None:
+            self.w.update(row, traversal=self.T, definition=definition, requires=common["requires"])
+            return lambda: None
         if row["status"] != "COMPLETE" or (row.get("definition") or {}).get("impl") != impl:
             return self.mark_create(self.insert(name, d.type, replaces=row), common, d)
         old = row.get("properties_data") or {}
@@ -256,6 +269,7 @@ class Pass:
                 complete = True
             else:
                 inst.validate()
+                self.prepare_replaced(row)
                 inst.handle_create()
                 complete = inst.check_create_complete()
         except Exception as exc:  # noqa: BLE001
@@ -263,6 +277,15 @@ class Pass:
         self.keep(row, inst)
         if complete:
             self.completed(row)
+
+    def prepare_replaced(self, row: dict[str, Any]) -> None:
+        """The row this one replaces gets to free what its replacement needs (a port's addresses)."""
+        old = next((r for r in self.rows if r.get("id") is not None and r["id"] == row.get("replaces")), None)
+        if old is None or old.get("physical_resource_id") is None:
+            return
+        inst = self.scope.instance(old["name"], old)
+        if inst is not None and hasattr(inst, "prepare_for_replace"):
+            inst.prepare_for_replace()
 
     def run_update(self, row: dict[str, Any], diff: dict[str, Any], common: dict[str, Any], d: ResourceDef) -> None:
         inst = self.scope.instance(row["name"], row)

@@ -8,8 +8,12 @@ user (Heat's deferred auth), never with a stored user token.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from typing import Any
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
@@ -23,9 +27,9 @@ from pocketstack.services.orchestration.engine.properties import ValidationError
 from pocketstack.services.orchestration.engine.resource import Resource
 from pocketstack.services.orchestration.engine.resources import CONSTRAINTS, REGISTRY
 from pocketstack.services.orchestration.engine.store import (
-    load_resources, load_stack, new_resource_row, set_stack, stack_event)
+    event_values, load_resources, load_stack, new_resource_row, set_stack, stack_event)
 from pocketstack.services.orchestration.engine.template import Template, resolve_parameters
-from pocketstack.services.orchestration.tables import resources, stacks
+from pocketstack.services.orchestration.tables import events, resources, stacks
 
 LOG = logging.getLogger("pocketstack.orchestration")
 KIND = "orchestration.stack"
@@ -90,7 +94,7 @@ def insert_stack(conn: Any, *, name: str, project_id: str, user_id: str | None, 
         nested_depth=(owner["nested_depth"] + 1) if owner else 0, action=action, status="IN_PROGRESS",
         status_reason=f"Stack {action} started", template=template, environment=env, files=files, traversal=1,
         disable_rollback=disable_rollback, timeout_mins=timeout_mins, op_started_at=now, trust_id=trust_id,
-        op=op or {}, created_at=now))
+        op={**(op or {}), "signal_key": secrets.token_hex(16)}, created_at=now))
     for tag in tags:
         conn.execute(stack_tags.insert().values(stack_id=sid, tag=tag))
     tmpl = Template(template, files)
@@ -147,7 +151,33 @@ def complete(row: dict[str, Any]) -> None:
     return None
 
 
+def _abort_busy(row: dict[str, Any]) -> None:
+    """Resources still in progress when the operation fails: their plugins cancel what they started
+    (a deployment goes FAILED), and they end FAILED ("CREATE aborted"), as Heat's task runner does."""
+    with db.reader() as conn:
+        rows = [r for r in load_resources(conn, row["id"])
+                if r["status"] == "IN_PROGRESS" and r["traversal"] == row["traversal"]]
+    if not rows:
+        return
+    scope = read_scope(row["id"])
+    with db.session() as conn:
+        for r in rows:
+            inst = scope.instance(r["name"], r) if scope is not None else None
+            cancel = getattr(inst, f"handle_{r['action'].lower()}_cancel", None)
+            try:
+                if cancel is not None:
+                    cancel()
+            except Exception:  # noqa: BLE001 - cancelling is best effort, the failure stands
+                LOG.warning("cancelling %s of stack %s failed", r["name"], row["id"], exc_info=True)
+            reason = f"{r['action']} aborted"
+            conn.execute(resources.update().where(resources.c.id == r["id"]).values(
+                status="FAILED", status_reason=reason, updated_at=utcnow()))
+            conn.execute(events.insert().values(**event_values(row["id"], r["name"], r["physical_resource_id"],
+                                                               r["type"], r["action"], "FAILED", reason)))
+
+
 def fail(row: dict[str, Any], reason: str, rollback: bool = True) -> float | None:
+    _abort_busy(row)
     action = row["action"]
     op = row.get("op") or {}
     if rollback and action in ("CREATE", "UPDATE") and not row["disable_rollback"]:
@@ -252,6 +282,10 @@ def read_scope(stack_id: str) -> Any:
     return p.scope
 
 
+class OutputError(Exception):
+    """An output of a nested stack that could not be resolved."""
+
+
 def outputs(stack_id: str) -> dict[str, Any]:
     scope = read_scope(stack_id)
     if scope is None:
@@ -260,8 +294,8 @@ def outputs(stack_id: str) -> dict[str, Any]:
     for key, spec in (scope.tmpl.outputs or {}).items():
         try:
             out[key] = scope.resolve((spec or {}).get("value" if scope.tmpl.hot else "Value"), ["outputs", key])
-        except Exception:  # noqa: BLE001 - an output that cannot be resolved is None to a parent
-            out[key] = None
+        except Exception as exc:  # noqa: BLE001 - the parent reads the error where it uses the output
+            out[key] = OutputError(str(exc))
     return out
 
 
@@ -275,9 +309,16 @@ def attr(stack_id: str, name: str, attribute: str | None, path: list[Any]) -> An
     return None if scope is None else scope.get_attr(name, attribute, path)
 
 
+def signal_signature(stack: dict[str, Any], resource_name: str) -> str:
+    key = ((stack.get("op") or {}).get("signal_key") or stack["id"]).encode()
+    return hmac.new(key, f"{stack['id']}/{resource_name}".encode(), hashlib.sha256).hexdigest()
+
+
 def signal_url(scope: Any, resource: Resource) -> str:
-    return (f"{scope.clients('orchestration').base}/stacks/{scope.name}/{scope.id}/resources/"
-            f"{resource.name}/signal")
+    """A pre-signed URL a server posts to without a token (Heat's CFN signal URLs, /heat-api-cfn)."""
+    sig = signal_signature(scope.row, resource.name)
+    return (f"{internal_client.public_base_url()}/heat-api-cfn/v1/signal/{scope.id}/"
+            f"{quote(resource.name, safe='')}?signature={sig}")
 
 
 class _Ops:

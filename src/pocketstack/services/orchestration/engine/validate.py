@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pocketstack.core.errors import BadRequest
-from pocketstack.services.orchestration.engine import environment, functions as fn
+from pocketstack.services.orchestration.engine import dependencies, environment, functions as fn
 from pocketstack.services.orchestration.engine.properties import ValidationError, validate_value
 from pocketstack.services.orchestration.engine.resources import REGISTRY
 from pocketstack.services.orchestration.engine.template import (
@@ -59,6 +59,7 @@ def check(tmpl: Template, env: dict[str, Any], *, stack_name: str = "", custom: 
     environment.validate_hooks(env)
     params = resolve_parameters(tmpl, env.get("parameters") or {}, env.get("parameter_defaults") or {}, custom,
                                 strict=strict_params, validate=validate_params)
+    _check_parameter_groups(tmpl)
     defs = tmpl.resource_defs()
     if len(defs) > MAX_RESOURCES:
         raise BadRequest("Maximum resources per stack exceeded.", kind="StackResourceLimitExceeded")
@@ -73,7 +74,7 @@ def check(tmpl: Template, env: dict[str, Any], *, stack_name: str = "", custom: 
             fn.validate(spec, tmpl.version, ["outputs", key], resources=names, parameters=list(params),
                         conditions=conditions)
     except fn.TemplateError as exc:
-        raise invalid(exc.with_path() if hasattr(exc, "with_path") else str(exc),
+        raise invalid(_heat_message(exc, tmpl.version),
                       kind=getattr(exc, "error_type", None) or "StackValidationFailed") from None
     deps = {n: (fn.dependencies(d.snippet, tmpl.version) | set(d.depends_on)) for n, d in defs.items()}
     for name, d in defs.items():
@@ -83,7 +84,50 @@ def check(tmpl: Template, env: dict[str, Any], *, stack_name: str = "", custom: 
                               kind="InvalidTemplateReference")
         _check_resource(tmpl, env, name, d, custom)
     sorted_by_dependencies({n: v & set(defs) for n, v in deps.items()})
+    sorted_by_dependencies(dependencies.graph(defs, tmpl.version))
     return params
+
+
+def _check_parameter_groups(tmpl: Template) -> None:
+    """heat/engine/parameter_groups.py: each grouped parameter exists and is in one group only."""
+    groups = tmpl.raw.get("parameter_groups" if tmpl.hot else "ParameterGroups")
+    if not groups:
+        return
+    if not isinstance(groups, list):
+        raise invalid(str(ValidationError("The parameter_groups should be a list.", ["parameter_groups"],
+                                          "Parameter Groups error")))
+    names, seen = set(tmpl.param_defs()), set()
+    for group in groups:
+        label = group.get("label", "") if isinstance(group, dict) else ""
+        params = group.get("parameters") if isinstance(group, dict) else None
+
+        def fail(message: str) -> Exception:
+            return invalid(str(ValidationError(message, ["parameter_groups", label], "Parameter Groups error")))
+        if params is None:
+            raise fail("The parameters must be provided for each parameter group.")
+        if not isinstance(params, list):
+            raise fail("The parameters of parameter group should be a list.")
+        for param in params:
+            if param in seen:
+                raise fail(f"The {param} parameter must be assigned to one parameter group only.")
+            seen.add(param)
+            if param not in names:
+                raise fail(f"The grouped parameter {param} does not reference a valid parameter.")
+
+
+def _heat_message(exc: fn.TemplateError, version: fn.TemplateVersion) -> str:
+    """A function error in a resource's properties reads as Heat's property error:
+    'Property error: : resources.<name>.properties.<prop>: : <message>' (quirk: the doubled colons)."""
+    path = list(exc.path or [])
+    if len(path) > 3 and path[0] == "resources" and path[2] == "properties":
+        keep = []
+        for item in path[3:]:
+            if isinstance(item, str) and (item in version.functions or item in version.condition_functions):
+                break
+            keep.append(str(item))
+        where = ".".join(["resources", str(path[1]), "properties", *keep])
+        return f"Property error: : {where}: : {exc}"
+    return exc.with_path() if hasattr(exc, "with_path") else str(exc)
 
 
 def _check_resource(tmpl: Template, env: dict[str, Any], name: str, d: Any, custom: Any) -> None:
@@ -97,6 +141,11 @@ def _check_resource(tmpl: Template, env: dict[str, Any], name: str, d: Any, cust
         raise invalid(f"Failed to validate: resources.{name}: The Resource Type ({d.type}) could not be found.",
                       kind="StackValidationFailed")
     cls = REGISTRY[impl]
+    if hasattr(cls, "static_check") and isinstance(d.properties, dict):
+        try:
+            cls.static_check(d.properties, tmpl.files)
+        except ValidationError as exc:
+            raise invalid(str(exc)) from None
     if hasattr(cls, "schema_for") or not isinstance(d.properties, dict):
         return
     schema = cls.properties_schema

@@ -222,8 +222,7 @@ class WaitConditionHandle(Resource):
         if name == "token":
             return ""
         if name == "curl_cli":
-            return f"curl -i -X POST -H 'X-Auth-Token: <token>' -H 'Content-Type: application/json' " \
-                   f"-H 'Accept: application/json' {url}"
+            return f"curl -i -X POST -H 'Content-Type: application/json' -H 'Accept: application/json' '{url}'"
         if name == "signal":
             return {"alarm_url": url}
         return None
@@ -286,6 +285,74 @@ class WaitCondition(Resource):
         return json.dumps({k: s.get("data") for k, s in self._handle_signals().items()})
 
 
+class ScalingPolicy(Resource):
+    type_name = "OS::Heat::ScalingPolicy"
+    description = "A resource to manage scaling of OS::Heat::AutoScalingGroup."
+    properties_schema = {
+        "auto_scaling_group_id": Prop("string", "AutoScaling group ID to apply policy to.", required=True),
+        "adjustment_type": Prop("string", "Type of adjustment (absolute or percentage).", required=True,
+                                update_allowed=True, constraints=[AllowedValues(None, [
+                                    "change_in_capacity", "exact_capacity", "percent_change_in_capacity"])]),
+        "scaling_adjustment": Prop("number", "Size of adjustment.", required=True, update_allowed=True),
+        "cooldown": Prop("number", "Cooldown period, in seconds.", update_allowed=True),
+        "min_adjustment_step": Prop("integer", "Minimum number of resources that are added or removed when "
+                                    "the AutoScaling group scales up or down.", update_allowed=True,
+                                    constraints=[Range(None, 0, None)]),
+    }
+    attributes_schema = {"alarm_url": Attr("A signed url to handle the alarm.", "string"),
+                         "signal_url": Attr("A url to handle the alarm using native API.", "string")}
+
+    def handle_create(self) -> None:
+        self.resource_id_set(self.physical_resource_name())
+
+    def handle_signal(self, details: Any) -> None:
+        """Scale the group the way Heat does: the group's own resource gets the adjustment."""
+        group = next((name for name, row in self.stack.rows.items()  # type: ignore[attr-defined]
+                      if row.get("physical_resource_id") == self.properties["auto_scaling_group_id"]), None)
+        if group is None:
+            raise ResourceError(f"Alarm {self.name} could not find scaling group named "
+                                f"\"{self.properties['auto_scaling_group_id']}\"")
+        self.client("orchestration").post(
+            f"/stacks/{self.stack.name}/{self.stack.id}/resources/{group}/signal",
+            json={"adjustment": self.properties["scaling_adjustment"],
+                  "adjustment_type": self.properties["adjustment_type"],
+                  "min_adjustment_step": self.properties.get("min_adjustment_step")})
+
+    def resolve_attribute(self, name: str) -> Any:
+        if name in ("alarm_url", "signal_url"):
+            return self.stack.signal_url(self)
+        return None
+
+
+class DeployedServer(Resource):
+    type_name = "OS::Heat::DeployedServer"
+    description = "A server that Heat did not create, for software deployments (no compute call)."
+    properties_schema = {
+        "name": Prop("string", "Server name.", update_allowed=True),
+        "metadata": Prop("map", "Arbitrary key/value metadata.", update_allowed=True),
+        "software_config_transport": Prop("string", "How the server receives its software configuration.",
+                                          default="POLL_SERVER_CFN", update_allowed=True, constraints=[
+                                              AllowedValues(None, ["POLL_SERVER_CFN", "POLL_SERVER_HEAT",
+                                                                   "POLL_TEMP_URL", "ZAQAR_MESSAGE"])]),
+        "deployment_swift_data": Prop("map", "Swift container and object to use for storing deployment data.",
+                                      default={}, update_allowed=True),
+    }
+    attributes_schema = {"networks": Attr("The server's networks (none: Heat does not manage them).", "map"),
+                         "name": Attr("Name of the server.", "string"),
+                         "os_collect_config": Attr("The os-collect-config configuration for the server's local "
+                                                   "agent.", "map")}
+
+    def handle_create(self) -> None:
+        import uuid
+        self.resource_id_set(str(uuid.uuid4()))
+
+    def resolve_attribute(self, name: str) -> Any:
+        if name == "name":
+            return self.properties.get("name") or self.physical_resource_name()
+        return {} if name in ("networks", "os_collect_config") else None
+
+
 TYPES: list[type[Resource]] = [RandomString, Value, NoneResource, TestResource, WaitConditionHandle,
-                               UpdateWaitConditionHandle, WaitCondition, *nested.TYPES]
+                               UpdateWaitConditionHandle, WaitCondition, ScalingPolicy, DeployedServer,
+                               *nested.TYPES]
 CONSTRAINTS: dict[str, Any] = {}

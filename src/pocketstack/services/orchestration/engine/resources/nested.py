@@ -72,6 +72,27 @@ class StackResource(NestedResource):
     attributes_schema = {"stack_name": Attr("Name of the stack.", "string"),
                          "outputs": Attr("A dict of key-value pairs output from the stack.", "map")}
 
+    @classmethod
+    def static_check(cls, props: dict[str, Any], files: dict[str, str]) -> None:
+        """At stack validation, as Heat's remote-stack plugin: the region, then the template."""
+        from pocketstack.core.errors import ApiError
+        from pocketstack.services.orchestration.engine.properties import ValidationError
+        from pocketstack.services.orchestration.engine.template import Template, parse
+        context = props.get("context") if isinstance(props.get("context"), dict) else {}
+        region = context.get("region_name")
+        if isinstance(region, str) and region != "RegionOne":
+            raise ValidationError(f'Cannot establish connection to Heat endpoint at region "{region}" due to '
+                                  f'"publicURL endpoint for orchestration service in {region} region not found"')
+        text = props.get("template")
+        if isinstance(text, dict) and set(text) == {"get_file"}:
+            text = files.get(text["get_file"])
+        if isinstance(text, str):
+            try:
+                Template(parse(text))
+            except ApiError as exc:
+                raise ValidationError(f'Failed validating stack template using Heat endpoint at region '
+                                      f'"{region or "RegionOne"}" due to "ERROR: {exc.message}"') from None
+
     def validate(self) -> None:
         region = (self.properties.get("context") or {}).get("region_name")
         if region and region != self.stack.region:
@@ -117,7 +138,8 @@ class TemplateResource(NestedResource):
 
     def get_reference_id(self) -> Any:
         outs = self.outputs() if self.resource_id else {}
-        return outs.get("OS::stack_id") or self.resource_id or self.name
+        ref = outs.get("OS::stack_id")
+        return ref if ref is not None and not isinstance(ref, Exception) else self.resource_id or self.name
 
     def get_attribute(self, name: str) -> Any:
         if name == "show":
@@ -125,7 +147,10 @@ class TemplateResource(NestedResource):
         if name.startswith("resource."):
             member, _, attr = name[len("resource."):].partition(".")
             return self.member_attr(member, attr or None, [])
-        return self.outputs().get(name)
+        value = self.outputs().get(name)
+        if isinstance(value, Exception):
+            raise ResourceError(f"Error in {self.name} output {name}: {value}")
+        return value
 
 
 def _member_def(resource_def: dict[str, Any], index: int, index_var: str) -> dict[str, Any]:
@@ -141,6 +166,17 @@ def _member_def(resource_def: dict[str, Any], index: int, index_var: str) -> dic
     if resource_def.get("metadata"):
         out["metadata"] = resource_def["metadata"]
     return out
+
+
+class _MemberAttributes(dict):  # type: ignore[type-arg]
+    """The "attributes" attribute of a group: indexed by an attribute name, every member's value."""
+
+    def __init__(self, lookup: Any) -> None:
+        super().__init__()
+        self.lookup = lookup
+
+    def __getitem__(self, key: str) -> Any:
+        return self.lookup(key)
 
 
 class ResourceGroup(NestedResource):
@@ -201,8 +237,8 @@ class ResourceGroup(NestedResource):
         if name.startswith("resource."):
             member, _, attr = name[len("resource."):].partition(".")
             return self.member_attr(member, attr or None, []) if attr else refs.get(member)
-        if name.startswith("attributes"):
-            return None
+        if name == "attributes":     # get_attr: [group, attributes, <attr>] -> {member: value}
+            return _MemberAttributes(lambda attr: {n: self.member_attr(n, attr, []) for n in order})
         return [self.member_attr(n, name, []) for n in order]
 
 
@@ -284,8 +320,21 @@ class AutoScalingGroup(NestedResource):
                 "resources": {n: copy.deepcopy(self.properties["resource"]) for n in names}}, {}, {}, {}
 
     def handle_signal(self, details: Any) -> None:
-        adjust = (details or {}).get("adjustment", 1) if isinstance(details, dict) else 1
-        self.data["size"] = self.size() + int(adjust)
+        """A scaling policy's adjustment (heat/scaling/scalingutil.py calculate_new_capacity)."""
+        details = details if isinstance(details, dict) else {}
+        adjust = float(details.get("adjustment", 1))
+        kind = details.get("adjustment_type") or "change_in_capacity"
+        current = self.size()
+        if kind == "exact_capacity":
+            new = int(adjust)
+        elif kind == "percent_change_in_capacity":
+            delta = current * adjust / 100.0
+            step = int(details.get("min_adjustment_step") or 0)
+            delta = max(abs(delta), step) * (1 if delta >= 0 else -1) if step else delta
+            new = current + (int(delta) if abs(delta) >= 1 else (1 if delta > 0 else -1 if delta < 0 else 0))
+        else:
+            new = current + int(adjust)
+        self.data["size"] = max(self.properties["min_size"], min(self.properties["max_size"], new))
         self.handle_update({})
 
     def get_attribute(self, name: str) -> Any:

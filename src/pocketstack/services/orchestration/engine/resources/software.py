@@ -414,6 +414,21 @@ class SoftwareDeployment(Resource):
             "output_values": ov, "status": "FAILED" if failed else "COMPLETE", "status_reason": reason})
         return event
 
+    def handle_create_cancel(self) -> None:
+        """The operation failed or timed out while the deployment was waiting: it is FAILED
+        (heat software_deployment.py _handle_cancel)."""
+        if self.resource_id is None:
+            return
+        try:
+            sd = self.deployment()
+        except Exception:  # noqa: BLE001 - a deployment already gone has nothing to cancel
+            return
+        if sd.get("status") == "IN_PROGRESS":
+            self.api().put(f"/software_deployments/{self.resource_id}",
+                           {"status": "FAILED", "status_reason": "Deployment cancelled."})
+
+    handle_update_cancel = handle_create_cancel
+
     def swift_names(self) -> tuple[str, str]:
         return self.stack.id, self.physical_resource_name()
 
@@ -516,6 +531,12 @@ class SoftwareDeploymentGroup(Resource):
 
     def check_create_complete(self) -> bool:
         return self.check_members()
+
+    def handle_create_cancel(self) -> None:
+        for key in list(self.data.get("members", {})):
+            self.member(key).handle_create_cancel()
+
+    handle_update_cancel = handle_create_cancel
 
     def handle_update(self, prop_diff: dict[str, Any]) -> None:
         servers = self.properties.get("servers") or {}

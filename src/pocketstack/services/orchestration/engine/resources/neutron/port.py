@@ -113,6 +113,15 @@ class Port(NeutronResource):
         if tag_list:
             self.set_tags(tag_list)
 
+    def prepare_for_replace(self) -> None:
+        """Free the old port's fixed IPs, so its replacement can take the same addresses (Heat's
+        Port.prepare_for_replace)."""
+        if self.resource_id is not None:
+            try:
+                self.client("network").put(f"/ports/{self.resource_id}", json={"port": {"fixed_ips": []}})
+            except Exception:  # noqa: BLE001 - a port already gone has nothing to free
+                pass
+
     def handle_update(self, prop_diff: dict[str, Any]) -> None:
         # Heat's needs_replace(): the hidden replacement_policy forces a new port on every update
         if self.properties.get("replacement_policy") == "REPLACE_ALWAYS":

@@ -1,122 +1,22 @@
-"""Nova resource types: OS::Nova::Server, Flavor, KeyPair, ServerGroup and the nova.* constraints
-(heat/engine/resources/openstack/nova/{server,server_network_mixin,flavor,keypair,server_group}.py)."""
+"""OS::Nova::Server (heat/engine/resources/openstack/nova/server.py, server_network_mixin.py)."""
 
 from __future__ import annotations
 
 import base64
 import ipaddress
-import json
 from typing import Any
 
-from pocketstack.services.orchestration.engine.clients import ClientError, Clients
-from pocketstack.services.orchestration.engine.properties import AllowedValues, Custom, Length, Prop, ValidationError
+from pocketstack.services.orchestration.engine.clients import ClientError
+from pocketstack.services.orchestration.engine.properties import Custom, Prop, ValidationError
 from pocketstack.services.orchestration.engine.resource import (
     Attr, Resource, ResourceError, ResourceInError, UpdateReplace)
 from pocketstack.services.orchestration.engine.resources.cinder import bdm_source, snapshot_id, volume_id
 from pocketstack.services.orchestration.engine.resources.glance import UUID_RE, image_id
+from pocketstack.services.orchestration.engine.resources.nova.common import (
+    _BDM_SCHEMA, _BDM_V2_SCHEMA, _NETWORK_SCHEMA, _enum, _meta_serialize, _network_id, flavor_id)
 
 # --- name resolution and constraints ----------------------------------------------------
 
-
-def flavor_id(clients: Clients, name_or_id: str) -> str:
-    try:
-        return str(clients("compute").find("flavors", name_or_id, "flavor")["id"])
-    except ClientError as exc:
-        if exc.status == 404:
-            raise ClientError(404, f"The Flavor ({name_or_id}) could not be found.") from None
-        raise
-
-
-def _check(fn: Any) -> Any:
-    def check(clients: Clients, value: Any) -> str | None:
-        try:
-            fn(clients, value)
-        except ClientError as exc:
-            return exc.message
-        return None
-    return check
-
-
-def _keypair(clients: Clients, name: str) -> dict[str, Any]:
-    try:
-        return dict(clients("compute").get(f"/os-keypairs/{name}")["keypair"])
-    except ClientError as exc:
-        if exc.status == 404:
-            raise ClientError(404, f"The Key ({name}) could not be found.") from None
-        raise
-
-
-def _server(clients: Clients, name_or_id: str) -> dict[str, Any]:
-    try:
-        return clients("compute").find("servers", name_or_id, "server")
-    except ClientError as exc:
-        if exc.status == 404:
-            raise ClientError(404, f"No server with a name or ID of '{name_or_id}' exists.") from None
-        raise
-
-
-CONSTRAINTS = {"nova.flavor": _check(flavor_id), "nova.keypair": _check(_keypair), "nova.server": _check(_server)}
-
-
-def _network_id(clients: Clients, name_or_id: str) -> str:
-    return str(clients("network").find("networks", name_or_id, "network")["id"])
-
-
-def _meta_serialize(meta: dict[str, Any] | None) -> dict[str, str]:
-    """Nova metadata values are strings: Heat JSON-encodes the others (nova plugin meta_serialize)."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in (meta or {}).items()}
-
-
-# --- OS::Nova::Server ----------------------------------------------------------------
-
-
-def _enum(*values: str) -> list[Any]:
-    return [AllowedValues(allowed=list(values))]
-
-
-_NETWORK_SCHEMA = {
-    "uuid": Prop("string", "ID of network to create a port on.", support_status="HIDDEN",
-                 constraints=[Custom(name="neutron.network")]),
-    "network": Prop("string", "Name or ID of network to create a port on.",
-                    constraints=[Custom(name="neutron.network")]),
-    "allocate_network": Prop("string", "The special string values of network: auto or none.",
-                             constraints=[AllowedValues(allowed=["none", "auto"])]),
-    "fixed_ip": Prop("string", "Fixed IP address to specify for the port created on the requested network.",
-                     constraints=[Custom(name="ip_addr")]),
-    "port": Prop("string", "ID of an existing port to associate with this server.",
-                 constraints=[Custom(name="neutron.port")]),
-    "port_extra_properties": Prop("map", "Extra properties of the port Heat creates (no port given)."),
-    "subnet": Prop("string", "Subnet in which to allocate the IP address for port.",
-                   constraints=[Custom(name="neutron.subnet")]),
-    "floating_ip": Prop("string", "The ID of the floating IP to associate.",
-                        constraints=[Custom(name="neutron.floating_ip")]),
-    "tag": Prop("string", "Port tag. Heat ignores any update on this property as nova does not support it."),
-}
-_BDM_SCHEMA = {
-    "device_name": Prop("string", "A device name where the volume will be attached in the system at /dev/device_name."),
-    "volume_id": Prop("string", "The ID or name of the volume used as the boot source.",
-                      constraints=[Custom(name="cinder.volume")]),
-    "snapshot_id": Prop("string", "The ID of the snapshot to create a volume from.",
-                        constraints=[Custom(name="cinder.snapshot")]),
-    "volume_size": Prop("integer", "The size of the volume, in GB."),
-    "delete_on_termination": Prop("boolean", "Indicate whether the volume should be deleted when the server "
-                                  "is terminated."),
-}
-_BDM_V2_SCHEMA = {
-    **_BDM_SCHEMA,
-    "image_id": Prop("string", "The ID of the image to create a volume from.", support_status="HIDDEN",
-                     constraints=[Custom(name="glance.image")]),
-    "image": Prop("string", "The ID or name of the image to create a volume from.",
-                  constraints=[Custom(name="glance.image")]),
-    "swap_size": Prop("integer", "The size of the swap, in MB."),
-    "ephemeral_size": Prop("integer", "The size of the local ephemeral block device, in GB."),
-    "ephemeral_format": Prop("string", "The format of the local ephemeral block device.",
-                             constraints=_enum("ext2", "ext3", "ext4", "xfs", "ntfs")),
-    "device_type": Prop("string", "Device type: disk or cdrom.", constraints=_enum("cdrom", "disk")),
-    "disk_bus": Prop("string", "Bus of the device: hypervisor driver chooses a suitable default if omitted.",
-                     constraints=_enum("ide", "lame_bus", "scsi", "usb", "virtio")),
-    "boot_index": Prop("integer", "Integer used for ordering the boot disks."),
-}
 
 
 class Server(Resource):
@@ -197,16 +97,21 @@ class Server(Resource):
             self._validate_network(net)
 
     def _validate_network(self, net: dict[str, Any]) -> None:
-        others = ("network", "port", "uuid", "fixed_ip", "subnet", "floating_ip")
-        if net.get("allocate_network") and any(net.get(k) for k in others):
-            raise ValidationError("Can not specify 'allocate_network' with other keys of networks at the same time.")
-        if not any(net.get(k) for k in ("network", "port", "uuid", "subnet", "allocate_network")):
+        """Heat's ServerNetworkMixin._validate_network (`uuid` stands for `network`, as translated)."""
+        network = net.get("network") or net.get("uuid")
+        if not any((network, net.get("port"), net.get("subnet"), net.get("allocate_network"))):
             raise ValidationError("One of the properties \"network\", \"port\", \"allocate_network\" or "
                                   "\"subnet\" should be set for the specified network of server "
                                   f"\"{self.name}\".")
-        if net.get("port") and net.get("fixed_ip"):
-            raise ValidationError("Cannot define the following properties at the same time: networks.port, "
-                                  "networks.fixed_ip")
+        if net.get("allocate_network") and len([k for k, v in net.items() if v is not None]) != 1:
+            raise ValidationError('Can not specify "allocate_network" with other keys of networks at the same time.')
+        if net.get("fixed_ip") and net.get("port") is not None:
+            raise ValidationError("Cannot define the following properties at the same time: networks/fixed_ip, "
+                                  "networks/port.")
+        if net.get("floating_ip") is not None and network is not None and net.get("port") is None \
+                and net.get("subnet") is None:
+            raise ValidationError('Property "floating_ip" is not supported if only "network" is specified, '
+                                  "because the corresponding port can not be retrieved.")
 
     def _server_name(self) -> str:
         return str(self.properties["name"] or self.physical_resource_name())
@@ -281,6 +186,7 @@ class Server(Resource):
             return str_net
         nics = []
         for idx, net in enumerate(networks):
+            self._validate_belonging_subnet_to_net(net)
             nic: dict[str, Any] = {}
             net_id = self._net_id(net)
             if net_id:
@@ -300,6 +206,13 @@ class Server(Resource):
                 nic["tag"] = net["tag"]
             nics.append(nic)
         return nics
+
+    def _validate_belonging_subnet_to_net(self, net: dict[str, Any]) -> None:
+        if net.get("port") is None and net.get("subnet") and (net.get("network") or net.get("uuid")):
+            network = self._net_id(net)
+            subnet = self.client("network").find("subnets", net["subnet"], "subnet")
+            if subnet["network_id"] != network:
+                raise ValidationError(f"Specified subnet {net['subnet']} does not belongs to network {network}.")
 
     def _net_id(self, net: dict[str, Any]) -> str | None:
         name = net.get("network") or net.get("uuid")
@@ -426,15 +339,32 @@ class Server(Resource):
         return True
 
     def _do_detach(self, port_id: str) -> None:
-        self.client("compute").delete(f"/servers/{self.resource_id}/os-interface/{port_id}")
+        """Heat's interface_detach: a port nova no longer has counts as detached."""
+        try:
+            self.client("compute").delete(f"/servers/{self.resource_id}/os-interface/{port_id}")
+        except ClientError as exc:
+            if exc.status != 404:
+                raise
 
     def _check_detach(self, task: dict[str, Any]) -> bool:
-        return task["args"][0] not in [i["port_id"] for i in self._interfaces()]
+        port_id = task["args"][0]
+        if port_id in [i["port_id"] for i in self._interfaces()]:
+            return False
+        # quirk: Heat deletes its internal port before asking nova to detach it; deleting it once
+        # nova let go of it leaves the same end state without a detach of a vanished port
+        self._delete_internal_port(port_id)
+        return True
 
     def _do_attach(self, args: dict[str, Any]) -> str:
+        args = dict(args)
+        groups = args.pop("security_groups", None)
         attachment = self.client("compute").post(f"/servers/{self.resource_id}/os-interface",
                                                  json={"interfaceAttachment": args})
-        return str(attachment["interfaceAttachment"]["port_id"])
+        port_id = str(attachment["interfaceAttachment"]["port_id"])
+        if groups and not args.get("port_id"):
+            # nova client plugin interface_attach: the groups go on the port nova made
+            self.client("network").put(f"/ports/{port_id}", json={"port": {"security_groups": groups}})
+        return port_id
 
     def _check_attach(self, task: dict[str, Any]) -> bool:
         return task.get("result") in [i["port_id"] for i in self._interfaces()]
@@ -442,60 +372,113 @@ class Server(Resource):
     def _interfaces(self) -> list[dict[str, Any]]:
         return list(self.client("compute").get(f"/servers/{self.resource_id}/os-interface")["interfaceAttachments"])
 
+    # Heat's ServerNetworkMixin.calculate_networks and helpers: an old and a new entry that name the
+    # same interface (e.g. {subnet: S} and {network: N, subnet: S}, or {network: N} and {port: P} where
+    # nova made P on N) keep their port; only what really left the list is detached and only what
+    # really joined it is attached.
+    _IFACE_KEYS = ("port", "network", "fixed_ip", "subnet")
+
     def _network_tasks(self, new_nets: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Heat's calculate_networks: detach what left the list, attach what joined it."""
-        old_nets, ifaces = list(self.data.get("networks") or []), self._interfaces()
-        new_str = next((n["allocate_network"] for n in new_nets if n.get("allocate_network")), None)
-        old_str = any(n.get("allocate_network") for n in old_nets)
+        old_nets = [self._normalize_net(n) for n in self.data.get("networks") or []]
+        new_nets = [self._normalize_net(n) for n in new_nets]
+        ifaces = self._interfaces()
         remove: list[str] = []
-        if new_str or not old_nets or old_str:
-            remove, added, kept = [i["port_id"] for i in ifaces], ([] if new_str else new_nets), []
-            if new_str == "auto":
-                added = [{}]
+        added: list[dict[str, Any]] = []
+        new_str = _str_network(new_nets)
+        if new_str:
+            remove = [i["port_id"] for i in ifaces]
+            added = [{}] if new_str == "auto" else []
+        elif not new_nets and not old_nets:
+            return []   # None <-> []: the server keeps the port nova gave it
         else:
-            kept = [n for n in old_nets if n in new_nets]
-            added = [n for n in new_nets if n not in kept]
-            for net in (n for n in old_nets if n not in kept):
-                port = self._match_iface(net, ifaces)
-                if port:
-                    remove.append(port)
-                    self._delete_internal_port(port)
-                if net.get("floating_ip"):
-                    self._disassociate(net["floating_ip"])
-        if not added and not kept and not new_str:
-            added = [{}]
+            kept: list[dict[str, Any]] = []
+            if not old_nets or _str_network(old_nets):
+                remove = [i["port_id"] for i in ifaces]
+            else:
+                kept = self._exclude_not_updated_networks(old_nets, new_nets, ifaces)
+                for net in old_nets:
+                    if net.get("port"):
+                        remove.append(net["port"])
+                    if net.get("floating_ip"):
+                        self._disassociate(net["floating_ip"])
+            added = new_nets if (new_nets or kept) else [{}]
         tasks = [{"op": "detach", "args": [p]} for p in remove]
         return tasks + [{"op": "attach", "args": [self._attach_args(n, i)]} for i, n in enumerate(added)]
 
-    def _match_iface(self, net: dict[str, Any], ifaces: list[dict[str, Any]]) -> str | None:
-        if net.get("port"):
-            return self._port_id(net["port"])
-        net_id = self._net_id(net)
+    def _normalize_net(self, net: dict[str, Any]) -> dict[str, Any]:
+        """Heat's translation rules: `uuid` becomes `network`, and network, subnet and port names
+        become ids (kept as given when they no longer resolve)."""
+        out = {k: net.get(k) or None for k in _NETWORK_SCHEMA}
+        out["network"], out["uuid"] = out["network"] or out["uuid"], None
+        network = self.client("network")
+        for key, collection, kind in (("network", "networks", "network"), ("subnet", "subnets", "subnet"),
+                                      ("port", "ports", "port")):
+            if out[key]:
+                try:
+                    out[key] = str(network.find(collection, out[key], kind)["id"])
+                except ClientError as exc:
+                    if exc.status not in (404, 409):
+                        raise
+        return out
+
+    def _exclude_not_updated_networks(self, old_nets: list[dict[str, Any]], new_nets: list[dict[str, Any]],
+                                      ifaces: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Match old entries to the server's interfaces, then new entries to old ones; what matched
+        leaves both lists and is returned."""
+        props = []
         for iface in ifaces:
-            ips = [f["ip_address"] for f in iface.get("fixed_ips") or []]
-            if (not net_id or iface["net_id"] == net_id) and (not net.get("fixed_ip") or net["fixed_ip"] in ips):
-                ifaces.remove(iface)
-                return str(iface["port_id"])
-        return None
+            fixed = (iface.get("fixed_ips") or [{}])[0]
+            props.append({"port": iface["port_id"], "network": iface["net_id"],
+                          "fixed_ip": fixed.get("ip_address"), "subnet": fixed.get("subnet_id")})
+        for old in old_nets:
+            if old["port"] is None:
+                old["network"] = self._net_id(old)
+            reduced = {k: old[k] for k in self._IFACE_KEYS if old[k] is not None}
+            match = _find_best_match(props, reduced)
+            if match is not None:
+                old.update(match)
+                props.remove(match)
+        kept = []
+        for new in list(new_nets):
+            reduced = {k: v for k, v in new.items() if k not in self._IFACE_KEYS or v is not None}
+            match = _find_best_match(old_nets, reduced)
+            if match is not None:
+                kept.append(match)
+                new_nets.remove(new)
+                old_nets.remove(match)
+        return kept
 
     def _attach_args(self, net: dict[str, Any], idx: int) -> dict[str, Any]:
+        groups = self.properties["security_groups"]
         if not net:
-            return {}
+            return {"security_groups": self._group_ids(groups)} if groups else {}
         port = self._port_id(net.get("port")) or (self._create_internal_port(net, idx) if net.get("subnet")
                                                  else None)
         args: dict[str, Any] = {"port_id": port} if port else {"net_id": self._net_id(net)}
         if not port and net.get("fixed_ip"):
             args["fixed_ips"] = [{"ip_address": net["fixed_ip"]}]
+        if not port and groups:
+            args["security_groups"] = self._group_ids(groups)
         if net.get("floating_ip") and port:
-            self.client("network").put(f"/floatingips/{net['floating_ip']}",
-                                       json={"floatingip": {"port_id": port}})
+            fip: dict[str, Any] = {"port_id": port}
+            if net.get("fixed_ip"):
+                fip["fixed_ip_address"] = net["fixed_ip"]
+            self.client("network").put(f"/floatingips/{net['floating_ip']}", json={"floatingip": fip})
         if net.get("tag"):
             args["tag"] = net["tag"]
         return args
 
+    def _group_ids(self, groups: list[str]) -> list[str]:
+        network = self.client("network")
+        return [str(network.find("security-groups", sg, "security_group")["id"]) for sg in groups]
+
     def _delete_internal_port(self, port_id: str) -> None:
         if port_id in (self.data.get("internal_ports") or []):
-            self.client("network").delete(f"/ports/{port_id}")
+            try:
+                self.client("network").delete(f"/ports/{port_id}")
+            except ClientError as exc:
+                if exc.status != 404:
+                    raise
             self.data["internal_ports"].remove(port_id)
 
     def _disassociate(self, fip: str) -> None:
@@ -622,167 +605,22 @@ class Server(Resource):
         return {"novnc": body["remote_console"]["url"]}
 
 
+def _str_network(nets: list[dict[str, Any]]) -> str | None:
+    """The `allocate_network` value (auto or none) of a networks list, if any."""
+    return next((n["allocate_network"] for n in nets if n.get("allocate_network")), None)
+
+
+def _find_best_match(candidates: list[dict[str, Any]], wanted: dict[str, Any]) -> dict[str, Any] | None:
+    """Heat's _find_best_match: the first candidate holding all of `wanted` (by port, else by
+    fixed_ip, else by the largest shared subset, which for a subset is all of `wanted`)."""
+    if not wanted:
+        return None
+    return next((c for c in candidates if all(c.get(k) == v for k, v in wanted.items())), None)
+
+
 def _networks(server: dict[str, Any]) -> dict[str, list[str]]:
     """novaclient's Server.networks: label -> its addresses."""
     return {label: [a["addr"] for a in addrs] for label, addrs in (server.get("addresses") or {}).items()}
 
 
 # --- OS::Nova::Flavor, KeyPair, ServerGroup ---------------------------------------------
-
-
-class Flavor(Resource):
-    type_name = "OS::Nova::Flavor"
-    description = "A resource for creating OpenStack virtual hardware templates."
-    properties_schema = {
-        "tenants": Prop("list", "List of tenants.", default=[], update_allowed=True,
-                        schema=Prop("string", "A tenant that may use this private flavor.",
-                                    constraints=[Custom(name="keystone.project")])),
-        "flavorid": Prop("string", "Unique ID of the flavor; an UUID is generated if not specified."),
-        "name": Prop("string", "Name of the flavor."),
-        "ram": Prop("integer", "Memory in MB for the flavor.", required=True),
-        "vcpus": Prop("integer", "Number of VCPUs for the flavor.", required=True),
-        "disk": Prop("integer", "Size of local disk in GB.", default=0),
-        "swap": Prop("integer", "Swap space in MB.", default=0),
-        "ephemeral": Prop("integer", "Size of a secondary ephemeral data disk in GB.", default=0),
-        "rxtx_factor": Prop("number", "RX/TX factor.", default=1.0),
-        "extra_specs": Prop("map", "Key/Value pairs to extend the capabilities of the flavor.", update_allowed=True),
-        "is_public": Prop("boolean", "Scope of flavor accessibility. Public or private.", default=True),
-    }
-    attributes_schema = {"is_public": Attr("Whether the flavor is shared across all projects.", "boolean"),
-                         "extra_specs": Attr("Extra specs of the flavor in key-value pairs.", "map")}
-    entity = ("compute", "/flavors/{id}", "flavor")
-
-    def handle_create(self) -> None:
-        p, compute = self.properties, self.client("compute")
-        body = {"name": p["name"] or self.physical_resource_name(), "id": p["flavorid"] or None, "ram": p["ram"],
-                "vcpus": p["vcpus"], "disk": p["disk"], "swap": p["swap"], "OS-FLV-EXT-DATA:ephemeral":
-                p["ephemeral"], "rxtx_factor": p["rxtx_factor"], "os-flavor-access:is_public": p["is_public"]}
-        flavor = compute.post("/flavors", json={"flavor": body})["flavor"]
-        self.resource_id_set(flavor["id"])
-        if p["extra_specs"]:
-            compute.post(f"/flavors/{self.resource_id}/os-extra_specs",
-                         json={"extra_specs": _specs(p["extra_specs"])})
-        if not p["is_public"]:
-            for tenant in self._tenants() or [self.stack.project_id]:
-                self._access("addTenantAccess", tenant)
-
-    def _tenants(self) -> list[str]:
-        identity = self.client("identity")
-        return [str(identity.find("projects", t, "project")["id"]) for t in self.properties["tenants"] or []]
-
-    def _access(self, action: str, tenant: str) -> None:
-        self.client("compute").post(f"/flavors/{self.resource_id}/action", json={action: {"tenant": tenant}})
-
-    def handle_update(self, prop_diff: dict[str, Any]) -> None:
-        compute, base = self.client("compute"), f"/flavors/{self.resource_id}"
-        if "extra_specs" in prop_diff:
-            for key in compute.get(f"{base}/os-extra_specs")["extra_specs"]:
-                compute.delete(f"{base}/os-extra_specs/{key}")
-            if prop_diff["extra_specs"]:
-                compute.post(f"{base}/os-extra_specs", json={"extra_specs": _specs(prop_diff["extra_specs"])})
-        if "tenants" in prop_diff and not self.properties["is_public"]:
-            old = {a["tenant_id"] for a in compute.get(f"{base}/os-flavor-access")["flavor_access"]}
-            new = set(self._tenants())
-            for tenant in old - new:
-                self._access("removeTenantAccess", tenant)
-            for tenant in new - old:
-                self._access("addTenantAccess", tenant)
-
-    def resolve_attribute(self, name: str) -> Any:
-        if self.resource_id is None:
-            return None
-        base = f"/flavors/{self.resource_id}"
-        if name == "is_public":
-            return self.client("compute").get(base)["flavor"]["os-flavor-access:is_public"]
-        if name == "extra_specs":
-            return self.client("compute").get(f"{base}/os-extra_specs")["extra_specs"]
-        return None
-
-
-def _specs(specs: dict[str, Any]) -> dict[str, str]:
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in specs.items()}
-
-
-class KeyPair(Resource):
-    type_name = "OS::Nova::KeyPair"
-    description = "A resource for creating Nova key pairs."
-    properties_schema = {
-        "name": Prop("string", "The name of the key pair.", required=True, constraints=[Length(min=1, max=255)]),
-        "save_private_key": Prop("boolean", "True if the system should remember a generated private key.",
-                                 default=False),
-        "public_key": Prop("string", "The optional public key; without one, a new key pair is generated."),
-        "type": Prop("string", "Keypair type. Supported since Nova api version 2.2.", constraints=_enum("ssh", "x509")),
-        "user": Prop("string", "ID or name of user to whom to add key-pair (administrators only).",
-                     constraints=[Custom(name="keystone.user")]),
-    }
-    attributes_schema = {"public_key": Attr("The public key.", "string"),
-                         "private_key": Attr("The private key if it has been saved.", "string")}
-    entity = ("compute", "/os-keypairs/{id}", "keypair")
-
-    def _user_id(self) -> str | None:
-        user = self.properties["user"]
-        return str(self.client("identity").find("users", user, "user")["id"]) if user else None
-
-    def handle_create(self) -> None:
-        body = {"name": self.properties["name"]}
-        if self.properties["public_key"]:
-            body["public_key"] = self.properties["public_key"]
-        if self.properties["type"]:
-            body["type"] = self.properties["type"]
-        user_id = self._user_id()
-        if user_id:
-            body["user_id"] = user_id
-            self.data["user_id"] = user_id
-        keypair = self.client("compute").post("/os-keypairs", json={"keypair": body})["keypair"]
-        if self.properties["save_private_key"] and keypair.get("private_key"):
-            self.data["private_key"] = keypair["private_key"]
-        self.data["public_key"] = keypair.get("public_key")
-        self.resource_id_set(keypair["name"])
-
-    def _params(self) -> dict[str, Any] | None:
-        return {"user_id": self.data["user_id"]} if self.data.get("user_id") else None
-
-    def handle_delete(self) -> None:
-        if self.resource_id is not None:
-            self.client("compute").delete(f"/os-keypairs/{self.resource_id}", params=self._params())
-
-    def handle_check(self) -> None:
-        self.client("compute").get(f"/os-keypairs/{self.resource_id}", params=self._params())
-
-    def resolve_attribute(self, name: str) -> Any:
-        if name == "private_key":
-            return str(self.data.get("private_key", ""))
-        if name == "public_key":
-            if self.properties["public_key"]:
-                return self.properties["public_key"]
-            if self.data.get("public_key"):
-                return self.data["public_key"]
-            if self.resource_id:
-                return self.client("compute").get(f"/os-keypairs/{self.resource_id}",
-                                                  params=self._params())["keypair"]["public_key"]
-        return None
-
-
-class ServerGroup(Resource):
-    type_name = "OS::Nova::ServerGroup"
-    description = "A resource for managing a Nova server group."
-    properties_schema = {
-        "name": Prop("string", "Server Group name."),
-        "policies": Prop("list", "A list of exactly one policy to apply. Defaults to anti-affinity.",
-                         default=["anti-affinity"], schema=Prop("string"),
-                         constraints=_enum("anti-affinity", "affinity", "soft-anti-affinity", "soft-affinity")),
-        "rules": Prop("map", "A dict of rules to apply to the policy (since nova microversion 2.64)."),
-    }
-    entity = ("compute", "/os-server-groups/{id}", "server_group")
-
-    def handle_create(self) -> None:
-        # at 2.64+ nova takes one `policy` and its `rules` (Heat sends policies[0])
-        body: dict[str, Any] = {"name": self.properties["name"] or self.physical_resource_name(),
-                                "policy": (self.properties["policies"] or ["anti-affinity"])[0]}
-        if self.properties["rules"]:
-            body["rules"] = self.properties["rules"]
-        group = self.client("compute").post("/os-server-groups", json={"server_group": body})["server_group"]
-        self.resource_id_set(group["id"])
-
-
-TYPES: list[type[Resource]] = [Server, Flavor, KeyPair, ServerGroup]

@@ -1,0 +1,191 @@
+"""Nova's placement client and resource tracker: the compute host as a resource provider, allocation
+candidates and claims for builds, migration-uuid consumers for resizes (nova/scheduler/client/report.py,
+nova/compute/resource_tracker.py, nova/scheduler/manager.py). Nova talks to Placement with its own
+service credentials, and so does this module."""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from typing import Any
+
+from pocketstack.core import internal_client, service_auth
+from pocketstack.services.compute import common
+
+LOG = logging.getLogger("pocketstack.compute")
+PL = "/placement"
+VERSION = {"OpenStack-API-Version": "placement 1.39"}
+NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+# nova.conf defaults: [DEFAULT] cpu/ram/disk_allocation_ratio initial values, reserved_host_memory_mb
+DEFAULTS: dict[str, Any] = {"vcpus": common.HYPERVISOR_CAPACITY["vcpus"],
+                            "memory_mb": common.HYPERVISOR_CAPACITY["memory_mb"],
+                            "local_gb": common.HYPERVISOR_CAPACITY["local_gb"],
+                            "cpu_allocation_ratio": 16.0, "ram_allocation_ratio": 1.5, "disk_allocation_ratio": 1.0,
+                            "reserved_host_memory_mb": 512, "reserved_host_disk_mb": 0, "reserved_host_cpus": 0}
+_capacity: dict[str, Any] = dict(DEFAULTS)
+_registered = threading.Event()
+_lock = threading.Lock()
+
+
+class NoValidHost(Exception):
+    pass
+
+
+class PlacementError(Exception):
+    """Placement refused a call the compute service needed."""
+
+
+def configure(settings: Any) -> None:
+    """The fake driver's capacity, from the `compute:` section of the config file."""
+    options = (settings.option("compute") if settings is not None else None) or {}
+    _capacity.update({k: options[k] for k in DEFAULTS if k in options})
+    _registered.clear()
+
+
+def host_capacity() -> dict[str, Any]:
+    return dict(_capacity)
+
+
+def _call(method: str, path: str, json: Any = None) -> Any:
+    return internal_client.call(method, PL + path, token=service_auth.token("compute"), json=json, headers=VERSION)
+
+
+def inventory() -> dict[str, dict[str, Any]]:
+    c = _capacity
+    return {
+        "VCPU": {"total": int(c["vcpus"]), "reserved": int(c["reserved_host_cpus"]), "min_unit": 1,
+                 "max_unit": int(c["vcpus"]), "step_size": 1, "allocation_ratio": float(c["cpu_allocation_ratio"])},
+        "MEMORY_MB": {"total": int(c["memory_mb"]), "reserved": int(c["reserved_host_memory_mb"]), "min_unit": 1,
+                      "max_unit": int(c["memory_mb"]), "step_size": 1,
+                      "allocation_ratio": float(c["ram_allocation_ratio"])},
+        "DISK_GB": {"total": int(c["local_gb"]), "reserved": math.ceil(int(c["reserved_host_disk_mb"]) / 1024),
+                    "min_unit": 1, "max_unit": int(c["local_gb"]), "step_size": 1,
+                    "allocation_ratio": float(c["disk_allocation_ratio"])},
+    }
+
+
+def ensure_host() -> str:
+    """The resource tracker's update: the host's provider (uuid = the compute node's) and its inventory."""
+    rp_uuid = common.HYPERVISOR_ID
+    if _registered.is_set():
+        return rp_uuid
+    with _lock:
+        if _registered.is_set():
+            return rp_uuid
+        r = _call("GET", f"/resource_providers/{rp_uuid}")
+        if r.status_code == 404:
+            r = _call("POST", "/resource_providers", json={"uuid": rp_uuid, "name": common.HOST})
+            if r.status_code not in (200, 409):
+                raise PlacementError(f"could not create the resource provider of {common.HOST}: {r.text[:300]}")
+            r = _call("GET", f"/resource_providers/{rp_uuid}")
+        have = _call("GET", f"/resource_providers/{rp_uuid}/inventories").json()
+        if have["inventories"] != inventory():
+            r = _call("PUT", f"/resource_providers/{rp_uuid}/inventories", json={
+                "resource_provider_generation": have["resource_provider_generation"], "inventories": inventory()})
+            if r.status_code != 200:
+                raise PlacementError(f"could not set the inventory of {common.HOST}: {r.text[:300]}")
+        traits = _call("GET", f"/resource_providers/{rp_uuid}/traits").json()
+        if "COMPUTE_NODE" not in traits["traits"]:
+            _call("PUT", f"/resource_providers/{rp_uuid}/traits", json={
+                "resource_provider_generation": traits["resource_provider_generation"],
+                "traits": sorted({*traits["traits"], "COMPUTE_NODE"})})
+        _registered.set()
+    return rp_uuid
+
+
+def resources_of(flavor: dict[str, Any], boot_from_volume: bool = False) -> dict[str, int]:
+    """nova's resources_from_flavor: root disk not counted when booting from a volume."""
+    disk = (0 if boot_from_volume else flavor.get("disk") or 0) + (flavor.get("ephemeral") or 0) + \
+        math.ceil((flavor.get("swap") or 0) / 1024)
+    wanted = {"VCPU": flavor.get("vcpus") or 0, "MEMORY_MB": flavor.get("ram") or 0, "DISK_GB": disk}
+    return {rc: int(n) for rc, n in wanted.items() if n}
+
+
+def allocations_of(consumer: str) -> dict[str, Any]:
+    r = _call("GET", f"/allocations/{consumer}")
+    return r.json() if r.status_code == 200 else {"allocations": {}}
+
+
+def claim(server: dict[str, Any]) -> None:
+    """Schedule and claim (nova's select_destinations + claim_resources): the first candidate that can still
+    be claimed wins; none left is NoValidHost."""
+    ensure_host()
+    if allocations_of(server["id"])["allocations"]:
+        return                                   # claimed by an earlier attempt of this build
+    wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
+    query = ",".join(f"{rc}:{n}" for rc, n in wanted.items())
+    r = _call("GET", f"/allocation_candidates?resources={query}&limit=5")
+    if r.status_code != 200:
+        raise PlacementError(f"allocation candidates failed: {r.text[:300]}")
+    for candidate in r.json()["allocation_requests"]:
+        put = _call("PUT", f"/allocations/{server['id']}", json={
+            "allocations": candidate["allocations"], "project_id": server["project_id"],
+            "user_id": server["user_id"], "consumer_generation": None, "consumer_type": "INSTANCE"})
+        if put.status_code == 204:
+            return
+        LOG.info("claim for %s lost a race: %s", server["id"], put.text[:200])
+    raise NoValidHost(NO_VALID_HOST)
+
+
+def free(consumer: str) -> None:
+    r = _call("DELETE", f"/allocations/{consumer}")
+    if r.status_code not in (204, 404):
+        raise PlacementError(f"could not free the allocations of {consumer}: {r.text[:300]}")
+
+
+def start_resize(server: dict[str, Any], migration_uuid: str, new_flavor: dict[str, Any]) -> None:
+    """Nova's move claim: the old flavor's allocations move to the migration consumer and the server claims the
+    new flavor on the (same) host, in one POST /allocations."""
+    ensure_host()
+    current = allocations_of(server["id"])
+    if not current["allocations"]:
+        raise PlacementError(f"server {server['id']} has no allocations to move")
+    if allocations_of(migration_uuid)["allocations"]:
+        return                                   # done by an earlier attempt
+    new = resources_of(new_flavor, boot_from_volume=not server["image_id"])
+    body = {
+        migration_uuid: {"allocations": {rp: {"resources": a["resources"]} for rp, a in
+                                         current["allocations"].items()},
+                         "project_id": server["project_id"], "user_id": server["user_id"],
+                         "consumer_generation": None, "consumer_type": "MIGRATION"},
+        server["id"]: {"allocations": {common.HYPERVISOR_ID: {"resources": new}},
+                       "project_id": server["project_id"], "user_id": server["user_id"],
+                       "consumer_generation": current.get("consumer_generation"), "consumer_type": "INSTANCE"},
+    }
+    r = _call("POST", "/allocations", json=body)
+    if r.status_code == 409:
+        raise NoValidHost(NO_VALID_HOST)
+    if r.status_code != 204:
+        raise PlacementError(f"could not claim the resize of {server['id']}: {r.text[:300]}")
+
+
+def confirm_resize(migration_uuid: str) -> None:
+    free(migration_uuid)
+
+
+def revert_resize(server: dict[str, Any], migration_uuid: str) -> None:
+    """The migration's allocations (the old flavor) go back to the server."""
+    held = allocations_of(migration_uuid)
+    if not held["allocations"]:
+        return
+    current = allocations_of(server["id"])
+    body = {
+        server["id"]: {"allocations": {rp: {"resources": a["resources"]} for rp, a in held["allocations"].items()},
+                       "project_id": server["project_id"], "user_id": server["user_id"],
+                       "consumer_generation": current.get("consumer_generation"), "consumer_type": "INSTANCE"},
+        migration_uuid: {"allocations": {}, "project_id": server["project_id"], "user_id": server["user_id"],
+                         "consumer_generation": held.get("consumer_generation"), "consumer_type": "MIGRATION"},
+    }
+    r = _call("POST", "/allocations", json=body)
+    if r.status_code != 204:
+        raise PlacementError(f"could not revert the resize claim of {server['id']}: {r.text[:300]}")
+
+
+def host_usage() -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """(inventory, usages) of the host's provider, for os-hypervisors."""
+    rp_uuid = ensure_host()
+    inv = _call("GET", f"/resource_providers/{rp_uuid}/inventories").json()["inventories"]
+    used = _call("GET", f"/resource_providers/{rp_uuid}/usages").json()["usages"]
+    return inv, used
