@@ -15,6 +15,9 @@ def test_none_dataplane_says_no_agent_runs(cloud: Any, admin_token: str) -> None
     r = httpx.get(f"{cloud.url}/networking/v2.0/agents", headers={"X-Auth-Token": admin_token})
     agents = r.json()["agents"]
     assert agents and all(not a["alive"] and a["configurations"]["dataplane"] == "none" for a in agents)
+    alive = httpx.get(f"{cloud.url}/networking/v2.0/agents", params={"alive": "true"},
+                      headers={"X-Auth-Token": admin_token}).json()["agents"]
+    assert alive == []
 
 
 def test_linux_needs_root_in_one_line(monkeypatch: Any) -> None:

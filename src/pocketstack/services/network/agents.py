@@ -27,6 +27,7 @@ FAKE_AGENTS = [
     ("L3 agent", "neutron-l3-agent", "l3_agent", "nova", {"agent_mode": "legacy"}),
     ("Metadata agent", "neutron-metadata-agent", "N/A", None, {}),
 ]
+KNOWN_TYPES = [kind for kind, *_ in FAKE_AGENTS] + ["Linux bridge agent"]
 COLUMNS = {k: k for k in ("id", "agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up",
                           "description")}
 ATTRIBUTES = {*COLUMNS, "alive", "configurations", "created_at", "started_at", "heartbeat_timestamp",
@@ -49,6 +50,14 @@ def render_agents(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[
     return out
 
 
+def alive_filter(values: list[str]) -> Any:
+    """`?alive=true|false`: the agent types whose liveness (asked of the dataplane) is the one wanted."""
+    wanted = {common.to_bool(v, "alive") for v in values}
+    plane = dataplane.current()
+    return sa.or_(*[t.agents.c.agent_type.in_([k for k in KNOWN_TYPES if plane.agent_state(k)[0] == w])
+                    for w in wanted])
+
+
 def _time(value: datetime) -> str:
     return isotime(value, suffix="").replace("T", " ")
 
@@ -56,7 +65,7 @@ def _time(value: datetime) -> str:
 AGENTS = common.Collection(
     "agent", "agents", t.agents, "Agent", ATTRIBUTES, render_agents, lambda ctx: sa.false(),
     # agent_type compares without case, as on neutron's MySQL ("DHCP Agent" finds the "DHCP agent")
-    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: sa.true(),  # checked in views
+    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: alive_filter(vs),
              "agent_type": lambda vs: sa.func.lower(t.agents.c.agent_type).in_([v.lower() for v in vs])},
     sort_keys={"agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up"})
 

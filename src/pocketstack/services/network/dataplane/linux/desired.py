@@ -47,6 +47,7 @@ class Port:
     extra_dhcp_opts: list[dict[str, Any]]
     ips: list[tuple[str, str]] = field(default_factory=list)       # (subnet_id, address)
     groups: list[str] = field(default_factory=list)
+    limits: list[tuple[str, int, int]] = field(default_factory=list)  # QoS (direction, max_kbps, burst_kbps)
 
     @property
     def is_service(self) -> bool:
@@ -148,6 +149,14 @@ def read() -> State:
         for port_id, group_id in conn.execute(sa.select(t.port_security_groups)):
             if port_id in ports:
                 ports[port_id].groups.append(group_id)
+        limits: dict[str, list[tuple[str, int, int]]] = {}
+        for r in conn.execute(sa.select(t.qos_rules).where(t.qos_rules.c.type == "bandwidth_limit")).mappings():
+            limits.setdefault(r["policy_id"], []).append((r["direction"] or "egress", r["max_kbps"] or 0,
+                                                          r["max_burst_kbps"] or 0))
+        policy_of = dict(conn.execute(sa.select(t.qos_bindings.c.resource_id, t.qos_bindings.c.policy_id)).all())
+        for port in ports.values():        # the port's own policy, else its network's (neutron's precedence)
+            policy = policy_of.get(port.id) or (None if port.is_service else policy_of.get(port.network_id))
+            port.limits = sorted(limits.get(policy, [])) if policy else []
         groups = {r["id"]: Group(r["id"], r["stateful"]) for r in conn.execute(sa.select(t.security_groups)).mappings()}
         for r in conn.execute(sa.select(t.security_group_rules)).mappings():
             if r["security_group_id"] in groups:

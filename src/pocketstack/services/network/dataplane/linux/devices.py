@@ -35,3 +35,14 @@ def set_addresses(ns: str, dev: str, wanted: set[str]) -> None:
     lines = [f"addr add {a} dev {dev}" for a in sorted(wanted - current)]
     lines += [f"addr del {a} dev {dev}" for a in sorted(current - wanted)]
     kernel.ip_batch(ns, lines)
+
+
+def bandwidth_limits(ns: str, dev: str, limits: list[tuple[str, int, int]]) -> None:
+    """QoS bandwidth-limit rules toward the port (`ingress`): tbf on the tap's egress, as neutron's
+    linuxbridge agent set it. The port's own traffic (`egress`) is limited by the firewall's nftables
+    `limit` rule (this kernel has no tc police action)."""
+    kernel.run("tc", "-n", ns, "qdisc", "del", "dev", dev, "root", check=False)
+    for direction, kbps, burst in limits:
+        if direction == "ingress":
+            kernel.run("tc", "-n", ns, "qdisc", "add", "dev", dev, "root", "tbf", "rate", f"{kbps}kbit",
+                       "burst", f"{burst or max(int(kbps * 0.8), 16)}kbit", "latency", "50ms")

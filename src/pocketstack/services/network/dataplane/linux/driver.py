@@ -198,8 +198,9 @@ class LinuxDataplane:
                     LOG.error("security groups not applied: %s", str(err)[:2000])
             self.statuses(state, wired)
             self.wired = wired
-            if previous is None or set(previous.networks) != set(state.networks) or \
-                    set(previous.routers) != set(state.routers) or self.passes % 60 == 0:
+            if previous is None or set(previous.networks) != set(state.networks) or self.passes % 60 == 0 or \
+                    {r.id for r in previous.routers.values() if r.admin_state_up} != \
+                    {r.id for r in state.routers.values() if r.admin_state_up}:
                 self.remove_stale(state, previous)
             self.passes += 1
             LOG.debug("dataplane pass %d: %.3fs", self.passes, time.monotonic() - self.last_full)
@@ -265,6 +266,8 @@ class LinuxDataplane:
 
     def routers(self, state: desired.State, present: dict[str, Any]) -> None:
         for router in state.routers.values():
+            if not router.admin_state_up:
+                continue
             key = repr(router)
             proxy = self.proxies.get("router:" + router.id)
             if self.applied.get("router:" + router.id) != key or proxy is None or not proxy.alive():
@@ -301,10 +304,18 @@ class LinuxDataplane:
             if present[tap].get("master") != Names.bridge(port.network_id) or self.applied.get("tap:" + tap) != mtu:
                 lines.append(f"link set {tap} master {Names.bridge(port.network_id)} mtu {mtu}")
                 self.applied["tap:" + tap] = mtu
+            if self.applied.get("qos:" + tap, []) != port.limits:
+                try:
+                    devices.bandwidth_limits(self.names.int_ns, tap, port.limits)
+                    self.applied["qos:" + tap] = port.limits
+                except kernel.KernelError as err:
+                    LOG.error("QoS of port %s not applied: %s", port.id, err)
             if ("UP" in present[tap].get("flags", [])) != port.admin_state_up:
                 lines.append(f"link set {tap} {'up' if port.admin_state_up else 'down'}")
             wired.add(port.id)
         kernel.ip_batch(self.names.int_ns, lines, check=False)    # a device may go while we look
+        for key in [k for k in self.applied if k.startswith(("qos:tap", "tap:tap")) and k[4:] not in present]:
+            del self.applied[key]                                 # unplugged: a new device starts bare
         return wired
 
     def statuses(self, state: desired.State, wired: set[str]) -> None:
@@ -335,7 +346,7 @@ class LinuxDataplane:
         """Namespaces of deleted networks and routers; bridges of deleted networks; the veths this dataplane
         made for service ports that are gone. A plugged device is its plugger's to remove (nova's, a test's):
         a tap that appears before the port it belongs to is read must survive the pass."""
-        routers_ns = {self.names.router_ns(r) for r in state.routers}
+        routers_ns = {self.names.router_ns(r.id) for r in state.routers.values() if r.admin_state_up}
         dhcp_ns = {self.names.dhcp_ns(n.id) for n in state.networks.values() if any(s.enable_dhcp for s in n.subnets)}
         for ns in kernel.namespaces():
             if self.names.is_dataplane_ns(ns) and ns != self.names.int_ns and ns not in routers_ns | dhcp_ns:

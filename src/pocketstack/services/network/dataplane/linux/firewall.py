@@ -45,7 +45,7 @@ def render(state: State, wired: set[str]) -> str:
     index = {p.id: i + 1 for i, p in enumerate(ports)}
     out = [f"table bridge {TABLE} {{}}", f"delete table bridge {TABLE}",
            f"table inet {TABLE} {{}}", f"delete table inet {TABLE}"]
-    out += _bridge_table(ports, index)
+    out += _bridge_table(ports, index, [p for p in state.ports.values() if p.id in wired and p.limits])
     out += _inet_table(state, ports, index)
     return "\n".join(out) + "\n"
 
@@ -54,7 +54,7 @@ def _elements(items: list[str]) -> str:
     return f" elements = {{ {', '.join(items)} }};" if items else ""
 
 
-def _bridge_table(ports: list[Port], index: dict[str, int]) -> list[str]:
+def _bridge_table(ports: list[Port], index: dict[str, int], limited_ports: list[Port]) -> list[str]:
     """Anti-spoofing with one lookup per check in sets keyed by (device, address): nft loads a few large
     sets far faster than thousands of small per-port rules."""
     macs, v4, v6 = [], [], []
@@ -66,6 +66,7 @@ def _bridge_table(ports: list[Port], index: dict[str, int]) -> list[str]:
         v6 += [f"{tap} . {a}" for a in sorted({"::", "fe80::/10", *(ip for _, ip in port.ips if ":" in ip),
                                                *(p["ip_address"] for p in port.pairs if ":" in p["ip_address"])})]
     taps = [f'"{Names.tap(p.id)}"' for p in ports]
+    limited = [(Names.tap(p.id), kbps, burst) for p in limited_ports for d, kbps, burst in p.limits if d == "egress"]
     lines = [f"table bridge {TABLE} {{",
              f"  set filtered {{ type ifname;{_elements(taps)} }}",
              f"  set mac_ok {{ type ifname . ether_addr;{_elements(macs)} }}",
@@ -73,6 +74,9 @@ def _bridge_table(ports: list[Port], index: dict[str, int]) -> list[str]:
              f"  set ip6_ok {{ type ifname . ipv6_addr; flags interval;{_elements(v6)} }}",
              f"  map in_port {{ type ifname : mark;{_elements([f'{t} : {index[p.id]:#x}' for t, p in zip(taps, ports)])} }}",
              "  chain prerouting {", "    type filter hook prerouting priority -300; policy accept;",
+             # QoS egress bandwidth limits (neutron's burst default: 80 % of the rate)
+             *(f'    iifname "{tap}" limit rate over {kbps * 125} bytes/second burst '
+               f'{(burst or max(int(kbps * 0.8), 16)) * 125} bytes drop' for tap, kbps, burst in limited),
              "    iifname @filtered jump spoofing", "    meta mark set iifname map @in_port", "  }",
              "  chain spoofing {",
              "    iifname . ether saddr != @mac_ok drop",
