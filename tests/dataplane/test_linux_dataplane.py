@@ -261,6 +261,24 @@ def test_nothing_leads_outside(dp_cloud: Any, topo: dict[str, Any]) -> None:
     assert "ip daddr != 172.24.4.0/24 drop" in ruleset
 
 
+def test_ipv6_slaac_through_router_advertisements(api: Any, topo: dict[str, Any], machines: Any) -> None:
+    admin, demo = api
+    net = demo.create("networks", name="v6")
+    sub = demo.create("subnets", network_id=net["id"], ip_version=6, cidr="fd00:77::/64",
+                      ipv6_ra_mode="slaac", ipv6_address_mode="slaac")
+    router = topo["router"]
+    assert demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]}).status_code == 200
+    vm = machines("vm6")
+    port = instance_port(admin, demo, net["id"])
+    vm.plug(port)
+    assert wait(lambda: status(demo, port["id"]) == "ACTIVE")
+    address = port["fixed_ips"][0]["ip_address"]             # EUI-64 of the MAC, as neutron computes it
+    assert wait(lambda: address in vm.sh("ip", "-6", "addr", "show", "dev", "eth0").stdout, timeout=20), \
+        vm.sh("ip", "-6", "addr").stdout
+    assert wait(lambda: vm.sh("ping", "-6", "-c", "1", "-W", "1", "fd00:77::1", check=False).returncode == 0)
+    demo.put(f"/routers/{router['id']}/remove_router_interface", json={"subnet_id": sub["id"]})
+
+
 def test_isolated_network_metadata_unplug_and_delete(api: Any, topo: dict[str, Any], dp_cloud: Any, machines: Any) -> None:
     admin, demo = api
     net, sub = demo.network_with_subnet("10.77.0.0/24")

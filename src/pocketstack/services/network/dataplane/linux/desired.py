@@ -24,6 +24,7 @@ class Subnet:
     dns_nameservers: list[str]
     host_routes: list[dict[str, str]]
     ipv6_address_mode: str | None
+    ipv6_ra_mode: str | None = None
 
     @property
     def prefixlen(self) -> int:
@@ -131,7 +132,7 @@ def read() -> State:
     with db.reader() as conn:
         subnets = {r["id"]: Subnet(r["id"], r["network_id"], r["ip_version"], r["cidr"], r["gateway_ip"],
                                    r["enable_dhcp"], list(r["dns_nameservers"] or []), list(r["host_routes"] or []),
-                                   r["ipv6_address_mode"])
+                                   r["ipv6_address_mode"], r["ipv6_ra_mode"])
                    for r in conn.execute(sa.select(t.subnets).order_by(t.subnets.c.created_at)).mappings()}
         networks = {r["id"]: Network(r["id"], r["mtu"], r["external"], r["admin_state_up"])
                     for r in conn.execute(sa.select(t.networks)).mappings()}

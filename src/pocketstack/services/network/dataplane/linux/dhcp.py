@@ -128,3 +128,28 @@ def stop(conf_dir: Path) -> None:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+
+RA_MODES = {"slaac": "ra-only", "dhcpv6-stateless": "ra-stateless", "dhcpv6-stateful": "ra-only"}
+
+
+def ensure_ra(ns: str, conf_dir: Path, prefixes: list[tuple[str, str, str]]) -> None:
+    """IPv6 router advertisements from a router namespace (radvd's part in neutron), by a dnsmasq that serves
+    nothing else (`--port=0`, no DHCP ranges): (device, prefix, ipv6_ra_mode) per attached IPv6 subnet."""
+    if not prefixes:
+        stop(conf_dir)
+        return
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(conf_dir, 0o755)
+    cmd = ["dnsmasq", "--no-hosts", "--no-resolv", "--conf-file=/dev/null", "--port=0", "--user=nobody",
+           "--group=nogroup", f"--pid-file={conf_dir / 'pid'}", "--leasefile-ro", "--bind-interfaces",
+           "--enable-ra", "--except-interface=lo", *sorted({f"--interface={dev}" for dev, _, _ in prefixes}),
+           *[f"--dhcp-range={ipaddress.ip_network(prefix).network_address},{RA_MODES.get(mode, 'ra-only')},"
+             f"{ipaddress.ip_network(prefix).prefixlen},{LEASE}" for dev, prefix, mode in prefixes]]
+    digest = hashlib.sha256("\0".join(cmd).encode()).hexdigest()
+    stamp = conf_dir / "cmd.sha256"
+    if running_pid(conf_dir) and stamp.exists() and stamp.read_text() == digest:
+        return
+    stop(conf_dir)
+    kernel.in_ns(ns, *cmd)
+    stamp.write_text(digest)

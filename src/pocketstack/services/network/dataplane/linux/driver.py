@@ -271,7 +271,7 @@ class LinuxDataplane:
             key = repr(router)
             proxy = self.proxies.get("router:" + router.id)
             if self.applied.get("router:" + router.id) != key or proxy is None or not proxy.alive():
-                routers.ensure(self.names, state, router, present)
+                routers.ensure(self.names, state, router, present, self.run_dir / "ra" / router.id)
                 self.metadata_proxy("router:" + router.id, self.names.router_ns(router.id), True)
                 self.applied["router:" + router.id] = key
 
@@ -354,6 +354,8 @@ class LinuxDataplane:
                 dhcp.stop(self.run_dir / "dhcp" / network_id)
                 shutil.rmtree(self.run_dir / "dhcp" / network_id, ignore_errors=True)
                 router_id = ns.removeprefix(self.names.prefix + "qrouter-")
+                dhcp.stop(self.run_dir / "ra" / router_id)
+                shutil.rmtree(self.run_dir / "ra" / router_id, ignore_errors=True)
                 for key in ("router:" + router_id, "network:" + network_id):
                     if key in self.proxies:
                         self.proxies.pop(key).stop()

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import ipaddress
 
-from pocketstack.services.network.dataplane.linux import devices, kernel
+from pathlib import Path
+
+from pocketstack.services.network.dataplane.linux import devices, dhcp, kernel
 from pocketstack.services.network.dataplane.linux.desired import Router, State
 from pocketstack.services.network.dataplane.linux.names import Names
 
@@ -23,7 +25,7 @@ def cidr_of(state: State, subnet_id: str, ip: str) -> str:
     return f"{ip}/{subnet.prefixlen if subnet else (32 if ':' not in ip else 128)}"
 
 
-def ensure(names: Names, state: State, router: Router, present: dict[str, dict]) -> None:
+def ensure(names: Names, state: State, router: Router, present: dict[str, dict], ra_dir: Path) -> None:
     ns = names.router_ns(router.id)
     kernel.add_namespace(ns)
     kernel.sysctl(ns, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
@@ -48,6 +50,9 @@ def ensure(names: Names, state: State, router: Router, present: dict[str, dict])
     kernel.ip_batch(ns, [f"addr replace {METADATA_IP}/32 dev lo"])
     _routes(ns, state, router)
     kernel.nft(ns, render_nat(state, router))
+    dhcp.ensure_ra(ns, ra_dir, [(Names.inner("qr-", port.id), subnet.cidr, subnet.ipv6_ra_mode)
+                                for port in router.interfaces for sid, _ in port.ips
+                                if (subnet := state.subnet_of(sid)) and subnet.ip_version == 6 and subnet.ipv6_ra_mode])
 
 
 def _routes(ns: str, state: State, router: Router) -> None:
