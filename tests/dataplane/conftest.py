@@ -26,14 +26,15 @@ SECRET = "dataplane-test-secret"
 
 
 def missing() -> str | None:
-    if os.geteuid() != 0:
-        return "the linux dataplane tests need root (CAP_NET_ADMIN): run bash scripts/test as root"
-    tools = [t for t in ("ip", "nft", "dnsmasq", "ping") if not shutil.which(t) and not Path("/usr/sbin/" + t).exists()]
-    if tools:
-        return f"the linux dataplane tests need {', '.join(tools)} (Debian: iproute2 nftables dnsmasq-base iputils-ping)"
+    """Why the linux dataplane tests cannot run here (they need what `serve --dataplane linux` needs)."""
+    from pocketstack.services.network.dataplane import requirements_error
+    if reason := requirements_error("linux"):
+        return f"linux dataplane tests skipped: {reason}"
+    if not shutil.which("ping"):
+        return "linux dataplane tests skipped: they need ping (Debian: iputils-ping)"
     probe = f"ps-probe{os.getpid()}"
     if subprocess.run(["ip", "netns", "add", probe], capture_output=True).returncode != 0:
-        return "the linux dataplane tests need `ip netns add` to work here"
+        return "linux dataplane tests skipped: `ip netns add` does not work here"
     subprocess.run(["ip", "netns", "delete", probe], capture_output=True)
     return None
 

@@ -13,7 +13,8 @@ _current: Dataplane = NoDataplane()
 
 
 def requirements_error(name: str) -> str | None:
-    """One line saying why this machine cannot run the driver, or None."""
+    """One line saying why this machine cannot run the driver, or None. For `linux` it loads br_netfilter
+    when it is missing (security groups need its per-namespace bridge-nf-call-iptables; see firewall.py)."""
     if name not in DRIVERS:
         return f"unknown network dataplane {name!r} (choose from {', '.join(DRIVERS)})"
     if name == "linux":
@@ -22,6 +23,8 @@ def requirements_error(name: str) -> str | None:
             return "--dataplane linux needs root (CAP_NET_ADMIN): run as root or use --dataplane none"
         if missing := kernel.missing_tools():
             return f"--dataplane linux needs {', '.join(missing)} (Debian: iproute2 nftables dnsmasq-base)"
+        if not kernel.bridge_netfilter():
+            return "--dataplane linux needs the br_netfilter kernel module (modprobe br_netfilter; Debian: kmod)"
     return None
 
 

@@ -24,6 +24,14 @@ def missing_tools() -> list[str]:
     return [tool for tool in TOOLS if shutil.which(tool) is None and not os.path.exists(f"/usr/sbin/{tool}")]
 
 
+def bridge_netfilter() -> bool:
+    """Whether bridged traffic can reach the inet hooks (br_netfilter), loading the module if need be."""
+    knob = "/proc/sys/net/bridge/bridge-nf-call-iptables"
+    if not os.path.exists(knob) and shutil.which("modprobe"):
+        subprocess.run(["modprobe", "br_netfilter"], capture_output=True)
+    return os.path.exists(knob)
+
+
 def run(*cmd: str, stdin: str | None = None, check: bool = True) -> str:
     proc = subprocess.run(cmd, input=stdin, capture_output=True, text=True)
     if check and proc.returncode != 0:
