@@ -24,7 +24,7 @@ from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError
 from pocketstack.core.http import base_url, dumps, empty, json_response
-from pocketstack.core.ids import new_request_id
+from pocketstack.core.ids import global_request_id, new_request_id
 from pocketstack.core.policy import Policy
 from pocketstack.core.routing import ApiRequest, Route, Service, parse_json
 
@@ -38,7 +38,9 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
     if migrate:
-        db.upgrade(settings.db_url)
+        db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
+    else:
+        db.check_revision(settings.db_url)
     if first_start:
         bootstrap.run(settings, services.ALL)
 
@@ -75,6 +77,7 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
                 for service in self.services:
                     if service.startup:
                         service.startup(self.settings)
@@ -100,9 +103,11 @@ class Pocketstack:
         service, prefix = self.find_service(path)
         if service is None:
             return PlainTextResponse("Not Found", status_code=404)
+        inbound = request.headers.get("x-openstack-request-id")
         ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
-                      service_type=service.type,
-                      global_request_id=request.headers.get("x-openstack-request-id"))
+                      service_type=service.type, global_request_id=global_request_id(inbound))
+        if inbound and ctx.global_request_id is None:
+            LOG.warning("%s: ignored an invalid global request id %r", request_id, inbound[:80])
         rq: ApiRequest | None = None
         try:
             route, rq = await self.route(request, service, prefix, ctx)
@@ -153,7 +158,7 @@ class Pocketstack:
             rq.body = parse_json(rq.body_bytes)
         if route.query is not None:
             schemas.validate(route.query, dict(rq.query))
-        if route.policy is not None:
+        if isinstance(route.policy, str):     # in_handler / PUBLIC / ANY_USER: see core.policy
             target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
             service.policy.enforce(route.policy, target, ctx)
         if route.body is not None:

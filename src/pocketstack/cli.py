@@ -50,6 +50,46 @@ def _conformance_args(sub: argparse._SubParsersAction) -> None:
                    help="seconds to wait for each throwaway resource to become ready or go away")
 
 
+def _db_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("db", help="the database schema: upgrade, check, current")
+    p.add_argument("action", choices=("upgrade", "check", "current"),
+                   help="upgrade: apply every migration; check: is the schema at head and equal to the "
+                        "models (exit 1 if not); current: print the revision")
+    p.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
+    p.add_argument("--database-url", default=os.environ.get("POCKETSTACK_DATABASE_URL"),
+                   help="default: SQLite in the data dir")
+
+
+def db_command(args: argparse.Namespace) -> int:
+    import pocketstack.services  # noqa: F401  (every table: the models the schema is checked against)
+    from pocketstack.core import db
+    url = Settings(data_dir=(args.data_dir or default_data_dir()).resolve(), database_url=args.database_url).db_url
+    if url.startswith("sqlite:///"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if args.action == "upgrade":
+            db.upgrade(url)
+            print(f"pocketstack: database schema at {db.current_revision(url)} (head)")
+            return 0
+        current, head = db.check_revision(url), db.head_revision()
+        if args.action == "current":
+            print(current or "empty (no schema yet)")
+            return 0
+        if current != head:
+            print(f"pocketstack: database schema at {current or 'nothing'}, head is {head}: "
+                  "run `pocketstack db upgrade`", file=sys.stderr)
+            return 1
+        differences = db.schema_differences(url)
+        for difference in differences:
+            print(f"pocketstack: schema differs from the models: {difference}", file=sys.stderr)
+        if not differences:
+            print(f"pocketstack: database schema at {head} (head), matching the models")
+        return 1 if differences else 0
+    except db.SchemaError as err:
+        print(f"pocketstack: {err}", file=sys.stderr)
+        return 1
+
+
 def settings_from(args: argparse.Namespace) -> Settings:
     options = load_options(args.config)
     if getattr(args, "dataplane", None):
@@ -96,7 +136,12 @@ def serve(args: argparse.Namespace) -> int:
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
-    prepare(settings)
+    from pocketstack.core.db import SchemaError
+    try:
+        prepare(settings)
+    except SchemaError as err:
+        print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
+        return 1
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
@@ -117,11 +162,14 @@ def main(argv: list[str] | None = None) -> int:
     _serve_args(sub)
     _conformance_args(sub)
     _dataplane_args(sub)
+    _db_args(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
     elif args.command == "dataplane":
         return dataplane(args)
+    elif args.command == "db":
+        return db_command(args)
     elif args.command == "conformance":
         from pocketstack import conformance
         return conformance.main(args)

@@ -84,3 +84,130 @@ def test_a_crashed_workers_job_is_taken_again_after_its_lease(database):
     with db.session() as conn:
         conn.execute(jobs.jobs.update().values(locked_until=utcnow() - dt.timedelta(seconds=1)))
     assert jobs.run_pending_now() == 1 and ran == [1]
+
+
+# --- leases renewed by a heartbeat; two workers -------------------------------------------------
+def _databases() -> list[str]:
+    import os
+    return ["sqlite"] + (["postgresql"] if os.environ.get("POCKETSTACK_TEST_DATABASE_URL") else [])
+
+
+@pytest.fixture(params=_databases())
+def any_database(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'jobs.db'}"
+    if request.param == "postgresql":
+        import os
+
+        from tests.conftest import _drop_postgres, _fresh_postgres
+        url = _fresh_postgres(os.environ["POCKETSTACK_TEST_DATABASE_URL"])
+    engine = db.configure(url)
+    jobs.jobs.create(engine)
+    saved = dict(jobs.KINDS)
+    jobs.KINDS.clear()
+    yield engine
+    jobs.KINDS.clear()
+    jobs.KINDS.update(saved)
+    engine.dispose()
+    if request.param == "postgresql":
+        _drop_postgres(url)
+
+
+def _two_workers_run(kind: str, seconds: float) -> None:
+    """Two worker loops (as two server processes would run) until `seconds` pass."""
+    import asyncio
+
+    async def both() -> None:
+        loops = [asyncio.create_task(jobs.worker_loop(poll=0.05)) for _ in range(2)]
+        await asyncio.sleep(seconds)
+        for task in loops:
+            task.cancel()
+        await asyncio.gather(*loops, return_exceptions=True)
+
+    asyncio.run(both())
+
+
+def _long_job(runs: list[float], duration: float):
+    import time
+
+    def run(payload):
+        runs.append(time.monotonic())
+        time.sleep(duration)
+    return run
+
+
+def test_a_long_job_runs_once_with_two_workers(any_database, monkeypatch):
+    monkeypatch.setattr(jobs, "LEASE", dt.timedelta(seconds=0.6))
+    runs: list[float] = []
+    jobs.register("t.long", _long_job(runs, 2.0))            # more than three leases long
+    with db.session() as conn:
+        jobs.enqueue(conn, "t.long", {})
+    _two_workers_run("t.long", 3.5)
+    assert len(runs) == 1
+    with db.reader() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(jobs.jobs)).scalar() == 0
+
+
+def test_without_the_heartbeat_the_same_job_would_run_twice(any_database, monkeypatch):
+    """The test above can fail: with the lease left to run out, the second worker takes the job."""
+    class NoBeat(jobs.Heartbeat):
+        def _beat(self) -> None:
+            return None
+
+    monkeypatch.setattr(jobs, "LEASE", dt.timedelta(seconds=0.6))
+    monkeypatch.setattr(jobs, "Heartbeat", NoBeat)
+    runs: list[float] = []
+    jobs.register("t.long", _long_job(runs, 2.0))
+    with db.session() as conn:
+        jobs.enqueue(conn, "t.long", {})
+    _two_workers_run("t.long", 3.5)
+    assert len(runs) >= 2
+
+
+def test_a_lost_lease_is_not_renewed(database):
+    jobs.register("t.fenced", lambda payload: None)
+    with db.session() as conn:
+        jobs.enqueue(conn, "t.fenced", {})
+    first = jobs.claim("w1")
+    with db.session() as conn:      # w1 stalled past its lease; w2 takes the job
+        conn.execute(jobs.jobs.update().values(locked_until=utcnow() - dt.timedelta(seconds=1)))
+    second = jobs.claim("w1")       # same process name, a later claim: the attempt number fences it
+    assert first is not None and second is not None
+    assert jobs.Heartbeat(second, "w1").renew() is True
+    assert jobs.Heartbeat(first, "w1").renew() is False
+
+
+# --- versioned payloads ---------------------------------------------------------------------------
+def test_payloads_carry_their_version(database):
+    seen = []
+    jobs.register("t.v", lambda payload: seen.append(payload), version=3)
+    with db.session() as conn:
+        job_id = jobs.enqueue(conn, "t.v", {"server_id": "s1"})
+        stored = conn.execute(sa.select(jobs.jobs.c.payload).where(jobs.jobs.c.id == job_id)).scalar()
+    assert stored == {"server_id": "s1", "v": 3}
+    jobs.run_pending_now()
+    assert seen == [{"server_id": "s1"}]
+
+
+def test_an_older_payload_is_upgraded_and_runs(database):
+    seen = []
+    jobs.register("t.old", lambda payload: seen.append(payload), version=2,
+                  upgrade=lambda payload, old: {"user_id": payload["token_user"]})
+    with db.session() as conn:   # written by a release before payload versions: no "v"
+        conn.execute(jobs.jobs.insert().values(id="old-job", kind="t.old", payload={"token_user": "u1"},
+                                               state="pending", attempts=0, max_attempts=5, run_at=utcnow(),
+                                               created_at=utcnow()))
+    assert jobs.run_pending_now() == 1
+    assert seen == [{"user_id": "u1"}]
+
+
+def test_a_payload_newer_than_this_release_waits(database):
+    seen = []
+    jobs.register("t.new", lambda payload: seen.append(payload))
+    with db.session() as conn:
+        conn.execute(jobs.jobs.insert().values(id="new-job", kind="t.new", payload={"v": 9, "x": 1},
+                                               state="pending", attempts=0, max_attempts=5, run_at=utcnow(),
+                                               created_at=utcnow()))
+    jobs.run_pending_now()
+    with db.reader() as conn:
+        row = conn.execute(sa.select(jobs.jobs).where(jobs.jobs.c.id == "new-job")).mappings().one()
+    assert seen == [] and row["state"] == "pending" and row["run_at"] > utcnow()

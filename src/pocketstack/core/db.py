@@ -213,7 +213,76 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+class SchemaError(RuntimeError):
+    """The database's schema is not one this release can use (newer, unknown, or behind)."""
+
+
+UPGRADE_LOCK = 0x706f636b   # PostgreSQL advisory lock key ("pock"): one upgrader at a time
+
+
+def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(url: str) -> str | None:
+    """The revision the database is stamped with; None for an empty database."""
+    from alembic.migration import MigrationContext
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def check_revision(url: str) -> str | None:
+    """Refuse a database stamped with a revision this release does not know (written by a newer
+    pocketstack, or by another branch): upgrading or serving it could lose data."""
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+    current = current_revision(url)
+    if current is None:
+        return None
+    try:
+        ScriptDirectory.from_config(alembic_config(url)).get_revision(current)
+    except CommandError:
+        raise SchemaError(f"the database schema is at revision {current}, which this pocketstack does not "
+                          f"know (its newest is {head_revision()}): it was written by a newer or different "
+                          "release; run that release, or restore a backup") from None
+    return current
+
+
 def upgrade(url: str) -> None:
-    """Apply every migration (the whole history is one Alembic chain; env.py loads the tables)."""
+    """Apply every migration (the whole history is one Alembic chain; env.py loads the tables), under
+    an advisory lock on PostgreSQL so that processes starting together upgrade once."""
     from alembic import command
-    command.upgrade(alembic_config(url), "head")
+    check_revision(url)
+    if normalize_url(url).startswith("sqlite"):
+        command.upgrade(alembic_config(url), "head")     # SQLite: BEGIN IMMEDIATE serializes it
+        return
+    engine = create_engine(url)
+    try:
+        with engine.connect() as lock:
+            lock.exec_driver_sql(f"SELECT pg_advisory_lock({UPGRADE_LOCK})")
+            try:
+                command.upgrade(alembic_config(url), "head")
+            finally:
+                lock.exec_driver_sql(f"SELECT pg_advisory_unlock({UPGRADE_LOCK})")
+    finally:
+        engine.dispose()
+
+
+def schema_differences(url: str) -> list[Any]:
+    """What autogenerate would change to make the database match the models (empty: they match)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    engine = create_engine(url)     # the caller has imported the services, whose tables are the models
+    try:
+        with engine.connect() as conn:
+            ctx = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            return list(compare_metadata(ctx, metadata))
+    finally:
+        engine.dispose()

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import uuid
+
+# oslo.middleware request_id.ID_FORMAT: what a global request id must look like
+REQUEST_ID_FORMAT = re.compile(r"req-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
 
 
 def new_id() -> str:
@@ -18,6 +22,15 @@ def new_uuid() -> str:
 
 def new_request_id() -> str:
     return "req-" + str(uuid.uuid4())
+
+
+def global_request_id(inbound: str | None) -> str | None:
+    """oslo.middleware's request_id middleware: an inbound X-OpenStack-Request-ID is taken as the
+    global request id only if it is `req-` + a lowercase dashed uuid; anything else is dropped (the
+    local request id is always a new one, whatever came in)."""
+    if inbound and REQUEST_ID_FORMAT.fullmatch(inbound):
+        return inbound
+    return None
 
 
 def new_secret(nbytes: int = 32) -> str:

@@ -36,9 +36,31 @@ async def acall(method: str, path: str, *, token: str | None = None, json: Any =
         return await client.request(method, path, json=json, headers=hdrs, content=content)
 
 
+# What anyio raises when the calling thread is no worker thread of a running loop (anyio >= 4.11
+# names it; before, a plain RuntimeError, told apart by _Raised below).
+_NOT_IN_WORKER: type[RuntimeError] = getattr(anyio, "NoEventLoopError", RuntimeError)
+
+
+class _Raised(Exception):
+    """Carries an exception raised by the request itself past the "not in a worker thread" check."""
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
 def call(method: str, path: str, **kw: Any) -> httpx.Response:
-    """From a worker thread: run the request on the server's event loop and wait for it."""
+    """From a worker thread: run the request on the server's event loop and wait for it. Only a
+    caller outside any loop's worker threads (a CLI tool, a test) runs a loop of its own; an error
+    of the request itself, a RuntimeError included, is raised as is and never sent a second time."""
+    async def guarded() -> httpx.Response:
+        try:
+            return await acall(method, path, **kw)
+        except Exception as err:  # noqa: BLE001 - re-raised unchanged below
+            raise _Raised(err) from err
     try:
-        return anyio.from_thread.run(lambda: acall(method, path, **kw))
-    except RuntimeError:  # not in a worker thread of the loop: run a loop of our own
-        return anyio.run(lambda: acall(method, path, **kw))
+        return anyio.from_thread.run(guarded)
+    except _Raised as raised:
+        raise raised.error from None
+    except _NOT_IN_WORKER:
+        pass
+    return anyio.run(lambda: acall(method, path, **kw))

@@ -3,8 +3,15 @@
 A service registers a kind with `register(kind, run, on_failure)`. `enqueue(conn, ...)` writes the
 job in the caller's transaction, so the resource and its pending work commit together. Workers
 claim with FOR UPDATE SKIP LOCKED on PostgreSQL and a compare-and-set update on SQLite; a claim
-is a lease, so a job whose worker died is taken again when the lease runs out. `run` must be
-idempotent; it may return a number of seconds to be called again later (a multi-step job).
+is a lease, so a job whose worker died is taken again when the lease runs out; while `run` works,
+a heartbeat renews the lease (every LEASE / 3), so a long job is never claimed by a second worker.
+`run` must be idempotent; it may return a number of seconds to be called again later (a multi-step
+job).
+
+Payloads are versioned: `enqueue` stores the kind's `version` as `v`; a payload without `v` is
+version 1 (written before versions existed). A kind whose payload changes bumps its version and
+gives `upgrade(payload, from_version) -> payload`, so jobs left pending by an older release still
+run; a payload newer than this release knows is left for a newer worker.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import datetime as dt
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -45,12 +53,16 @@ jobs = sa.Table(
 )
 
 LEASE = dt.timedelta(seconds=60)
+START_DELAY = 0.0               # seconds added before any job first runs (setting jobs.start_delay)
+NEWER_PAYLOAD_RETRY = 30.0      # seconds before a payload too new for this release is looked at again
 
 
 @dataclass
 class Kind:
     run: Callable[[dict[str, Any]], float | None]
     on_failure: Callable[[dict[str, Any], str], None] | None = None
+    version: int = 1
+    upgrade: Callable[[dict[str, Any], int], dict[str, Any]] | None = None
 
 
 KINDS: dict[str, Kind] = {}
@@ -59,24 +71,31 @@ _loop: asyncio.AbstractEventLoop | None = None
 
 
 def register(kind: str, run: Callable[[dict[str, Any]], float | None],
-             on_failure: Callable[[dict[str, Any], str], None] | None = None) -> None:
-    KINDS[kind] = Kind(run, on_failure)
+             on_failure: Callable[[dict[str, Any], str], None] | None = None, *, version: int = 1,
+             upgrade: Callable[[dict[str, Any], int], dict[str, Any]] | None = None) -> None:
+    KINDS[kind] = Kind(run, on_failure, version, upgrade)
 
 
 def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, delay: float = 0,
             max_attempts: int = 5) -> str:
     job_id = new_uuid()
+    registered = KINDS.get(kind)
+    payload = {**payload, "v": registered.version if registered else 1}
     conn.execute(jobs.insert().values(
         id=job_id, kind=kind, payload=payload, state="pending", attempts=0, max_attempts=max_attempts,
-        run_at=utcnow() + dt.timedelta(seconds=delay), created_at=utcnow()))
+        run_at=utcnow() + dt.timedelta(seconds=delay + START_DELAY), created_at=utcnow()))
     conn.info.setdefault("wake_jobs", True)
     _poke()
     return job_id
 
 
 def _poke() -> None:
-    if _wakeup is not None and _loop is not None:
-        _loop.call_soon_threadsafe(_wakeup.set)
+    wakeup, loop = _wakeup, _loop
+    if wakeup is not None and loop is not None and not loop.is_closed():
+        try:
+            loop.call_soon_threadsafe(wakeup.set)
+        except RuntimeError:   # the loop closed in between: nobody is waiting any more
+            pass
 
 
 def claim(worker: str) -> dict[str, Any] | None:
@@ -97,10 +116,67 @@ def claim(worker: str) -> dict[str, Any] | None:
         return dict(row) if done.rowcount == 1 else None
 
 
+def payload_for(kind: Kind, stored: dict[str, Any]) -> dict[str, Any] | None:
+    """The payload as this release's `run` expects it (without `v`); None if it is too new."""
+    payload = dict(stored)
+    version = int(payload.pop("v", 1))
+    if version > kind.version:
+        return None
+    if version < kind.version and kind.upgrade is not None:
+        payload = kind.upgrade(payload, version)
+    return payload
+
+
+class Heartbeat:
+    """Renews a claimed job's lease while it runs, from a thread of its own; the claim's attempt
+    number fences it, so a worker whose lease was lost (a stall past LEASE) renews nothing."""
+
+    def __init__(self, job: dict[str, Any], worker: str) -> None:
+        self.job_id, self.worker, self.attempt = job["id"], worker, job["attempts"] + 1
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{self.job_id[:8]}", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(LEASE.total_seconds() / 3):
+            try:
+                if not self.renew():
+                    self.lost = True
+                    LOG.warning("job %s: lease lost by %s", self.job_id, self.worker)
+                    return
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                LOG.exception("renewing the lease of job %s failed", self.job_id)
+
+    def renew(self) -> bool:
+        with db.session() as conn:
+            done = conn.execute(jobs.update().where(
+                jobs.c.id == self.job_id, jobs.c.state == "running", jobs.c.locked_by == self.worker,
+                jobs.c.attempts == self.attempt).values(locked_until=utcnow() + LEASE))
+        return done.rowcount == 1
+
+
 def execute(job: dict[str, Any], worker: str) -> None:
     kind = KINDS[job["kind"]]
+    payload = payload_for(kind, job["payload"])
+    if payload is None:
+        LOG.warning("job %s (%s): payload version %s is newer than this release; left for a newer worker",
+                    job["id"], job["kind"], job["payload"].get("v"))
+        with db.session() as conn:
+            conn.execute(jobs.update().where(jobs.c.id == job["id"]).values(
+                state="pending", locked_by=None, locked_until=None, attempts=job["attempts"],
+                run_at=utcnow() + dt.timedelta(seconds=NEWER_PAYLOAD_RETRY), updated_at=utcnow()))
+        return
     try:
-        again = kind.run(job["payload"])
+        with Heartbeat(job, worker):
+            again = kind.run(payload)
     except Exception as exc:  # noqa: BLE001 - a job failure is recorded, never raised
         LOG.exception("job %s (%s) failed", job["id"], job["kind"])
         final = job["attempts"] + 1 >= job["max_attempts"]
@@ -109,7 +185,7 @@ def execute(job: dict[str, Any], worker: str) -> None:
                 state="failed" if final else "pending", last_error=repr(exc)[:2000], locked_by=None,
                 run_at=utcnow() + dt.timedelta(seconds=min(2 ** job["attempts"], 30)), updated_at=utcnow()))
         if final and kind.on_failure is not None:
-            kind.on_failure(job["payload"], repr(exc))
+            kind.on_failure(payload, repr(exc))
         return
     with db.session() as conn:
         if again is None:
@@ -158,6 +234,16 @@ async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
     except Exception:  # noqa: BLE001 - the leases run out anyway
         LOG.exception("releasing jobs of stopped processes failed")
     limiter = anyio.CapacityLimiter(concurrency)
+    try:
+        await _claim_forever(name, poll, limiter)
+    finally:
+        if _loop is asyncio.get_running_loop():
+            _wakeup, _loop = None, None
+
+
+async def _claim_forever(name: str, poll: float, limiter: anyio.CapacityLimiter) -> None:
+    wakeup = _wakeup
+    assert wakeup is not None
     async with anyio.create_task_group() as tg:
         while True:
             try:
@@ -169,9 +255,9 @@ async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
             if job is not None:
                 tg.start_soon(_run_one, job, name, limiter)
                 continue
-            _wakeup.clear()
+            wakeup.clear()
             try:
-                await asyncio.wait_for(_wakeup.wait(), timeout=poll)
+                await asyncio.wait_for(wakeup.wait(), timeout=poll)
             except asyncio.TimeoutError:
                 pass
 

@@ -3,10 +3,19 @@
 Each service ships its rules as `DocumentedRuleDefault`s; an operator's
 `<data_dir>/policy/<service-type>.yaml` overrides any of them, exactly as a policy file does
 for the upstream service.
+
+Every route names how it is guarded (`core.routing.Route.policy`): a registered rule name, which
+the pipeline enforces before the handler; `in_handler(...)`, the rules a handler checks itself
+because the rule depends on the body or the resource; or a `NoRule` marker (`PUBLIC`,
+`ANY_USER`) saying why no rule applies. Every check, in the pipeline or in a handler, goes
+through `Policy.authorize`, which refuses a rule name that has no registered default (as
+oslo.policy's `Enforcer.authorize` does) instead of silently falling back to `default`.
+`tests/contract/test_policy.py` walks every route of every service against these rules.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +28,36 @@ from pocketstack.core.errors import Forbidden
 
 RuleDefault = oslo_policy.RuleDefault
 DocumentedRuleDefault = oslo_policy.DocumentedRuleDefault
+PolicyNotRegistered = oslo_policy.PolicyNotRegistered
+
+
+@dataclass(frozen=True)
+class NoRule:
+    """A route that names no oslo.policy rule on purpose; `why` documents it."""
+
+    why: str
+    token: bool            # True: the route requires a valid token (auth=True)
+
+
+PUBLIC = NoRule("public by definition: version documents, token issue, pre-signed URLs, Swift (its own "
+                "ACLs), OAuth1 token exchange, placeholders for versions that do not exist", token=False)
+ANY_USER = NoRule("any authenticated caller: upstream guards this operation with no rule either "
+                  "(nova's flavors and image proxy, cinder's limits, neutron's extension list...), "
+                  "or the route only answers 404 for a method or version that does not exist", token=True)
+
+
+@dataclass(frozen=True)
+class InHandler:
+    """The handler authorizes itself, through `Policy.authorize`, with one of these rules: the
+    rule depends on the request body (an action) or on the resource (concealment as 404)."""
+
+    rules: tuple[str, ...]
+
+
+def in_handler(*rules: str) -> InHandler:
+    if not rules:
+        raise ValueError("in_handler() needs the rule names the handler checks")
+    return InHandler(tuple(sorted(set(rules))))
 
 
 def rules_from_yaml(path: Path) -> list[RuleDefault]:
@@ -68,16 +107,23 @@ class Policy:
         self.message = message
         self.names = {r.name for r in rules}
 
-    def check(self, rule_name: str, target: dict[str, Any], ctx: Context) -> bool:
+    def authorize(self, rule_name: str, target: dict[str, Any], ctx: Context, *, do_raise: bool = True) -> bool:
+        """The one policy check: False (or Forbidden with do_raise) when denied; PolicyNotRegistered
+        when `rule_name` has no registered default (a misspelling is a bug, not a `default` check)."""
         try:
-            return bool(self.enforcer.enforce(rule_name, flatten(target), ctx.policy_credentials(),
-                                              do_raise=False))
+            allowed = bool(self.enforcer.authorize(rule_name, flatten(target), ctx.policy_credentials(),
+                                                   do_raise=False))
         except oslo_policy.InvalidScope:
-            return False
+            allowed = False
+        if not allowed and do_raise:
+            raise Forbidden(self.message.format(rule=rule_name), rule=rule_name)
+        return allowed
+
+    def check(self, rule_name: str, target: dict[str, Any], ctx: Context) -> bool:
+        return self.authorize(rule_name, target, ctx, do_raise=False)
 
     def enforce(self, rule_name: str, target: dict[str, Any], ctx: Context) -> None:
-        if not self.check(rule_name, target, ctx):
-            raise Forbidden(self.message.format(rule=rule_name), rule=rule_name)
+        self.authorize(rule_name, target, ctx)
 
 
 def flatten(target: dict[str, Any], prefix: str = "") -> dict[str, Any]:

@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, MethodNotAllowed, NotFound
+from pocketstack.core.policy import InHandler, NoRule
 from pocketstack.core.versions import APIVersion, Microversions
 
 Handler = Callable[..., Any]
@@ -53,7 +54,7 @@ class Route:
     method: str
     path: str
     handler: Handler
-    policy: str | None
+    policy: str | InHandler | NoRule | None    # None is refused by tests/contract/test_policy.py
     body: dict[str, Any] | None = None
     query: dict[str, Any] | None = None
     status: int | dict[APIVersion, int] = 200
@@ -86,7 +87,8 @@ class Route:
         return not (self.max_version is not None and version > self.max_version)
 
 
-def route(method: str, path: str, handler: Handler, *, policy: str | None, **kw: Any) -> Route:
+def route(method: str, path: str, handler: Handler, *, policy: str | InHandler | NoRule | None,
+          **kw: Any) -> Route:
     return Route(method, path, handler, policy, **kw)
 
 

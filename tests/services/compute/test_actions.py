@@ -153,3 +153,23 @@ def test_create_backup_rotates(nova_demo, server, cloud, demo_token):
     assert sorted(i["id"] for i in left) == sorted(ids[1:])
     for image_id in ids[1:]:
         glance.delete(f"/v2/images/{image_id}")
+
+
+def test_global_request_id_is_validated_as_oslo_middleware_does(nova_demo, server):
+    """A valid inbound X-OpenStack-Request-ID becomes the instance action's request id (nova's
+    global request id); an invalid one is ignored and the answer carries a new local id."""
+    import re
+    fmt = re.compile(r"req-[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12}")
+    good = "req-0b5a3f2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b"
+    r = _act(nova_demo, server, {"lock": None}, 202)
+    r = nova_demo.action(server, {"unlock": None}, headers={"X-OpenStack-Request-ID": good})
+    assert r.status_code == 202 and r.headers["x-openstack-request-id"] != good
+    assert fmt.fullmatch(r.headers["x-openstack-request-id"])
+    bad = nova_demo.action(server, {"lock": None}, headers={"X-OpenStack-Request-ID": "req-<script>"})
+    assert bad.status_code == 202 and fmt.fullmatch(bad.headers["x-openstack-request-id"])
+    actions = nova_demo.get(f"/servers/{server}/os-instance-actions").json()["instanceActions"]
+    by_action = {}
+    for a in actions:
+        by_action.setdefault(a["action"], a["request_id"])   # newest first
+    assert by_action["unlock"] == good
+    assert by_action["lock"] == bad.headers["x-openstack-request-id"]

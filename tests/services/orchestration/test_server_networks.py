@@ -30,7 +30,7 @@ NET_SUBNET = {**NET, **SUBNET}
 
 
 def _image(demo: Any) -> str:
-    return str(next(i for i in demo.image.images() if i.name.startswith("cirros")).id)
+    return str(next(i for i in demo.image.images() if (i.name or "").startswith("cirros")).id)
 
 
 def _ports(demo: Any, heat: Any, name: str, sid: str) -> list[str]:

@@ -18,21 +18,19 @@ def _json_tail(proc) -> dict:
 
 def _leftovers(demo, name: str) -> dict:
     return {
-        "servers": [s.name for s in demo.compute.servers() if s.name.startswith(name)],
-        "networks": [n.name for n in demo.network.networks() if n.name.startswith(name)],
-        "ports": [p.id for p in demo.network.ports(project_id=demo.current_project_id) if p.name.startswith(name)],
-        "routers": [r.name for r in demo.network.routers() if r.name.startswith(name)],
-        "security_groups": [g.name for g in demo.network.security_groups() if g.name.startswith(name)],
-        "floating_ips": [f.id for f in demo.network.ips(project_id=demo.current_project_id)],
-        "volumes": [v.id for v in demo.block_storage.volumes()],
-        "containers": [c.name for c in demo.object_store.containers() if c.name.startswith(name)],
+        "servers": [s.name for s in demo.compute.servers() if (s.name or "").startswith(name)],
+        "networks": [n.name for n in demo.network.networks() if (n.name or "").startswith(name)],
+        "ports": [p.id for p in demo.network.ports(project_id=demo.current_project_id)
+                  if (p.name or "").startswith(name)],
+        "routers": [r.name for r in demo.network.routers() if (r.name or "").startswith(name)],
+        "security_groups": [g.name for g in demo.network.security_groups() if (g.name or "").startswith(name)],
+        "containers": [c.name for c in demo.object_store.containers() if (c.name or "").startswith(name)],
     }
 
 
 def test_three_tier_create_scale_delete(cli, demo):
     name = unique("app")
-    image = next(i for i in demo.image.images() if i.name.startswith("cirros"))
-    before = _leftovers(demo, name)
+    image = next(i for i in demo.image.images() if (i.name or "").startswith("cirros"))
     created = _json_tail(cli("stack", "create", "-t", str(TEMPLATE), "--parameter", f"image={image.id}",
                              "--wait", "--timeout", "5", name, os_cloud="pocketstack"))
     assert created["stack_status"] == "CREATE_COMPLETE", created["stack_status_reason"]
@@ -42,7 +40,7 @@ def test_three_tier_create_scale_delete(cli, demo):
     assert all(addr["networks"] if isinstance(addr, dict) and "networks" in addr else addr
                for addr in outputs["server_addresses"])
     assert outputs["vip_address"].startswith("172.24.4.")
-    servers = [demo.compute.get_server(s.id) for s in demo.compute.servers() if s.name.startswith(name)]
+    servers = [demo.compute.get_server(s.id) for s in demo.compute.servers() if (s.name or "").startswith(name)]
     assert len(servers) == 2 and all(s.status == "ACTIVE" for s in servers)
     assert all(s.attached_volumes for s in servers)
 
@@ -51,11 +49,16 @@ def test_three_tier_create_scale_delete(cli, demo):
     assert updated["stack_status"] == "UPDATE_COMPLETE", updated["stack_status_reason"]
     outputs = {o["output_key"]: o["output_value"] for o in demo.orchestration.get_stack(stack.id).outputs}
     assert len(outputs["server_names"]) == 4
-    assert len([s for s in demo.compute.servers() if s.name.startswith(name)]) == 4
+    assert len([s for s in demo.compute.servers() if (s.name or "").startswith(name)]) == 4
+
+    volumes = [a["id"] for s in demo.compute.servers() if (s.name or "").startswith(name)
+               for a in demo.compute.get_server(s.id).attached_volumes]
+    fip = next(r.physical_resource_id for r in demo.orchestration.resources(stack) if r.name == "vip_fip")
+    assert len(volumes) == 4 and fip
 
     cli("stack", "delete", "--yes", "--wait", name, os_cloud="pocketstack")
     assert demo.orchestration.find_stack(name) is None
     after = _leftovers(demo, name)
-    assert {k: v for k, v in after.items() if k in ("volumes", "floating_ips")} == \
-        {k: v for k, v in before.items() if k in ("volumes", "floating_ips")}
-    assert not any(v for k, v in after.items() if k not in ("volumes", "floating_ips")), after
+    assert not any(after.values()), after
+    assert demo.network.find_ip(fip) is None
+    assert not [v for v in volumes if demo.block_storage.find_volume(v) is not None]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.core.context import Context
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.accelerator import common
 from pocketstack.services.accelerator import versions as v
@@ -29,6 +30,6 @@ def show_v2(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", show_root, policy=None, auth=False),
-    route("GET", "/v2", show_v2, policy=None, auth=False),
+    route("GET", "/", show_root, policy=PUBLIC, auth=False),
+    route("GET", "/v2", show_v2, policy=PUBLIC, auth=False),
 ]

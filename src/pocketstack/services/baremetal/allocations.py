@@ -17,6 +17,7 @@ from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAl
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common, node_traits
 from pocketstack.services.baremetal import versions as v
@@ -305,13 +306,20 @@ def delete_node_allocation(ctx: Context, rq: ApiRequest) -> None:
         _release(conn, row)
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+LIST_ALLOCATIONS_RULES = in_handler("baremetal:allocation:list", "baremetal:allocation:list_all")
+CREATE_ALLOCATION_RULES = in_handler("baremetal:allocation:create", "baremetal:allocation:create_restricted")
+UPDATE_ALLOCATION_RULES = in_handler("baremetal:allocation:get", "baremetal:allocation:update")
+DELETE_ALLOCATION_RULES = in_handler("baremetal:allocation:get", "baremetal:allocation:delete")
+SHOW_NODE_ALLOCATION_RULES = in_handler("baremetal:allocation:get")
 A = "/v1/allocations/{allocation_ident}"
 ROUTES = [
-    route("GET", "/v1/allocations", list_allocations, policy=None),
-    route("POST", "/v1/allocations", create_allocation, policy=None, status=201),
-    route("GET", A, show_allocation, policy=None),
-    route("PATCH", A, update_allocation, policy=None),
-    route("DELETE", A, delete_allocation, policy=None, status=204),
-    route("GET", "/v1/nodes/{node_ident}/allocation", show_node_allocation, policy=None),
-    route("DELETE", "/v1/nodes/{node_ident}/allocation", delete_node_allocation, policy=None, status=204),
+    route("GET", "/v1/allocations", list_allocations, policy=LIST_ALLOCATIONS_RULES),
+    route("POST", "/v1/allocations", create_allocation, policy=CREATE_ALLOCATION_RULES, status=201),
+    route("GET", A, show_allocation, policy=in_handler("baremetal:allocation:get")),
+    route("PATCH", A, update_allocation, policy=UPDATE_ALLOCATION_RULES),
+    route("DELETE", A, delete_allocation, policy=DELETE_ALLOCATION_RULES, status=204),
+    route("GET", "/v1/nodes/{node_ident}/allocation", show_node_allocation, policy=SHOW_NODE_ALLOCATION_RULES),
+    route("DELETE", "/v1/nodes/{node_ident}/allocation", delete_node_allocation, policy=DELETE_ALLOCATION_RULES,
+          status=204),
 ]

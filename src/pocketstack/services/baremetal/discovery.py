@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.core.context import Context
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common
 from pocketstack.services.baremetal import versions as v
@@ -51,6 +52,6 @@ def show_v1(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", show_root, policy=None, auth=False),
-    route("GET", "/v1", show_v1, policy=None, auth=False),
+    route("GET", "/", show_root, policy=PUBLIC, auth=False),
+    route("GET", "/v1", show_v1, policy=PUBLIC, auth=False),
 ]

@@ -13,6 +13,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAllowed, NotAcceptable
 from pocketstack.core.http import empty
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common, drivers, node_views, provisioning
 from pocketstack.services.baremetal import versions as v
@@ -348,5 +349,5 @@ ROUTES = [
           status=204),
     route("GET", N + "/validate", validate_node, policy="baremetal:node:validate", target=T),
     # quirk: pecan knows the states controller, not this action, and answers 405
-    route("PUT", N + "/states/{action}", no_such_state_action, policy=None),
+    route("PUT", N + "/states/{action}", no_such_state_action, policy=ANY_USER),
 ]

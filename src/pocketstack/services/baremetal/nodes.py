@@ -14,6 +14,7 @@ from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotAcceptab
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common, drivers, node_views, provisioning
 from pocketstack.services.baremetal import versions as v
@@ -380,12 +381,25 @@ def delete_node(ctx: Context, rq: ApiRequest) -> None:
         provisioning.delete_node_rows(conn, row["uuid"])
 
 
+# ironic checks these in the handlers: a node a project may not see is a 404, and an update is
+# checked field by field (see _update_policies)
+LIST_RULES = in_handler("baremetal:node:list", "baremetal:node:list_all", "baremetal:node:get:driver_info")
+CREATE_RULES = in_handler("baremetal:node:create", "baremetal:node:create:self_owned_node",
+                          "baremetal:node:get:driver_info")
+UPDATE_RULES = in_handler("baremetal:node:get", "baremetal:node:update", "baremetal:node:update_owner_provisioned",
+                          "baremetal:node:get:driver_info", "baremetal:node:update_extra",
+                          "baremetal:node:update_instance_info",
+                          *(f"baremetal:node:update:{f}" for f in (
+                              "driver_info", "properties", "chassis_uuid", "instance_uuid", "lessee", "owner",
+                              "network_data", "conductor_group", "name", "retired", "shard", "parent_node",
+                              "disable_power_off", "driver_interfaces")))
+DELETE_RULES = in_handler("baremetal:node:get", "baremetal:node:delete", "baremetal:node:delete:self_owned_node")
 N = "/v1/nodes/{node_ident}"
 ROUTES = [
-    route("GET", "/v1/nodes", list_nodes, policy=None),
-    route("GET", "/v1/nodes/detail", list_nodes_detail, policy=None),
-    route("POST", "/v1/nodes", create_node, policy=None, status=201),
+    route("GET", "/v1/nodes", list_nodes, policy=LIST_RULES),
+    route("GET", "/v1/nodes/detail", list_nodes_detail, policy=LIST_RULES),
+    route("POST", "/v1/nodes", create_node, policy=CREATE_RULES, status=201),
     route("GET", N, show_node, policy="baremetal:node:get", target=common.node_target()),
-    route("PATCH", N, update_node, policy=None),
-    route("DELETE", N, delete_node, policy=None, status=204),
+    route("PATCH", N, update_node, policy=UPDATE_RULES),
+    route("DELETE", N, delete_node, policy=DELETE_RULES, status=204),
 ]

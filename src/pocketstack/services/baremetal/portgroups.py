@@ -16,6 +16,7 @@ from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFa
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import APIVersion
 from pocketstack.services.baremetal import common, ports
@@ -233,16 +234,22 @@ def delete_portgroup(ctx: Context, rq: ApiRequest) -> None:
         conn.execute(portgroups.delete().where(portgroups.c.uuid == row["uuid"]))
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+LIST_PORTGROUPS_RULES = in_handler("baremetal:portgroup:list", "baremetal:portgroup:list_all", "baremetal:node:get")
+CREATE_PORTGROUP_RULES = in_handler("baremetal:portgroup:create", "baremetal:node:get")
+DELETE_PORTGROUP_RULES = in_handler("baremetal:node:get", "baremetal:portgroup:delete")
+LIST_PORTGROUP_PORTS_RULES = in_handler(
+    "baremetal:node:get", "baremetal:portgroup:get", "baremetal:port:list", "baremetal:port:list_all")
 PG = "/v1/portgroups/{portgroup_ident}"
 ROUTES = [
-    route("GET", "/v1/portgroups", list_portgroups, policy=None),
-    route("GET", "/v1/portgroups/detail", list_portgroups, policy=None),
-    route("POST", "/v1/portgroups", create_portgroup, policy=None, status=201),
-    route("GET", PG, show_portgroup, policy=None),
-    route("PATCH", PG, update_portgroup, policy=None),
-    route("DELETE", PG, delete_portgroup, policy=None, status=204),
-    route("GET", PG + "/ports", list_portgroup_ports, policy=None),
-    route("GET", PG + "/ports/detail", list_portgroup_ports, policy=None),
-    route("GET", "/v1/nodes/{node_ident}/portgroups", list_node_portgroups, policy=None),
-    route("GET", "/v1/nodes/{node_ident}/portgroups/detail", list_node_portgroups, policy=None),
+    route("GET", "/v1/portgroups", list_portgroups, policy=LIST_PORTGROUPS_RULES),
+    route("GET", "/v1/portgroups/detail", list_portgroups, policy=LIST_PORTGROUPS_RULES),
+    route("POST", "/v1/portgroups", create_portgroup, policy=CREATE_PORTGROUP_RULES, status=201),
+    route("GET", PG, show_portgroup, policy=in_handler("baremetal:node:get", "baremetal:portgroup:get")),
+    route("PATCH", PG, update_portgroup, policy=in_handler("baremetal:node:get", "baremetal:portgroup:update")),
+    route("DELETE", PG, delete_portgroup, policy=DELETE_PORTGROUP_RULES, status=204),
+    route("GET", PG + "/ports", list_portgroup_ports, policy=LIST_PORTGROUP_PORTS_RULES),
+    route("GET", PG + "/ports/detail", list_portgroup_ports, policy=LIST_PORTGROUP_PORTS_RULES),
+    route("GET", "/v1/nodes/{node_ident}/portgroups", list_node_portgroups, policy=LIST_PORTGROUPS_RULES),
+    route("GET", "/v1/nodes/{node_ident}/portgroups/detail", list_node_portgroups, policy=LIST_PORTGROUPS_RULES),
 ]

@@ -17,6 +17,7 @@ from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFa
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import APIVersion
 from pocketstack.services.baremetal import common
@@ -271,13 +272,18 @@ def delete_port(ctx: Context, rq: ApiRequest) -> None:
         conn.execute(ports.delete().where(ports.c.uuid == row["uuid"]))
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+LIST_PORTS_RULES = in_handler("baremetal:port:list", "baremetal:port:list_all", "baremetal:node:get")
+CREATE_PORT_RULES = in_handler("baremetal:port:create", "baremetal:node:get")
+UPDATE_PORT_RULES = in_handler("baremetal:node:get", "baremetal:port:update")
+DELETE_PORT_RULES = in_handler("baremetal:node:get", "baremetal:port:delete")
 ROUTES = [
-    route("GET", "/v1/ports", list_ports, policy=None),
-    route("GET", "/v1/ports/detail", list_ports_detail, policy=None),
-    route("POST", "/v1/ports", create_port, policy=None, status=201),
-    route("GET", "/v1/ports/{port_id}", show_port, policy=None),
-    route("PATCH", "/v1/ports/{port_id}", update_port, policy=None),
-    route("DELETE", "/v1/ports/{port_id}", delete_port, policy=None, status=204),
-    route("GET", "/v1/nodes/{node_ident}/ports", list_node_ports, policy=None),
-    route("GET", "/v1/nodes/{node_ident}/ports/detail", list_node_ports, policy=None),
+    route("GET", "/v1/ports", list_ports, policy=LIST_PORTS_RULES),
+    route("GET", "/v1/ports/detail", list_ports_detail, policy=LIST_PORTS_RULES),
+    route("POST", "/v1/ports", create_port, policy=CREATE_PORT_RULES, status=201),
+    route("GET", "/v1/ports/{port_id}", show_port, policy=in_handler("baremetal:node:get", "baremetal:port:get")),
+    route("PATCH", "/v1/ports/{port_id}", update_port, policy=UPDATE_PORT_RULES),
+    route("DELETE", "/v1/ports/{port_id}", delete_port, policy=DELETE_PORT_RULES, status=204),
+    route("GET", "/v1/nodes/{node_ident}/ports", list_node_ports, policy=LIST_PORTS_RULES),
+    route("GET", "/v1/nodes/{node_ident}/ports/detail", list_node_ports, policy=LIST_PORTS_RULES),
 ]

@@ -17,6 +17,7 @@ from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFa
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import ANY_USER, in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common
 from pocketstack.services.baremetal import versions as v
@@ -244,14 +245,20 @@ def delete_item(ctx: Context, rq: ApiRequest) -> None:
         conn.execute(kind.table.delete().where(kind.table.c.uuid == row["uuid"]))
 
 
-ROUTES = [route("GET", "/v1/volume", show_volume_root, policy=None),
-          route("GET", "/v1/nodes/{node_ident}/volume", show_volume_root, policy=None)]
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+LIST_ITEMS_RULES = in_handler("baremetal:volume:list", "baremetal:volume:list_all", "baremetal:node:get")
+CREATE_ITEM_RULES = in_handler("baremetal:volume:create", "baremetal:node:get")
+SHOW_ITEM_RULES = in_handler("baremetal:node:get", "baremetal:volume:get")
+UPDATE_ITEM_RULES = in_handler("baremetal:node:get", "baremetal:volume:update")
+DELETE_ITEM_RULES = in_handler("baremetal:node:get", "baremetal:volume:delete")
+ROUTES = [route("GET", "/v1/volume", show_volume_root, policy=ANY_USER),
+          route("GET", "/v1/nodes/{node_ident}/volume", show_volume_root, policy=ANY_USER)]
 for _res in ("connectors", "targets"):
     ROUTES += [
-        route("GET", f"/v1/volume/{_res}", list_items, policy=None),
-        route("POST", f"/v1/volume/{_res}", create_item, policy=None, status=201),
-        route("GET", f"/v1/volume/{_res}/{{ident}}", show_item, policy=None),
-        route("PATCH", f"/v1/volume/{_res}/{{ident}}", update_item, policy=None),
-        route("DELETE", f"/v1/volume/{_res}/{{ident}}", delete_item, policy=None, status=204),
-        route("GET", f"/v1/nodes/{{node_ident}}/volume/{_res}", list_items, policy=None),
+        route("GET", f"/v1/volume/{_res}", list_items, policy=LIST_ITEMS_RULES),
+        route("POST", f"/v1/volume/{_res}", create_item, policy=CREATE_ITEM_RULES, status=201),
+        route("GET", f"/v1/volume/{_res}/{{ident}}", show_item, policy=SHOW_ITEM_RULES),
+        route("PATCH", f"/v1/volume/{_res}/{{ident}}", update_item, policy=UPDATE_ITEM_RULES),
+        route("DELETE", f"/v1/volume/{_res}/{{ident}}", delete_item, policy=DELETE_ITEM_RULES, status=204),
+        route("GET", f"/v1/nodes/{{node_ident}}/volume/{_res}", list_items, policy=LIST_ITEMS_RULES),
     ]

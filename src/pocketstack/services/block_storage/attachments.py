@@ -14,6 +14,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER, in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common, volume_actions
 from pocketstack.services.block_storage import versions as v
@@ -144,16 +145,18 @@ def delete_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"attachments": []}
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+COMPLETE_ATTACHMENT_RULES = in_handler("volume:attachment_complete")
 A = "/attachments/{attachment_id}"
 NEW = {"min_version": v.NEW_ATTACH}
 ROUTES = [
     *routes("POST", "/attachments", create_attachment, policy="volume:attachment_create", body=CREATE, **NEW),
-    *routes("GET", "/attachments", list_attachments, policy=None, **NEW),
-    *routes("GET", "/attachments/detail", list_attachments_detail, policy=None, **NEW),
-    *routes("GET", A, show_attachment, policy=None, **NEW),
-    *routes("PUT", A, update_attachment, policy=None, body=UPDATE, **NEW),
-    *routes("DELETE", A, delete_attachment, policy=None, **NEW),
-    *routes("POST", A + "/action", complete_attachment, policy=None, body=ACTION, status=204,
+    *routes("GET", "/attachments", list_attachments, policy=ANY_USER, **NEW),
+    *routes("GET", "/attachments/detail", list_attachments_detail, policy=ANY_USER, **NEW),
+    *routes("GET", A, show_attachment, policy=ANY_USER, **NEW),
+    *routes("PUT", A, update_attachment, policy=in_handler("volume:attachment_update"), body=UPDATE, **NEW),
+    *routes("DELETE", A, delete_attachment, policy=in_handler("volume:attachment_delete"), **NEW),
+    *routes("POST", A + "/action", complete_attachment, policy=COMPLETE_ATTACHMENT_RULES, body=ACTION, status=204,
             min_version=v.NEW_ATTACH_COMPLETION),
     *common.before(v.NEW_ATTACH, "/attachments", "/attachments/detail", A),
     *common.before(v.NEW_ATTACH_COMPLETION, A + "/action", methods=("POST",)),

@@ -18,6 +18,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import backend, common, manager, volumes
 from pocketstack.services.block_storage import versions as v
@@ -288,6 +289,9 @@ def import_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 B = "/backups/{backup_id}"
 backup_target = target_loader("volume_backups", "backup_id", "Backup")
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+BACKUP_ACTION_RULES = in_handler(
+    "volume_extension:backup_admin_actions:force_delete", "volume_extension:backup_admin_actions:reset_status")
 ROUTES = [
     *routes("POST", "/backups", create_backup, policy="backup:create", body=CREATE, status=202),
     *routes("GET", "/backups", list_backups, policy="backup:get_all"),
@@ -300,7 +304,7 @@ ROUTES = [
     *routes("DELETE", B, delete_backup, policy="backup:delete", target=backup_target, status=202),
     *routes("POST", B + "/restore", restore_backup, policy="backup:restore", target=backup_target, body=RESTORE,
             status=202),
-    *routes("POST", B + "/action", backup_action, policy=None, body=ACTION, status=202),
+    *routes("POST", B + "/action", backup_action, policy=BACKUP_ACTION_RULES, body=ACTION, status=202),
     *routes("GET", B + "/export_record", export_record, policy="backup:export-import", target=backup_target),
     *common.before(v.BACKUP_UPDATE, B, methods=("PUT",)),
 ]

@@ -16,6 +16,7 @@ from pocketstack.core.clock import isotime
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound, OverLimit
 from pocketstack.core.listing import Listing, Query, next_link
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, Route, Service, route
 from pocketstack.core.versions import APIVersion
 from pocketstack.services.block_storage import versions as v
@@ -70,7 +71,7 @@ def before(version: Any, *paths: str, methods: tuple[str, ...] = ("GET", "POST",
     VersionNotFoundForAPIMethod), instead of the 405 a path match with no route would give."""
     older = APIVersion(f"{version.major}.{version.minor - 1}")
     return [r for p in paths for m in methods
-            for r in routes(m, p, _no_such_version, policy=None, max_version=older, auth=False)]
+            for r in routes(m, p, _no_such_version, policy=PUBLIC, max_version=older, auth=False)]
 
 
 def version_at_least(ctx: Context, version: Any) -> bool:

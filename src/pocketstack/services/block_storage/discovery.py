@@ -14,6 +14,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import json_response
+from pocketstack.core.policy import ANY_USER, PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.block_storage import common
 from pocketstack.services.block_storage import versions as v
@@ -235,17 +236,17 @@ def list_hosts(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
-    route("GET", "/v3", show_version, policy=None, auth=False),
-    *routes("GET", "/extensions", list_extensions, policy=None),
-    *routes("GET", "/limits", show_limits, policy=None),
-    *routes("GET", "/os-availability-zone", list_availability_zones, policy=None),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v3", show_version, policy=PUBLIC, auth=False),
+    *routes("GET", "/extensions", list_extensions, policy=ANY_USER),
+    *routes("GET", "/limits", show_limits, policy=ANY_USER),
+    *routes("GET", "/os-availability-zone", list_availability_zones, policy=ANY_USER),
     *routes("GET", "/os-services", list_services, policy="volume_extension:services:index"),
     *routes("PUT", "/os-services/{action}", update_service, policy="volume_extension:services:update",
             body=SERVICE_ACTION),
     *routes("GET", "/scheduler-stats/get_pools", list_pools, policy="scheduler_extension:scheduler_stats:get_pools"),
     *routes("GET", "/capabilities/{host}", show_capabilities, policy="volume_extension:capabilities"),
-    *routes("GET", "/resource_filters", list_resource_filters, policy=None, min_version=v.V("3.33")),
+    *routes("GET", "/resource_filters", list_resource_filters, policy=ANY_USER, min_version=v.V("3.33")),
     *routes("GET", "/os-hosts", list_hosts, policy="volume_extension:hosts"),
     *routes("GET", "/os-hosts/{host}", show_host, policy="volume_extension:hosts"),
 ]

@@ -13,6 +13,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common
 from pocketstack.services.block_storage.common import routes
@@ -153,10 +154,10 @@ G = "/group_types/{group_type_id}"
 S = "group:group_types_specs:"
 NEW = {"min_version": GROUP_TYPE}
 ROUTES = [
-    *routes("GET", "/group_types", list_group_types, policy=None, **NEW),
+    *routes("GET", "/group_types", list_group_types, policy=ANY_USER, **NEW),
     *routes("POST", "/group_types", create_group_type, policy="group:group_types:create", body=CREATE, status=202,
             **NEW),
-    *routes("GET", G, show_group_type, policy=None, **NEW),
+    *routes("GET", G, show_group_type, policy=ANY_USER, **NEW),
     *routes("PUT", G, update_group_type, policy="group:group_types:update", body=UPDATE, **NEW),
     *routes("DELETE", G, delete_group_type, policy="group:group_types:delete", status=202, **NEW),
     *routes("GET", G + "/group_specs", list_group_specs, policy=S + "get_all", **NEW),

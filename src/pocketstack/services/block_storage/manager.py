@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import sqlalchemy as sa
 
-from pocketstack.core import db, internal_client, jobs
+from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.services.block_storage import backend, common, messages, qcow2
 from pocketstack.services.block_storage.tables import (
@@ -103,7 +103,7 @@ def _schedulable(vol: dict[str, Any]) -> bool:
 
 def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:
     """The image's bytes into the volume, converted to raw as cinder's qemu-img does."""
-    r = internal_client.call("GET", f"/image/v2/images/{p['source_id']}/file", token=p.get("token"))
+    r = internal_client.call("GET", f"/image/v2/images/{p['source_id']}/file", token=_service_token())
     if r.status_code != 200:
         raise Failed(f"image {p['source_id']} download failed: HTTP {r.status_code}")
     data, disk_format = r.content, p.get("disk_format") or "raw"
@@ -161,12 +161,12 @@ def upload_image(p: dict[str, Any]) -> None:
     if vol is None or vol["status"] != "uploading":
         return
     chunks = qcow2.encode(vol["blob_key"]) if p.get("disk_format") == "qcow2" else backend.read(vol["blob_key"])
-    r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=p.get("token"),
+    r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=_service_token(),
                              headers={"Content-Type": "application/octet-stream"},
                              content=_stream(chunks))  # type: ignore[arg-type]
     if r.status_code >= 300:   # as cinder does, an image that never got its data is deleted
         LOG.warning("upload of volume %s to image %s failed: %s", vol["id"], p["image_id"], r.text[:300])
-        internal_client.call("DELETE", f"/image/v2/images/{p['image_id']}", token=p.get("token"))
+        internal_client.call("DELETE", f"/image/v2/images/{p['image_id']}", token=_service_token())
     _set(volumes, vol["id"], "uploading", status=_settled(vol["id"]))
 
 
@@ -296,9 +296,26 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, Any
 }
 
 
+# Payload version 2: the user is carried as ids (user_id, project_id), never a token; the job acts
+# as cinder's own service user (cinder's [service_user]), so it outlives the user's token. A version 1
+# payload (with the user's token) drops the token and runs the same way.
+PAYLOAD_VERSION = 2
+
+
+def _without_token(payload: dict[str, Any], version: int) -> dict[str, Any]:
+    payload.pop("token", None)
+    return payload
+
+
+def _service_token() -> str:
+    """The block-storage service user's token: the user's access was checked when the request came
+    in, as cinder checks it in the API before casting to the volume manager."""
+    return service_auth.token("block-storage")
+
+
 def register() -> None:
     for kind, (run, fail) in KINDS.items():
-        jobs.register(kind, _guarded(run, fail), fail)
+        jobs.register(kind, _guarded(run, fail), fail, version=PAYLOAD_VERSION, upgrade=_without_token)
 
 
 def enqueue(conn: sa.Connection, kind: str, **payload: Any) -> None:

@@ -14,6 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import backend, common, manager
 from pocketstack.services.block_storage import versions as v
@@ -197,6 +198,10 @@ def snapshot_action(ctx: Context, rq: ApiRequest) -> None:
 
 SNAP = "/snapshots/{snapshot_id}"
 snapshot_target = target_loader("volume_snapshots", "snapshot_id", "Snapshot")
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+SNAPSHOT_ACTION_RULES = in_handler(
+    "snapshot_extension:snapshot_actions:update_snapshot_status",
+    "volume_extension:snapshot_admin_actions:force_delete", "volume_extension:snapshot_admin_actions:reset_status")
 ROUTES = [
     *routes("POST", "/snapshots", create_snapshot, policy="volume:create_snapshot", body=CREATE, status=202),
     *routes("GET", "/snapshots", list_snapshots, policy="volume:get_all_snapshots"),
@@ -204,5 +209,5 @@ ROUTES = [
     *routes("GET", SNAP, show_snapshot, policy="volume:get_snapshot", target=snapshot_target),
     *routes("PUT", SNAP, update_snapshot, policy="volume:update_snapshot", target=snapshot_target, body=UPDATE),
     *routes("DELETE", SNAP, delete_snapshot, policy="volume:delete_snapshot", target=snapshot_target, status=202),
-    *routes("POST", SNAP + "/action", snapshot_action, policy=None, body=ACTION, status=202),
+    *routes("POST", SNAP + "/action", snapshot_action, policy=SNAPSHOT_ACTION_RULES, body=ACTION, status=202),
 ]

@@ -15,6 +15,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common, manager, volume_types, volumes
 from pocketstack.services.block_storage import versions as v
@@ -177,8 +178,8 @@ def _upload_response(ctx: Context, rq: ApiRequest, row: dict[str, Any], image: d
             internal_client.call("DELETE", f"/image/v2/images/{created['id']}", token=ctx.token)
             raise BadRequest(f"Invalid volume: Volume status changed to {fresh['status']} during upload.")
         _set(conn, row["id"], status="uploading", previous_status=row["status"])
-        manager.enqueue(conn, "volume.upload_image", volume_id=row["id"], image_id=created["id"], token=ctx.token,
-                        disk_format=image["disk_format"])
+        manager.enqueue(conn, "volume.upload_image", volume_id=row["id"], image_id=created["id"],
+                        user_id=ctx.user_id, project_id=ctx.project_id, disk_format=image["disk_format"])
         vtype = conn.execute(sa.select(volume_types.volume_types).where(
             volume_types.volume_types.c.id == row["volume_type_id"])).mappings().first()
     body = {"id": row["id"], "updated_at": common.ts(utcnow()), "status": "uploading",
@@ -337,4 +338,31 @@ def volume_action(ctx: Context, rq: ApiRequest) -> Any:
     return result
 
 
-ROUTES = [*routes("POST", "/volumes/{volume_id}/action", volume_action, policy=None, body=ACTION, status=202)]
+# the rule depends on the action in the body (cinder checks it in each action method)
+ACTION_RULES = in_handler(
+    "volume:extend",
+    "volume:extend_attached_volume",
+    "volume:retype",
+    "volume:revert_to_snapshot",
+    "volume:update",
+    "volume:update_readonly_flag",
+    "volume_extension:volume_actions:attach",
+    "volume_extension:volume_actions:begin_detaching",
+    "volume_extension:volume_actions:detach",
+    "volume_extension:volume_actions:initialize_connection",
+    "volume_extension:volume_actions:reserve",
+    "volume_extension:volume_actions:roll_detaching",
+    "volume_extension:volume_actions:terminate_connection",
+    "volume_extension:volume_actions:unreserve",
+    "volume_extension:volume_actions:upload_image",
+    "volume_extension:volume_actions:upload_public",
+    "volume_extension:volume_admin_actions:force_delete",
+    "volume_extension:volume_admin_actions:force_detach",
+    "volume_extension:volume_admin_actions:reset_status",
+    "volume_extension:volume_image_metadata:remove",
+    "volume_extension:volume_image_metadata:set",
+    "volume_extension:volume_image_metadata:show",
+    "volume_extension:volume_unmanage",
+)
+ROUTES = [*routes("POST", "/volumes/{volume_id}/action", volume_action, policy=ACTION_RULES, body=ACTION,
+                  status=202)]

@@ -174,7 +174,7 @@ def create_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                          image_id=image["id"] if image else None,
                          image_metadata=_image_metadata(image) if image else {})
         manager.enqueue(conn, "volume.create", volume_id=row["id"], source=source, source_id=source_id,
-                        token=ctx.token if image else None, request_id=ctx.request_id,
+                        user_id=ctx.user_id, project_id=ctx.project_id, request_id=ctx.request_id,
                         disk_format=image.get("disk_format") if image else None)
         return volume_views.show(conn, ctx, rq, row, extended=False)
 

@@ -13,6 +13,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.compute import tables as t
 
@@ -206,7 +207,7 @@ def _with_request_id(r: Any) -> Any:
 def not_found_route(method: str, path: str, **kw: Any) -> Any:
     """A path nova has no such method on (a blank id): 404, not 405."""
     from pocketstack.core.routing import route
-    return route(method, path, _not_found, policy=None, **kw)
+    return route(method, path, _not_found, policy=ANY_USER, **kw)
 
 
 def with_older(rows: list[Any]) -> list[Any]:
@@ -219,8 +220,8 @@ def with_older(rows: list[Any]) -> list[Any]:
     for r in rows:
         if r.min_version is not None and r.min_version.minor > 1:
             before = APIVersion(f"{r.min_version.major}.{r.min_version.minor - 1}")
-            out.append(route(r.method, r.path, _not_found, policy=None, max_version=before))
+            out.append(route(r.method, r.path, _not_found, policy=ANY_USER, max_version=before))
         if r.max_version is not None:
             after = APIVersion(f"{r.max_version.major}.{r.max_version.minor + 1}")
-            out.append(route(r.method, r.path, _not_found, policy=None, min_version=after))
+            out.append(route(r.method, r.path, _not_found, policy=ANY_USER, min_version=after))
     return out

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.core.context import Context
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute.versions import MAX, MIN
 
@@ -34,7 +35,7 @@ def show_version(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
-    route("GET", "/v2.1", show_version, policy=None, auth=False),
-    route("GET", "/v2", show_version, policy=None, auth=False),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v2.1", show_version, policy=PUBLIC, auth=False),
+    route("GET", "/v2", show_version, policy=PUBLIC, auth=False),
 ]

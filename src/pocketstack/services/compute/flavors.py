@@ -13,6 +13,7 @@ from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, paging
 from pocketstack.services.compute import tables as t
@@ -296,10 +297,10 @@ def _access_policy(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 F, FS = "/v2.1/flavors", "/v2.1/flavors/{flavor_id}"
 P = "os_compute_api:"
 ROUTES = [
-    route("GET", F, list_flavors, policy=None),
-    route("GET", F + "/detail", list_flavors_detail, policy=None),
+    route("GET", F, list_flavors, policy=ANY_USER),
+    route("GET", F + "/detail", list_flavors_detail, policy=ANY_USER),
     route("POST", F, post_flavor, policy=P + "os-flavor-manage:create", body=CREATE),
-    route("GET", FS, show_flavor, policy=None),
+    route("GET", FS, show_flavor, policy=ANY_USER),
     route("PUT", FS, put_flavor, policy=P + "os-flavor-manage:update", body=UPDATE, min_version=v.FLAVOR_DESCRIPTION),
     route("DELETE", FS, delete_flavor, policy=P + "os-flavor-manage:delete", status=202),
     route("GET", FS + "/os-extra_specs", list_extra_specs, policy=P + "os-flavor-extra-specs:index"),

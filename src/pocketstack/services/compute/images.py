@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from pocketstack.core import internal_client
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
 from pocketstack.services.compute import common, paging
@@ -173,17 +174,17 @@ def delete_image_metadata_item(ctx: Context, rq: ApiRequest) -> None:
 
 I = "/v2.1/images"
 ROUTES = [
-    route("GET", I, list_images, policy=None, max_version=LAST),
+    route("GET", I, list_images, policy=ANY_USER, max_version=LAST),
     common.not_found_route("DELETE", I),
-    route("GET", I + "/detail", list_images_detail, policy=None, max_version=LAST),
-    route("GET", I + "/{image_id}", show_image, policy=None, max_version=LAST),
-    route("DELETE", I + "/{image_id}", delete_image, policy=None, max_version=LAST, status=204),
-    route("GET", I + "/{image_id}/metadata", list_image_metadata, policy=None, max_version=LAST),
-    route("GET", I + "/{image_id}/metadata/{key}", show_image_metadata_item, policy=None, max_version=LAST),
-    route("POST", I + "/{image_id}/metadata", create_image_metadata, policy=None, max_version=LAST, body=META),
-    route("PUT", I + "/{image_id}/metadata", replace_image_metadata, policy=None, max_version=LAST, body=META),
-    route("PUT", I + "/{image_id}/metadata/{key}", update_image_metadata_item, policy=None, max_version=LAST,
+    route("GET", I + "/detail", list_images_detail, policy=ANY_USER, max_version=LAST),
+    route("GET", I + "/{image_id}", show_image, policy=ANY_USER, max_version=LAST),
+    route("DELETE", I + "/{image_id}", delete_image, policy=ANY_USER, max_version=LAST, status=204),
+    route("GET", I + "/{image_id}/metadata", list_image_metadata, policy=ANY_USER, max_version=LAST),
+    route("GET", I + "/{image_id}/metadata/{key}", show_image_metadata_item, policy=ANY_USER, max_version=LAST),
+    route("POST", I + "/{image_id}/metadata", create_image_metadata, policy=ANY_USER, max_version=LAST, body=META),
+    route("PUT", I + "/{image_id}/metadata", replace_image_metadata, policy=ANY_USER, max_version=LAST, body=META),
+    route("PUT", I + "/{image_id}/metadata/{key}", update_image_metadata_item, policy=ANY_USER, max_version=LAST,
           body=META_ITEM),
-    route("DELETE", I + "/{image_id}/metadata/{key}", delete_image_metadata_item, policy=None, max_version=LAST,
+    route("DELETE", I + "/{image_id}/metadata/{key}", delete_image_metadata_item, policy=ANY_USER, max_version=LAST,
           status=204),
 ]

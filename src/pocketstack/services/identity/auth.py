@@ -14,6 +14,7 @@ from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
 from pocketstack.core.http import json_response
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import (
     app_cred_auth, effective, federation_sps, oauth1, passwords, tokens, trust_auth)
@@ -405,17 +406,17 @@ def list_auth_system(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("POST", "/v3/auth/tokens", create_token, policy=None, body=AUTH_BODY, auth=False, status=201),
+    route("POST", "/v3/auth/tokens", create_token, policy=PUBLIC, body=AUTH_BODY, auth=False, status=201),
     route("GET", "/v3/auth/tokens", validate_subject_token, policy="identity:validate_token", target=subject_target),
     route("HEAD", "/v3/auth/tokens", validate_subject_token, policy="identity:check_token", target=subject_target),
     route("DELETE", "/v3/auth/tokens", revoke_subject_token, policy="identity:revoke_token",
           target=subject_target, status=204),
-    route("GET", "/v3/auth/catalog", show_catalog, policy=None),
-    route("GET", "/v3/auth/projects", list_auth_projects, policy=None),
-    route("GET", "/v3/auth/domains", list_auth_domains, policy=None),
-    route("GET", "/v3/auth/system", list_auth_system, policy=None),
-    route("GET", "/v3/OS-FEDERATION/projects", list_auth_projects, policy=None),
-    route("GET", "/v3/OS-FEDERATION/domains", list_auth_domains, policy=None),
+    route("GET", "/v3/auth/catalog", show_catalog, policy="identity:get_auth_catalog"),
+    route("GET", "/v3/auth/projects", list_auth_projects, policy="identity:get_auth_projects"),
+    route("GET", "/v3/auth/domains", list_auth_domains, policy="identity:get_auth_domains"),
+    route("GET", "/v3/auth/system", list_auth_system, policy="identity:get_auth_system"),
+    route("GET", "/v3/OS-FEDERATION/projects", list_auth_projects, policy="identity:get_auth_projects"),
+    route("GET", "/v3/OS-FEDERATION/domains", list_auth_domains, policy="identity:get_auth_domains"),
 ]
 
 __all__ = ["ROUTES", "validate_token", "token_body", "find_user", "find_project", "find_domain",

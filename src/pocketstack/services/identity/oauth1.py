@@ -15,6 +15,7 @@ from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from pocketstack.core.ids import new_id
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import effective, links, oauth1_access_tokens
 from pocketstack.services.identity import oauth1_signing as signing
@@ -244,8 +245,8 @@ ROUTES = [
     route("GET", C + "/{consumer_id}", show_consumer, policy="identity:get_consumer"),
     route("PATCH", C + "/{consumer_id}", update_consumer, policy="identity:update_consumer", body=CONSUMER_UPDATE),
     route("DELETE", C + "/{consumer_id}", delete_consumer, policy="identity:delete_consumer", status=204),
-    route("POST", "/v3/OS-OAUTH1/request_token", create_request_token, policy=None, auth=False, raw_body=True),
-    route("POST", "/v3/OS-OAUTH1/access_token", create_access_token, policy=None, auth=False, raw_body=True),
+    route("POST", "/v3/OS-OAUTH1/request_token", create_request_token, policy=PUBLIC, auth=False, raw_body=True),
+    route("POST", "/v3/OS-OAUTH1/access_token", create_access_token, policy=PUBLIC, auth=False, raw_body=True),
     route("PUT", "/v3/OS-OAUTH1/authorize/{request_token_id}", authorize_request_token,
           policy="identity:authorize_request_token", body=AUTHORIZE),
     *oauth1_access_tokens.ROUTES,

@@ -14,6 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_id
 from pocketstack.core.listing import attribute_filters
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import cleanup, domains, links, options
 from pocketstack.services.identity.tables import NULL_DOMAIN, implied_roles, roles
@@ -260,15 +261,19 @@ def list_inferences(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                                 for p, implied in grouped.items()]}
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+CREATE_ROLE_RULES = in_handler("identity:create_role", "identity:create_domain_role")
+UPDATE_ROLE_RULES = in_handler("identity:update_role", "identity:update_domain_role")
+DELETE_ROLE_RULES = in_handler("identity:delete_role", "identity:delete_domain_role")
 R = "/v3/roles/{role_id}"
 I = "/v3/roles/{prior_role_id}/implies"
 ROUTES = [
-    # policy=None: the handlers pick identity:*_role or identity:*_domain_role (see _authorize)
-    route("GET", "/v3/roles", list_roles, policy=None),
-    route("POST", "/v3/roles", create_role, policy=None, body=CREATE, status=201),
-    route("GET", R, show_role, policy=None),
-    route("PATCH", R, update_role, policy=None, body=UPDATE),
-    route("DELETE", R, delete_role, policy=None, status=204),
+    # in_handler: the handlers pick identity:*_role or identity:*_domain_role (see _authorize)
+    route("GET", "/v3/roles", list_roles, policy=in_handler("identity:list_roles", "identity:list_domain_roles")),
+    route("POST", "/v3/roles", create_role, policy=CREATE_ROLE_RULES, body=CREATE, status=201),
+    route("GET", R, show_role, policy=in_handler("identity:get_role", "identity:get_domain_role")),
+    route("PATCH", R, update_role, policy=UPDATE_ROLE_RULES, body=UPDATE),
+    route("DELETE", R, delete_role, policy=DELETE_ROLE_RULES, status=204),
     route("GET", I, list_implied, policy="identity:list_implied_roles", target=rule_target),
     route("GET", I + "/{implied_role_id}", show_implied, policy="identity:get_implied_role", target=rule_target),
     # quirk: HEAD answers 204, not GET's 200 (keystone keeps it for API compatibility)

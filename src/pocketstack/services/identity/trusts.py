@@ -12,6 +12,7 @@ from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.ids import new_id
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import effective, links, tokens, trust_auth
 from pocketstack.services.identity.application_credentials import parse_expiry, render_role
@@ -257,10 +258,13 @@ def show_trust_role(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"role": render_trust_role(ctx, found)}
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+LIST_TRUSTS_RULES = in_handler(
+    "identity:list_trusts", "identity:list_trusts_for_trustee", "identity:list_trusts_for_trustor")
 T = "/v3/OS-TRUST/trusts"
 ROUTES = [
     # list: the rule depends on the query (trustor / trustee / all), so the handler enforces it
-    route("GET", T, list_trusts, policy=None),
+    route("GET", T, list_trusts, policy=LIST_TRUSTS_RULES),
     route("POST", T, create_trust, policy="identity:create_trust", body=CREATE, status=201,
           target=_create_target),
     route("GET", T + "/{trust_id}", show_trust, policy="identity:get_trust", target=trust_target),

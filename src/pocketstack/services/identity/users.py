@@ -15,6 +15,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Conflict, NotFound, Unauthorized
 from pocketstack.core.ids import new_id
 from pocketstack.core.listing import attribute_filters
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import cleanup, domains, effective, links, passwords, projects, tokens
 from pocketstack.services.identity.tables import assignments, users
@@ -309,7 +310,7 @@ ROUTES = [
     route("GET", U, show_user, policy="identity:get_user", target=user_target),
     route("PATCH", U, update_user, policy="identity:update_user", body=UPDATE, target=user_target),
     route("DELETE", U, delete_user, policy="identity:delete_user", target=user_target, status=204),
-    route("POST", U + "/password", change_user_password, policy=None, body=CHANGE_PASSWORD, auth="optional",
+    route("POST", U + "/password", change_user_password, policy=PUBLIC, body=CHANGE_PASSWORD, auth="optional",
           status=204),
     route("GET", U + "/projects", list_user_projects, policy="identity:list_user_projects", target=user_target),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from pocketstack.core.context import Context
 from pocketstack.core.http import json_response
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 
 CURRENT = "v3.14"
@@ -35,6 +36,6 @@ def show_version(ctx: Context, rq: ApiRequest) -> Any:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
-    route("GET", "/v3", show_version, policy=None, auth=False),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v3", show_version, policy=PUBLIC, auth=False),
 ]

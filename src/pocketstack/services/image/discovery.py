@@ -8,6 +8,7 @@ from typing import Any
 from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound
 from pocketstack.core.http import json_response
+from pocketstack.core.policy import ANY_USER, PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import images, metadef_schemas, quotas, stores
 
@@ -118,14 +119,14 @@ def usage_info(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
-    route("GET", "/versions", show_versions, policy=None, auth=False),
-    route("GET", "/v2", list_versions, policy=None, auth=False),
-    route("GET", "/v2/schemas/{name}", show_schema, policy=None),
-    route("GET", "/v2/schemas/metadefs/{name}", show_metadef_schema, policy=None),
-    route("GET", "/v2/info/import", import_info, policy=None),
-    route("GET", "/v2/info/stores", stores_info, policy=None),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/versions", show_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v2", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v2/schemas/{name}", show_schema, policy=ANY_USER),
+    route("GET", "/v2/schemas/metadefs/{name}", show_metadef_schema, policy=ANY_USER),
+    route("GET", "/v2/info/import", import_info, policy=ANY_USER),
+    route("GET", "/v2/info/stores", stores_info, policy=ANY_USER),
     route("GET", "/v2/info/stores/detail", stores_detail, policy="stores_info_detail"),
-    route("GET", "/v2/info/usage", usage_info, policy=None),
+    route("GET", "/v2/info/usage", usage_info, policy=ANY_USER),
 ]
 

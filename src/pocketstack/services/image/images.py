@@ -13,6 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAllowed, NotFound, OverLimit
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, image_list, quotas, stores
 from pocketstack.services.image.tables import image_properties, image_tags, images
@@ -254,7 +255,7 @@ def delete_empty_id(ctx: Context, rq: ApiRequest) -> None:
 ROUTES = [
     route("POST", "/v2/images", create_image, policy="add_image", target=create_target, status=201),
     route("GET", "/v2/images", list_images, policy="get_images"),
-    route("DELETE", "/v2/images", delete_empty_id, policy=None),
+    route("DELETE", "/v2/images", delete_empty_id, policy=ANY_USER),
     route("GET", "/v2/images/{image_id}", show_image, policy="get_image", target=access.image_target),
     route("DELETE", "/v2/images/{image_id}", delete_image, policy="delete_image", target=access.image_target,
           status=204),

@@ -16,6 +16,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, quotas, stores, web_download
 from pocketstack.services.image.tables import image_properties, image_tasks, images
@@ -385,10 +386,13 @@ def startup(settings: Any) -> None:
     jobs.register(TASK_JOB, run_task)
 
 
+# checked in the handlers (a resource the caller may not see is concealed as 404)
+IMPORT_IMAGE_RULES = in_handler("modify_image", "copy_image")
+DELETE_FROM_STORE_RULES = in_handler("delete_image_location")
 ROUTES = [
-    route("POST", "/v2/images/{image_id}/import", import_image, policy=None, target=access.image_target,
+    route("POST", "/v2/images/{image_id}/import", import_image, policy=IMPORT_IMAGE_RULES, target=access.image_target,
           status=202),
-    route("DELETE", "/v2/stores/{store_id}/{image_id}", delete_from_store, policy=None, status=204),
+    route("DELETE", "/v2/stores/{store_id}/{image_id}", delete_from_store, policy=DELETE_FROM_STORE_RULES, status=204),
     route("GET", "/v2/images/{image_id}/tasks", list_image_tasks, policy="get_image", target=access.image_target),
     route("GET", "/v2/tasks", list_tasks, policy="tasks_api_access"),
     route("POST", "/v2/tasks", create_task, policy="tasks_api_access", status=201),

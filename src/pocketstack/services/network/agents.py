@@ -15,6 +15,7 @@ from pocketstack.core import db
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.network import common, dataplane
 from pocketstack.services.network import tables as t
@@ -119,7 +120,7 @@ def delete_agent(ctx: Context, rq: ApiRequest) -> None:
 
 A = "/v2.0/agents"
 ROUTES = [
-    route("GET", A, list_agents, policy=None),          # a non-admin lists nothing, as in neutron
+    route("GET", A, list_agents, policy=ANY_USER),          # a non-admin lists nothing, as in neutron
     route("GET", A + "/{agent_id}", show_agent, policy="get_agent", target=lambda ctx, rq: {}),
     route("PUT", A + "/{agent_id}", update_agent, policy="update_agent", target=lambda ctx, rq: {}),
     route("DELETE", A + "/{agent_id}", delete_agent, policy="delete_agent", target=lambda ctx, rq: {}, status=204),

@@ -11,6 +11,7 @@ from typing import Any
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound
+from pocketstack.core.policy import ANY_USER, PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 
 CATALOGUE: dict[str, tuple[str, str, str]] = {
@@ -162,8 +163,8 @@ def list_resources(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
-    route("GET", "/v2.0", list_resources, policy=None),
-    route("GET", "/v2.0/extensions", list_extensions, policy=None),
-    route("GET", "/v2.0/extensions/{alias}", show_extension, policy=None),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
+    route("GET", "/v2.0", list_resources, policy=ANY_USER),
+    route("GET", "/v2.0/extensions", list_extensions, policy=ANY_USER),
+    route("GET", "/v2.0/extensions/{alias}", show_extension, policy=ANY_USER),
 ]

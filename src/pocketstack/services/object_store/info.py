@@ -9,6 +9,7 @@ from typing import Any
 from starlette.responses import Response
 
 from pocketstack.core.context import Context
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.object_store import bulk, constraints, formpost, headers, slo, staticweb, tempurl
 
@@ -56,8 +57,8 @@ def crossdomain(ctx: Context, rq: ApiRequest) -> Response:
 
 
 ROUTES = [
-    route("GET", "/info", show_info, policy=None, auth=False, raw_body=True),
-    route("GET", "/healthcheck", healthcheck, policy=None, auth=False, raw_body=True),
-    route("GET", "/crossdomain.xml", crossdomain, policy=None, auth=False, raw_body=True),
+    route("GET", "/info", show_info, policy=PUBLIC, auth=False, raw_body=True),
+    route("GET", "/healthcheck", healthcheck, policy=PUBLIC, auth=False, raw_body=True),
+    route("GET", "/crossdomain.xml", crossdomain, policy=PUBLIC, auth=False, raw_body=True),
 ]
-ROOT_ROUTES = [route("GET", "/", show_info, policy=None, auth=False, raw_body=True)]
+ROOT_ROUTES = [route("GET", "/", show_info, policy=PUBLIC, auth=False, raw_body=True)]

@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.object_store import (
     accounts, bulk, containers, cors, object_read, object_versioning, objects, request, staticweb,
@@ -130,7 +131,7 @@ def _with_cors(handler: Any) -> Any:
 
 
 def _r(method: str, path: str, handler: Any) -> Any:
-    return route(method, path, _with_cors(handler), policy=None, auth=False, raw_body=True)
+    return route(method, path, _with_cors(handler), policy=PUBLIC, auth=False, raw_body=True)
 
 
 ACCOUNT, CONTAINER, OBJECT = "/v1/{account}", "/v1/{account}/{container}", "/v1/{account}/{container}/{obj:path}"
@@ -148,5 +149,6 @@ ROUTES = [
     _r("POST", OBJECT, post_object),
     _r("DELETE", OBJECT, delete_object),
     _r("COPY", OBJECT, objects.copy_object),
-    *(route("OPTIONS", p, cors.preflight, policy=None, auth=False, raw_body=True) for p in (ACCOUNT, CONTAINER, OBJECT)),
+    *(route("OPTIONS", p, cors.preflight, policy=PUBLIC, auth=False, raw_body=True)
+      for p in (ACCOUNT, CONTAINER, OBJECT)),
 ]

@@ -10,6 +10,7 @@ from starlette.responses import Response
 from pocketstack import __version__
 from pocketstack.core.context import Context
 from pocketstack.core.http import json_response
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.orchestration import common
 
@@ -38,7 +39,7 @@ def list_services(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 ROUTES = [
-    route("GET", "/", list_versions, policy=None, auth=False),
+    route("GET", "/", list_versions, policy=PUBLIC, auth=False),
     route("GET", "/v1/{tenant_id}/build_info", show_build_info, policy="build_info:build_info", target=common.target),
     route("GET", "/v1/{tenant_id}/services", list_services, policy="service:index", target=common.target),
 ]

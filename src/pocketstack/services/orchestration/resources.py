@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from pocketstack.core import db, jobs
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.orchestration import common
 from pocketstack.services.orchestration.engine import operations
@@ -297,7 +298,7 @@ ROUTES = [
     route("GET", R, show_resource, policy="resource:show", target=T),
     route("GET", R + "/metadata", show_metadata, policy="resource:metadata", target=T),
     route("POST", R + "/signal", signal_resource, policy="resource:signal", target=T),
-    route("POST", "/v1/signal/{stack_id}/{resource_name}", signal_presigned, policy=None, auth=False),
+    route("POST", "/v1/signal/{stack_id}/{resource_name}", signal_presigned, policy=PUBLIC, auth=False),
     route("PATCH", R, mark_unhealthy, policy="resource:mark_unhealthy", target=T),
     route("GET", ONE + "/events", list_events, policy="events:index", target=T),
     route("GET", R + "/events", list_events, policy="events:index", target=T),

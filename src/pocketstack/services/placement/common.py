@@ -20,6 +20,7 @@ from pocketstack.core.clock import UTC, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Conflict, NotFound, ValidationFailed
 from pocketstack.core.http import empty, json_response
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest
 from pocketstack.core.schemas import validate
 from pocketstack.services.placement import errors as codes
@@ -331,5 +332,5 @@ def with_older(rows: list[Any]) -> list[Any]:
     for r in rows:
         if r.min_version is not None and r.min_version.minor > 0:
             before = APIVersion(f"{r.min_version.major}.{r.min_version.minor - 1}")
-            out.append(route(r.method, r.path, _not_found, policy=None, max_version=before))
+            out.append(route(r.method, r.path, _not_found, policy=ANY_USER, max_version=before))
     return out

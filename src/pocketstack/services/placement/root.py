@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.core.context import Context
+from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.placement import common
 from pocketstack.services.placement import versions as v
@@ -16,4 +17,4 @@ def home(ctx: Context, rq: ApiRequest) -> Any:
     return common.answer(ctx, body)
 
 
-ROUTES = [route("GET", "/", home, policy=None, auth=False)]
+ROUTES = [route("GET", "/", home, policy=PUBLIC, auth=False)]

@@ -17,6 +17,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, flavors, floating_ips, quotas
 from pocketstack.services.compute import tables as t
@@ -340,4 +341,6 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
     return result if result is not None else empty(202)
 
 
-ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=None)]
+# the rule depends on the action in the body (nova checks it in each action method)
+ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()), P + "os-lock-server:unlock:unlock_override")
+ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=ACTION_RULES)]

@@ -160,15 +160,16 @@ def _abort_busy(row: dict[str, Any]) -> None:
     if not rows:
         return
     scope = read_scope(row["id"])
+    for r in rows:      # no transaction open across the calls the plugins make to other services
+        inst = scope.instance(r["name"], r) if scope is not None else None
+        cancel = getattr(inst, f"handle_{r['action'].lower()}_cancel", None)
+        try:
+            if cancel is not None:
+                cancel()
+        except Exception:  # noqa: BLE001 - cancelling is best effort, the failure stands
+            LOG.warning("cancelling %s of stack %s failed", r["name"], row["id"], exc_info=True)
     with db.session() as conn:
         for r in rows:
-            inst = scope.instance(r["name"], r) if scope is not None else None
-            cancel = getattr(inst, f"handle_{r['action'].lower()}_cancel", None)
-            try:
-                if cancel is not None:
-                    cancel()
-            except Exception:  # noqa: BLE001 - cancelling is best effort, the failure stands
-                LOG.warning("cancelling %s of stack %s failed", r["name"], row["id"], exc_info=True)
             reason = f"{r['action']} aborted"
             conn.execute(resources.update().where(resources.c.id == r["id"]).values(
                 status="FAILED", status_reason=reason, updated_at=utcnow()))

@@ -1,0 +1,80 @@
+"""Upgrades: `upgrade head` on an empty database gives exactly the models; a newer or unknown
+revision is refused; `pocketstack db upgrade | check | current`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+import sqlalchemy as sa
+
+import pocketstack.services  # noqa: F401  (every table)
+from pocketstack.cli import main
+from pocketstack.core import db
+
+
+def _urls(tmp_path) -> list[str]:
+    return [f"sqlite:///{tmp_path / 'up.db'}"]
+
+
+def test_upgrade_head_on_an_empty_sqlite_database_matches_the_models(tmp_path):
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    db.upgrade(url)
+    assert db.current_revision(url) == db.head_revision()
+    assert db.schema_differences(url) == []
+
+
+@pytest.mark.skipif(not os.environ.get("POCKETSTACK_TEST_DATABASE_URL"), reason="no PostgreSQL configured")
+def test_upgrade_head_on_an_empty_postgresql_database_matches_the_models():
+    from tests.conftest import _drop_postgres, _fresh_postgres
+    url = _fresh_postgres(os.environ["POCKETSTACK_TEST_DATABASE_URL"])
+    try:
+        db.upgrade(url)
+        db.upgrade(url)                       # again: nothing to do, under the advisory lock
+        assert db.schema_differences(url) == []
+    finally:
+        _drop_postgres(url)
+
+
+def _stamp(url: str, revision: str) -> None:
+    engine = db.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision})
+    engine.dispose()
+
+
+def test_an_unknown_revision_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    db.upgrade(url)
+    _stamp(url, "9999_from_the_future")
+    with pytest.raises(db.SchemaError, match="9999_from_the_future"):
+        db.upgrade(url)
+    with pytest.raises(db.SchemaError):
+        db.check_revision(url)
+
+
+def test_db_commands(tmp_path, capsys):
+    args = ["--data-dir", str(tmp_path)]
+    assert main(["db", "current", *args]) == 0
+    assert "empty" in capsys.readouterr().out
+    assert main(["db", "check", *args]) == 1                 # nothing applied yet
+    assert main(["db", "upgrade", *args]) == 0
+    assert main(["db", "current", *args]) == 0
+    assert capsys.readouterr().out.strip().endswith(db.head_revision())
+    assert main(["db", "check", *args]) == 0
+    assert "matching the models" in capsys.readouterr().out
+    _stamp(f"sqlite:///{tmp_path / 'pocketstack.db'}", "9999_from_the_future")
+    assert main(["db", "check", *args]) == 1
+    assert "9999_from_the_future" in capsys.readouterr().err
+
+
+def test_the_server_refuses_to_start_on_an_unknown_revision_in_one_line(tmp_path):
+    assert main(["db", "upgrade", "--data-dir", str(tmp_path)]) == 0
+    _stamp(f"sqlite:///{tmp_path / 'pocketstack.db'}", "9999_from_the_future")
+    proc = subprocess.run([sys.executable, "-m", "pocketstack", "serve", "--port", "1", "--data-dir",
+                           str(tmp_path), "--admin-password", "x"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("pocketstack: refusing to start:") and "9999" in lines[0]
