@@ -26,6 +26,17 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"),
                    help="YAML file with per-service sections (identity: security_compliance: ...)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--dataplane", choices=("none", "linux"), default=None,
+                   help="network dataplane (default: `network: {dataplane: ...}` of --config, else none); "
+                        "linux needs root")
+
+
+def _dataplane_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("dataplane", help="the Linux network dataplane's pieces on this machine")
+    p.add_argument("action", choices=("cleanup",), help="cleanup: remove every namespace, device and dnsmasq "
+                                                        "of a cloud")
+    p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"), help="YAML file (network.cloud_name)")
+    p.add_argument("--cloud-name", default=None, help="default: network.cloud_name of --config, else pocket")
 
 
 def _conformance_args(sub: argparse._SubParsersAction) -> None:
@@ -80,9 +91,29 @@ def db_command(args: argparse.Namespace) -> int:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
+    options = load_options(args.config)
+    if getattr(args, "dataplane", None):
+        options.setdefault("network", {})["dataplane"] = args.dataplane
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=args.workers, admin_password=args.admin_password,
-                    public_url=args.public_url, options=load_options(args.config), log_level=args.log_level)
+                    public_url=args.public_url, options=options, log_level=args.log_level)
+
+
+def check_dataplane(settings: Settings) -> str | None:
+    """One line when the configured network dataplane cannot run here (checked before anything starts)."""
+    from pocketstack.services.network.dataplane import requirements_error
+    name = str(settings.option("network.dataplane", "none") or "none")
+    if name != "none" and settings.workers > 1:
+        return f"--dataplane {name} runs in one process: use --workers 1"
+    return requirements_error(name)
+
+
+def dataplane(args: argparse.Namespace) -> int:
+    from pocketstack.services.network.dataplane.linux import cleanup
+    cloud = args.cloud_name or (load_options(args.config).get("network") or {}).get("cloud_name") or "pocket"
+    for line in cleanup(str(cloud)):
+        print(f"removed {line}")
+    return 0
 
 
 def configure_logging(level: str) -> None:
@@ -97,6 +128,9 @@ def serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
+    if error := check_dataplane(settings):
+        print(f"pocketstack: {error}", file=sys.stderr)
+        return 2
     configure_logging(settings.log_level)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
@@ -127,10 +161,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_args(sub)
     _conformance_args(sub)
+    _dataplane_args(sub)
     _db_args(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    elif args.command == "dataplane":
+        return dataplane(args)
     elif args.command == "db":
         return db_command(args)
     elif args.command == "conformance":

@@ -1,9 +1,11 @@
-"""Agents: /v2.0/agents[/{agent_id}] (api-ref: network, Networking Agents). The agents are fake:
-pocketstack emulates no data plane, but lists the agents a DevStack ML2/OVS node reports."""
+"""Agents: /v2.0/agents[/{agent_id}] (api-ref: network, Networking Agents). With the `none` dataplane the
+rows are the agents a DevStack ML2/OVS node reports, listed as not alive (no agent moves packets); the
+`linux` dataplane replaces them with its own (Linux bridge, DHCP, L3, metadata) and their real liveness."""
 
 from __future__ import annotations
 
 import socket
+from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,7 +17,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common
+from pocketstack.services.network import common, dataplane
 from pocketstack.services.network import tables as t
 
 # (agent_type, binary, topic, availability zone, configurations)
@@ -26,6 +28,7 @@ FAKE_AGENTS = [
     ("L3 agent", "neutron-l3-agent", "l3_agent", "nova", {"agent_mode": "legacy"}),
     ("Metadata agent", "neutron-metadata-agent", "N/A", None, {}),
 ]
+KNOWN_TYPES = [kind for kind, *_ in FAKE_AGENTS] + ["Linux bridge agent"]
 COLUMNS = {k: k for k in ("id", "agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up",
                           "description")}
 ATTRIBUTES = {*COLUMNS, "alive", "configurations", "created_at", "started_at", "heartbeat_timestamp",
@@ -34,17 +37,36 @@ ATTRIBUTES = {*COLUMNS, "alive", "configurations", "created_at", "started_at", "
 
 # --- views ---------------------------------------------------------------------------
 def render_agents(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
-    now = isotime(utcnow(), suffix="").replace("T", " ")
-    return [{**{k: r[k] for k in COLUMNS}, "alive": True, "configurations": r["configurations"],
-             "created_at": isotime(r["created_at"], suffix="").replace("T", " "),
-             "started_at": isotime(r["started_at"], suffix="").replace("T", " "),
-             "heartbeat_timestamp": now, "resources_synced": None} for r in rows]
+    """Liveness comes from the dataplane: with `none` no agent runs, and the list says so (alive false,
+    `configurations.dataplane` none); with `linux` an agent is alive while its part of the reconciler beats."""
+    plane = dataplane.current()
+    out = []
+    for r in rows:
+        alive, beat = plane.agent_state(r["agent_type"])
+        heartbeat = datetime.fromtimestamp(beat, timezone.utc).replace(tzinfo=None) if beat else r["started_at"]
+        out.append({**{k: r[k] for k in COLUMNS}, "alive": alive,
+                    "configurations": {**r["configurations"], "dataplane": plane.name},
+                    "created_at": _time(r["created_at"]), "started_at": _time(r["started_at"]),
+                    "heartbeat_timestamp": _time(heartbeat), "resources_synced": None})
+    return out
+
+
+def alive_filter(values: list[str]) -> Any:
+    """`?alive=true|false`: the agent types whose liveness (asked of the dataplane) is the one wanted."""
+    wanted = {common.to_bool(v, "alive") for v in values}
+    plane = dataplane.current()
+    return sa.or_(*[t.agents.c.agent_type.in_([k for k in KNOWN_TYPES if plane.agent_state(k)[0] == w])
+                    for w in wanted])
+
+
+def _time(value: datetime) -> str:
+    return isotime(value, suffix="").replace("T", " ")
 
 
 AGENTS = common.Collection(
     "agent", "agents", t.agents, "Agent", ATTRIBUTES, render_agents, lambda ctx: sa.false(),
     # agent_type compares without case, as on neutron's MySQL ("DHCP Agent" finds the "DHCP agent")
-    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: sa.true(),
+    filters={**common.column_filters(t.agents, COLUMNS), "alive": lambda vs: alive_filter(vs),
              "agent_type": lambda vs: sa.func.lower(t.agents.c.agent_type).in_([v.lower() for v in vs])},
     sort_keys={"agent_type", "binary", "topic", "host", "availability_zone", "admin_state_up"})
 

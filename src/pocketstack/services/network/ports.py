@@ -333,7 +333,12 @@ def serve_dhcp(conn: Connection, ctx: Context, network: dict[str, Any], subnet: 
 
 
 def status_for(owner: str, host: str) -> str:
-    return "ACTIVE" if host or owner.startswith("network:") else "DOWN"
+    """Service ports are ACTIVE; a bound port too, unless the dataplane wires ports (then it turns ACTIVE
+    when its device is on the bridge)."""
+    from pocketstack.services.network import dataplane
+    if owner.startswith("network:"):
+        return "ACTIVE"
+    return "ACTIVE" if host and not dataplane.current().wires_ports else "DOWN"
 
 
 def update_port(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[str, Any]) -> None:

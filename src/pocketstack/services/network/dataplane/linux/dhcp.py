@@ -1,0 +1,155 @@
+"""DHCP: one dnsmasq per network, in the network's own `qdhcp-` namespace on the DHCP port's addresses,
+serving each port's fixed IP by MAC with the subnet's gateway, DNS servers, host routes and MTU (neutron's
+Dnsmasq driver: a hosts file, an options file, an addn-hosts file; SIGHUP rereads them, no restart).
+`--no-resolv` and no `--server`: it answers for the network's own names and forwards nothing."""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import os
+import signal
+from pathlib import Path
+
+from pocketstack.services.network.dataplane.linux import kernel
+from pocketstack.services.network.dataplane.linux.desired import Network, Port, State
+
+DOMAIN = "openstacklocal"
+LEASE = "86400s"
+
+
+def hostname(port: Port, ip: str) -> str:
+    return port.dns_name or "host-" + ip.replace(".", "-").replace(":", "-")
+
+
+def files(state: State, network: Network, dhcp_port: Port, metadata: bool = False) -> dict[str, str]:
+    """The hosts, addn-hosts and options files; `metadata`: a route to 169.254.169.254 through the DHCP port
+    (isolated networks, whose metadata proxy is in the DHCP namespace)."""
+    dhcp_subnets = {s.id: s for s in network.subnets if s.enable_dhcp}
+    hosts, addn, opts = [], [], []
+    for port in sorted(state.ports.values(), key=lambda p: p.id):
+        if port.network_id != network.id:
+            continue
+        for subnet_id, ip in port.ips:
+            if subnet_id in dhcp_subnets:
+                name = hostname(port, ip)
+                addr = f"[{ip}]" if ":" in ip else ip
+                hosts.append(f"{port.mac},{name}.{DOMAIN}.,{addr},set:port-{port.id}")
+                addn.append(f"{ip}\t{name}.{DOMAIN}. {name}")
+        for opt in port.extra_dhcp_opts:
+            if opt.get("ip_version", 4) == 4:
+                opts.append(f"tag:port-{port.id},option:{opt['opt_name']},{opt['opt_value']}")
+    dhcp_ips = {sid: ip for sid, ip in dhcp_port.ips}
+    for i, subnet in enumerate(dhcp_subnets.values()):
+        tag = f"tag:subnet{i}"
+        if subnet.ip_version == 4:
+            opts.append(f"{tag},option:router" + (f",{subnet.gateway_ip}" if subnet.gateway_ip else ""))
+            dns = subnet.dns_nameservers or ([dhcp_ips[subnet.id]] if subnet.id in dhcp_ips else [])
+            opts.append(f"{tag},option:dns-server,{','.join(dns)}")
+            opts.append(f"{tag},option:mtu,{network.mtu}")
+            routes = [f"{r['destination']},{r['nexthop']}" for r in subnet.host_routes if ":" not in r["destination"]]
+            if metadata and subnet.id in dhcp_ips:
+                routes.insert(0, f"169.254.169.254/32,{dhcp_ips[subnet.id]}")
+            if routes:
+                if subnet.gateway_ip:
+                    routes.append(f"0.0.0.0/0,{subnet.gateway_ip}")
+                opts.append(f"{tag},option:classless-static-route,{','.join(routes)}")
+        else:
+            dns = subnet.dns_nameservers
+            if dns:
+                opts.append(f"{tag},option6:dns-server,{','.join('[' + d + ']' for d in dns)}")
+    return {"host": "\n".join(hosts) + "\n", "addn_hosts": "\n".join(addn) + "\n", "opts": "\n".join(opts) + "\n"}
+
+
+def ranges(network: Network) -> list[str]:
+    out = []
+    for i, subnet in enumerate(s for s in network.subnets if s.enable_dhcp):
+        net = ipaddress.ip_network(subnet.cidr)
+        if subnet.ip_version == 4:
+            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},static,{net.netmask},{LEASE}")
+        elif subnet.ipv6_address_mode == "slaac":
+            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},ra-only,{net.prefixlen},{LEASE}")
+        elif subnet.ipv6_address_mode == "dhcpv6-stateless":
+            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},ra-stateless,{net.prefixlen},{LEASE}")
+        else:
+            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},static,{net.prefixlen},{LEASE}")
+    return out
+
+
+def command(conf_dir: Path, ns_dev: str, network: Network) -> list[str]:
+    return ["dnsmasq", "--no-hosts", "--no-resolv", "--conf-file=/dev/null", "--user=nobody", "--group=nogroup",
+            f"--pid-file={conf_dir / 'pid'}", f"--dhcp-hostsfile={conf_dir / 'host'}",
+            f"--addn-hosts={conf_dir / 'addn_hosts'}", f"--dhcp-optsfile={conf_dir / 'opts'}",
+            "--leasefile-ro", "--dhcp-authoritative", "--bind-interfaces", f"--interface={ns_dev}",
+            "--except-interface=lo", f"--domain={DOMAIN}", "--dhcp-match=set:ipxe,175", "--local-service",
+            f"--dhcp-lease-max={2 ** 16}", *ranges(network)]
+
+
+def running_pid(conf_dir: Path) -> int | None:
+    try:
+        pid = int((conf_dir / "pid").read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if b"dnsmasq" in cmdline and str(conf_dir).encode() in cmdline else None
+
+
+def ensure(ns: str, conf_dir: Path, ns_dev: str, network: Network, content: dict[str, str]) -> None:
+    """Write the files; start dnsmasq, or HUP it when only the files changed, or restart it when its
+    command line (the ranges) changed."""
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(conf_dir, 0o755)
+    changed = False
+    for name, text in content.items():
+        path = conf_dir / name
+        if not path.exists() or path.read_text() != text:
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(text)
+            os.chmod(tmp, 0o644)
+            tmp.replace(path)
+            changed = True
+    cmd = command(conf_dir, ns_dev, network)
+    digest = hashlib.sha256("\0".join(cmd).encode()).hexdigest()
+    pid = running_pid(conf_dir)
+    stamp = conf_dir / "cmd.sha256"
+    if pid and stamp.exists() and stamp.read_text() == digest:
+        if changed:
+            os.kill(pid, signal.SIGHUP)
+        return
+    stop(conf_dir)
+    kernel.in_ns(ns, *cmd)
+    stamp.write_text(digest)
+
+
+def stop(conf_dir: Path) -> None:
+    pid = running_pid(conf_dir)
+    if pid:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+
+
+RA_MODES = {"slaac": "ra-only", "dhcpv6-stateless": "ra-stateless", "dhcpv6-stateful": "ra-only"}
+
+
+def ensure_ra(ns: str, conf_dir: Path, prefixes: list[tuple[str, str, str]]) -> None:
+    """IPv6 router advertisements from a router namespace (radvd's part in neutron), by a dnsmasq that serves
+    nothing else (`--port=0`, no DHCP ranges): (device, prefix, ipv6_ra_mode) per attached IPv6 subnet."""
+    if not prefixes:
+        stop(conf_dir)
+        return
+    conf_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(conf_dir, 0o755)
+    cmd = ["dnsmasq", "--no-hosts", "--no-resolv", "--conf-file=/dev/null", "--port=0", "--user=nobody",
+           "--group=nogroup", f"--pid-file={conf_dir / 'pid'}", "--leasefile-ro", "--bind-interfaces",
+           "--enable-ra", "--except-interface=lo", *sorted({f"--interface={dev}" for dev, _, _ in prefixes}),
+           *[f"--dhcp-range={ipaddress.ip_network(prefix).network_address},{RA_MODES.get(mode, 'ra-only')},"
+             f"{ipaddress.ip_network(prefix).prefixlen},{LEASE}" for dev, prefix, mode in prefixes]]
+    digest = hashlib.sha256("\0".join(cmd).encode()).hexdigest()
+    stamp = conf_dir / "cmd.sha256"
+    if running_pid(conf_dir) and stamp.exists() and stamp.read_text() == digest:
+        return
+    stop(conf_dir)
+    kernel.in_ns(ns, *cmd)
+    stamp.write_text(digest)
