@@ -29,6 +29,14 @@ def bridge_netfilter() -> bool:
     knob = "/proc/sys/net/bridge/bridge-nf-call-iptables"
     if not os.path.exists(knob) and shutil.which("modprobe"):
         subprocess.run(["modprobe", "br_netfilter"], capture_output=True)
+        # loading the module turns bridged filtering on in the machine's own namespace too; the
+        # machine's bridges (docker's, say) stay as they were: only our namespaces turn it on
+        for family in ("iptables", "ip6tables", "arptables"):
+            try:
+                with open(f"/proc/sys/net/bridge/bridge-nf-call-{family}", "w") as f:
+                    f.write("0")
+            except OSError:
+                pass
     return os.path.exists(knob)
 
 
