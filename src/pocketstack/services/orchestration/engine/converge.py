@@ -15,7 +15,8 @@ from typing import Any
 
 from pocketstack.services.orchestration.engine import dependencies, environment, functions as fn
 from pocketstack.services.orchestration.engine import store
-from pocketstack.services.orchestration.engine.properties import ValidationError, validate_properties
+from pocketstack.services.orchestration.engine.properties import (
+    ValidationError, translate_aliases, validate_properties)
 from pocketstack.services.orchestration.engine.resource import Resource, UpdateReplace
 from pocketstack.services.orchestration.engine.scope import StackScope
 from pocketstack.services.orchestration.engine.template import ResourceDef, Template, sorted_by_dependencies
@@ -215,8 +216,8 @@ class Pass:
         try:
             cls = self.ops.plugin_class(impl, self.scope.files)
             schema = cls.schema_for(self.scope, impl) if hasattr(cls, "schema_for") else cls.properties_schema
-            props = validate_properties(schema, self.scope.resolve(d.properties, path), path,
-                                        self.ops.custom(self.scope))
+            raw = translate_aliases(getattr(cls, "aliases", {}), self.scope.resolve(d.properties, path))
+            props = validate_properties(schema, raw, path, self.ops.custom(self.scope))
             metadata = self.scope.resolve(d.metadata, ["resources", name, "metadata"]) or {}
             kept = (row or {}).get("rsrc_metadata") or {}     # what software deployments wrote
             metadata = {**{k: kept[k] for k in SERVICE_METADATA if k in kept}, **metadata}

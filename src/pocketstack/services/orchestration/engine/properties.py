@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-TYPES = ("string", "integer", "number", "boolean", "list", "map", "json")
+TYPES = ("string", "integer", "number", "boolean", "list", "map", "json", "any")
 
 
 class ValidationError(Exception):
@@ -260,6 +260,8 @@ def coerce(kind: str, value: Any) -> Any:
         if isinstance(value, str) or not isinstance(value, (list, tuple)):
             raise ValueError(f'"{value!r}" is not a list')
         return list(value)
+    if kind == "any":       # a provider template's parameter: its own stack checks it
+        return value
     if kind == "json":
         if isinstance(value, str):
             try:
@@ -309,4 +311,16 @@ def validate_properties(schema: Mapping[str, Prop], data: Mapping[str, Any] | No
             out[key] = validate_value(prop, prop.default, [*path, key], None) if prop.default is not None else None
             continue
         out[key] = validate_value(prop, value, [*path, key], custom)
+    return out
+
+
+def translate_aliases(aliases: Mapping[str, str], data: Any) -> Any:
+    """Heat's translation rules for deprecated property names (network_id -> network): the new
+    name takes the old one's value before the schema is checked, so a required new name is met."""
+    if not aliases or not isinstance(data, Mapping):
+        return data
+    out = dict(data)
+    for old, new in aliases.items():
+        if old in out and out.get(new) is None:
+            out[new] = out.pop(old)
     return out

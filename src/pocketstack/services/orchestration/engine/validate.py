@@ -8,7 +8,8 @@ from typing import Any
 
 from pocketstack.core.errors import BadRequest
 from pocketstack.services.orchestration.engine import dependencies, environment, functions as fn
-from pocketstack.services.orchestration.engine.properties import ValidationError, validate_value
+from pocketstack.services.orchestration.engine.properties import (
+    ValidationError, translate_aliases, validate_value)
 from pocketstack.services.orchestration.engine.resources import REGISTRY
 from pocketstack.services.orchestration.engine.template import (
     Template, invalid, resolve_parameters, sorted_by_dependencies)
@@ -150,12 +151,13 @@ def _check_resource(tmpl: Template, env: dict[str, Any], name: str, d: Any, cust
         return
     schema = cls.properties_schema
     path = ["resources", name, "properties"]
+    props = translate_aliases(getattr(cls, "aliases", {}), d.properties)
     try:
-        for key in d.properties:
+        for key in props:
             if key not in schema:
                 raise ValidationError(f"Unknown Property {key}", path, "Property error")
         for key, prop in schema.items():
-            value = d.properties.get(key)
+            value = props.get(key)
             if value is None:
                 if prop.required and prop.default is None:
                     raise ValidationError(f"Property {key} not assigned", path, "Property error")

@@ -129,7 +129,9 @@ class TemplateResource(NestedResource):
         if impl not in scope.files:
             raise ResourceError(f"Could not fetch remote template \"{impl}\": Invalid URL scheme")
         tmpl = Template(parse(scope.files[impl]), scope.files)
-        return {n: Prop("json", update_allowed=True, required=p.default is None)
+        # a parameter's own type; lists and json take their text form too, as parameters do
+        kinds = {"string": "string", "number": "number", "boolean": "boolean"}
+        return {n: Prop(kinds.get(p.schema.type, "any"), update_allowed=True, required=p.default is None)
                 for n, p in tmpl.param_defs().items()}
 
     def child(self) -> tuple[dict[str, Any], dict[str, Any], dict[str, str], dict[str, Any]]:
