@@ -17,7 +17,7 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pocketstack import bootstrap, services
+from pocketstack import bootstrap, dashboard, services
 from pocketstack.config import Settings
 from pocketstack.core import blobs, db, internal_client, jobs, schemas
 from pocketstack.core.auth import TokenValidator, unauthorized
@@ -53,6 +53,7 @@ class Pocketstack:
         for service in mounted:
             service.policy = Policy(service.type, service.policies, policy_dir)
         self._workers: asyncio.Task[None] | None = None
+        self.dashboard = dashboard.build(settings.data_dir)
 
     # --- ASGI ----------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -60,6 +61,8 @@ class Pocketstack:
             return await self.lifespan(receive, send)
         if scope["type"] != "http":
             return
+        if scope["path"] == dashboard.PREFIX or scope["path"].startswith(dashboard.PREFIX + "/"):
+            return await self.dashboard(scope, receive, send)     # the web UI, before any service
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
         request.state.request_id = request_id     # for error bodies that carry it (placement)
