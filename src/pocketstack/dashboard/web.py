@@ -143,6 +143,16 @@ def clear_session(response: Response) -> None:
     response.delete_cookie(SESSION_COOKIE, path=ROOT)
 
 
+def hx_redirect(request: Request, response: Response) -> Response:
+    """An htmx form post (uploads with progress) is answered with HX-Redirect, not a 303 that the
+    XHR would follow on its own: the browser then loads the target as a page."""
+    if request.headers.get("hx-request") and response.status_code == 303:
+        response.status_code = 200
+        response.headers["HX-Redirect"] = response.headers["location"]
+        del response.headers["location"]
+    return response
+
+
 ViewFn = Callable[[Page], Awaitable[Response]]
 
 
@@ -162,11 +172,7 @@ def view(fn: ViewFn) -> Callable[[Request], Awaitable[Response]]:
         page = Page(request, session, form)
         try:
             response = await fn(page)
-            if request.headers.get("hx-request") and response.status_code == 303:
-                # an htmx form post (uploads with progress): let the browser follow it as a page
-                response.status_code = 200
-                response.headers["HX-Redirect"] = response.headers.pop("location")
-            return response
+            return hx_redirect(request, response)
         except Refused as refusal:
             if refusal.status == 401:      # the token was revoked or expired under us
                 response = login_redirect(request)
@@ -175,10 +181,6 @@ def view(fn: ViewFn) -> Callable[[Request], Awaitable[Response]]:
             if request.method == "POST":
                 back = form.get("next") if form is not None else None
                 target = back if isinstance(back, str) and back.startswith(ROOT + "/") else request.url.path
-                response = redirect(target, ("error", f"Error: {refusal.message}"))
-                if request.headers.get("hx-request"):
-                    response.status_code = 200
-                    response.headers["HX-Redirect"] = response.headers.pop("location")
-                return response
+                return hx_redirect(request, redirect(target, ("error", f"Error: {refusal.message}")))
             return await page.render("error.html", status=refusal.status, message=refusal.message)
     return endpoint
