@@ -1,0 +1,109 @@
+"""Dashboard panels over plain HTTP: images, key pairs, security groups, floating IPs, project
+switching, and the admin panels (identity, hypervisors) with their refusals for non-admins."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import ADMIN_PASSWORD, Cloud, unique
+from tests.dashboard.conftest import password
+
+D = "/dashboard"
+
+
+class Browser:
+    """A cookie-keeping HTTP client logged in through the form, posting with the CSRF token."""
+
+    def __init__(self, cloud: Cloud, user: str, secret: str) -> None:
+        self.c = httpx.Client(base_url=cloud.url, follow_redirects=True, timeout=60)
+        self.csrf = self.token(self.c.get(D + "/").text)
+        home = self.post(D + "/auth/login/", {"username": user, "password": secret, "domain": "Default",
+                                               "region": "RegionOne"})
+        assert home.url.path == D + "/project/", home.text[-1500:]
+
+    @staticmethod
+    def token(html: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)  # type: ignore[union-attr]
+
+    def get(self, path: str) -> httpx.Response:
+        return self.c.get(path)
+
+    def post(self, path: str, data: dict[str, Any], **kw: Any) -> httpx.Response:
+        return self.c.post(path, data={**data, "csrfmiddlewaretoken": self.csrf}, **kw)
+
+
+def errors(html: str) -> list[str]:
+    return re.findall(r'class="flash error"[^>]*>([^<]*)', html)
+
+
+@pytest.fixture(scope="module")
+def demo_web(cloud: Cloud) -> Browser:
+    return Browser(cloud, "demo", password(cloud, "pocketstack"))
+
+
+@pytest.fixture(scope="module")
+def admin_web(cloud: Cloud) -> Browser:
+    return Browser(cloud, "admin", ADMIN_PASSWORD)
+
+
+def test_upload_image_streams_the_bytes(demo_web: Browser, demo: Any) -> None:
+    name, data = unique("img"), os.urandom(2 * 1024 * 1024 + 17)
+    page = demo_web.post(D + "/project/images/", {"name": name, "disk_format": "raw", "container_format": "bare"},
+                         files={"file": ("disk.raw", data, "application/octet-stream")})
+    assert not errors(page.text) and name in page.text
+    image = next(demo.image.images(name=name))
+    assert image.status == "active" and image.size == len(data)
+    assert image.checksum == hashlib.md5(data).hexdigest()
+
+
+def test_key_pair_security_group_and_floating_ip(demo_web: Browser, demo: Any) -> None:
+    key = unique("key")
+    page = demo_web.post(D + "/project/key_pairs/", {"name": key})
+    assert "PRIVATE KEY" in page.text and key in page.text
+    group = unique("sg")
+    page = demo_web.post(D + "/project/security_groups/", {"name": group, "description": "web"})
+    assert group in page.text
+    sg = demo.network.find_security_group(group)
+    page = demo_web.post(D + f"/project/security_groups/{sg.id}/rules", {"protocol": "tcp", "port": "22",
+                                                                         "remote_ip_prefix": "0.0.0.0/0"})
+    assert not errors(page.text) and ">22<" in page.text
+    public = demo.network.find_network("public")
+    page = demo_web.post(D + "/project/floating_ips/", {"action": "allocate", "network": public.id})
+    assert not errors(page.text) and re.search(r"<td>\d+\.\d+\.\d+\.\d+</td>", page.text)
+
+
+def test_non_admin_gets_the_apis_refusal_on_admin_pages(demo_web: Browser) -> None:
+    page = demo_web.get(D + "/admin/hypervisors/")
+    assert page.status_code == 403 and "os-hypervisors" in page.text
+    assert "Hypervisors</a>" not in demo_web.get(D + "/project/").text      # not in the menu either
+
+
+def test_admin_identity_and_hypervisor_pages(admin_web: Browser, cloud: Cloud) -> None:
+    project = unique("proj")
+    page = admin_web.post(D + "/identity/", {"name": project, "description": "<b>made</b> here"})
+    assert not errors(page.text) and f'data-name="{project}"' in page.text
+    assert "&lt;b&gt;made&lt;/b&gt; here" in page.text
+    page = admin_web.get(D + "/identity/users/")
+    assert 'data-name="demo"' in page.text and 'data-name="admin"' in page.text
+    assert 'data-name="reader"' in admin_web.get(D + "/identity/roles/").text
+    page = admin_web.get(D + "/admin/hypervisors/")
+    assert page.status_code == 200 and "fake" in page.text and "nova-compute" in page.text
+
+
+def test_project_switcher(admin_web: Browser, cloud: Cloud, admin: Any) -> None:
+    demo_project = admin.identity.find_project("demo")
+    admin_role = admin.identity.find_role("admin")
+    me = admin.identity.find_user("admin")
+    admin.identity.assign_project_role_to_user(demo_project, me, admin_role)
+    home = admin_web.get(D + "/project/")
+    assert f'value="{demo_project.id}"' in home.text
+    page = admin_web.post(D + f"/auth/switch/{demo_project.id}/", {})
+    assert 'Switched to project "demo"' in html.unescape(page.text)
+    assert re.search(rf'value="{demo_project.id}"\s+selected', page.text)
