@@ -19,7 +19,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from pocketstack import bootstrap, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, internal_client, jobs, schemas
+from pocketstack.core import blobs, db, internal_client, jobs, metrics, schemas
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError
@@ -68,7 +68,10 @@ class Pocketstack:
         request.state.request_id = request_id     # for error bodies that carry it (placement)
         response = await self.respond(request, request_id)
         response.headers["x-openstack-request-id"] = request_id
+        elapsed = time.perf_counter() - started
         await response(scope, receive, send)
+        metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
+                        request.method, response.status_code, elapsed)
         ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
                     response.status_code, response.headers.get("content-length", "-"),
                     time.perf_counter() - started)
@@ -100,9 +103,13 @@ class Pocketstack:
         path = request.url.path
         if path == "/healthcheck":
             return PlainTextResponse("OK")
+        if path == "/metrics":
+            body, content_type = await anyio.to_thread.run_sync(metrics.exposition)
+            return Response(body, media_type=content_type)
         service, prefix = self.find_service(path)
         if service is None:
             return PlainTextResponse("Not Found", status_code=404)
+        request.state.service = service.type
         ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
                       service_type=service.type,
                       global_request_id=request.headers.get("x-openstack-request-id"))
@@ -133,6 +140,7 @@ class Pocketstack:
             except ApiError as err:
                 version_error = err
         route, params = service.match(request.method, request.url.path[len(prefix):] or "/", ctx.version)
+        request.state.route = route.path
         rq = ApiRequest(request, params, prefix)
         if version_error is not None and route.auth is not False:
             raise version_error
