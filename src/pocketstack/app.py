@@ -62,7 +62,7 @@ class Pocketstack:
         if scope["type"] != "http":
             return
         if scope["path"] == dashboard.PREFIX or scope["path"].startswith(dashboard.PREFIX + "/"):
-            return await self.dashboard(scope, receive, send)     # the web UI, before any service
+            return await self.serve_dashboard(scope, receive, send)  # the web UI, before any service
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
         request.state.request_id = request_id     # for error bodies that carry it (placement)
@@ -75,6 +75,17 @@ class Pocketstack:
         ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
                     response.status_code, response.headers.get("content-length", "-"),
                     time.perf_counter() - started)
+
+    async def serve_dashboard(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        started, status = time.perf_counter(), [500]
+
+        async def send_and_count(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+        await self.dashboard(scope, receive, send_and_count)
+        route = getattr(scope.get("route"), "path", "unmatched")
+        metrics.observe("dashboard", route, scope["method"], status[0], time.perf_counter() - started)
 
     async def lifespan(self, receive: Any, send: Any) -> None:
         while True:

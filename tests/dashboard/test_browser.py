@@ -138,6 +138,9 @@ resources:
   secret:
     type: OS::Heat::RandomString
     properties: {length: {get_param: length}}
+  salted:
+    type: OS::Heat::RandomString
+    properties: {salt: {get_attr: [secret, value]}}
 outputs:
   secret_value:
     description: the random string
@@ -159,6 +162,11 @@ def test_launch_stack_from_template_text(demo_page: Any, cloud: Cloud) -> None:
     value = page.locator('#outputs tr[data-name="secret_value"] code').inner_text()
     assert len(value) == 12
     assert page.locator("#events tr").count() >= 2
+    graph = page.locator("svg#resource-graph")
+    assert graph.locator("g.resource").count() == 2 and graph.locator("line.edge").count() == 1
+    secret_x = float(graph.locator('g[data-name="secret"] rect').get_attribute("x"))
+    salted_x = float(graph.locator('g[data-name="salted"] rect').get_attribute("x"))
+    assert salted_x > secret_x                        # it needs secret: one column to the right
     shot(page, "stack")
 
 

@@ -107,3 +107,23 @@ def test_project_switcher(admin_web: Browser, cloud: Cloud, admin: Any) -> None:
     page = admin_web.post(D + f"/auth/switch/{demo_project.id}/", {})
     assert 'Switched to project "demo"' in html.unescape(page.text)
     assert re.search(rf'value="{demo_project.id}"\s+selected', page.text)
+
+
+def test_volume_snapshot_and_backup(demo_web: Browser, demo: Any) -> None:
+    volume = demo.block_storage.create_volume(size=1, name=unique("vol"))
+    demo.block_storage.wait_for_status(volume, "available", wait=60)
+    snap, backup = unique("snap"), unique("bak")
+    url = D + f"/project/volumes/{volume.id}/action"
+    page = demo_web.post(url, {"action": "snapshot", "name": snap})
+    assert not errors(page.text) and f'data-name="{snap}"' in page.text
+    page = demo_web.post(url, {"action": "backup", "name": backup})
+    assert not errors(page.text) and f'data-name="{backup}"' in page.text
+    found = demo.block_storage.wait_for_status(next(demo.block_storage.backups(name=backup)), "available", wait=60)
+    assert found.volume_id == volume.id
+
+
+def test_dashboard_requests_are_in_metrics(demo_web: Browser, cloud: Cloud) -> None:
+    demo_web.get(D + "/project/volumes/")
+    text = httpx.get(cloud.url + "/metrics").text
+    assert re.search(r'pocketstack_requests_total\{[^}]*route="/dashboard/project/volumes/"[^}]*service="dashboard"'
+                     r'|pocketstack_requests_total\{service="dashboard",route="/dashboard/project/volumes/"', text)

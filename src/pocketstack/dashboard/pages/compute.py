@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 from starlette.responses import Response
 from starlette.routing import Route
@@ -12,6 +13,7 @@ from starlette.routing import Route
 from pocketstack.dashboard.web import ROOT, Page, redirect, view
 
 BASE = ROOT + "/project/instances"
+PAGE_SIZE = 50
 TRANSITIONAL = {"BUILD", "REBOOT", "HARD_REBOOT", "RESIZE", "MIGRATING", "REBUILD"}
 ACTIONS = {"start": {"os-start": None}, "stop": {"os-stop": None},
            "reboot": {"reboot": {"type": "SOFT"}}, "hard_reboot": {"reboot": {"type": "HARD"}}}
@@ -29,21 +31,24 @@ def server_row(server: dict[str, Any], flavors: dict[str, str], images: dict[str
             "key_name": server.get("key_name") or "", "created": server.get("created", "")}
 
 
-async def _rows(page: Page) -> tuple[list[dict[str, Any]], bool]:
-    servers = (await page.api.get("compute", "/servers/detail")).get("servers", [])
+async def _rows(page: Page) -> tuple[list[dict[str, Any]], bool, str | None]:
+    """One page of servers (Horizon's paging: a marker, one more than shown to know if there is a next)."""
+    marker = page.request.query_params.get("marker")
+    query = f"?limit={PAGE_SIZE + 1}" + (f"&marker={quote(marker)}" if marker else "")
+    servers = (await page.api.get("compute", "/servers/detail" + query)).get("servers", [])
     images = {i["id"]: i.get("name", "") for i in
               (await page.api.try_get("image", "/images?limit=1000", {})).get("images", [])}
-    rows = [server_row(s, {}, images) for s in servers]
+    rows = [server_row(s, {}, images) for s in servers[:PAGE_SIZE]]
     busy = any(r["status"] in TRANSITIONAL or r["task"] for r in rows)
-    return rows, busy
+    return rows, busy, rows[-1]["id"] if len(servers) > PAGE_SIZE else None
 
 
 @view
 async def list_instances(page: Page) -> Response:
-    rows, busy = await _rows(page)
-    if page.request.headers.get("hx-request"):
-        return await page.render("instances_table.html", servers=rows, busy=busy)
-    return await page.render("instances.html", servers=rows, busy=busy)
+    rows, busy, next_marker = await _rows(page)
+    template = "instances_table.html" if page.request.headers.get("hx-request") else "instances.html"
+    return await page.render(template, servers=rows, busy=busy, next_marker=next_marker,
+                             marker=page.request.query_params.get("marker", ""))
 
 
 @view

@@ -14,6 +14,7 @@ from pocketstack.dashboard.web import ROOT, Page, redirect, view
 VOLUMES = ROOT + "/project/volumes"
 IMAGES = ROOT + "/project/images"
 CHUNK = 1024 * 1024
+BUSY = {"creating", "attaching", "detaching", "deleting", "backing-up", "restoring", "extending"}
 
 
 async def chunks(upload: UploadFile) -> AsyncIterator[bytes]:
@@ -33,9 +34,12 @@ async def list_volumes(page: Page) -> Response:
     for v in volumes:
         v["attached_to"] = [names.get(a.get("server_id"), a.get("server_id")) + f" on {a.get('device', '')}"
                             for a in v.get("attachments", [])]
-    return await page.render("volumes.html", volumes=volumes, servers=servers,
-                             busy=any(v.get("status") in ("creating", "attaching", "detaching", "deleting")
-                                      for v in volumes))
+    snapshots = (await page.api.try_get("volume", "/snapshots/detail", {})).get("snapshots", [])
+    backups = (await page.api.try_get("volume", "/backups/detail", {})).get("backups", [])
+    by_id = {v["id"]: v.get("name") or v["id"] for v in volumes}
+    busy = any(x.get("status") in BUSY for x in [*volumes, *snapshots, *backups])
+    return await page.render("volumes.html", volumes=volumes, servers=servers, snapshots=snapshots,
+                             backups=backups, volume_names=by_id, busy=busy)
 
 
 @view
@@ -60,6 +64,16 @@ async def volume_action(page: Page) -> Response:
         await page.api.delete("compute", f"/servers/{page.field('server')}/os-volume_attachments/{volume_id}")
     elif action == "delete":
         await page.api.delete("volume", f"/volumes/{volume_id}")
+    elif action == "snapshot":
+        await page.api.post("volume", "/snapshots", {"snapshot": {
+            "volume_id": volume_id, "name": page.field("name") or None, "force": True}})
+    elif action == "backup":
+        await page.api.post("volume", "/backups", {"backup": {
+            "volume_id": volume_id, "name": page.field("name") or None, "incremental": False}})
+    elif action == "delete_snapshot":
+        await page.api.delete("volume", f"/snapshots/{page.field('id')}")
+    elif action == "delete_backup":
+        await page.api.delete("volume", f"/backups/{page.field('id')}")
     else:
         return redirect(VOLUMES + "/", ("error", f"Unknown action {action!r}."))
     return redirect(VOLUMES + "/", ("success", f"Requested {action} of the volume."))
