@@ -127,3 +127,40 @@ def test_dashboard_requests_are_in_metrics(demo_web: Browser, cloud: Cloud) -> N
     text = httpx.get(cloud.url + "/metrics").text
     assert re.search(r'pocketstack_requests_total\{[^}]*route="/dashboard/project/volumes/"[^}]*service="dashboard"'
                      r'|pocketstack_requests_total\{service="dashboard",route="/dashboard/project/volumes/"', text)
+
+
+def test_object_folders(demo_web: Browser, demo: Any) -> None:
+    container = unique("c")
+    demo_web.post(D + "/project/containers/", {"name": container})
+    page = demo_web.post(D + f"/project/containers/{container}/folder", {"name": "docs", "prefix": ""})
+    assert not errors(page.text) and f"?prefix=docs%2F" in page.text
+    page = demo_web.post(D + f"/project/containers/{container}/", {"prefix": "docs/"},
+                         files={"file": ("a.txt", b"hello", "text/plain")})
+    assert 'data-name="docs/a.txt"' in page.text
+    assert [o.name for o in demo.object_store.objects(container)] == ["docs/", "docs/a.txt"]
+    assert demo_web.get(D + f"/project/containers/{container}/object/docs/a.txt").content == b"hello"
+
+
+def test_instance_page_says_why_there_is_no_remote_console(demo_web: Browser, demo: Any) -> None:
+    image = next(i for i in demo.image.images() if i.name.startswith("cirros"))
+    server = demo.compute.create_server(name=unique("vm"), image_id=image.id,
+                                        flavor_id=demo.compute.find_flavor("m1.nano").id, networks="auto")
+    demo.compute.wait_for_server(server, wait=60)
+    page = demo_web.get(D + f"/project/instances/{server.id}/")
+    assert page.status_code == 200 and "Console Log" in page.text
+    assert 'id="remote-console"' in page.text
+
+
+def test_admin_all_projects_groups_and_application_credentials(admin_web: Browser, demo_web: Browser,
+                                                               demo: Any) -> None:
+    volume = demo.block_storage.create_volume(size=1, name=unique("vol"))
+    page = admin_web.get(D + "/admin/volumes/")
+    assert page.status_code == 200 and f'data-name="{volume.name}"' in page.text and ">demo<" in page.text
+    assert admin_web.get(D + "/admin/instances/").status_code == 200
+    group = unique("grp")
+    assert f'data-name="{group}"' in admin_web.post(D + "/identity/groups/", {"name": group}).text
+    cred = unique("cred")
+    page = demo_web.post(D + "/identity/application_credentials/", {"name": cred})
+    secret = re.search(r'id="credential-secret">([^<]+)<', page.text).group(1)  # type: ignore[union-attr]
+    assert len(secret) > 20 and f'data-name="{cred}"' in page.text
+    assert demo_web.get(D + "/admin/volumes/").status_code == 403

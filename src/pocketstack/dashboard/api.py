@@ -44,24 +44,24 @@ def error_message(resp: httpx.Response) -> str:
     except ValueError:
         text = resp.text.strip()
         return text[:500] or f"HTTP {resp.status_code}"
-    return _find_message(body) or f"HTTP {resp.status_code}"
+    return find_message(body) or f"HTTP {resp.status_code}"
 
 
-def _find_message(body: Any) -> str | None:
+def find_message(body: Any) -> str | None:
     if isinstance(body, dict):
         for key in ("message", "faultstring", "explanation", "detail"):
             if isinstance(body.get(key), str) and body[key]:
                 return body[key]
         if isinstance(body.get("error_message"), str):
             try:
-                return _find_message(json.loads(body["error_message"])) or body["error_message"]
+                return find_message(json.loads(body["error_message"])) or body["error_message"]
             except ValueError:
                 return body["error_message"]
         for key in ("errors",):
             if isinstance(body.get(key), list) and body[key]:
-                return _find_message(body[key][0])
+                return find_message(body[key][0])
         for value in body.values():
-            found = _find_message(value)
+            found = find_message(value)
             if found:
                 return found
     return None

@@ -10,6 +10,7 @@ from urllib.parse import quote
 from starlette.responses import Response
 from starlette.routing import Route
 
+from pocketstack.dashboard.api import error_message, find_message
 from pocketstack.dashboard.web import ROOT, Page, redirect, view
 
 BASE = ROOT + "/project/instances"
@@ -105,9 +106,13 @@ async def server_detail(page: Page) -> Response:
                                      json={"os-getConsoleOutput": {"length": 200}}, ok=(400, 404, 409, 501))
     log = console.json().get("output") if console.status_code == 200 else None
     refusal = None if console.status_code == 200 else (console.json() if console.content else {})
-    from pocketstack.dashboard.api import _find_message
-    return await page.render("instance.html", server=server_row(server, {}, {}), raw=server,
-                             console=log, console_error=_find_message(refusal) if refusal is not None else None)
+    remote = await page.api.request("POST", "compute", f"/servers/{server_id}/remote-consoles",
+                                    json={"remote_console": {"protocol": "vnc", "type": "novnc"}},
+                                    ok=(400, 403, 404, 409, 501))
+    remote_url = remote.json().get("remote_console", {}).get("url") if remote.status_code == 200 else None
+    return await page.render("instance.html", server=server_row(server, {}, {}), raw=server, console=log,
+                             console_error=find_message(refusal) if refusal is not None else None,
+                             remote_url=remote_url, remote_error=None if remote_url else error_message(remote))
 
 
 @view

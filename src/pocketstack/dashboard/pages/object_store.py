@@ -41,7 +41,7 @@ async def list_objects(page: Page) -> Response:
     prefix = page.request.query_params.get("prefix", "")
     listing = await page.api.get("object-store", f"/{q(container)}?format=json&delimiter=/&prefix={q(prefix)}")
     folders = [o["subdir"] for o in listing if "subdir" in o]
-    objects = [o for o in listing if "name" in o]
+    objects = [o for o in listing if "name" in o and o["name"] != prefix]
     return await page.render("objects.html", container=container, prefix=prefix, folders=folders,
                              objects=objects, q=q, qpath=qpath)
 
@@ -59,6 +59,16 @@ async def upload_object(page: Page) -> Response:
     await page.api.request("PUT", "object-store", f"/{q(container)}/{qpath(name)}", content=chunks(upload),
                            headers=headers)
     return redirect(f"{C}/{q(container)}/?prefix={q(prefix)}", ("success", f"Uploaded \"{name}\"."))
+
+
+@view
+async def create_folder(page: Page) -> Response:
+    """A pseudo-folder, as Horizon makes one: an empty object whose name ends with '/'."""
+    container, prefix = page.params["container"], page.field("prefix")
+    name = prefix + page.field("name").strip("/") + "/"
+    await page.api.request("PUT", "object-store", f"/{q(container)}/{qpath(name)}", content=b"",
+                           headers={"Content-Type": "application/directory"})
+    return redirect(f"{C}/{q(container)}/?prefix={q(prefix)}", ("success", f"Created folder \"{name}\"."))
 
 
 @view
@@ -87,5 +97,6 @@ ROUTES = [
     Route(C + "/{container}/", list_objects),
     Route(C + "/{container}/", upload_object, methods=["POST"]),
     Route(C + "/{container}/delete", delete_object, methods=["POST"]),
+    Route(C + "/{container}/folder", create_folder, methods=["POST"]),
     Route(C + "/{container}/object/{name:path}", download_object),
 ]
