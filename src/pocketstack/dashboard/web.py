@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -28,6 +29,7 @@ from pocketstack.dashboard.session import (CSRF_COOKIE, CSRF_FIELD, CSRF_HEADER,
 
 ROOT = "/dashboard"
 FLASH_COOKIE = "pocketstack_flash"
+CSRF_SHAPE = re.compile(r"[A-Za-z0-9_-]{32,64}")
 WRITER_ROLES = {"member", "admin", "_member_"}
 
 ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
@@ -84,7 +86,9 @@ class Page:
 
 
 def render(request: Request, template: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    csrf = request.cookies.get(CSRF_COOKIE) or new_csrf_token()
+    csrf = request.cookies.get(CSRF_COOKIE) or ""
+    if not CSRF_SHAPE.fullmatch(csrf):     # only ever echo a token of our own making
+        csrf = new_csrf_token()
     flashes = _read_flash(request)
     html = ENV.get_template(template).render(request=request, csrf_token=csrf, root=ROOT, flashes=flashes,
                                              path=request.url.path, **ctx)
