@@ -53,7 +53,7 @@ class Pocketstack:
         for service in mounted:
             service.policy = Policy(service.type, service.policies, policy_dir)
         self._workers: asyncio.Task[None] | None = None
-        self.dashboard = dashboard.build(settings.data_dir)
+        self._dashboard: Any = None            # built on its first request (dashboard.build)
 
     # --- ASGI ----------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -83,7 +83,9 @@ class Pocketstack:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
             await send(message)
-        await self.dashboard(scope, receive, send_and_count)
+        if self._dashboard is None:
+            self._dashboard = dashboard.build(self.settings.data_dir)
+        await self._dashboard(scope, receive, send_and_count)
         route = getattr(scope.get("route"), "path", "unmatched")
         metrics.observe("dashboard", route, scope["method"], status[0], time.perf_counter() - started)
 
