@@ -98,15 +98,16 @@ def test_admin_identity_and_hypervisor_pages(admin_web: Browser, cloud: Cloud) -
 
 
 def test_project_switcher(admin_web: Browser, cloud: Cloud, admin: Any) -> None:
-    demo_project = admin.identity.find_project("demo")
-    admin_role = admin.identity.find_role("admin")
-    me = admin.identity.find_user("admin")
-    admin.identity.assign_project_role_to_user(demo_project, me, admin_role)
+    other = admin.identity.create_project(name=unique("proj"), domain_id="default")
+    admin.identity.assign_project_role_to_user(other, admin.identity.find_user("admin"),
+                                               admin.identity.find_role("member"))
     home = admin_web.get(D + "/project/")
-    assert f'value="{demo_project.id}"' in home.text
-    page = admin_web.post(D + f"/auth/switch/{demo_project.id}/", {})
-    assert 'Switched to project "demo"' in html.unescape(page.text)
-    assert re.search(rf'value="{demo_project.id}"\s+selected', page.text)
+    assert f'value="{other.id}"' in home.text
+    page = admin_web.post(D + f"/auth/switch/{other.id}/", {})
+    assert f'Switched to project "{other.name}"' in html.unescape(page.text)
+    assert re.search(rf'value="{other.id}"\s+selected', page.text)
+    assert "(member, reader)" in page.text                  # the persona of that project's roles
+    admin_web.post(D + f"/auth/switch/{admin.current_project_id}/", {})
 
 
 def test_volume_snapshot_and_backup(demo_web: Browser, demo: Any) -> None:
