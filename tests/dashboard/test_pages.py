@@ -146,7 +146,7 @@ def test_instance_page_says_why_there_is_no_remote_console(demo_web: Browser, de
     image = next(i for i in demo.image.images() if i.name.startswith("cirros"))
     server = demo.compute.create_server(name=unique("vm"), image_id=image.id,
                                         flavor_id=demo.compute.find_flavor("m1.nano").id, networks="auto")
-    demo.compute.wait_for_server(server, wait=60)
+    demo.compute.wait_for_server(server, wait=180)
     page = demo_web.get(D + f"/project/instances/{server.id}/")
     assert page.status_code == 200 and "Console Log" in page.text
     assert 'id="remote-console"' in page.text
