@@ -19,7 +19,7 @@ def row(page: Any, table: str, name: str) -> Any:
     return page.locator(f'{table} tr[data-name="{name}"]')
 
 
-def wait_status(page: Any, table: str, name: str, status: str, timeout: float = 30_000) -> None:
+def wait_status(page: Any, table: str, name: str, status: str, timeout: float = 90_000) -> None:
     row(page, table, name).locator(".status-cell", has_text=status).wait_for(timeout=timeout)
 
 
