@@ -399,8 +399,12 @@ def write_tempest_conf(path, cloud, password, args, notes):
     # [service_available]: identity always, the rest only if in the catalog
     for opt, types in SERVICE_TYPES.items():
         setopt("service_available", opt, b(bool(cloud) and cloud.has(*types)))
-    for opt in ("horizon", "barbican", "ironic_inspector"):
+    for opt in ("barbican", "ironic_inspector"):
         setopt("service_available", opt, "false")
+    # the dashboard is served by the same process, under /dashboard of the identity endpoint's host
+    dashboard = uri_v3.split("/identity", 1)[0].rstrip("/") + "/dashboard/"
+    setopt("service_available", "horizon", b(bool(cloud)))
+    setopt("dashboard", "dashboard_url", dashboard)
 
     enforce = set(args.enforce_scope.split(",")) if args.enforce_scope else set()
     for svc in ("keystone", "nova", "neutron", "glance", "cinder", "placement"):

@@ -17,9 +17,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pocketstack import bootstrap, services
+from pocketstack import bootstrap, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, internal_client, jobs, schemas
+from pocketstack.core import blobs, db, internal_client, jobs, metrics, schemas
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError
@@ -55,6 +55,7 @@ class Pocketstack:
         for service in mounted:
             service.policy = Policy(service.type, service.policies, policy_dir)
         self._workers: asyncio.Task[None] | None = None
+        self._dashboard: Any = None            # built on its first request (dashboard.build)
 
     # --- ASGI ----------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -62,15 +63,33 @@ class Pocketstack:
             return await self.lifespan(receive, send)
         if scope["type"] != "http":
             return
+        if scope["path"] == dashboard.PREFIX or scope["path"].startswith(dashboard.PREFIX + "/"):
+            return await self.serve_dashboard(scope, receive, send)  # the web UI, before any service
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
         request.state.request_id = request_id     # for error bodies that carry it (placement)
         response = await self.respond(request, request_id)
         response.headers["x-openstack-request-id"] = request_id
+        elapsed = time.perf_counter() - started
         await response(scope, receive, send)
+        metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
+                        request.method, response.status_code, elapsed)
         ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
                     response.status_code, response.headers.get("content-length", "-"),
                     time.perf_counter() - started)
+
+    async def serve_dashboard(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        started, status = time.perf_counter(), [500]
+
+        async def send_and_count(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+        if self._dashboard is None:
+            self._dashboard = dashboard.build(self.settings.data_dir)
+        await self._dashboard(scope, receive, send_and_count)
+        route = getattr(scope.get("route"), "path", "unmatched")
+        metrics.observe("dashboard", route, scope["method"], status[0], time.perf_counter() - started)
 
     async def lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -100,10 +119,14 @@ class Pocketstack:
         path = request.url.path
         if path == "/healthcheck":
             return PlainTextResponse("OK")
+        if path == "/metrics":
+            body, content_type = await anyio.to_thread.run_sync(metrics.exposition)
+            return Response(body, media_type=content_type)
         service, prefix = self.find_service(path)
         if service is None:
             return PlainTextResponse("Not Found", status_code=404)
         inbound = request.headers.get("x-openstack-request-id")
+        request.state.service = service.type
         ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
                       service_type=service.type, global_request_id=global_request_id(inbound))
         if inbound and ctx.global_request_id is None:
@@ -135,6 +158,7 @@ class Pocketstack:
             except ApiError as err:
                 version_error = err
         route, params = service.match(request.method, request.url.path[len(prefix):] or "/", ctx.version)
+        request.state.route = route.path
         rq = ApiRequest(request, params, prefix)
         if version_error is not None and route.auth is not False:
             raise version_error

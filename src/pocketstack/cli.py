@@ -15,12 +15,16 @@ from pocketstack.config import Settings, default_data_dir, load_options
 
 def _serve_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the cloud")
+    _common_args(p)
+    p.add_argument("--workers", type=int, default=1)
+
+
+def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
     p.add_argument("--database-url", default=os.environ.get("POCKETSTACK_DATABASE_URL"),
                    help="default: SQLite in the data dir; postgresql://... for many workers")
-    p.add_argument("--workers", type=int, default=1)
     p.add_argument("--admin-password", default=None, help="default: $POCKETSTACK_ADMIN_PASSWORD or random")
     p.add_argument("--public-url", default=None, help="the URL clients reach us at (default http://HOST:PORT)")
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"),
@@ -37,6 +41,11 @@ def _dataplane_args(sub: argparse._SubParsersAction) -> None:
                                                         "of a cloud")
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"), help="YAML file (network.cloud_name)")
     p.add_argument("--cloud-name", default=None, help="default: network.cloud_name of --config, else pocket")
+
+
+def _reset_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("reset", help="wipe a stopped cloud (database and bytes) and bootstrap it anew")
+    _common_args(p)
 
 
 def _conformance_args(sub: argparse._SubParsersAction) -> None:
@@ -95,7 +104,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     if getattr(args, "dataplane", None):
         options.setdefault("network", {})["dataplane"] = args.dataplane
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
-                    database_url=args.database_url, workers=args.workers, admin_password=args.admin_password,
+                    database_url=args.database_url, workers=getattr(args, "workers", 1),
+                    admin_password=args.admin_password,
                     public_url=args.public_url, options=options, log_level=args.log_level)
 
 
@@ -160,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pocketstack", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     _serve_args(sub)
+    _reset_args(sub)
     _conformance_args(sub)
     _dataplane_args(sub)
     _db_args(sub)
@@ -170,6 +181,17 @@ def main(argv: list[str] | None = None) -> int:
         return dataplane(args)
     elif args.command == "db":
         return db_command(args)
+    elif args.command == "reset":
+        from pocketstack.reset import StillServing, reset
+        settings = settings_from(args)
+        configure_logging(settings.log_level)
+        try:
+            reset(settings)
+        except StillServing as exc:
+            print(f"pocketstack: {exc}", file=sys.stderr)
+            return 1
+        print(f"pocketstack: reset the cloud in {settings.data_dir}", file=sys.stderr)
+        return 0
     elif args.command == "conformance":
         from pocketstack import conformance
         return conformance.main(args)

@@ -1,0 +1,1 @@
+"""Dashboard pages, one module per panel group, each exporting ROUTES."""
