@@ -69,6 +69,8 @@ def test_remote_consoles_refused_as_nova_refuses_an_unavailable_type(nova_demo, 
         assert r.json() == {"badRequest": {"code": 400, "message": f"Unavailable console type {kind}."}}
     r = nova_demo.action(server, {"os-getSerialConsole": {"type": "serial"}}, headers=nova_demo.at("2.1"))
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Unavailable console type serial."
+    r = nova_demo.action(server, {"os-getVNCConsole": {"type": "xvpvnc"}}, headers=nova_demo.at("2.1"))
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Invalid console type xvpvnc"
 
 
 def test_vnc_url_leads_to_a_page_that_says_there_is_no_console(nova_demo, server) -> None:
@@ -76,8 +78,12 @@ def test_vnc_url_leads_to_a_page_that_says_there_is_no_console(nova_demo, server
     r = nova_demo.post(f"/servers/{server}/remote-consoles",
                        json={"remote_console": {"protocol": "vnc", "type": "novnc"}})
     assert r.status_code == 200, r.text
-    page = httpx.get(r.json()["remote_console"]["url"], timeout=30)
+    url = r.json()["remote_console"]["url"]
+    assert "/compute/vnc_lite.html?path=%3Ftoken%3D" in url
+    page = httpx.get(url, timeout=30)
     assert page.status_code == 200 and "fake" in page.text and "no guest runs" in page.text
+    legacy = nova_demo.action(server, {"os-getVNCConsole": {"type": "novnc"}}, headers=nova_demo.at("2.5"))
+    assert legacy.status_code == 200 and httpx.get(legacy.json()["console"]["url"], timeout=30).status_code == 200
 
 
 @pytest.fixture(scope="module")

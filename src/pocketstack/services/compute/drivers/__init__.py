@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.services.compute.drivers.base import ComputeDriver, ConsoleTypeUnavailable, HostResources
+from pocketstack.services.compute.drivers.base import (
+    ComputeDriver, ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources)
 from pocketstack.services.compute.drivers.fake import FakeDriver
 
 NAMES = ("fake", "qemu")
@@ -40,4 +41,5 @@ def current() -> ComputeDriver:
     return _current
 
 
-__all__ = ["ComputeDriver", "ConsoleTypeUnavailable", "HostResources", "configure", "current", "requirements_error"]
+__all__ = ["ComputeDriver", "ConsoleTypeInvalid", "ConsoleTypeUnavailable", "HostResources", "configure", "current",
+           "requirements_error"]

@@ -17,6 +17,13 @@ class ConsoleTypeUnavailable(Exception):
         super().__init__(f"Unavailable console type {console_type}.")
 
 
+class ConsoleTypeInvalid(Exception):
+    """Nova's ConsoleTypeInvalid (a type the protocol has no more, e.g. xvpvnc): 400 with this message."""
+
+    def __init__(self, console_type: str) -> None:
+        super().__init__(f"Invalid console type {console_type}")
+
+
 @dataclass
 class HostResources:
     """What the resource tracker reports for the host (nova's get_available_resource), before

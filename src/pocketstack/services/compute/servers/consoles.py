@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.responses import Response
+
 from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict
-from starlette.responses import Response
-
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import versions as v
+from pocketstack.services.compute.drivers import fake
 
 LEGACY_TYPES = {"os-getVNCConsole": ("vnc", ["novnc", "xvpvnc"]), "os-getSPICEConsole": ("spice", ["spice-html5"]),
                 "os-getSerialConsole": ("serial", ["serial"])}
@@ -50,7 +51,7 @@ def console_output(ctx: Context, row: dict[str, Any], body: Any) -> dict[str, An
 def _url(ctx: Context, row: dict[str, Any], protocol: str, kind: str) -> str:
     try:
         return drivers.current().remote_console(row, protocol, kind, ctx.base_url)
-    except drivers.ConsoleTypeUnavailable as exc:
+    except (drivers.ConsoleTypeUnavailable, drivers.ConsoleTypeInvalid) as exc:
         raise BadRequest(str(exc)) from None
 
 
@@ -86,8 +87,8 @@ def console_page(ctx: Context, rq: ApiRequest) -> Response:
     return Response(NO_CONSOLE, media_type="text/html; charset=utf-8")
 
 
-ROUTES = [route("GET", "/vnc_lite.html", console_page, policy=PUBLIC, auth=False),
-          route("GET", "/spice_auto.html", console_page, policy=PUBLIC, auth=False),
+ROUTES = [*[route("GET", f"/{page}", console_page, policy=PUBLIC, auth=False)
+            for page in sorted(set(fake.PAGES.values()))],
           route("POST", "/v2.1/servers/{server_id}/remote-consoles", create_remote_console,
                 policy="os_compute_api:os-remote-consoles", target=common.server_target, body=REMOTE_BODY,
                 min_version=REMOTE)]
