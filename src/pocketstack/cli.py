@@ -33,6 +33,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dataplane", choices=("none", "linux"), default=None,
                    help="network dataplane (default: `network: {dataplane: ...}` of --config, else none); "
                         "linux needs root")
+    p.add_argument("--compute-driver", choices=("fake", "qemu"), default=None,
+                   help="compute driver (default: `compute: {driver: ...}` of --config, else fake: a simulated "
+                        "host, no guest runs); qemu is not built yet")
 
 
 def _dataplane_args(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +106,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     options = load_options(args.config)
     if getattr(args, "dataplane", None):
         options.setdefault("network", {})["dataplane"] = args.dataplane
+    if getattr(args, "compute_driver", None):
+        options.setdefault("compute", {})["driver"] = args.compute_driver
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
@@ -116,6 +121,12 @@ def check_dataplane(settings: Settings) -> str | None:
     if name != "none" and settings.workers > 1:
         return f"--dataplane {name} runs in one process: use --workers 1"
     return requirements_error(name)
+
+
+def check_compute_driver(settings: Settings) -> str | None:
+    """One line when the configured compute driver cannot run here (checked before anything starts)."""
+    from pocketstack.services.compute import drivers
+    return drivers.requirements_error(drivers.name_in(settings))
 
 
 def dataplane(args: argparse.Namespace) -> int:
@@ -138,7 +149,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
-    if error := check_dataplane(settings):
+    if error := check_compute_driver(settings) or check_dataplane(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)

@@ -19,7 +19,6 @@ from pocketstack.services.compute import tables as t
 
 HOST = "pocketstack"                 # the one compute host (nova-compute's CONF.host)
 HYPERVISOR_ID = "5a4f3c3e-6a0d-4f67-9c1a-6f0a9e1b2c01"
-HYPERVISOR_CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
 DEFAULT_AZ = "nova"
 
 # nova/compute/power_state.py

@@ -15,13 +15,11 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import NotFound
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
-from pocketstack.services.compute import common
+from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import placement_api
 
 CPU_INFO_OBJECT = V("2.28", "hypervisor cpu_info is an object, not a JSON string")
-CPU_INFO = {"arch": "x86_64", "model": "Nehalem", "vendor": "Intel",
-            "topology": {"cores": 1, "threads": 1, "sockets": 64}, "features": []}
 UUID_IDS = V("2.53", "services and hypervisors are identified by UUID")
 SLIM_HYPERVISORS = V("2.88", "hypervisors drop the resource fields and statistics")
 FORCED_DOWN = V("2.11", "services show forced_down")
@@ -89,7 +87,9 @@ def render_hypervisor(ctx: Context, detail: bool) -> dict[str, Any]:
                             "hypervisor_hostname": common.HOST, "state": "up", "status": "enabled"}
     if not detail:
         return body
-    body.update({"hypervisor_type": "fake", "hypervisor_version": 1000, "host_ip": "127.0.0.1",
+    host = drivers.current().host_resources()
+    body.update({"hypervisor_type": host.hypervisor_type, "hypervisor_version": host.hypervisor_version,
+                 "host_ip": "127.0.0.1",
                  "service": {"host": common.HOST, "id": SERVICES[2][0] if ctx.version >= UUID_IDS else 3,
                              "disabled_reason": None}})
     if ctx.version >= SLIM_HYPERVISORS:
@@ -100,7 +100,7 @@ def render_hypervisor(ctx: Context, detail: bool) -> dict[str, Any]:
                  "free_ram_mb": cap["memory_mb"] - used["memory_mb_used"],
                  "free_disk_gb": cap["local_gb"] - used["local_gb_used"], "current_workload": 0,
                  "disk_available_least": cap["local_gb"] - used["local_gb_used"],
-                 "cpu_info": CPU_INFO if ctx.version >= CPU_INFO_OBJECT else json.dumps(CPU_INFO)})
+                 "cpu_info": host.cpu_info if ctx.version >= CPU_INFO_OBJECT else json.dumps(host.cpu_info)})
     return body
 
 
@@ -212,7 +212,7 @@ def hypervisor_uptime(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     if ctx.version >= SLIM_HYPERVISORS:
         raise NotFound("The resource could not be found.")
     return {"hypervisor": {**render_hypervisor(ctx, False),
-                           "uptime": " 08:32:11 up 93 days, 18:25, 12 users,  load average: 0.20, 0.12, 0.14"}}
+                           "uptime": drivers.current().host_uptime()}}
 
 
 # --- extensions ------------------------------------------------------------------------

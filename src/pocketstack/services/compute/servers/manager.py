@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
-from pocketstack.services.compute import common
+from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import logic, network_api, placement_api, volume_api, volumes
 
@@ -61,6 +61,7 @@ def build(p: dict[str, Any]) -> None:
         placement_api.claim(row)
         _allocate(p["token"], row)
         _block_devices(p["token"], row)
+        drivers.current().spawn(row, p["token"])
     except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
         if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
             LOG.exception("build of %s failed", row["id"])
@@ -158,6 +159,7 @@ def delete(p: dict[str, Any]) -> None:
         with db.session() as conn:
             conn.execute(t.server_ports.delete().where(t.server_ports.c.server_id == row["id"],
                                                        t.server_ports.c.port_id == port["port_id"]))
+    drivers.current().destroy(row, p["token"])
     volumes.release_all(p["token"], row)
     placement_api.free(row["id"])
     if (row["old_flavor"] or {}).get("migration_uuid"):
@@ -231,6 +233,7 @@ def act(p: dict[str, Any]) -> None:
     elif action == "shelveOffload":
         values["host"] = None
         placement_api.free(row["id"])
+    _drive(action, p, row)
     if vm_state is not None:
         values["vm_state"] = vm_state
     if power is not None:
@@ -241,14 +244,26 @@ def act(p: dict[str, Any]) -> None:
                             "Error" if action == "live-migration" else "Success")
 
 
+def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
+    """The hypervisor's half of an action (the database half is act's); createImage and shelve upload
+    their snapshot above, through the driver too."""
+    d, token = drivers.current(), p.get("token")
+    calls = {"stop": lambda: d.power_off(row), "start": lambda: d.power_on(row),
+             "reboot": lambda: d.reboot(row, p.get("reboot_type", "SOFT").upper() == "HARD"),
+             "pause": lambda: d.pause(row), "unpause": lambda: d.unpause(row), "suspend": lambda: d.suspend(row),
+             "resume": lambda: d.resume(row), "shelve": lambda: d.destroy(row, token),
+             "shelveOffload": lambda: d.destroy(row, token), "unshelve": lambda: d.spawn(row, token),
+             "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
+             "revertResize": lambda: d.revert_resize(row),
+             "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
+             "unrescue": lambda: d.unrescue(row)}
+    if action in calls:
+        calls[action]()
+
+
 def _upload_snapshot(p: dict[str, Any], row: dict[str, Any]) -> None:
-    """createImage: the server's disk is its image's bytes; upload them into the snapshot image."""
-    data = b""
-    if row["image_id"]:
-        r = internal_client.call("GET", f"/image/v2/images/{row['image_id']}/file", token=p["token"])
-        data = r.content if r.status_code == 200 else b""
-    internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=p["token"], content=data,
-                         headers={"Content-Type": "application/octet-stream"})
+    """createImage and shelve: the driver uploads the server's disk into the queued snapshot image."""
+    drivers.current().snapshot(row, p["image_id"], p["token"])
 
 
 def _rotate(p: dict[str, Any], row: dict[str, Any]) -> None:
@@ -273,6 +288,7 @@ def action_failed(p: dict[str, Any], error: str) -> None:
 
 
 def register(settings: Any = None) -> None:
+    drivers.configure(settings)
     placement_api.configure(settings)
     jobs.register(logic.BUILD, build, build_failed)
     jobs.register(logic.DELETE, delete, None)

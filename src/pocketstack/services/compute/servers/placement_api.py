@@ -11,7 +11,7 @@ import threading
 from typing import Any
 
 from pocketstack.core import internal_client, service_auth
-from pocketstack.services.compute import common
+from pocketstack.services.compute import common, drivers
 
 LOG = logging.getLogger("pocketstack.compute")
 PL = "/placement"
@@ -19,10 +19,8 @@ VERSION = {"OpenStack-API-Version": "placement 1.39"}
 NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
 
 # nova.conf defaults: [DEFAULT] cpu/ram/disk_allocation_ratio initial values, reserved_host_memory_mb
-DEFAULTS: dict[str, Any] = {"vcpus": common.HYPERVISOR_CAPACITY["vcpus"],
-                            "memory_mb": common.HYPERVISOR_CAPACITY["memory_mb"],
-                            "local_gb": common.HYPERVISOR_CAPACITY["local_gb"],
-                            "cpu_allocation_ratio": 16.0, "ram_allocation_ratio": 1.5, "disk_allocation_ratio": 1.0,
+# (the host's size is the driver's: drivers.current().host_resources())
+DEFAULTS: dict[str, Any] = {"cpu_allocation_ratio": 16.0, "ram_allocation_ratio": 1.5, "disk_allocation_ratio": 1.0,
                             "reserved_host_memory_mb": 512, "reserved_host_disk_mb": 0, "reserved_host_cpus": 0}
 _capacity: dict[str, Any] = dict(DEFAULTS)
 _registered = threading.Event()
@@ -38,14 +36,15 @@ class PlacementError(Exception):
 
 
 def configure(settings: Any) -> None:
-    """The fake driver's capacity, from the `compute:` section of the config file."""
+    """Allocation ratios and reservations, from the `compute:` section of the config file."""
     options = (settings.option("compute") if settings is not None else None) or {}
     _capacity.update({k: options[k] for k in DEFAULTS if k in options})
     _registered.clear()
 
 
 def host_capacity() -> dict[str, Any]:
-    return dict(_capacity)
+    host = drivers.current().host_resources()
+    return {**_capacity, "vcpus": host.vcpus, "memory_mb": host.memory_mb, "local_gb": host.local_gb}
 
 
 def _call(method: str, path: str, json: Any = None) -> Any:
@@ -53,7 +52,7 @@ def _call(method: str, path: str, json: Any = None) -> Any:
 
 
 def inventory() -> dict[str, dict[str, Any]]:
-    c = _capacity
+    c = host_capacity()
     return {
         "VCPU": {"total": int(c["vcpus"]), "reserved": int(c["reserved_host_cpus"]), "min_unit": 1,
                  "max_unit": int(c["vcpus"]), "step_size": 1, "allocation_ratio": float(c["cpu_allocation_ratio"])},

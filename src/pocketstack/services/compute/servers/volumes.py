@@ -14,7 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.compute import common
+from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import volume_api
@@ -115,6 +115,7 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         attachment_id = volume_api.attach(ctx.token, row["project_id"], volume_id, row["id"], device)
     except volume_api.VolumeError as exc:
         raise BadRequest(f"Invalid volume: {exc}") from None
+    drivers.current().attach_volume(row, volume_id, device)
     with db.session() as conn:
         record(conn, row["id"], volume_id, attachment_id, device, tag=body.get("tag"),
                delete_on_termination=bool(body.get("delete_on_termination", False)))
@@ -143,6 +144,7 @@ def detach_volume(ctx: Context, rq: ApiRequest) -> None:
     current = _one(rows, rq.params["volume_id"], row["id"])
     if current["boot_index"] == 0:
         raise BadRequest("Cannot detach a root device volume")
+    drivers.current().detach_volume(row, current["volume_id"], current["device"])
     volume_api.detach(ctx.token, row["project_id"], current["attachment_id"])
     with db.session() as conn:
         conn.execute(VA.delete().where(VA.c.id == current["id"]))

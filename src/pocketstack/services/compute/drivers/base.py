@@ -1,0 +1,83 @@
+"""The compute driver seam: what the compute manager and the API ask of a hypervisor (nova.virt.driver's
+ComputeDriver, cut down to what pocketstack's one host needs). The API, the database and the jobs never
+know which driver runs; `drivers.current()` is the one the `compute:` config section selects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Server = dict[str, Any]  # a row of compute's servers table
+
+
+class ConsoleTypeUnavailable(Exception):
+    """Nova's ConsoleTypeUnavailable: the API answers 400 with this message."""
+
+    def __init__(self, console_type: str) -> None:
+        super().__init__(f"Unavailable console type {console_type}.")
+
+
+class ConsoleTypeInvalid(Exception):
+    """Nova's ConsoleTypeInvalid (a type the protocol has no more, e.g. xvpvnc): 400 with this message."""
+
+    def __init__(self, console_type: str) -> None:
+        super().__init__(f"Invalid console type {console_type}")
+
+
+@dataclass
+class HostResources:
+    """What the resource tracker reports for the host (nova's get_available_resource), before
+    allocation ratios and reservations, which are the operator's (config) and Placement's business."""
+    vcpus: int
+    memory_mb: int
+    local_gb: int
+    hypervisor_type: str
+    hypervisor_version: int
+    cpu_info: dict[str, Any] = field(default_factory=dict)
+
+
+class ComputeDriver(Protocol):
+    name: str
+
+    # --- lifecycle ------------------------------------------------------------------------
+    def spawn(self, server: Server, token: str | None) -> None: ...
+    def destroy(self, server: Server, token: str | None) -> None: ...
+    def power_off(self, server: Server) -> None: ...
+    def power_on(self, server: Server) -> None: ...
+    def reboot(self, server: Server, hard: bool) -> None: ...
+    def pause(self, server: Server) -> None: ...
+    def unpause(self, server: Server) -> None: ...
+    def suspend(self, server: Server) -> None: ...
+    def resume(self, server: Server) -> None: ...
+    def rescue(self, server: Server, token: str | None) -> None: ...
+    def unrescue(self, server: Server) -> None: ...
+    def resize(self, server: Server, flavor: dict[str, Any]) -> None: ...
+    def confirm_resize(self, server: Server) -> None: ...
+    def revert_resize(self, server: Server) -> None: ...
+    def rebuild(self, server: Server, image_id: str, token: str | None) -> None: ...
+
+    def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
+        """Upload the server's root disk into the (queued) image `image_id`."""
+
+    # --- devices --------------------------------------------------------------------------
+    def attach_volume(self, server: Server, volume_id: str, device: str) -> None: ...
+    def detach_volume(self, server: Server, volume_id: str, device: str) -> None: ...
+    def attach_interface(self, server: Server, port: dict[str, Any]) -> None: ...
+    def detach_interface(self, server: Server, port_id: str) -> None: ...
+
+    # --- consoles -------------------------------------------------------------------------
+    def console_output(self, server: Server) -> list[str]:
+        """The guest's serial console log, one string per line, oldest first."""
+
+    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
+        """A URL that opens the console; raises ConsoleTypeUnavailable when there is none of that type."""
+
+    # --- the host -------------------------------------------------------------------------
+    def host_resources(self) -> HostResources: ...
+
+    def host_uptime(self) -> str:
+        """What `uptime` prints on the host (os-hypervisors/{id}/uptime)."""
+
+    def power_states(self, servers: list[Server]) -> dict[str, int]:
+        """Power-state sync: the hypervisor's power state of each server it knows (nova's
+        _sync_power_states); a server missing from the answer has no guest."""
