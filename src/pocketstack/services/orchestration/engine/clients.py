@@ -145,3 +145,15 @@ class Clients:
         if service not in self._cache:
             self._cache[service] = ApiClient(service, self.token_source, self.project_id)
         return self._cache[service]
+
+
+def constraint(find: Callable[[Clients, Any], Any]) -> Callable[[Clients, Any], str | None]:
+    """A custom constraint (nova.flavor, cinder.volume, ...) from a lookup: the lookup's refusal is
+    the constraint's message, as Heat's BaseCustomConstraint reports its client's error."""
+    def check(clients: Clients, value: Any) -> str | None:
+        try:
+            find(clients, value)
+        except ClientError as exc:
+            return exc.message
+        return None
+    return check

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pocketstack.services.orchestration.engine.clients import ApiClient, ClientError, Clients
+from pocketstack.services.orchestration.engine.clients import ApiClient, ClientError, Clients, constraint
 from pocketstack.services.orchestration.engine.properties import AllowedValues, Custom, Prop, Range, ValidationError
 from pocketstack.services.orchestration.engine.resource import Attr, Resource, ResourceError, ResourceInError
 from pocketstack.services.orchestration.engine.resources.glance import image_id
@@ -32,14 +32,7 @@ vtype_id = _finder("types", "volume_type", "VolumeType")
 qos_id = _finder("qos-specs", "qos_specs", "QoSSpecs")
 
 
-def _check(find: Any) -> Any:
-    def check(clients: Clients, value: Any) -> str | None:
-        try:
-            find(clients, value)
-        except ClientError as exc:
-            return exc.message
-        return None
-    return check
+_check = constraint
 
 
 CONSTRAINTS = {"cinder.volume": _check(volume_id), "cinder.snapshot": _check(snapshot_id),

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from pocketstack.services.orchestration.engine.clients import ClientError, Clients
+from pocketstack.services.orchestration.engine.clients import ClientError, Clients, constraint
 from pocketstack.services.orchestration.engine.properties import Custom, Prop
 from pocketstack.services.orchestration.engine.resource import Attr, Resource
 
@@ -27,14 +27,7 @@ node_id = _finder("nodes", "Node")
 portgroup_id = _finder("portgroups", "Portgroup")
 
 
-def _check(find: Any) -> Any:
-    def check(clients: Clients, value: Any) -> str | None:
-        try:
-            find(clients, value)
-        except ClientError as exc:
-            return exc.message
-        return None
-    return check
+_check = constraint
 
 
 CONSTRAINTS = {"ironic.node": _check(node_id), "ironic.portgroup": _check(portgroup_id)}

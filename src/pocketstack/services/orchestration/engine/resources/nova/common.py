@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pocketstack.services.orchestration.engine.clients import ClientError, Clients
+from pocketstack.services.orchestration.engine.clients import ClientError, Clients, constraint
 from pocketstack.services.orchestration.engine.properties import AllowedValues, Custom, Prop
 
 # --- name resolution and constraints ----------------------------------------------------
@@ -21,14 +21,7 @@ def flavor_id(clients: Clients, name_or_id: str) -> str:
         raise
 
 
-def _check(fn: Any) -> Any:
-    def check(clients: Clients, value: Any) -> str | None:
-        try:
-            fn(clients, value)
-        except ClientError as exc:
-            return exc.message
-        return None
-    return check
+_check = constraint
 
 
 def _keypair(clients: Clients, name: str) -> dict[str, Any]:
