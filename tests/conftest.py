@@ -31,6 +31,9 @@ TEST_CONFIG = {
         "security_compliance": {"lockout_failure_attempts": 2, "lockout_duration": 5,
                                 "unique_last_password_count": 2, "minimum_password_age": 0},
     },
+    # one cloud serves the whole session: the demo project's security groups (stacks, dashboard
+    # and network tests all make some) would pass neutron's default of 10
+    "network": {"quotas": {"quota_security_group": 100, "quota_security_group_rule": 1000}},
 }
 
 

@@ -77,6 +77,7 @@ def test_key_pair_security_group_and_floating_ip(demo_web: Browser, demo: Any) -
     public = demo.network.find_network("public")
     page = demo_web.post(D + "/project/floating_ips/", {"action": "allocate", "network": public.id})
     assert not errors(page.text) and re.search(r"<td>\d+\.\d+\.\d+\.\d+</td>", page.text)
+    demo.network.delete_security_group(sg.id)
 
 
 def test_non_admin_gets_the_apis_refusal_on_admin_pages(demo_web: Browser) -> None:
