@@ -144,9 +144,11 @@ def test_object_folders(demo_web: Browser, demo: Any) -> None:
 
 
 def test_instance_page_says_why_there_is_no_remote_console(demo_web: Browser, demo: Any) -> None:
-    image = next(i for i in demo.image.images() if i.name.startswith("cirros"))
+    image = next(i for i in demo.image.images() if (i.name or "").startswith("cirros"))
+    private = demo.network.find_network("private")     # other tests add networks: "auto" would be ambiguous
     server = demo.compute.create_server(name=unique("vm"), image_id=image.id,
-                                        flavor_id=demo.compute.find_flavor("m1.nano").id, networks="auto")
+                                        flavor_id=demo.compute.find_flavor("m1.nano").id,
+                                        networks=[{"uuid": private.id}])
     demo.compute.wait_for_server(server, wait=180)
     page = demo_web.get(D + f"/project/instances/{server.id}/")
     assert page.status_code == 200 and "Console Log" in page.text
