@@ -221,7 +221,7 @@ DEFAULT_PROJECT = "__default__"
 DEFAULT_QUOTAS = {"volumes": 10, "snapshots": 10, "gigabytes": 1000, "backups": 10, "backup_gigabytes": 1000,
                   "groups": 10, "per_volume_gigabytes": -1}
 QUOTA_NAMES = {"volumes": "VolumeLimitExceeded", "snapshots": "SnapshotLimitExceeded",
-               "backups": "BackupLimitExceeded"}
+               "backups": "BackupLimitExceeded", "groups": "GroupLimitExceeded"}
 
 
 PER_TYPE = ("volumes", "snapshots", "gigabytes")
@@ -263,6 +263,9 @@ def quota_usage(conn: Connection, project_id: str) -> dict[str, int]:
     bak_count, bak_size = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(backups.c.size), 0))
                                        .where(backups.c.project_id == project_id)).one()
     usage.update(backups=bak_count, backup_gigabytes=int(bak_size))
+    from pocketstack.services.block_storage.tables import groups
+    usage["groups"] = conn.execute(sa.select(sa.func.count()).select_from(groups)
+                                   .where(groups.c.project_id == project_id)).scalar_one()
     return usage
 
 

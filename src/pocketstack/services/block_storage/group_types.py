@@ -1,5 +1,5 @@
 """Group types (3.11+): /group_types and their group specs (api-ref: block-storage v3, Group types;
-Group type specs). Generic volume groups themselves are not implemented yet."""
+Group type specs). The groups themselves are in groups.py."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.services.block_storage import backend, common, messages, qcow2
 from pocketstack.services.block_storage.tables import (
-    attachments, backups, snapshots, volume_metadata, volume_type_extra_specs, volumes)
+    attachments, backups, group_snapshots, groups, snapshots, volume_metadata, volume_type_extra_specs, volumes)
 
 LOG = logging.getLogger("pocketstack.block_storage")
 GiB = backend.GiB
@@ -246,6 +246,77 @@ def delete_backup(p: dict[str, Any]) -> None:
         conn.execute(backups.delete().where(backups.c.id == bak["id"]))
 
 
+# --- generic volume groups ------------------------------------------------------------------------
+def create_group(p: dict[str, Any]) -> None:
+    """A new group, empty or from a source: its volumes are copied one by one (each step idempotent),
+    then the group is available; a member that fails puts the group in error."""
+    group = _row(groups, p["group_id"])
+    if group is None or group["status"] != "creating":
+        return
+    for member in p.get("members") or []:
+        try:
+            create_volume({"volume_id": member["volume_id"], "source": member["source"],
+                           "source_id": member["source_id"]})
+        except Failed as exc:
+            _fail_volume(member, str(exc))
+            raise
+    _set(groups, group["id"], "creating", status="available")
+
+
+def delete_group(p: dict[str, Any]) -> None:
+    group = _row(groups, p["group_id"])
+    if group is None:
+        return
+    with db.reader() as conn:
+        members = conn.execute(sa.select(volumes.c.id).where(volumes.c.group_id == group["id"])).scalars().all()
+    for volume_id in members:
+        delete_volume({"volume_id": volume_id})
+    with db.session() as conn:
+        conn.execute(groups.delete().where(groups.c.id == group["id"]))
+
+
+def _group_snapshot_members(group_snapshot_id: str) -> list[str]:
+    with db.reader() as conn:
+        return list(conn.execute(sa.select(snapshots.c.id).where(
+            snapshots.c.group_snapshot_id == group_snapshot_id)).scalars())
+
+
+def create_group_snapshot(p: dict[str, Any]) -> None:
+    gsnap = _row(group_snapshots, p["group_snapshot_id"])
+    if gsnap is None or gsnap["status"] != "creating":
+        return
+    for snapshot_id in _group_snapshot_members(gsnap["id"]):
+        create_snapshot({"snapshot_id": snapshot_id})
+    _set(group_snapshots, gsnap["id"], "creating", status="available")
+
+
+def delete_group_snapshot(p: dict[str, Any]) -> None:
+    gsnap = _row(group_snapshots, p["group_snapshot_id"])
+    if gsnap is None:
+        return
+    for snapshot_id in _group_snapshot_members(gsnap["id"]):
+        delete_snapshot({"snapshot_id": snapshot_id})
+    with db.session() as conn:
+        conn.execute(group_snapshots.delete().where(group_snapshots.c.id == gsnap["id"]))
+
+
+def _fail_group(p: dict[str, Any], error: str) -> None:
+    group = _row(groups, p["group_id"])
+    if group is not None:
+        _set(groups, group["id"], None, status="error_deleting" if group["status"] == "deleting" else "error")
+
+
+def _fail_group_snapshot(p: dict[str, Any], error: str) -> None:
+    gsnap = _row(group_snapshots, p["group_snapshot_id"])
+    if gsnap is None:
+        return
+    status = "error_deleting" if gsnap["status"] == "deleting" else "error"
+    _set(group_snapshots, gsnap["id"], None, status=status)
+    with db.session() as conn:
+        conn.execute(snapshots.update().where(snapshots.c.group_snapshot_id == gsnap["id"],
+                                              snapshots.c.status.in_(["creating", "deleting"])).values(status=status))
+
+
 # --- registration --------------------------------------------------------------------------------
 def _fail_volume(p: dict[str, Any], error: str) -> None:
     vol = _row(volumes, p["volume_id"])
@@ -293,6 +364,9 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, Any
     "volume.snapshot_delete": (delete_snapshot, _fail_snapshot),
     "volume.backup_create": (create_backup, _fail_backup), "volume.backup_delete": (delete_backup, _fail_backup),
     "volume.backup_restore": (restore_backup, _fail_volume),
+    "volume.group_create": (create_group, _fail_group), "volume.group_delete": (delete_group, _fail_group),
+    "volume.group_snapshot_create": (create_group_snapshot, _fail_group_snapshot),
+    "volume.group_snapshot_delete": (delete_group_snapshot, _fail_group_snapshot),
 }
 
 

@@ -48,8 +48,8 @@ def render(ctx: Context, row: Any, meta: dict[str, str], *, detail: bool = True)
             "name": row["name"], "description": row["description"], "volume_id": row["volume_id"],
             "status": row["status"], "size": row["size"], "metadata": meta}
     version = ctx.version or v.MIN
-    if version >= V_GROUP_SNAPSHOTS:
-        body["group_snapshot_id"] = None
+    if version >= v.GROUP_SNAPSHOTS:
+        body["group_snapshot_id"] = row["group_snapshot_id"]
     if version >= v.SNAPSHOT_LIST_USER_ID:
         body["user_id"] = row["user_id"]
     if version >= v.USE_QUOTA:
@@ -59,9 +59,6 @@ def render(ctx: Context, row: Any, meta: dict[str, str], *, detail: bool = True)
         body["os-extended-snapshot-attributes:progress"] = row["progress"]
         body["os-extended-snapshot-attributes:project_id"] = row["project_id"]
     return body
-
-
-V_GROUP_SNAPSHOTS = v.V("3.14", "snapshots show group_snapshot_id")
 
 
 def _meta(conn: Connection, ids: list[str]) -> dict[str, dict[str, str]]:
@@ -78,7 +75,7 @@ def show(conn: Connection, ctx: Context, row: Any, *, detail: bool = True) -> di
 
 # --- logic ---------------------------------------------------------------------------------
 def create_row(conn: Connection, ctx: Context, vol: dict[str, Any], body: dict[str, Any],
-               status: str = "creating") -> dict[str, Any]:
+               status: str = "creating", group_snapshot_id: str | None = None) -> dict[str, Any]:
     type_name = conn.execute(sa.select(volume_types.c.name).where(volume_types.c.id == vol["volume_type_id"])).scalar()
     common.check_quota(conn, ctx.project_id or "", {"snapshots": 1, "gigabytes": vol["size"],
                                                     f"snapshots_{type_name}": 1, f"gigabytes_{type_name}": vol["size"]})
@@ -87,7 +84,7 @@ def create_row(conn: Connection, ctx: Context, vol: dict[str, Any], body: dict[s
                name=body.get("name", body.get("display_name")),
                description=body.get("description", body.get("display_description")), volume_id=vol["id"],
                size=vol["size"], progress="0%", blob_key=backend.snapshot_key(snap_id), created_at=now,
-               updated_at=None)
+               updated_at=None, group_snapshot_id=group_snapshot_id)
     conn.execute(snapshots.insert().values(**row))
     meta = body.get("metadata") or {}
     if meta:
@@ -153,7 +150,7 @@ def update_snapshot(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def start_delete(conn: Connection, row: dict[str, Any], *, force: bool = False) -> None:
-    if not force and row["status"] not in ("available", "error"):
+    if not force and (row["status"] not in ("available", "error") or row["group_snapshot_id"]):
         raise BadRequest("Invalid snapshot: Volume Snapshot status must be available or error and must not be "
                          "part of a group.")
     conn.execute(snapshots.update().where(snapshots.c.id == row["id"]).values(status="deleting",

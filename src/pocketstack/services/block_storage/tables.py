@@ -69,7 +69,8 @@ volumes = _resource(
     sa.Column("previous_status", sa.String(32)),
     sa.Column("image_metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("error", sa.Text),
-    indexes=(sa.Index("ix_volume_volumes_status", "status"),),
+    sa.Column("group_id", sa.String(36)),                          # a generic volume group (3.13)
+    indexes=(sa.Index("ix_volume_volumes_status", "status"), sa.Index("ix_volume_volumes_group_id", "group_id")),
 )
 
 volume_metadata = sa.Table(
@@ -87,7 +88,9 @@ snapshots = _resource(
     sa.Column("progress", sa.String(16), nullable=False, default="0%"),
     sa.Column("blob_key", sa.String(255), nullable=False),
     sa.Column("provider_id", sa.String(255)),
-    indexes=(sa.Index("ix_volume_snapshots_volume_id", "volume_id"),),
+    sa.Column("group_snapshot_id", sa.String(36)),                 # taken as part of a group snapshot (3.14)
+    indexes=(sa.Index("ix_volume_snapshots_volume_id", "volume_id"),
+             sa.Index("ix_volume_snapshots_group_snapshot_id", "group_snapshot_id")),
 )
 
 snapshot_metadata = sa.Table(
@@ -197,4 +200,21 @@ group_types = sa.Table(
     sa.Column("is_public", sa.Boolean, nullable=False, default=True),
     sa.Column("group_specs", sa.JSON, nullable=False, default=dict),
     *db.timestamps(),
+)
+
+groups = _resource(
+    "volume_groups",
+    sa.Column("group_type_id", sa.String(36), nullable=False),
+    sa.Column("volume_type_ids", sa.JSON, nullable=False, default=list),
+    sa.Column("availability_zone", sa.String(255)),
+    sa.Column("group_snapshot_id", sa.String(36)),                 # created from this group snapshot
+    sa.Column("source_group_id", sa.String(36)),                   # or cloned from this group
+    sa.Column("replication_status", sa.String(32)),
+)
+
+group_snapshots = _resource(
+    "volume_group_snapshots",
+    sa.Column("group_id", sa.String(36), nullable=False),
+    sa.Column("group_type_id", sa.String(36), nullable=False),
+    indexes=(sa.Index("ix_volume_group_snapshots_group_id", "group_id"),),
 )

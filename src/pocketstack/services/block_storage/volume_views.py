@@ -62,7 +62,7 @@ def detail(ctx: Context, rq: ApiRequest | None, row: Any, ex: dict[str, Any], *,
         _extensions(ctx, row, body)
     version = ctx.version or v.MIN
     if version >= v.GROUP_VOLUME:
-        body["group_id"] = None
+        body["group_id"] = row["group_id"]
     if admin and version >= v.VOLUME_DETAIL_PROVIDER_ID:
         body["provider_id"] = row["provider_id"]
     if version >= v.VOLUME_SHARED_TARGETS_AND_SERVICE_FIELDS:

@@ -105,6 +105,13 @@ def _source(conn: Connection, ctx: Context, body: dict[str, Any]) -> tuple[str, 
 def create_row(conn: Connection, ctx: Context, body: dict[str, Any], *, size: int, source: str,
                source_id: str | None, status: str = "creating", **extra: Any) -> dict[str, Any]:
     vtype = volume_types.find(conn, ctx, body.get("volume_type"))
+    if body.get("group_id"):
+        from pocketstack.services.block_storage import groups
+        if not body.get("volume_type"):
+            raise BadRequest("Invalid input received: volume_type must be provided when creating a volume in a "
+                             "group.")
+        groups.check_new_member(conn, ctx, body["group_id"], vtype["id"])
+        extra.setdefault("group_id", body["group_id"])
     az = body.get("availability_zone") or common.AZ
     if az != common.AZ:
         raise BadRequest(f"Invalid input received: Availability zone '{az}' is invalid.")
@@ -253,6 +260,11 @@ def delete_volume(ctx: Context, rq: ApiRequest) -> None:
 
 def start_delete(conn: Connection, row: dict[str, Any], *, cascade: bool, force: bool) -> None:
     snaps = conn.execute(sa.select(snapshots.c.status).where(snapshots.c.volume_id == row["id"])).scalars().all()
+    if row["group_id"]:
+        status = "" if force else "status must be available or error or error_restoring or error_extending or " \
+            "error_managing and "
+        raise BadRequest(f"Invalid volume: Volume {status}must not be migrating, attached, belong to a group, have "
+                         f"snapshots, awaiting a transfer, or be disassociated from snapshots after volume transfer.")
     if not force:
         if row["status"] not in DELETABLE or row["attach_status"] == "attached":
             raise BadRequest("Invalid volume: Volume status must be available or error or error_restoring or "
