@@ -105,3 +105,25 @@ def test_bulk_create_with_wrapped_items(neutron_admin, admin):
     r = neutron_admin.post("/security-groups", json={"security_groups": [
         {"security_group": {"name": n, "project_id": project}} for n in names]})
     assert r.status_code == 201 and [g["name"] for g in r.json()["security_groups"]] == names
+
+
+def test_remote_ip_prefix_kept_as_given_with_its_normalized_cidr(demo):
+    """neutron keeps 10.2.3.124/24 as the user gave it and shows the network as normalized_cidr; a rule
+    for the same network is a duplicate; Nova's os-security-group-rules shows the prefix as given."""
+    sg = demo.network.create_security_group(name=unique("sg"))
+    rule = demo.network.create_security_group_rule(security_group_id=sg.id, direction="ingress",
+                                                   protocol="tcp", port_range_min=80, port_range_max=80,
+                                                   remote_ip_prefix="10.2.3.124/24")
+    assert rule.remote_ip_prefix == "10.2.3.124/24" and rule.normalized_cidr == "10.2.3.0/24"
+    host = demo.network.create_security_group_rule(security_group_id=sg.id, direction="ingress",
+                                                   protocol="udp", remote_ip_prefix="192.0.2.7")
+    assert host.remote_ip_prefix == "192.0.2.7/32" and host.normalized_cidr == "192.0.2.7/32"
+    from openstack import exceptions
+    with pytest.raises(exceptions.ConflictException):
+        demo.network.create_security_group_rule(security_group_id=sg.id, direction="ingress", protocol="tcp",
+                                                port_range_min=80, port_range_max=80,
+                                                remote_ip_prefix="10.2.3.0/24")
+    r = demo.compute.get(f"/os-security-groups/{sg.id}")
+    cidrs = {x["ip_range"].get("cidr") for x in r.json()["security_group"]["rules"]}
+    assert "10.2.3.124/24" in cidrs
+    demo.network.delete_security_group(sg)

@@ -124,7 +124,7 @@ def validate(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, 
         if f"IPv{net.version}" != ethertype:
             raise BadRequest(f"Conflicting value ethertype {ethertype} for CIDR {prefix}",
                              kind="SecurityGroupRuleParameterConflict")
-        prefix = str(net)
+        prefix = str(ipaddress.ip_interface(prefix))  # as given, with its mask; normalized_cidr is the network
     if remote_group:
         common.load(conn, security_groups.GROUPS, ctx, remote_group)
     return {"direction": direction, "ethertype": ethertype, "protocol": item.get("protocol"),
@@ -132,8 +132,14 @@ def validate(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[str, 
             "remote_group_id": remote_group, "description": item.get("description") or ""}
 
 
+def normalized(prefix: str | None) -> str | None:
+    """neutron's normalized_cidr: the network a remote_ip_prefix such as 10.2.3.124/24 stands for."""
+    return str(ipaddress.ip_network(prefix, strict=False)) if prefix else None
+
+
 def _same(a: dict[str, Any], b: Any) -> bool:
     def norm_prefix(p: Any) -> Any:
+        p = normalized(p)
         return None if p in ("0.0.0.0/0", "::/0") else p
     return (a["direction"] == b["direction"] and a["ethertype"] == b["ethertype"]
             and protocol_number(a["protocol"]) == protocol_number(b["protocol"])

@@ -3,6 +3,7 @@ Each project's `default` group (with its four default rules) is made on first us
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 import sqlalchemy as sa
@@ -29,7 +30,8 @@ RULE_COLUMNS = ("id", "security_group_id", "direction", "ethertype", "protocol",
 def render_rule(row: Any, default_group_ids: set[str] | None = None) -> dict[str, Any]:
     out = {k: row[k] for k in RULE_COLUMNS}
     out.update(common.standard_view(row, None, named=False))
-    out["normalized_cidr"] = row["remote_ip_prefix"]
+    prefix = row["remote_ip_prefix"]
+    out["normalized_cidr"] = str(ipaddress.ip_network(prefix, strict=False)) if prefix else None
     out["belongs_to_default_sg"] = row["security_group_id"] in (default_group_ids or set())
     return out
 
