@@ -1,5 +1,5 @@
-"""Admin views of the one host: migrations, quota classes, server external events, diagnostics, tenant usage
-(api-ref: compute, Migrations; Quota class sets; Create external events; Servers diagnostics; Usage reports)."""
+"""Admin views of the one host: quota classes, server external events, diagnostics, tenant usage
+(api-ref: compute, Quota class sets; Create external events; Servers diagnostics; Usage reports)."""
 
 from __future__ import annotations
 
@@ -30,10 +30,6 @@ EVENTS = {"type": "object", "required": ["events"], "additionalProperties": Fals
 QUOTA_CLASS = {"type": "object", "required": ["quota_class_set"], "additionalProperties": False, "properties": {
     "quota_class_set": {"type": "object", "additionalProperties": False,
                         "properties": {k: quotas._VALUE for k in [*quotas.DEFAULTS, *quotas.NETWORK, "networks"]}}}}
-
-
-def list_migrations(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return {"migrations": []}
 
 
 def show_quota_class(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -204,7 +200,6 @@ ROUTES = [
           policy=P + "os-instance-usage-audit-log:list"),
     route("GET", "/v2.1/os-instance_usage_audit_log/{before}", show_audit_log,
           policy=P + "os-instance-usage-audit-log:show"),
-    route("GET", "/v2.1/os-migrations", list_migrations, policy=P + "os-migrations:index"),
     route("GET", "/v2.1/os-quota-class-sets/{class_id}", show_quota_class, policy=P + "os-quota-class-sets:show"),
     route("PUT", "/v2.1/os-quota-class-sets/{class_id}", update_quota_class, policy=P + "os-quota-class-sets:update",
           body=QUOTA_CLASS),

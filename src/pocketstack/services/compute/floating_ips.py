@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
 from pocketstack.services.compute import tables as t
@@ -112,7 +112,7 @@ def remove_floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: s
         ours = {p.port_id for p in conn.execute(sa.select(t.server_ports.c.port_id).where(
             t.server_ports.c.server_id == row["id"]))}
     if fip.get("port_id") not in ours:
-        raise BadRequest(f"Floating IP {body['address']} is not associated with instance {row['id']}.")
+        raise Conflict(f"Floating IP {body['address']} is not associated with instance {row['id']}.")
     _call(ctx, "PUT", f"/floatingips/{fip['id']}", {"floatingip": {"port_id": None}})
     info_cache.refresh(ctx.token, row["id"])
 

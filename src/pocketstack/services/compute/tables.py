@@ -185,6 +185,25 @@ instance_action_events = sa.Table(
     sa.Column("finish_time", sa.DateTime),
 )
 
+migrations = sa.Table(                                        # nova's migration records (resize, live)
+    "compute_migrations", m,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("uuid", sa.String(36), nullable=False, unique=True),   # also the Placement consumer of a resize
+    sa.Column("instance_uuid", sa.String(36), nullable=False, index=True),
+    sa.Column("project_id", sa.String(64)),
+    sa.Column("user_id", sa.String(64)),
+    sa.Column("migration_type", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("source_compute", sa.String(255)),
+    sa.Column("dest_compute", sa.String(255)),
+    sa.Column("source_node", sa.String(255)),
+    sa.Column("dest_node", sa.String(255)),
+    sa.Column("dest_host", sa.String(255)),
+    sa.Column("old_flavor_id", sa.String(255)),
+    sa.Column("new_flavor_id", sa.String(255)),
+    *db.timestamps(),
+)
+
 aggregates = sa.Table(
     "compute_aggregates", m,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),

@@ -19,7 +19,7 @@ from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.compute import common, flavors, floating_ips, quotas
+from pocketstack.services.compute import common, flavors, floating_ips, migrations, quotas
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views
@@ -46,12 +46,16 @@ JOB_ACTION = {"os-stop": "stop", "os-start": "start"}
 
 def _start(ctx: Context, row: dict[str, Any], key: str, action: str, task: str | None, *, lock: bool = True,
            **payload: Any) -> None:
-    """Set the task state, record the action, enqueue the job that finishes it."""
+    """Set the task state, record the action (and the migration of a move: `migration=(type, new flavor)`),
+    enqueue the job that finishes it."""
+    migration = payload.pop("migration", None)
     with db.session() as conn:
         if lock:
             common.check_locked(ctx, row)
         common.set_server(conn, row["id"], task_state=task)
         action_id = common.record_action(conn, ctx, row["id"], action)
+        if migration:
+            migrations.record(conn, row, payload["migration_uuid"], *migration)
         jobs.enqueue(conn, manager.ACTION, {"server_id": row["id"], "action": JOB_ACTION.get(key, key),
                                             "action_id": action_id, "token": ctx.token, **payload})
 
@@ -116,7 +120,7 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
         with db.session() as conn:
             common.set_server(conn, row["id"], disk_config=body["OS-DCF:diskConfig"])
     _start(ctx, row, "resize", "resize", "resize_prep", flavor=flavors.embedded_flavor(flavor, specs),
-           flavor_id=flavor["id"], migration_uuid=new_uuid())
+           flavor_id=flavor["id"], migration_uuid=new_uuid(), migration=("resize", flavor["id"]))
 
 
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
@@ -219,7 +223,8 @@ def live_migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, bo
     common.check_state(row, "os-migrateLive", ["active", "paused"])
     if ctx.version < ASYNC_LIVE_MIGRATION:
         raise BadRequest("No valid host was found. ")
-    _start(ctx, row, "live-migration", "live-migration", "migrating")
+    _start(ctx, row, "live-migration", "live-migration", "migrating", migration_uuid=new_uuid(),
+           migration=("live-migration", None))
 
 
 ASYNC_LIVE_MIGRATION = v.V("2.25", "live migration is asynchronous")

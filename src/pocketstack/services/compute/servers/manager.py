@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
-from pocketstack.services.compute import common, drivers
+from pocketstack.services.compute import common, drivers, migrations
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import logic, network_api, placement_api, volume_api, volumes
 
@@ -193,7 +193,9 @@ def act(p: dict[str, Any]) -> None:
             with db.session() as conn:
                 common.set_server(conn, row["id"], task_state=None)
                 common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
+            migrations.set_status(p.get("migration_uuid"), "error")
             return
+        migrations.set_status(p.get("migration_uuid"), "finished")
         values.update(flavor=p["flavor"], flavor_id=p["flavor_id"],
                       old_flavor={**row["flavor"], "id": row["flavor_id"], "prior_vm_state": row["vm_state"],
                                   "migration_uuid": migration_uuid})
@@ -204,6 +206,7 @@ def act(p: dict[str, Any]) -> None:
                 placement_api.confirm_resize(old["migration_uuid"])
             else:
                 placement_api.revert_resize(row, old["migration_uuid"])
+            migrations.set_status(old["migration_uuid"], "confirmed" if action == "confirmResize" else "reverted")
         vm_state = old.get("prior_vm_state", "active")
         if action == "revertResize" and old:
             values.update(flavor={k: val for k, val in old.items()
@@ -221,7 +224,9 @@ def act(p: dict[str, Any]) -> None:
             with db.session() as conn:
                 common.set_server(conn, row["id"], task_state=None)
                 common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
+            migrations.set_status(p.get("migration_uuid"), "error")
             return
+        migrations.set_status(p.get("migration_uuid"), "finished")
         values.update(host=common.HOST, shelved_image_id=None)
         if row["shelved_image_id"]:
             internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
@@ -242,6 +247,8 @@ def act(p: dict[str, Any]) -> None:
         common.set_server(conn, row["id"], **values)
         common.record_event(conn, p.get("action_id"), event,
                             "Error" if action == "live-migration" else "Success")
+    if action == "live-migration":       # one host: there is nowhere to go (nova: NoValidHost, status error)
+        migrations.set_status(p.get("migration_uuid"), "error")
 
 
 def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
