@@ -71,7 +71,10 @@ def shared_secret() -> str:
 
 
 def sign(instance_id: str) -> str:
-    return hmac.new(shared_secret().encode(), instance_id.encode(), hashlib.sha256).hexdigest()
+    secret = shared_secret()
+    if not secret:                             # never sign with an empty key: anyone could
+        raise Forbidden("Invalid proxy request signature.")
+    return hmac.new(secret.encode(), instance_id.encode(), hashlib.sha256).hexdigest()
 
 
 # --- logic ---------------------------------------------------------------------------------
@@ -87,7 +90,7 @@ def metadata_for(rq: ApiRequest) -> tree.InstanceMetadata:
     for header in ("x-instance-id", "x-tenant-id"):
         if len(rq.headers.getlist(header)) > 1:
             raise BadRequest(f"Multiple {header.title().replace('Id', 'ID')} headers found within request.")
-    if not hmac.compare_digest(sign(instance_id), signature):
+    if not hmac.compare_digest(sign(instance_id).encode(), signature.encode("utf-8", "replace")):
         raise Forbidden("Invalid proxy request signature.")
     md = _cached(instance_id, rq.headers.get("x-forwarded-for"))
     if md is None or md.server["project_id"] != tenant_id:
@@ -107,6 +110,9 @@ def _cached(instance_id: str, address: str | None) -> tree.InstanceMetadata | No
     md = tree.InstanceMetadata(data, address)
     if Config.cache_expiration > 0:
         with _lock:
+            if len(_cache) > 1000:             # servers come and go: drop what has expired
+                for key in [k for k, (expires, _) in _cache.items() if expires <= now]:
+                    del _cache[key]
             _cache[instance_id] = (now + Config.cache_expiration, md)
     return md
 
@@ -149,20 +155,21 @@ def show_metadata(ctx: Context, rq: ApiRequest) -> Response:
 async def post_metadata(ctx: Context, rq: ApiRequest) -> Response:
     """POST to .../password sets the password (nova's handle_password); to any other path, nova answers as
     for GET."""
+    body = await _read_capped(rq, MAX_PASSWORD + 1)
+    md = await anyio.to_thread.run_sync(metadata_for, rq)
+    if md.is_password(rq.params["path"]):
+        await anyio.to_thread.run_sync(set_password, md.server["id"], body)
+        return Response(b"", media_type=tree.TEXT)
+    return await anyio.to_thread.run_sync(_answer, md, rq.params["path"])
+
+
+async def _read_capped(rq: ApiRequest, limit: int) -> bytes:
     body = b""
     async for chunk in rq.stream():
         body += chunk
-        if len(body) > MAX_PASSWORD:
+        if len(body) >= limit:
             break
-    md = await anyio.to_thread.run_sync(metadata_for, rq)
-    try:
-        md.lookup(rq.params["path"])
-    except tree.PasswordPath:
-        await anyio.to_thread.run_sync(set_password, md.server["id"], body)
-        return Response(b"", media_type=tree.TEXT)
-    except tree.InvalidPath:
-        pass
-    return await anyio.to_thread.run_sync(_answer, md, rq.params["path"])
+    return body
 
 
 def show_password(server_id: str) -> str:

@@ -200,6 +200,15 @@ class InstanceMetadata:
         except KeyError:
             raise InvalidPath(path) from None
 
+    def is_password(self, path: str) -> bool:
+        try:
+            self.lookup(path)
+        except PasswordPath:
+            return True
+        except InvalidPath:
+            pass
+        return False
+
     def config_drive_files(self) -> list[tuple[str, bytes]]:
         """nova's metadata_for_config_drive: (path, bytes) for every file of the drive."""
         out: list[tuple[str, bytes]] = []
