@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import posixpath
+from collections.abc import Sequence
 from typing import Any
 
 from pocketstack.core.clock import utcnow
@@ -43,7 +44,7 @@ class Options:
 
 
 class InstanceMetadata:
-    def __init__(self, data: InstanceData, address: str | None = None, files: list[tuple[str, bytes]] = (),
+    def __init__(self, data: InstanceData, address: str | None = None, files: Sequence[tuple[str, bytes]] = (),
                  extra_md: dict[str, Any] | None = None) -> None:
         self.data, self.server, self.address = data, data.server, address
         raw = self.server.get("user_data")
