@@ -46,7 +46,12 @@ def validate_requested(token: str | None, project_id: str, networks: Any) -> lis
         if len(nets) > 1:
             raise Conflict("Multiple possible networks found, use a Network ID to be more specific.")
         if not nets and networks == "auto":
-            raise BadRequest("Unable to automatically allocate a network for project " + project_id)
+            # nova's _auto_allocate_network: Neutron's auto-allocated topology for the project (made once;
+            # concurrent builds get the same network back)
+            topology = (_get(f"/auto-allocated-topology/{project_id}", token) or {}).get("auto_allocated_topology")
+            if not topology or not topology.get("id"):
+                raise BadRequest("Unable to automatically allocate a network for project " + project_id)
+            nets = [{"id": topology["id"]}]
         return [{"network_id": n["id"], "port_id": None, "fixed_ip": None, "tag": None} for n in nets]
     out = []
     for item in networks:
