@@ -31,7 +31,7 @@ def _wait_volume(cinder, volume_id: str, status: str) -> dict:
     raise AssertionError(f"volume {volume_id} is {vol['status']}, not {status}")
 
 
-def test_attach_and_detach(nova_demo, cinder):
+def test_attach_and_detach(nova_demo, nova_admin, cinder):
     vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
     _wait_volume(cinder, vol["id"], "available")
     sid = nova_demo.boot()["id"]
@@ -50,12 +50,31 @@ def test_attach_and_detach(nova_demo, cinder):
     assert missing.status_code == 404
     listed = nova_demo.get(f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
     assert [a["volumeId"] for a in listed] == [vol["id"]]
+    _assisted_snapshots(nova_demo, nova_admin, vol["id"])
     assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 202
     _wait_volume(cinder, vol["id"], "available")
     assert nova_demo.get(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 404
     nova_demo.delete(f"/servers/{sid}")
     nova_demo.wait_gone(sid)
     cinder.delete(f"/volumes/{vol['id']}")
+
+
+def _assisted_snapshots(nova_demo, nova_admin, volume_id):
+    """os-assisted-volume-snapshots, as a file-based Cinder driver calls it (service or admin only)."""
+    body = {"snapshot": {"volume_id": volume_id, "create_info": {"snapshot_id": unique("s"), "type": "qcow2",
+                                                                  "new_file": "new_file", "id": "snap-1"}}}
+    assert nova_demo.post("/os-assisted-volume-snapshots", json=body).status_code == 403
+    r = nova_admin.post("/os-assisted-volume-snapshots", json=body)
+    assert r.status_code == 200 and r.json() == {"snapshot": {"id": "snap-1", "volumeId": volume_id}}
+    info = {"delete_info": '{"volume_id": "%s"}' % volume_id}
+    assert nova_admin.delete("/os-assisted-volume-snapshots/snap-1", params=info).status_code == 204
+    assert nova_admin.delete("/os-assisted-volume-snapshots/snap-1").status_code == 400
+    assert nova_admin.delete("/os-assisted-volume-snapshots/snap-1", params={"delete_info": "{"}).status_code == 400
+    loose = {"snapshot": {**body["snapshot"], "volume_id": "00000000-0000-0000-0000-000000000000"}}
+    assert nova_admin.post("/os-assisted-volume-snapshots", json=loose).status_code == 400
+    wrong = {"snapshot": {"volume_id": volume_id, "create_info": {"snapshot_id": "x", "type": "raw",
+                                                                   "new_file": "f"}}}
+    assert nova_admin.post("/os-assisted-volume-snapshots", json=wrong).status_code == 400
 
 
 def test_boot_from_volume(nova_demo, cinder):

@@ -1,15 +1,21 @@
 """The volume proxy: /os-volumes, /os-snapshots (api-ref: compute, Volume extension (os-volumes, os-snapshots)
-(DEPRECATED)), the block storage service's volumes as nova shows them; gone after microversion 2.35."""
+(DEPRECATED)), the block storage service's volumes as nova shows them; gone after microversion 2.35. And
+/os-assisted-volume-snapshots (api-ref: compute, Assisted volume snapshots), the call a file-based Cinder
+driver makes to have the hypervisor snapshot an attached volume."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from pocketstack.core import internal_client
+import sqlalchemy as sa
+
+from pocketstack.core import db, internal_client
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common
+from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.security_groups import LAST
 
 HEADERS = {"OpenStack-API-Version": "volume 3.0"}
@@ -108,6 +114,49 @@ def delete_snapshot(ctx: Context, rq: ApiRequest) -> None:
     _call(ctx, "DELETE", f"/snapshots/{rq.params['snapshot_id']}")
 
 
+ASSISTED = {"type": "object", "required": ["snapshot"], "additionalProperties": False, "properties": {"snapshot": {
+    "type": "object", "required": ["volume_id", "create_info"], "additionalProperties": False, "properties": {
+        "volume_id": {"type": "string", "minLength": 1},
+        "create_info": {"type": "object", "required": ["snapshot_id", "type", "new_file"],
+                        "additionalProperties": False, "properties": {
+                            "snapshot_id": {"type": "string", "minLength": 1}, "type": {"enum": ["qcow2"]},
+                            "new_file": {"type": "string", "minLength": 1}, "id": {"type": "string", "minLength": 1}}}}}}}
+
+
+def _attached_server(volume_id: str) -> dict[str, Any]:
+    """The server a volume is attached to (nova's BDM lookup by volume id), 400 when none, 409 while busy."""
+    with db.reader() as conn:
+        server = conn.execute(sa.select(t.servers).join(t.volume_attachments,
+                                                        t.volume_attachments.c.server_id == t.servers.c.id)
+                              .where(t.volume_attachments.c.volume_id == volume_id, t.servers.c.deleted.is_(False))
+                              ).mappings().first()
+    if server is None:
+        raise BadRequest(f"No volume Block Device Mapping with id {volume_id}.")
+    if server["task_state"] is not None or server["vm_state"] not in ("active", "stopped", "paused", "suspended"):
+        raise Conflict(f"Cannot 'volume_snapshot' instance {server['id']} while it is in vm_state "
+                       f"{server['vm_state']}")
+    return dict(server)
+
+
+def create_assisted_snapshot(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    """What the hypervisor does with it is the driver's: qcow2 overlays of file-based volumes (nova's libvirt
+    driver) are not something this cloud's block storage asks for, so the call is checked and answered."""
+    body = rq.body["snapshot"]
+    _attached_server(body["volume_id"])
+    return {"snapshot": {"id": body["create_info"].get("id"), "volumeId": body["volume_id"]}}
+
+
+def delete_assisted_snapshot(ctx: Context, rq: ApiRequest) -> None:
+    try:
+        info = json.loads(rq.query["delete_info"])
+        volume_id = info["volume_id"]
+    except KeyError as exc:
+        raise BadRequest(str(exc)) from None
+    except (ValueError, TypeError) as exc:
+        raise BadRequest(f"Invalid delete_info: {exc}") from None
+    _attached_server(volume_id)
+
+
 V, S = "/v2.1/os-volumes", "/v2.1/os-snapshots"
 P = "os_compute_api:os-volumes:"
 ROUTES = [
@@ -123,4 +172,8 @@ ROUTES = [
     route("GET", S + "/{snapshot_id}", show_snapshot, policy=P + "snapshots:show", max_version=LAST),
     route("DELETE", S + "/{snapshot_id}", delete_snapshot, policy=P + "snapshots:delete", max_version=LAST,
           status=202),
+    route("POST", "/v2.1/os-assisted-volume-snapshots", create_assisted_snapshot,
+          policy="os_compute_api:os-assisted-volume-snapshots:create", body=ASSISTED),
+    route("DELETE", "/v2.1/os-assisted-volume-snapshots/{snapshot_id}", delete_assisted_snapshot,
+          policy="os_compute_api:os-assisted-volume-snapshots:delete", status=204),
 ]
