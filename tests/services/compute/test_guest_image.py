@@ -178,6 +178,12 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     assert any(line.split()[:1] == ["vdb"] and line.split()[3] == str(64 << 20) for line in lsblk[1:]), lsblk
     # the root file system grew to the 1 GiB overlay
     assert int(guest.ssh("df -k / | tail -n 1").stdout.split()[1]) > 900_000
+    # what Tempest's remote client runs, its way (set -eu -o pipefail)
+    tools = guest.ssh("set -eu -o pipefail; PATH=$PATH:/sbin:/usr/sbin; free; date; cat /proc/meminfo | wc -l; "
+                      f"ping -c 1 -W 5 {GATEWAY}; dd if=/dev/zero of=/tmp/z bs=1k count=4; sync; "
+                      "ip -o addr show eth0 | grep -c inet; which udhcpc mount umount mkfs.ext4")
+    assert tools.returncode == 0, tools.stderr
+    assert f"inet {GUEST_IP}/24" in guest.ssh("ip addr").stdout
     fmt = guest.ssh("sudo mkfs.ext4 -q /dev/vdb && sudo mount /dev/vdb /mnt && echo hi | sudo tee /mnt/x"
                     " && sudo umount /mnt")
     assert fmt.returncode == 0, fmt.stderr

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 from importlib import resources
@@ -52,7 +53,11 @@ HOST_FILES = ("/lib/x86_64-linux-gnu/security/pam_permit.so",)  # libpam-modules
 LINKS = {"sbin/mkfs.ext4": "mke2fs", "sbin/mkfs.ext3": "mke2fs", "sbin/mkfs.ext2": "mke2fs",
          "sbin/fsck.ext4": "e2fsck", "sbin/e2label": "tune2fs"}
 # busybox applets the guest gets from Debian's real tools instead
+# (Debian's static busybox runs its own applets before $PATH in ash, so `ping` is always busybox's: it
+# gets cap_net_raw as a file capability, which lets user cirros ping as in cirros.)
 NOT_BUSYBOX = {"mke2fs", "mkfs.ext2", "su"}
+# security.capability of /bin/busybox: vfs_cap_data revision 2, effective, permitted CAP_NET_RAW (13)
+BUSYBOX_CAPS = struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0)
 
 FILES = {  # package file -> (guest path, mode)
     "inittab": ("etc/inittab", 0o644),
@@ -257,8 +262,10 @@ def _boot_partition(path: Path, kernel: Path, initrd: Path) -> None:
 def _root_partition(path: Path, rootfs: Path, mib: int, workdir: Path) -> None:
     _run("mke2fs", "-q", "-F", "-t", "ext4", "-b", "4096", "-L", ROOT_LABEL, "-E", "root_owner=0:0",
          "-d", rootfs, path, f"{mib}M", env={**os.environ, "E2FSPROGS_FAKE_TIME": "0"})
+    caps = workdir / "busybox.caps"
+    caps.write_bytes(BUSYBOX_CAPS)
     script = workdir / "owners.debugfs"
-    script.write_text(_owner_script(rootfs))
+    script.write_text(_owner_script(rootfs) + f"ea_set -f {caps} /bin/busybox security.capability\n")
     _run("debugfs", "-w", "-f", script, path)
 
 

@@ -25,14 +25,15 @@ def _show(names: list[str]) -> list[dict[str, str]]:
 
 def resolve() -> dict[str, str]:
     """Package name -> candidate version, the kernel metapackage replaced by its real package."""
-    versions = {s["Package"]: s["Version"] for s in _show(list(PACKAGES))}
-    missing = set(PACKAGES) - versions.keys()
+    stanzas = {s["Package"]: s for s in _show(list(PACKAGES))}
+    missing = set(PACKAGES) - stanzas.keys()
     if missing:
         raise RuntimeError(f"apt knows no candidate for {sorted(missing)} (apt-get update?)")
-    meta = _show(["linux-image-cloud-amd64"])[0]
-    kernel = re.search(r"(linux-image-[0-9][^ ,]*-cloud-amd64)", meta.get("Depends", ""))
+    versions = {name: s["Version"] for name, s in stanzas.items()}
+    depends = stanzas["linux-image-cloud-amd64"].get("Depends", "")
+    kernel = re.search(r"(linux-image-[0-9][^ ,]*-cloud-amd64)", depends)
     if not kernel:
-        raise RuntimeError(f"cannot resolve linux-image-cloud-amd64's kernel from {meta.get('Depends')!r}")
+        raise RuntimeError(f"cannot resolve linux-image-cloud-amd64's kernel from {depends!r}")
     del versions["linux-image-cloud-amd64"]
     versions[kernel.group(1)] = _show([kernel.group(1)])[0]["Version"]
     return dict(sorted(versions.items()))
