@@ -79,6 +79,14 @@ class Guest:
             time.sleep(0.5)
         raise AssertionError(f"no SSH within {deadline} s; serial log:\n{self.serial.read_text()[-4000:]}")
 
+    def eventually(self, command: str, timeout: float = 20) -> str:
+        """The output of a command once it succeeds (retried each second)."""
+        end = time.monotonic() + timeout
+        while (res := self.ssh(command)).returncode != 0 and time.monotonic() < end:
+            time.sleep(1)
+        assert res.returncode == 0, res.stderr
+        return res.stdout.strip()
+
     def qmp_command(self, command: str) -> None:
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(str(self.qmp))
@@ -98,8 +106,25 @@ def image() -> Path:
     return guest_image.ensure()
 
 
+def _config_drive(tmp: Path, key: Path) -> Path:
+    """A config drive as nova writes one: ISO9660 labelled config-2, openstack/latest/{meta_data.json,user_data}."""
+    latest = tmp / "cd/openstack/latest"
+    latest.mkdir(parents=True)
+    (latest / "meta_data.json").write_text(json.dumps({
+        "uuid": "9f2c2b9e-5b8a-4a57-8f0e-4f3b1c0d7e11", "name": "vm-cd", "hostname": "vm-cd",
+        "public_keys": {"testkey": key.with_suffix(".pub").read_text()}, "launch_index": 0,
+        "availability_zone": "nova", "keys": [{"name": "testkey", "type": "ssh",
+                                               "data": key.with_suffix(".pub").read_text()}]}))
+    (latest / "user_data").write_text(f"#!/bin/sh\necho config-drive > {USER_DATA_FILE}\n")
+    iso = tmp / "config.iso"
+    subprocess.run(["genisoimage", "-quiet", "-o", str(iso), "-V", "config-2", "-r", "-J", str(tmp / "cd")],
+                   check=True)
+    return iso
+
+
 @pytest.fixture
-def guest(image: Path, tmp_path: Path):
+def guest(image: Path, tmp_path: Path, request: pytest.FixtureRequest):
+    metadata = getattr(request, "param", "ec2")
     ns = f"ps-gitest-{secrets.token_hex(3)}"
     procs: list[subprocess.Popen] = []
     key = tmp_path / "id_ed25519"
@@ -124,8 +149,12 @@ def guest(image: Path, tmp_path: Path):
             "/latest/meta-data/public-keys/0/openssh-key": (key.with_suffix(".pub")).read_text(),
             "/latest/user-data": f"#!/bin/sh\ndate > {USER_DATA_FILE}\n",
         }
-        procs.append(subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", METADATA_SERVER,
-                                       json.dumps(paths)]))
+        extra: list[str] = []
+        if metadata == "ec2":
+            procs.append(subprocess.Popen(["ip", "netns", "exec", ns, sys.executable, "-c", METADATA_SERVER,
+                                           json.dumps(paths)]))
+        else:
+            extra = ["-drive", f"file={_config_drive(tmp_path, key)},if=ide,media=cdrom,format=raw"]
         g = Guest(ns, tmp_path, key)
         overlay = tmp_path / "disk.qcow2"
         subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", str(image), "-F", "qcow2", str(overlay),
@@ -141,7 +170,7 @@ def guest(image: Path, tmp_path: Path):
              "-drive", f"file={overlay},if=none,id=d0,format=qcow2", "-device", "virtio-blk-pci,drive=d0",
              "-drive", f"file={volume},if=none,id=d1,format=raw", "-device", "virtio-blk-pci,drive=d1",
              "-netdev", "tap,id=n0,ifname=tap0,script=no,downscript=no",
-             "-device", f"virtio-net-pci,netdev=n0,mac={MAC}"],
+             "-device", f"virtio-net-pci,netdev=n0,mac={MAC}", *extra],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         procs.append(qemu)
         g.qemu = qemu
@@ -167,7 +196,7 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
 
     assert guest.ssh("hostname").stdout.strip() == "vm-test"
     # user_data runs after the SSH server starts, as in cirros
-    assert any(guest.ssh(f"cat {USER_DATA_FILE}").returncode == 0 or time.sleep(1) for _ in range(20))
+    assert guest.eventually(f"cat {USER_DATA_FILE}")
     assert guest.ssh("sudo id -u").stdout.strip() == "0"
     assert guest.ssh("id -u").stdout.strip() == "1000"
     pw = guest.ssh("hostname", password=True)
@@ -200,3 +229,12 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     guest.qmp_command("system_powerdown")
     assert guest.qemu.wait(60) == 0
     assert "power button pressed" in guest.serial.read_text(errors="replace")
+
+
+@pytest.mark.parametrize("guest", ["config-drive"], indirect=True)
+def test_guest_reads_a_config_drive(guest: Guest) -> None:
+    """No metadata server: hostname, key and user_data come from the config-2 ISO (IDE CD-ROM, as nova)."""
+    guest.wait_ssh(90)
+    assert guest.ssh("hostname").stdout.strip() == "vm-cd"
+    assert guest.eventually(f"cat {USER_DATA_FILE}") == "config-drive"
+    assert "from config-drive" in guest.serial.read_text(errors="replace")
