@@ -27,6 +27,7 @@ pytestmark = [
 
 MAC, GUEST_IP, GATEWAY = "52:54:00:12:34:56", "10.90.0.10", "10.90.0.1"
 USER_DATA_FILE = "/var/tmp/user-data-ran"
+PROLOGUE = "set -eu -o pipefail; PATH=$PATH:/sbin:/usr/sbin;"  # Tempest's validation.ssh_shell_prologue
 
 METADATA_SERVER = r"""
 import http.server, json, sys
@@ -65,7 +66,7 @@ class Guest:
             env.update(SSH_ASKPASS=str(self.askpass), SSH_ASKPASS_REQUIRE="force", DISPLAY=":0")
         else:
             opts += ["-o", "BatchMode=yes", "-i", str(self.key)]
-        return _ns(self.ns, "ssh", *opts, f"cirros@{GUEST_IP}", command, env=env, timeout=timeout,
+        return _ns(self.ns, "ssh", *opts, f"cirros@{GUEST_IP}", f"{PROLOGUE} {command}", env=env, timeout=timeout,
                    stdin=subprocess.DEVNULL)
 
     def wait_ssh(self, deadline: float) -> float:
@@ -214,13 +215,17 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     assert any(line.split()[:1] == ["vdb"] and line.split()[3] == str(64 << 20) for line in lsblk[1:]), lsblk
     # the root file system grew to the 1 GiB overlay
     assert int(guest.ssh("df -k / | tail -n 1").stdout.split()[1]) > 900_000
-    # what Tempest's remote client runs, its way (set -eu -o pipefail)
-    tools = guest.ssh("set -eu -o pipefail; PATH=$PATH:/sbin:/usr/sbin; free; date; cat /proc/meminfo | wc -l; "
+    # what Tempest's remote client runs
+    tools = guest.ssh("free; date; cat /proc/meminfo | wc -l; "
                       f"ping -c 1 -W 5 {GATEWAY}; dd if=/dev/zero of=/tmp/z bs=1k count=4; sync; "
                       "ip -o addr show eth0 | grep -c inet; which udhcpc mount umount mkfs.ext4")
     assert tools.returncode == 0, tools.stderr
     assert f"inet {GUEST_IP}/24" in guest.ssh("ip addr").stdout
-    fmt = guest.ssh("sudo mkfs.ext4 -q /dev/vdb && sudo mount /dev/vdb /mnt && echo hi | sudo tee /mnt/x"
+    curl = guest.ssh("curl -s http://169.254.169.254/latest/meta-data/hostname")
+    assert curl.stdout == "vm-test.novalocal", curl
+    assert "8021q" in guest.ssh("/sbin/lsmod").stdout
+    assert guest.ssh(f"sudo /bin/kill -USR1 $(cat /var/run/udhcpc.eth0.pid)").returncode == 0  # renew_lease
+    fmt = guest.ssh("sudo /usr/sbin/mke2fs -q -t ext4 /dev/vdb && sudo mount /dev/vdb /mnt && echo hi | sudo tee /mnt/x"
                     " && sudo umount /mnt")
     assert fmt.returncode == 0, fmt.stderr
 
@@ -245,3 +250,8 @@ def test_guest_reads_a_config_drive(guest: Guest) -> None:
     assert guest.ssh("hostname").stdout.strip() == "vm-cd"
     assert guest.eventually(f"cat {USER_DATA_FILE}") == "config-drive"
     assert "from config-drive" in guest.serial.read_text(errors="replace")
+    # Tempest's config drive check, as user cirros then with sudo
+    found = guest.ssh("blkid | grep -i config-2")
+    assert found.returncode == 0 and found.stdout.startswith("/dev/sr0:"), (found.stdout, found.stderr)
+    meta = guest.ssh("sudo mount /dev/sr0 /mnt && sudo cat /mnt/openstack/latest/meta_data.json && sudo umount /mnt")
+    assert json.loads(meta.stdout)["hostname"] == "vm-cd"

@@ -35,7 +35,8 @@ KERNEL_CMDLINE = "console=tty0 console=ttyS0,115200n8"
 # Loaded by the initramfs (the cloud kernel has these as modules; their dependencies are added).
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_scsi", "virtio_rng", "virtio_balloon",
            "sd_mod", "sr_mod", "ata_piix", "ahci", "ata_generic", "isofs", "vfat", "nls_cp437",
-           "nls_ascii", "nls_utf8", "nls_iso8859_1", "button", "evdev")
+           "nls_ascii", "nls_utf8", "nls_iso8859_1", "button", "evdev",
+           "8021q")  # loaded, so Tempest's VLAN tests see it in lsmod
 
 # (path in the unpacked debs, path in the guest, mode or None to keep)
 BINARIES = (
@@ -44,6 +45,7 @@ BINARIES = (
     ("usr/bin/sudo", "usr/bin/sudo", 0o4755),
     ("usr/libexec/sudo/sudoers.so", "usr/libexec/sudo/sudoers.so", 0o644),
     ("bin/lsblk", "bin/lsblk", None),
+    ("sbin/blkid", "sbin/blkid", None),
     ("sbin/mke2fs", "sbin/mke2fs", None),
     ("sbin/resize2fs", "sbin/resize2fs", None),
     ("sbin/e2fsck", "sbin/e2fsck", None),
@@ -51,7 +53,9 @@ BINARIES = (
 )
 HOST_FILES = ("/lib/x86_64-linux-gnu/security/pam_permit.so",)  # libpam-modules: sudo's PAM stack
 LINKS = {"sbin/mkfs.ext4": "mke2fs", "sbin/mkfs.ext3": "mke2fs", "sbin/mkfs.ext2": "mke2fs",
-         "sbin/fsck.ext4": "e2fsck", "sbin/e2label": "tune2fs"}
+         "sbin/fsck.ext4": "e2fsck", "sbin/e2label": "tune2fs",
+         "usr/sbin/mke2fs": "../../sbin/mke2fs",  # Tempest runs `sudo /usr/sbin/mke2fs -t ext4 /dev/vdb`
+         "bin/ip": "busybox"}                     # and `sudo /bin/ip ...`
 # busybox applets the guest gets from Debian's real tools instead
 # (Debian's static busybox runs its own applets before $PATH in ash, so `ping` is always busybox's: it
 # gets cap_net_raw as a file capability, which lets user cirros ping as in cirros.)
@@ -67,6 +71,8 @@ FILES = {  # package file -> (guest path, mode)
     "cirros-metadata": ("usr/bin/cirros-metadata", 0o755),
     "cirros-userdata": ("usr/bin/cirros-userdata", 0o755),
     "acpi-power": ("etc/acpi/PWRF/00000080", 0o755),
+    "curl": ("usr/bin/curl", 0o755),
+    "mdev.conf": ("etc/mdev.conf", 0o644),
     "profile": ("etc/profile", 0o644),
     "issue": ("etc/issue", 0o644),
 }
