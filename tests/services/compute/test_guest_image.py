@@ -202,6 +202,8 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     else:
         raise AssertionError(f"no login prompt on ttyS0:\n{guest.serial.read_text(errors='replace')[-3000:]}")
 
+    up = [line for line in guest.serial.read_text(errors="replace").splitlines() if "guest: up" in line]
+    print(f"guest's own count at the end of rcS: {up}", file=sys.stderr)
     assert guest.ssh("hostname").stdout.strip() == "vm-test"
     # user_data runs after the SSH server starts, as in cirros
     assert guest.eventually(f"cat {USER_DATA_FILE}")

@@ -32,9 +32,10 @@ USER, PASSWORD, UID = "cirros", "gocubsgo", 1000
 SYSLINUX_MBR = Path("/usr/lib/syslinux/mbr/mbr.bin")
 KERNEL_CMDLINE = "console=tty0 console=ttyS0,115200n8"
 
-# Loaded by the initramfs (the cloud kernel has these as modules; their dependencies are added).
+# Loaded by the initramfs (the cloud kernel has these as modules; their dependencies are added). The
+# cloud kernel has no AHCI: a config drive must be an IDE CD-ROM (-machine pc) or a virtio disk.
 MODULES = ("virtio_pci", "virtio_blk", "virtio_net", "virtio_scsi", "virtio_rng", "virtio_balloon",
-           "sd_mod", "sr_mod", "ata_piix", "ahci", "ata_generic", "isofs", "vfat", "nls_cp437",
+           "sd_mod", "sr_mod", "ata_piix", "ata_generic", "isofs", "vfat", "nls_cp437",
            "nls_ascii", "nls_utf8", "nls_iso8859_1", "button", "evdev",
            "8021q")  # loaded, so Tempest's VLAN tests see it in lsmod
 
