@@ -52,6 +52,7 @@ class Guest:
         self.ns, self.tmp, self.key = ns, tmp, key
         self.serial = tmp / "serial.log"
         self.qmp = tmp / "qmp.sock"
+        self.console = tmp / "console.sock"
         askpass = tmp / "askpass"
         askpass.write_text("#!/bin/sh\necho gocubsgo\n")
         askpass.chmod(0o700)
@@ -87,6 +88,25 @@ class Guest:
             time.sleep(1)
         assert res.returncode == 0, res.stderr
         return res.stdout.strip()
+
+    def console_session(self, lines: list[tuple[str, str]], timeout: float = 30) -> str:
+        """Talk to ttyS0: for each (wait_for, send), read until wait_for shows up, then send."""
+        seen = ""
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(self.console))
+            s.settimeout(1)
+            s.sendall(b"\n")
+            for wait_for, send in lines:
+                end = time.monotonic() + timeout
+                while wait_for not in seen:
+                    assert time.monotonic() < end, f"no {wait_for!r} on the console; got {seen[-500:]!r}"
+                    try:
+                        seen += s.recv(4096).decode(errors="replace")
+                    except TimeoutError:
+                        pass
+                seen = seen[seen.index(wait_for) + len(wait_for):]
+                s.sendall(send.encode())
+        return seen
 
     def qmp_command(self, command: str) -> None:
         with socket.socket(socket.AF_UNIX) as s:
@@ -166,7 +186,8 @@ def guest(image: Path, tmp_path: Path, request: pytest.FixtureRequest):
         g.started = time.monotonic()
         qemu = subprocess.Popen(
             ["ip", "netns", "exec", ns, "qemu-system-x86_64", "-machine", "pc", "-accel", "tcg", "-m", "128",
-             "-smp", "1", "-nographic", "-serial", f"file:{g.serial}", "-monitor", "none",
+             "-smp", "1", "-nographic", "-monitor", "none", "-serial", "chardev:ser0",
+             "-chardev", f"socket,id=ser0,path={g.console},server=on,wait=off,logfile={g.serial}",
              "-qmp", f"unix:{g.qmp},server=on,wait=off",
              "-drive", f"file={overlay},if=none,id=d0,format=qcow2", "-device", "virtio-blk-pci,drive=d0",
              "-drive", f"file={volume},if=none,id=d1,format=raw", "-device", "virtio-blk-pci,drive=d1",
@@ -209,6 +230,8 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     assert guest.eventually(f"cat {USER_DATA_FILE}")
     assert guest.ssh("sudo id -u").stdout.strip() == "0"
     assert guest.ssh("id -u").stdout.strip() == "1000"
+    guest.console_session([("login: ", "cirros\n"), ("Password: ", "gocubsgo\n"), ("$ ", "echo uid=$(id -u)\n"),
+                           ("uid=1000", "exit\n")])
     pw = guest.ssh("hostname", password=True)
     assert pw.returncode == 0 and pw.stdout.strip() == "vm-test", pw.stderr
     assert "mtu 1400" in guest.ssh("ip link show eth0").stdout

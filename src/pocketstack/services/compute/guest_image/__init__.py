@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
+import subprocess
 from pathlib import Path
 
 from pocketstack.services.compute.guest_image import _debs
 from pocketstack.services.compute.guest_image._build import BUILDER_VERSION, build, source_digest
 
 __all__ = ["BUILDER_VERSION", "build", "cache_key", "default_cache_dir", "ensure"]
+
+LOG = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
@@ -32,10 +36,20 @@ def cache_key() -> str:
 
 
 def ensure(cache_dir: Path | None = None) -> Path:
-    """The cached image for the current key, built first when missing (one builder at a time)."""
+    """The cached image for the current key, built first when missing (one builder at a time).
+
+    Without apt (no candidate versions to key on), the newest cached image is used if there is one."""
     cache_dir = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    image = cache_dir / f"cirros-like-{cache_key()}.qcow2"
+    try:
+        key = cache_key()
+    except (RuntimeError, OSError, subprocess.CalledProcessError):
+        cached = sorted(cache_dir.glob("cirros-like-*.qcow2"), key=lambda p: p.stat().st_mtime)
+        if cached:
+            LOG.warning("apt cannot resolve the guest image's packages; using the cached %s", cached[-1])
+            return cached[-1]
+        raise
+    image = cache_dir / f"cirros-like-{key}.qcow2"
     if image.exists():
         return image
     with (cache_dir / ".lock").open("w") as lock:
