@@ -108,13 +108,13 @@ class Guest:
                 s.sendall(send.encode())
         return seen
 
-    def qmp_command(self, command: str) -> None:
+    def qmp_command(self, *commands: tuple[str, dict]) -> None:
         with socket.socket(socket.AF_UNIX) as s:
             s.connect(str(self.qmp))
             f = s.makefile("rw")
             f.readline()
-            for cmd in ("qmp_capabilities", command):
-                f.write(json.dumps({"execute": cmd}) + "\n")
+            for cmd, args in (("qmp_capabilities", {}), *commands):
+                f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
                 f.flush()
                 reply = json.loads(f.readline())
                 while "event" in reply:
@@ -254,6 +254,16 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
                     " && sudo umount /mnt")
     assert fmt.returncode == 0, fmt.stderr
 
+    # a volume attached while the guest runs (ACPI PCI hot-plug): lsblk sees it, user cirros can read it
+    hot = guest.tmp / "hot.raw"
+    hot.write_bytes(b"")
+    os.truncate(hot, 32 << 20)
+    guest.qmp_command(("blockdev-add", {"driver": "raw", "node-name": "hot0",
+                                        "file": {"driver": "file", "filename": str(hot)}}),
+                      ("device_add", {"driver": "virtio-blk-pci", "drive": "hot0", "id": "hot0dev"}))
+    assert guest.eventually("lsblk -lb --nodeps | grep -w vdc").split()[3] == str(32 << 20)
+    assert guest.eventually("ls -l /dev/vdc").startswith("brw-r--r--")
+
     stamp = str(time.time())
     assert guest.ssh(f"echo {stamp} > /home/cirros/stamp && sync").returncode == 0
     guest.ssh("sudo /sbin/reboot")
@@ -263,7 +273,7 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     assert guest.serial.read_text(errors="replace").count("Linux version") == 2
 
     # the driver's soft stop: the ACPI power button over QMP
-    guest.qmp_command("system_powerdown")
+    guest.qmp_command(("system_powerdown", {}))
     assert guest.qemu.wait(60) == 0
     assert "power button pressed" in guest.serial.read_text(errors="replace")
 

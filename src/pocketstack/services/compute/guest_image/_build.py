@@ -73,7 +73,7 @@ FILES = {  # package file -> (guest path, mode)
     "cirros-userdata": ("usr/bin/cirros-userdata", 0o755),
     "acpi-power": ("etc/acpi/PWRF/00000080", 0o755),
     "curl": ("usr/bin/curl", 0o755),
-    "mdev.conf": ("etc/mdev.conf", 0o644),
+    "uevent-block": ("usr/sbin/uevent-block", 0o755),
     "profile": ("etc/profile", 0o644),
     "issue": ("etc/issue", 0o644),
 }
