@@ -51,8 +51,8 @@ BINARIES = (
     ("sbin/resize2fs", "sbin/resize2fs", None),
     ("sbin/e2fsck", "sbin/e2fsck", None),
     ("sbin/tune2fs", "sbin/tune2fs", None),
+    ("lib/x86_64-linux-gnu/security/pam_permit.so", "lib/x86_64-linux-gnu/security/pam_permit.so", 0o644),
 )
-HOST_FILES = ("/lib/x86_64-linux-gnu/security/pam_permit.so",)  # libpam-modules: sudo's PAM stack
 LINKS = {"sbin/mkfs.ext4": "mke2fs", "sbin/mkfs.ext3": "mke2fs", "sbin/mkfs.ext2": "mke2fs",
          "sbin/fsck.ext4": "e2fsck", "sbin/e2label": "tune2fs",
          "usr/sbin/mke2fs": "../../sbin/mke2fs",  # Tempest runs `sudo /usr/sbin/mke2fs -t ext4 /dev/vdb`
@@ -232,9 +232,6 @@ def _stage_rootfs(debroot: Path, rootfs: Path) -> None:
         shutil.copyfile(debroot / src, dest)
         dest.chmod(mode if mode is not None else 0o755)
         for lib in _elf_deps(debroot / src, libpath):
-            _copy_lib(lib, debroot, rootfs)
-    for host_file in HOST_FILES:
-        for lib in [Path(host_file), *_elf_deps(Path(host_file), libpath)]:
             _copy_lib(lib, debroot, rootfs)
     for link, target in LINKS.items():
         (rootfs / link).symlink_to(target)
