@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import lzma
 import os
 import re
 import shutil
@@ -102,14 +103,23 @@ def _run(*cmd: str | Path, **kw) -> str:
 
 # ---- kernel and initramfs -----------------------------------------------------------------------------
 
+def _module_bytes(ko: Path) -> bytes:
+    """A module file, uncompressed (busybox insmod loads plain .ko; newer Debian kernels ship .ko.xz)."""
+    return lzma.decompress(ko.read_bytes()) if ko.name.endswith(".xz") else ko.read_bytes()
+
+
+def _module_name(ko: Path) -> str:
+    return ko.name.split(".ko")[0].replace("-", "_")
+
+
 def _modinfo_depends(ko: Path) -> list[str]:
-    found = re.search(rb"(?:^|\0)depends=([^\0]*)", ko.read_bytes())
+    found = re.search(rb"(?:^|\0)depends=([^\0]*)", _module_bytes(ko))
     return [d for d in found.group(1).decode().split(",") if d] if found else []
 
 
 def _module_order(moddir: Path, wanted: tuple[str, ...]) -> list[Path]:
     """The wanted modules and their dependencies, dependencies first (missing names are built in)."""
-    by_name = {p.name.removesuffix(".ko").replace("-", "_"): p for p in moddir.rglob("*.ko")}
+    by_name = {_module_name(p): p for p in moddir.rglob("*.ko*") if p.name.endswith((".ko", ".ko.xz"))}
     order: list[Path] = []
 
     def visit(name: str) -> None:
@@ -137,8 +147,8 @@ def _initramfs(debroot: Path, kver: str) -> bytes:
     cpio.file("init", (_files() / "init").read_bytes(), 0o755)
     order = _module_order(moddir, MODULES)
     for ko in order:
-        cpio.file(f"lib/modules/{ko.name}", ko.read_bytes())
-    cpio.file("etc/modules.order", "".join(f"{ko.name}\n" for ko in order).encode())
+        cpio.file(f"lib/modules/{_module_name(ko)}.ko", _module_bytes(ko))
+    cpio.file("etc/modules.order", "".join(f"{_module_name(ko)}.ko\n" for ko in order).encode())
     return gzip.compress(cpio.bytes(), compresslevel=9, mtime=0)
 
 
