@@ -161,7 +161,9 @@ def guest(image: Path, tmp_path: Path, request: pytest.FixtureRequest):
             ["ip", "netns", "exec", ns, "dnsmasq", "--keep-in-foreground", "--no-resolv", "--no-hosts",
              "--port=0", "--conf-file=/dev/null", "--interface=br0", "--bind-interfaces",
              f"--dhcp-leasefile={tmp_path}/leases", "--dhcp-range=10.90.0.10,10.90.0.20,255.255.255.0,1h",
-             f"--dhcp-host={MAC},{GUEST_IP}", "--dhcp-option=option:mtu,1400"],
+             f"--dhcp-host={MAC},{GUEST_IP}", "--dhcp-option=option:mtu,1400",
+             # as neutron's DHCP agent: the metadata host route and the default route in option 121
+             f"--dhcp-option=option:classless-static-route,169.254.169.254/32,{GATEWAY},0.0.0.0/0,{GATEWAY}"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         paths = {
             "/latest/meta-data/instance-id": "i-00000001",
@@ -235,6 +237,8 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     pw = guest.ssh("hostname", password=True)
     assert pw.returncode == 0 and pw.stdout.strip() == "vm-test", pw.stderr
     assert "mtu 1400" in guest.ssh("ip link show eth0").stdout
+    routes = guest.ssh("ip route").stdout
+    assert f"default via {GATEWAY}" in routes and f"169.254.169.254 via {GATEWAY}" in routes, routes
     lsblk = guest.ssh("lsblk -lb --nodeps").stdout.split("\n")
     assert lsblk[0].split() == ["NAME", "MAJ:MIN", "RM", "SIZE", "RO", "TYPE", "MOUNTPOINTS"], lsblk
     assert any(line.split()[:1] == ["vdb"] and line.split()[3] == str(64 << 20) for line in lsblk[1:]), lsblk
