@@ -22,7 +22,7 @@ from pocketstack.config import Settings
 from pocketstack.core import blobs, db, internal_client, jobs, metrics, schemas
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
-from pocketstack.core.errors import ApiError, InternalError
+from pocketstack.core.errors import ApiError, InternalError, PayloadTooLarge
 from pocketstack.core.http import base_url, dumps, empty, json_response
 from pocketstack.core.ids import global_request_id, new_request_id
 from pocketstack.core.policy import Policy
@@ -44,6 +44,26 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     if first_start:
         bootstrap.run(settings, services.ALL)
 
+
+
+TOO_LARGE = "Request is too large."
+
+
+async def read_limited(request: Request, limit: int | None) -> bytes:
+    """The whole body, refused with 413 past `limit` bytes (oslo.middleware sizelimit: by Content-Length
+    when given, else while reading a chunked body)."""
+    if limit is None:
+        return await request.body()
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(TOO_LARGE)
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(TOO_LARGE)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 class Pocketstack:
     def __init__(self, settings: Settings, mounted: list[Service], validate_token: TokenValidator) -> None:
@@ -163,7 +183,7 @@ class Pocketstack:
         if version_error is not None and route.auth is not False:
             raise version_error
         if request.method in ("POST", "PUT", "PATCH") and not route.raw_body:
-            rq.body_bytes = await request.body()
+            rq.body_bytes = await read_limited(request, service.max_body)
         return route, rq
 
     def admit(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> None:

@@ -106,6 +106,9 @@ class Service:
     startup: Callable[..., None] | None = None       # every start: register job kinds, etc.
     catalog: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, url path)
     policy: Any = None                                # core.policy.Policy, built by app.py
+    # oslo.middleware's sizelimit (max_request_body_size, 114688 bytes) on JSON bodies; None: no limit.
+    # Streamed bodies (raw_body routes: image data, objects) are never held in memory and are not limited.
+    max_body: int | None = 114688
 
     def match(self, method: str, path: str, version: APIVersion | None) -> tuple[Route, dict[str, str]]:
         allowed = False

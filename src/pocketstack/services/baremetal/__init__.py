@@ -15,6 +15,7 @@ V1_ROUTES = [*nodes.ROUTES, *node_states.ROUTES, *node_traits.ROUTES, *node_extr
 UNVERSIONED = [replace(r, path=r.path[len("/v1"):]) for r in V1_ROUTES]
 
 SERVICE = Service(
+    max_body=None,      # ironic takes config drives (up to 64 MiB, gzipped base64) in JSON bodies
     type="baremetal",
     prefixes=["/baremetal"],
     routes=[*discovery.ROUTES, *V1_ROUTES, *UNVERSIONED],

@@ -6,6 +6,7 @@ from pocketstack.services.image import (
     patch, policies)
 
 SERVICE = Service(
+    max_body=None,      # glance has no request body size limit of its own
     type="image",
     prefixes=["/image"],
     routes=[*discovery.ROUTES, *images.ROUTES, *patch.ROUTES, *actions.ROUTES, *image_data.ROUTES,

@@ -4,6 +4,7 @@ from pocketstack.core.routing import Service
 from pocketstack.services.object_store import bootstrap, errors, info, policies, v1
 
 SERVICE = Service(
+    max_body=None,      # swift limits objects and metadata itself
     type="object-store",
     prefixes=["/object-store", "/info"],
     routes=[*info.ROUTES, *v1.ROUTES, *info.ROOT_ROUTES],

@@ -7,6 +7,7 @@ from pocketstack.services.orchestration import (
 from pocketstack.services.orchestration.engine import operations
 
 SERVICE = Service(
+    max_body=1048576,   # heat's max_json_body_size (templates and files travel in the JSON body)
     type="orchestration",
     prefixes=["/heat-api", "/heat-api-cfn"],
     routes=[*discovery.ROUTES, *templates.ROUTES, *software_configs.ROUTES, *software_deployments.ROUTES,
