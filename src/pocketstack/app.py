@@ -17,9 +17,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pocketstack import bootstrap, dashboard, services
+from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, internal_client, jobs, metrics, schemas
+from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, schemas, snapshots
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError
@@ -41,8 +41,8 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)
-    if first_start:
-        bootstrap.run(settings, services.ALL)
+    if first_start and bootstrap.run(settings, services.ALL):
+        snapshots.save(settings.data_dir, snapshots.BOOTSTRAP)     # what a reset returns to
 
 
 class Pocketstack:
@@ -74,9 +74,8 @@ class Pocketstack:
         await response(scope, receive, send)
         metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
                         request.method, response.status_code, elapsed)
-        ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
-                    response.status_code, response.headers.get("content-length", "-"),
-                    time.perf_counter() - started)
+        log_request(scope, response.status_code, response.headers.get("content-length"),
+                    time.perf_counter() - started, request_id)
 
     async def serve_dashboard(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started, status = time.perf_counter(), [500]
@@ -90,6 +89,7 @@ class Pocketstack:
         await self._dashboard(scope, receive, send_and_count)
         route = getattr(scope.get("route"), "path", "unmatched")
         metrics.observe("dashboard", route, scope["method"], status[0], time.perf_counter() - started)
+        log_request(scope, status[0], None, time.perf_counter() - started, "-")
 
     async def lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -187,6 +187,7 @@ class Pocketstack:
             service.policy.enforce(route.policy, target, ctx)
         if route.body is not None:
             schemas.validate(route.body, rq.body)
+        faults.on_request(service.type, rq.method, rq.path, ctx)   # none unless an admin added one
 
     async def run(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> Response:
         admit = functools.partial(self.admit, route, rq, service, ctx)
@@ -210,6 +211,15 @@ class Pocketstack:
         return response
 
 
+def log_request(scope: dict[str, Any], status: int, size: str | None, seconds: float, request_id: str) -> None:
+    """The request log (`--log-requests`): method, path and query, status, seconds, bytes, request id."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
+    query = scope.get("query_string", b"").decode("latin-1")
+    ACCESS.info("%s %s%s %d %.3fs %s %s", scope["method"], scope["path"], "?" + query if query else "", status,
+                seconds, size + "B" if size else "-", request_id)
+
+
 def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
     admit()
     return handler(ctx, rq)
@@ -217,12 +227,14 @@ def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
 
 def build_app(settings: Settings) -> Pocketstack:
     from pocketstack.services.identity import token_validator
-    return Pocketstack(settings, services.ALL, token_validator)
+    return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator)
 
 
 def worker_app() -> Pocketstack:
     """Factory for `--workers N`: each worker process builds the app from the environment."""
+    from pocketstack.cli import configure_logging
     settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_requests)
     prepare(settings, migrate=False, first_start=False)
     return build_app(settings)
 

@@ -17,6 +17,11 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the cloud")
     _common_args(p)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-requests", action="store_true",
+                   help="print one line per request: time, request id, method, path, status, size, seconds")
+    p.add_argument("--allow-reset", action="store_true",
+                   help="let admins reset the running cloud to its first start (POST /pocketstack/v1/reset); "
+                        "for test suites (the pytest plugin passes it)")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -111,7 +116,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
-                    public_url=args.public_url, options=options, log_level=args.log_level)
+                    public_url=args.public_url, options=options, log_level=args.log_level,
+                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False))
 
 
 def check_dataplane(settings: Settings) -> str | None:
@@ -137,11 +143,19 @@ def dataplane(args: argparse.Namespace) -> int:
     return 0
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_requests: bool = False) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
     for noisy in ("sqlalchemy", "alembic", "httpx", "oslo_policy", "stevedore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    access = logging.getLogger("pocketstack.access")   # the request log: off unless --log-requests
+    access.handlers.clear()
+    access.propagate = False
+    access.setLevel(logging.INFO if log_requests else logging.WARNING)
+    if log_requests:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
+        access.addHandler(handler)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -152,7 +166,7 @@ def serve(args: argparse.Namespace) -> int:
     if error := check_compute_driver(settings) or check_dataplane(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_requests)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
