@@ -32,8 +32,8 @@ ACCESS = logging.getLogger("pocketstack.access")
 LOG = logging.getLogger("pocketstack")
 
 
-def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> None:
-    """Open the database and blob store; apply migrations; bootstrap an empty cloud."""
+def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> bool:
+    """Open the database and blob store; apply migrations; bootstrap an empty cloud (then True)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
@@ -41,8 +41,7 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)
-    if first_start and bootstrap.run(settings, services.ALL):
-        snapshots.save(settings.data_dir, snapshots.BOOTSTRAP)     # what a reset returns to
+    return first_start and bootstrap.run(settings, services.ALL)
 
 
 class Pocketstack:
@@ -56,6 +55,7 @@ class Pocketstack:
             service.policy = Policy(service.type, service.policies, policy_dir)
         self._workers: asyncio.Task[None] | None = None
         self._dashboard: Any = None            # built on its first request (dashboard.build)
+        self.first_start = False               # set by `serve` when prepare() bootstrapped the cloud
 
     # --- ASGI ----------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -100,6 +100,7 @@ class Pocketstack:
                 for service in self.services:
                     if service.startup:
                         service.startup(self.settings)
+                await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -107,6 +108,16 @@ class Pocketstack:
                     self._workers.cancel()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def snapshot_first_start(self) -> None:
+        """The `bootstrap` snapshot a reset returns to: the cloud once every service has started
+        (startup hooks add the service users), taken on the first start, or on the first start
+        with --allow-reset when there is none yet."""
+        if self.settings.workers > 1:
+            return
+        missing = not snapshots.exists(self.settings.data_dir, snapshots.BOOTSTRAP)
+        if self.first_start or (self.settings.allow_reset and missing):
+            snapshots.save(self.settings.data_dir, snapshots.BOOTSTRAP)
 
     # --- pipeline ------------------------------------------------------------
     def find_service(self, path: str) -> tuple[Service | None, str]:

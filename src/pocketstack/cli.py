@@ -173,7 +173,7 @@ def serve(args: argparse.Namespace) -> int:
                                                  "use --database-url postgresql://... to scale out")
     from pocketstack.core.db import SchemaError
     try:
-        prepare(settings)
+        first_start = prepare(settings)
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1
@@ -186,8 +186,9 @@ def serve(args: argparse.Namespace) -> int:
         os.environ.update(settings.to_env())
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)
     else:
-        from pocketstack.app import prepare as _  # noqa: F401
-        uvicorn.run(build_app(settings), **common)
+        app = build_app(settings)
+        app.first_start = first_start
+        uvicorn.run(app, **common)
     return 0
 
 

@@ -121,6 +121,10 @@ def db_blob_root(data_dir: Path) -> Path:
     return data_dir / "blobs"
 
 
+def exists(data_dir: Path, name: str) -> bool:
+    return (directory(data_dir, name) / "meta.json").exists()
+
+
 # --- list ------------------------------------------------------------------------------------
 def list_snapshots(data_dir: Path) -> list[dict[str, Any]]:
     root = data_dir / "snapshots"
