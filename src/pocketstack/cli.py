@@ -10,6 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
+from pocketstack import fault_cli
 from pocketstack.config import Settings, default_data_dir, load_options
 
 
@@ -200,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
     _conformance_args(sub)
     _dataplane_args(sub)
     _db_args(sub)
+    fault_cli.add_arguments(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -218,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"pocketstack: reset the cloud in {settings.data_dir}", file=sys.stderr)
         return 0
+    elif args.command == "fault":
+        return fault_cli.main(args)
     elif args.command == "conformance":
         from pocketstack import conformance
         return conformance.main(args)
