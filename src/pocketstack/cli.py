@@ -10,7 +10,7 @@ import signal
 import sys
 from pathlib import Path
 
-from pocketstack import fault_cli
+from pocketstack import fault_cli, snapshot_cli
 from pocketstack.config import Settings, default_data_dir, load_options
 
 
@@ -202,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
     _dataplane_args(sub)
     _db_args(sub)
     fault_cli.add_arguments(sub)
+    snapshot_cli.add_arguments(sub, _common_args)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -220,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"pocketstack: reset the cloud in {settings.data_dir}", file=sys.stderr)
         return 0
+    elif args.command == "snapshot":
+        return snapshot_cli.main(args, settings_from(args))
     elif args.command == "fault":
         return fault_cli.main(args)
     elif args.command == "conformance":

@@ -172,15 +172,18 @@ def restore(data_dir: Path, name: str) -> float:
 
 
 def _sqlite_restore(snapshot_file: Path) -> None:
-    # quirk: ATTACH is refused inside a transaction, so it runs before the explicit BEGIN IMMEDIATE
+    # quirk: ATTACH and PRAGMA foreign_keys are refused inside a transaction: both come before the
+    # explicit BEGIN IMMEDIATE. Foreign keys are off for the copy (no ON DELETE action fires, and
+    # SQLite's deferred-violation counter miscounts tables refilled child first); the rows come
+    # from one consistent database, so they are consistent again at the commit.
     with db.write_turn():
         raw = db.engine().raw_connection()
         try:
             cur = raw.cursor()
+            cur.execute("PRAGMA foreign_keys=OFF")
             cur.execute("ATTACH DATABASE ? AS snap", (str(snapshot_file),))
             try:
                 cur.execute("BEGIN IMMEDIATE")
-                cur.execute("PRAGMA defer_foreign_keys=ON")
                 try:
                     _copy_rows(cur, "snap", _sqlite_tables(cur))
                     cur.execute("COMMIT")
@@ -189,6 +192,7 @@ def _sqlite_restore(snapshot_file: Path) -> None:
                     raise
             finally:
                 cur.execute("DETACH DATABASE snap")
+                cur.execute("PRAGMA foreign_keys=ON")
         finally:
             raw.close()
 
@@ -207,8 +211,8 @@ def _ordered(names: set[str]) -> list[str]:
 
 
 def _copy_rows(cur: Any, schema: str, tables: list[str]) -> None:
-    """Replace every table's rows (sqlite_sequence too, so AUTOINCREMENT ids start where they did):
-    all deletes first, children first, so no ON DELETE action reaches a row already put back."""
+    """Replace every table's rows (sqlite_sequence too, so AUTOINCREMENT ids start where they did),
+    all deletes first."""
     for table in reversed(tables):
         cur.execute(f'DELETE FROM main."{table}"')
     for table in tables:
