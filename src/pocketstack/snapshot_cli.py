@@ -22,6 +22,7 @@ def add_arguments(sub: argparse._SubParsersAction, common: object) -> None:
 
 
 def main(args: argparse.Namespace, settings: object) -> int:
+    import pocketstack.services  # noqa: F401  (every table: the order rows are put back in on PostgreSQL)
     from pocketstack.config import Settings
     from pocketstack.core import blobs, db, snapshots
     from pocketstack.reset import StillServing, refuse_if_serving
@@ -33,11 +34,12 @@ def main(args: argparse.Namespace, settings: object) -> int:
         _print([], args.format)
         return 0
     try:
-        if args.action == "restore":
-            refuse_if_serving(settings)
         db.configure(settings.db_url)
         db.check_revision(settings.db_url)
         blobs.configure(settings.data_dir / "blobs")
+        if args.action == "restore":
+            refuse_if_serving(settings)
+            refuse_if_serving(_last_served(settings))
         if args.action == "save":
             meta = snapshots.save(settings.data_dir, args.name)
             print(f"pocketstack: saved snapshot {args.name} ({meta['files']} files, {meta['bytes']} bytes)")
@@ -53,6 +55,18 @@ def main(args: argparse.Namespace, settings: object) -> int:
         print(f"pocketstack: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _last_served(settings: object) -> object:
+    """The settings with the URL the cloud last served at (recorded by bootstrap), which a restore
+    must find silent; `--port` may not say it."""
+    import dataclasses
+
+    from pocketstack import bootstrap
+    from pocketstack.core import db
+    with db.reader() as conn:
+        state = bootstrap._state(conn) or {}
+    return dataclasses.replace(settings, public_url=state.get("base_url"))  # type: ignore[type-var]
 
 
 def _print(found: list[dict[str, object]], fmt: str) -> None:

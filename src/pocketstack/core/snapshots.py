@@ -68,7 +68,8 @@ def _pg_schema(name: str) -> str:
 
 
 def _tables(conn: sa.Connection) -> list[str]:
-    """Every table of the cloud, parents before children (so inserts satisfy foreign keys)."""
+    """Every table of the cloud, parents before children (so inserts satisfy foreign keys); the
+    caller has imported pocketstack.services, whose tables give the order."""
     return _ordered(set(sa.inspect(conn).get_table_names()) - SKIP_TABLES)
 
 
@@ -225,7 +226,9 @@ def _pg_restore(schema: str) -> None:
         saved = set(sa.inspect(conn).get_table_names(schema=schema))
         if set(tables) != saved:
             raise SnapshotError(f"the snapshot's tables differ from the database's: {sorted(set(tables) ^ saved)[:5]}")
-        conn.exec_driver_sql("TRUNCATE " + ", ".join(f'"{t}"' for t in tables))
+        # DELETE, children first, not TRUNCATE: a TRUNCATE of ~150 small tables costs seconds
+        for table in reversed(tables):
+            conn.exec_driver_sql(f'DELETE FROM "{table}"')
         for table in tables:
             conn.exec_driver_sql(f'INSERT INTO "{table}" SELECT * FROM "{schema}"."{table}"')
         for table, column in _serial_columns(conn, tables):
