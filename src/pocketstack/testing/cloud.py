@@ -79,7 +79,11 @@ class PocketstackCloud:
         if cloud not in self._connections:
             import openstack.config
             import openstack.connection
-            region = openstack.config.OpenStackConfig(config_files=[str(self.clouds_yaml)]).get_one(cloud=cloud)
+            # only this cloud's clouds.yaml: $OS_CLIENT_CONFIG_FILE, $OS_CLOUD and secure.yaml of the
+            # user's environment would otherwise take precedence
+            config = openstack.config.OpenStackConfig(config_files=[str(self.clouds_yaml)], secure_files=[],
+                                                      vendor_files=[], load_envvars=False)
+            region = config.get_one(cloud=cloud)
             self._connections[cloud] = openstack.connection.Connection(config=region)
         return self._connections[cloud]
 
