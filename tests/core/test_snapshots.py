@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -85,3 +86,21 @@ def test_save_restore_live_and_stopped(tmp_path, database_url):
         again.stop()
     assert _cli("delete", "s1", cloud=cloud, database_url=database_url).returncode == 0
     assert _cli("restore", "s1", cloud=cloud, database_url=database_url).returncode == 1
+
+
+def test_a_reset_drops_pending_jobs_and_answers_only_admins(tmp_path):
+    cloud = PocketstackCloud(tmp_path, config={"jobs": {"start_delay": 1.5}})
+    try:
+        conn = cloud.connection()
+        image = next(conn.image.images())
+        flavor = conn.compute.find_flavor("m1.tiny", ignore_missing=False)
+        server = conn.compute.create_server(name="pending", image_id=image.id, flavor_id=flavor.id, networks="none")
+        assert conn.compute.get_server(server.id).status == "BUILD"        # its build job waits
+        demo = httpx.post(f"{cloud.url}/pocketstack/v1/reset", headers={"X-Auth-Token": cloud.token("pocketstack")})
+        assert demo.status_code == 403
+        assert cloud.reset() < 1.0
+        time.sleep(2.5)                                                     # past the job's start
+        assert list(conn.compute.servers()) == []
+        assert "Traceback" not in cloud.log_tail(400)
+    finally:
+        cloud.stop()
