@@ -96,7 +96,7 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
     config = tmp / "pocketstack.yaml"
     config.write_text(yaml.safe_dump({**TEST_CONFIG, **(options or {})}))
     cmd = [sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir", str(tmp / "data"),
-           "--admin-password", ADMIN_PASSWORD, "--config", str(config)]
+           "--admin-password", ADMIN_PASSWORD, "--config", str(config), "--log-requests"]
     if database_url:
         cmd += ["--database-url", database_url]
     log = open(tmp / "server.log", "ab")

@@ -17,9 +17,9 @@ import anyio
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
-from pocketstack import bootstrap, dashboard, services
+from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, internal_client, jobs, metrics, schemas
+from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, schemas, snapshots
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError, PayloadTooLarge
@@ -32,8 +32,8 @@ ACCESS = logging.getLogger("pocketstack.access")
 LOG = logging.getLogger("pocketstack")
 
 
-def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> None:
-    """Open the database and blob store; apply migrations; bootstrap an empty cloud."""
+def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> bool:
+    """Open the database and blob store; apply migrations; bootstrap an empty cloud (then True)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
@@ -41,8 +41,7 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)
-    if first_start:
-        bootstrap.run(settings, services.ALL)
+    return first_start and bootstrap.run(settings, services.ALL)
 
 
 
@@ -76,6 +75,7 @@ class Pocketstack:
             service.policy = Policy(service.type, service.policies, policy_dir)
         self._workers: asyncio.Task[None] | None = None
         self._dashboard: Any = None            # built on its first request (dashboard.build)
+        self.first_start = False               # set by `serve` when prepare() bootstrapped the cloud
 
     # --- ASGI ----------------------------------------------------------------
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -94,9 +94,8 @@ class Pocketstack:
         await response(scope, receive, send)
         metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
                         request.method, response.status_code, elapsed)
-        ACCESS.info('%s "%s %s" %s %s %.3fs', request_id, request.method, request.url.path,
-                    response.status_code, response.headers.get("content-length", "-"),
-                    time.perf_counter() - started)
+        log_request(scope, response.status_code, response.headers.get("content-length"),
+                    time.perf_counter() - started, request_id)
 
     async def serve_dashboard(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started, status = time.perf_counter(), [500]
@@ -110,6 +109,7 @@ class Pocketstack:
         await self._dashboard(scope, receive, send_and_count)
         route = getattr(scope.get("route"), "path", "unmatched")
         metrics.observe("dashboard", route, scope["method"], status[0], time.perf_counter() - started)
+        log_request(scope, status[0], None, time.perf_counter() - started, "-")
 
     async def lifespan(self, receive: Any, send: Any) -> None:
         while True:
@@ -120,6 +120,7 @@ class Pocketstack:
                 for service in self.services:
                     if service.startup:
                         service.startup(self.settings)
+                await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -127,6 +128,16 @@ class Pocketstack:
                     self._workers.cancel()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def snapshot_first_start(self) -> None:
+        """The `bootstrap` snapshot a reset returns to: the cloud once every service has started
+        (startup hooks add the service users), taken on the first start, or on the first start
+        with --allow-reset when there is none yet."""
+        if self.settings.workers > 1:
+            return
+        missing = not snapshots.exists(self.settings.data_dir, snapshots.BOOTSTRAP)
+        if self.first_start or (self.settings.allow_reset and missing):
+            snapshots.save(self.settings.data_dir, snapshots.BOOTSTRAP)
 
     # --- pipeline ------------------------------------------------------------
     def find_service(self, path: str) -> tuple[Service | None, str]:
@@ -207,6 +218,7 @@ class Pocketstack:
             service.policy.enforce(route.policy, target, ctx)
         if route.body is not None:
             schemas.validate(route.body, rq.body)
+        faults.on_request(service.type, rq.method, rq.path, ctx)   # none unless an admin added one
 
     async def run(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> Response:
         admit = functools.partial(self.admit, route, rq, service, ctx)
@@ -230,6 +242,15 @@ class Pocketstack:
         return response
 
 
+def log_request(scope: dict[str, Any], status: int, size: str | None, seconds: float, request_id: str) -> None:
+    """The request log (`--log-requests`): method, path and query, status, seconds, bytes, request id."""
+    if not ACCESS.isEnabledFor(logging.INFO):
+        return
+    query = scope.get("query_string", b"").decode("latin-1")
+    ACCESS.info("%s %s%s %d %.3fs %s %s", scope["method"], scope["path"], "?" + query if query else "", status,
+                seconds, size + "B" if size else "-", request_id)
+
+
 def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
     admit()
     return handler(ctx, rq)
@@ -237,12 +258,14 @@ def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
 
 def build_app(settings: Settings) -> Pocketstack:
     from pocketstack.services.identity import token_validator
-    return Pocketstack(settings, services.ALL, token_validator)
+    return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator)
 
 
 def worker_app() -> Pocketstack:
     """Factory for `--workers N`: each worker process builds the app from the environment."""
+    from pocketstack.cli import configure_logging
     settings = Settings.from_env()
+    configure_logging(settings.log_level, settings.log_requests)
     prepare(settings, migrate=False, first_start=False)
     return build_app(settings)
 

@@ -26,7 +26,8 @@ def _state(conn: Any) -> dict[str, Any] | None:
     return conn.execute(sa.select(kv.c.value).where(kv.c.key == "bootstrap")).scalar()
 
 
-def run(settings: Settings, mounted: list[Any]) -> None:
+def run(settings: Settings, mounted: list[Any]) -> bool:
+    """True when this call bootstrapped the cloud (its first start)."""
     from pocketstack.services.identity.bootstrap import rebase_catalog
     from pocketstack.services.identity.tables import kv
     with db.session() as conn:
@@ -37,7 +38,7 @@ def run(settings: Settings, mounted: list[Any]) -> None:
                 conn.execute(kv.update().where(kv.c.key == "bootstrap").values(
                     value={**state, "base_url": settings.base_url}))
                 write_clouds_yaml(settings, state["passwords"], settings.data_dir / "clouds.yaml", rewrite=True)
-            return
+            return False
         admin = settings.admin_password or os.environ.get("POCKETSTACK_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
         pw = {"admin": admin, "demo": admin, "alt_demo": admin}
         info: dict[str, Any] = {}
@@ -50,6 +51,7 @@ def run(settings: Settings, mounted: list[Any]) -> None:
                                                                 "passwords": {}}))
     write_clouds_yaml(settings, pw, settings.data_dir / "clouds.yaml")
     LOG.info("bootstrapped a new cloud in %s", settings.data_dir)
+    return True
 
 
 def write_clouds_yaml(settings: Settings, pw: dict[str, str], path: Path, rewrite: bool = False) -> None:

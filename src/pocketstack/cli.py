@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from pocketstack import fault_cli, snapshot_cli
 from pocketstack.config import Settings, default_data_dir, load_options
 
 
@@ -18,6 +19,11 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the cloud")
     _common_args(p)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--log-requests", action="store_true",
+                   help="print one line per request: time, request id, method, path, status, size, seconds")
+    p.add_argument("--allow-reset", action="store_true",
+                   help="let admins reset the running cloud to its first start (POST /pocketstack/v1/reset); "
+                        "for test suites (the pytest plugin passes it)")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -133,7 +139,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
-                    public_url=args.public_url, options=options, log_level=args.log_level)
+                    public_url=args.public_url, options=options, log_level=args.log_level,
+                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False))
 
 
 def check_dataplane(settings: Settings) -> str | None:
@@ -159,11 +166,19 @@ def dataplane(args: argparse.Namespace) -> int:
     return 0
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, log_requests: bool = False) -> None:
     logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
                         format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
     for noisy in ("sqlalchemy", "alembic", "httpx", "oslo_policy", "stevedore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    access = logging.getLogger("pocketstack.access")   # the request log: off unless --log-requests
+    access.handlers.clear()
+    access.propagate = False
+    access.setLevel(logging.INFO if log_requests else logging.WARNING)
+    if log_requests:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
+        access.addHandler(handler)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -174,14 +189,14 @@ def serve(args: argparse.Namespace) -> int:
     if error := check_compute_driver(settings) or check_dataplane(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_requests)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
     from pocketstack.core.db import SchemaError
     try:
-        prepare(settings)
+        first_start = prepare(settings)
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1
@@ -194,8 +209,9 @@ def serve(args: argparse.Namespace) -> int:
         os.environ.update(settings.to_env())
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)
     else:
-        from pocketstack.app import prepare as _  # noqa: F401
-        uvicorn.run(build_app(settings), **common)
+        app = build_app(settings)
+        app.first_start = first_start
+        uvicorn.run(app, **common)
     return 0
 
 
@@ -208,6 +224,8 @@ def main(argv: list[str] | None = None) -> int:
     _dataplane_args(sub)
     _db_args(sub)
     _guest_image_args(sub)
+    fault_cli.add_arguments(sub)
+    snapshot_cli.add_arguments(sub, _common_args)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -228,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"pocketstack: reset the cloud in {settings.data_dir}", file=sys.stderr)
         return 0
+    elif args.command == "snapshot":
+        return snapshot_cli.main(args, settings_from(args))
+    elif args.command == "fault":
+        return fault_cli.main(args)
     elif args.command == "conformance":
         from pocketstack import conformance
         return conformance.main(args)

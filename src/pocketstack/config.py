@@ -26,6 +26,8 @@ class Settings:
     public_url: str | None = None          # what the catalog and links say; default http://host:port
     options: dict[str, Any] = field(default_factory=dict)   # per-service sections of the YAML file
     log_level: str = "info"
+    log_requests: bool = False             # one readable line per request (`--log-requests`)
+    allow_reset: bool = False              # POST /pocketstack/v1/reset may wipe the running cloud
 
     @property
     def db_url(self) -> str:
@@ -49,7 +51,8 @@ class Settings:
         return {"POCKETSTACK_SETTINGS": yaml.safe_dump({
             "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
             "database_url": self.database_url, "workers": self.workers,
-            "public_url": self.public_url, "options": self.options, "log_level": self.log_level})}
+            "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
+            "log_requests": self.log_requests, "allow_reset": self.allow_reset})}
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -41,6 +41,7 @@ def wipe(settings: Settings) -> None:
     finally:
         engine.dispose()
     shutil.rmtree(settings.data_dir / "blobs", ignore_errors=True)
+    shutil.rmtree(settings.data_dir / "snapshots" / "bootstrap", ignore_errors=True)  # retaken on the next start
     for name in ("dashboard.key", "clouds.yaml"):
         (settings.data_dir / name).unlink(missing_ok=True)
 

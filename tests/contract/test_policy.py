@@ -10,7 +10,7 @@ import pytest
 from oslo_policy import policy as oslo_policy
 
 import pocketstack
-from pocketstack import services
+from pocketstack import control, services
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden
 from pocketstack.core.policy import ANY_USER, PUBLIC, InHandler, NoRule, Policy, rule
@@ -30,7 +30,7 @@ def _package(service_type: str) -> Path:
 
 def test_every_route_names_its_rule():
     problems = []
-    for service in services.ALL:
+    for service in [*services.ALL, control.SERVICE]:
         names = _registered(service)
         for r in service.routes:
             where = f"{service.type} {r.method} {r.path}"

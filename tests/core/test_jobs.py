@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from pocketstack.core import db, jobs
+from pocketstack.core import db, faults, jobs
 from pocketstack.core.clock import utcnow
 
 
@@ -15,6 +15,8 @@ from pocketstack.core.clock import utcnow
 def database(tmp_path):
     engine = db.configure(f"sqlite:///{tmp_path / 'jobs.db'}")
     jobs.jobs.create(engine)
+    faults.faults.create(engine)     # the runner looks for injected job faults
+    faults.forget()
     saved = dict(jobs.KINDS)
     jobs.KINDS.clear()
     yield engine
@@ -102,6 +104,8 @@ def any_database(request, tmp_path):
         url = _fresh_postgres(os.environ["POCKETSTACK_TEST_DATABASE_URL"])
     engine = db.configure(url)
     jobs.jobs.create(engine)
+    faults.faults.create(engine)     # the runner looks for injected job faults
+    faults.forget()
     saved = dict(jobs.KINDS)
     jobs.KINDS.clear()
     yield engine

@@ -93,6 +93,12 @@ def _track_writes(engine: Engine) -> None:
                 conn.info.setdefault("written", set()).add(table.name.split("_", 1)[0] + "_")
 
 
+def invalidate_all() -> None:
+    """Every table may have changed (a snapshot was restored under this process)."""
+    for table in metadata.tables.values():
+        prefix = table.name.split("_", 1)[0] + "_"
+        _generations[prefix] = _generations.get(prefix, 0) + 1
+
 
 def _count_writes(conn: Connection) -> None:
     """After a commit (never before it, so a reader that sees the new number sees the data)."""
@@ -131,7 +137,8 @@ WRITE_TURN_TIMEOUT = 60.0
 
 
 @contextlib.contextmanager
-def _write_turn() -> Iterator[None]:
+def write_turn() -> Iterator[None]:
+    """This process's turn to write (SQLite); for work that writes outside `session()`."""
     if not is_sqlite():
         yield
         return
@@ -147,7 +154,7 @@ def _write_turn() -> Iterator[None]:
 @contextlib.contextmanager
 def session() -> Iterator[Connection]:
     """A write transaction: commits on success, rolls back on any exception."""
-    with _write_turn(), engine().connect() as conn:
+    with write_turn(), engine().connect() as conn:
         _begin_write(conn)
         try:
             yield conn

@@ -17,12 +17,13 @@ run; a payload newer than this release knows is left for a newer worker.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import os
 import socket
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, faults
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
 
@@ -68,6 +69,41 @@ class Kind:
 KINDS: dict[str, Kind] = {}
 _wakeup: asyncio.Event | None = None
 _loop: asyncio.AbstractEventLoop | None = None
+_busy = threading.Condition()
+_claiming = 0                   # claims and runs under way in this process's workers
+_pauses = 0                     # while > 0, this process's workers claim nothing
+
+
+@contextlib.contextmanager
+def paused(timeout: float = 10.0) -> Iterator[bool]:
+    """This process's workers claim nothing inside; first waits (up to `timeout`) for the jobs they
+    run to finish. Yields whether they all did (a restore under a running job would race it)."""
+    global _pauses
+    with _busy:
+        _pauses += 1
+        idle = _busy.wait_for(lambda: _claiming == 0, timeout)
+    try:
+        yield idle
+    finally:
+        with _busy:
+            _pauses -= 1
+        _poke()
+
+
+def _start_claim() -> bool:
+    global _claiming
+    with _busy:
+        if _pauses:
+            return False
+        _claiming += 1
+        return True
+
+
+def _end_claim() -> None:
+    global _claiming
+    with _busy:
+        _claiming -= 1
+        _busy.notify_all()
 
 
 def register(kind: str, run: Callable[[dict[str, Any]], float | None],
@@ -175,17 +211,22 @@ def execute(job: dict[str, Any], worker: str) -> None:
                 run_at=utcnow() + dt.timedelta(seconds=NEWER_PAYLOAD_RETRY), updated_at=utcnow()))
         return
     try:
+        faults.on_job(job["kind"], payload)
         with Heartbeat(job, worker):
             again = kind.run(payload)
     except Exception as exc:  # noqa: BLE001 - a job failure is recorded, never raised
-        LOG.exception("job %s (%s) failed", job["id"], job["kind"])
-        final = job["attempts"] + 1 >= job["max_attempts"]
+        injected = isinstance(exc, faults.InjectedJobFault)
+        if not injected:
+            LOG.exception("job %s (%s) failed", job["id"], job["kind"])
+        final = job["attempts"] + 1 >= job["max_attempts"] or (
+            isinstance(exc, faults.InjectedJobFault) and not exc.retry)
+        error = str(exc) if injected else repr(exc)
         with db.session() as conn:
             conn.execute(jobs.update().where(jobs.c.id == job["id"]).values(
-                state="failed" if final else "pending", last_error=repr(exc)[:2000], locked_by=None,
+                state="failed" if final else "pending", last_error=error[:2000], locked_by=None,
                 run_at=utcnow() + dt.timedelta(seconds=min(2 ** job["attempts"], 30)), updated_at=utcnow()))
         if final and kind.on_failure is not None:
-            kind.on_failure(payload, repr(exc))
+            kind.on_failure(payload, error)
         return
     with db.session() as conn:
         if again is None:
@@ -246,12 +287,17 @@ async def _claim_forever(name: str, poll: float, limiter: anyio.CapacityLimiter)
     assert wakeup is not None
     async with anyio.create_task_group() as tg:
         while True:
-            try:
-                job = await anyio.to_thread.run_sync(claim, name) if KINDS else None
-            except Exception:  # noqa: BLE001 - a busy or lost database must not stop the worker
-                LOG.exception("claiming a job failed; retrying")
-                await asyncio.sleep(poll)
-                continue
+            job = None
+            if KINDS and _start_claim():
+                try:
+                    job = await anyio.to_thread.run_sync(claim, name)
+                except Exception:  # noqa: BLE001 - a busy or lost database must not stop the worker
+                    LOG.exception("claiming a job failed; retrying")
+                    await asyncio.sleep(poll)
+                    continue
+                finally:
+                    if job is None:
+                        _end_claim()
             if job is not None:
                 tg.start_soon(_run_one, job, name, limiter)
                 continue
@@ -267,6 +313,8 @@ async def _run_one(job: dict[str, Any], name: str, limiter: anyio.CapacityLimite
         await anyio.to_thread.run_sync(execute, job, name, limiter=limiter)
     except Exception:  # noqa: BLE001 - the lease expires and another pass takes the job again
         LOG.exception("recording the outcome of job %s failed", job["id"])
+    finally:
+        _end_claim()
     _poke()
 
 

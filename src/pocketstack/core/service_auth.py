@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client
+from pocketstack.core import db, internal_client, snapshots
 from pocketstack.core.clock import utcnow
 from pocketstack.core.errors import ServiceUnavailable
 
@@ -31,6 +31,7 @@ service_credentials = sa.Table(
 )
 
 _cache: dict[tuple[str, str | None], tuple[str, dt.datetime, dict[str, Any]]] = {}
+snapshots.forget_on_restore(_cache.clear)
 _lock = threading.Lock()
 MARGIN = dt.timedelta(seconds=120)
 

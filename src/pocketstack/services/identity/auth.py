@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, snapshots
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotFound, Unauthorized
@@ -268,6 +268,7 @@ def issue_token(body: dict[str, Any], *, catalog: bool, rq: ApiRequest | None = 
 
 # --- logic: the validator core.auth uses ------------------------------------------------
 _VALIDATED: dict[tuple[str, bool], tuple[tuple[int, int], float, dict[str, Any], dict[str, Any]]] = {}
+snapshots.forget_on_restore(_VALIDATED.clear)
 CACHE_SECONDS = 2.0  # bounds what another worker's change (other than a revocation) takes to show
 
 

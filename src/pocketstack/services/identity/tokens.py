@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, snapshots
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.errors import NotFound, Unauthorized
 from pocketstack.services.identity import options
@@ -27,6 +27,7 @@ from pocketstack.services.identity.tables import revocations, token_keys
 EPOCH = dt.datetime(1970, 1, 1)
 _keys: dict[str, MultiFernet] = {}
 _keys_lock = threading.Lock()
+snapshots.forget_on_restore(_keys.clear)
 
 
 # --- logic: keys -------------------------------------------------------------

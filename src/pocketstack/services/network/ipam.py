@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pocketstack.core import snapshots
 from pocketstack.core.errors import BadRequest, Conflict
 from pocketstack.services.network import tables as t
 
@@ -152,6 +153,7 @@ def allocate(conn: Connection, subnet: Any, port_id: str, mac: str, ip: str | No
 # candidate is checked against the table (inside the allocating transaction), so a stale hint costs
 # a probe, never a duplicate; a release lowers it, so the lowest free address is still handed out.
 _hints: dict[str, int] = {}
+snapshots.forget_on_restore(_hints.clear)
 _PROBES = 64
 
 
