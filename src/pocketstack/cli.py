@@ -35,7 +35,7 @@ def _common_args(p: argparse.ArgumentParser) -> None:
                         "linux needs root")
     p.add_argument("--compute-driver", choices=("fake", "qemu"), default=None,
                    help="compute driver (default: `compute: {driver: ...}` of --config, else fake: a simulated "
-                        "host, no guest runs); qemu is not built yet")
+                        "host, no guest runs); qemu: real guests, needs root and --dataplane linux")
 
 
 def _dataplane_args(sub: argparse._SubParsersAction) -> None:
@@ -126,7 +126,7 @@ def check_dataplane(settings: Settings) -> str | None:
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
     from pocketstack.services.compute import drivers
-    return drivers.requirements_error(drivers.name_in(settings))
+    return drivers.requirements_error(drivers.name_in(settings), settings)
 
 
 def dataplane(args: argparse.Namespace) -> int:

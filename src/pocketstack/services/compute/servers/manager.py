@@ -13,7 +13,8 @@ from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
-from pocketstack.services.compute.servers import logic, network_api, placement_api, volume_api, volumes
+from pocketstack.services.compute.servers import (
+    logic, network_api, placement_api, power_sync, volume_api, volumes)
 
 LOG = logging.getLogger("pocketstack.compute")
 ACTION = "compute.server_action"
@@ -223,8 +224,6 @@ def act(p: dict[str, Any]) -> None:
                 common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
             return
         values.update(host=common.HOST, shelved_image_id=None)
-        if row["shelved_image_id"]:
-            internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     elif action == "shelve":
         values["host"] = None
         placement_api.free(row["id"])
@@ -234,6 +233,8 @@ def act(p: dict[str, Any]) -> None:
         values["host"] = None
         placement_api.free(row["id"])
     _drive(action, p, row)
+    if action == "unshelve" and row["shelved_image_id"]:       # the guest booted from it: gone now
+        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     if vm_state is not None:
         values["vm_state"] = vm_state
     if power is not None:
@@ -293,3 +294,4 @@ def register(settings: Any = None) -> None:
     jobs.register(logic.BUILD, build, build_failed)
     jobs.register(logic.DELETE, delete, None)
     jobs.register(ACTION, act, action_failed)
+    power_sync.start(settings)
