@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from pocketstack.config import Settings, default_data_dir, load_options
@@ -70,6 +71,27 @@ def _db_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
     p.add_argument("--database-url", default=os.environ.get("POCKETSTACK_DATABASE_URL"),
                    help="default: SQLite in the data dir")
+
+
+def _guest_image_args(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("guest-image", help="the cirros-like guest image the qemu compute driver boots")
+    p.add_argument("action", choices=("build",), help="build: from Debian packages (apt-get download)")
+    p.add_argument("--output", type=Path, default=None,
+                   help="write the qcow2 here (default: the cache the driver uses, rebuilt only when the "
+                        "builder or the packages change)")
+
+
+def guest_image_command(args: argparse.Namespace) -> int:
+    from pocketstack.services.compute import guest_image
+    started = time.monotonic()
+    try:
+        image = guest_image.build(args.output) if args.output else guest_image.ensure()
+    except (RuntimeError, OSError) as err:
+        print(f"pocketstack: cannot build the guest image: {err}", file=sys.stderr)
+        return 1
+    size = image.stat().st_size
+    print(f"{image} {size} bytes ({size / 2**20:.1f} MiB, {time.monotonic() - started:.1f} s)")
+    return 0
 
 
 def db_command(args: argparse.Namespace) -> int:
@@ -185,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     _conformance_args(sub)
     _dataplane_args(sub)
     _db_args(sub)
+    _guest_image_args(sub)
     args = parser.parse_args(argv)
     if args.command == "serve":
         return serve(args)
@@ -192,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return dataplane(args)
     elif args.command == "db":
         return db_command(args)
+    elif args.command == "guest-image":
+        return guest_image_command(args)
     elif args.command == "reset":
         from pocketstack.reset import StillServing, reset
         settings = settings_from(args)
