@@ -4,6 +4,7 @@ from pocketstack.core.routing import Service
 from pocketstack.services.compute import (
     admin, aggregates, bootstrap, common, discovery, errors, flavors, floating_ips, hosts, images, keypairs, policies,
     quotas, security_groups, server_groups, volumes)
+from pocketstack.services.compute.metadata.routes import ROUTES as METADATA_ROUTES
 from pocketstack.services.compute.servers import ROUTES as SERVER_ROUTES
 from pocketstack.services.compute.versions import MICROVERSIONS
 
@@ -13,7 +14,7 @@ SERVICE = Service(
     routes=common.with_older([
         *discovery.ROUTES, *flavors.ROUTES, *keypairs.ROUTES, *server_groups.ROUTES, *quotas.ROUTES, *hosts.ROUTES,
         *aggregates.ROUTES, *admin.ROUTES, *images.ROUTES, *security_groups.ROUTES, *floating_ips.ROUTES,
-        *volumes.ROUTES, *SERVER_ROUTES]),
+        *volumes.ROUTES, *SERVER_ROUTES]) + METADATA_ROUTES,   # the metadata service is nova-api-metadata's own app
     render_error=errors.render,
     policies=policies.RULES,
     microversions=MICROVERSIONS,

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.core.clock import utcnow
 from pocketstack.services.compute import tables as t
+from pocketstack.services.compute.metadata import routes as metadata_service
 from pocketstack.services.compute.servers import manager
 
 # (id, name, ram MB, disk GB, vcpus)
@@ -29,3 +30,4 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
 
 def startup(settings: Any) -> None:
     manager.register(settings)
+    metadata_service.configure(settings)

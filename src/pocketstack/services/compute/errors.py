@@ -3,7 +3,9 @@ an unauthenticated call is answered by keystonemiddleware in keystone's format."
 
 from __future__ import annotations
 
-from starlette.responses import Response
+from http import HTTPStatus
+
+from starlette.responses import PlainTextResponse, Response
 
 from pocketstack.core.errors import ApiError, ValidationFailed
 from pocketstack.core.http import json_response
@@ -15,6 +17,8 @@ FAULT_NAMES = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "i
 
 
 def render(err: ApiError, rq: ApiRequest | None = None) -> Response:
+    if rq is not None and rq.path.startswith(rq.service_prefix + "/metadata"):
+        return render_plain(err)
     if err.status == 401:
         return json_response(401, {"error": {"code": 401, "title": "Unauthorized", "message": err.message}})
     message = err.message
@@ -24,3 +28,9 @@ def render(err: ApiError, rq: ApiRequest | None = None) -> Response:
         message = f"Invalid input for field/attribute. Value: {message}"
     name = FAULT_NAMES.get(err.status, "computeFault")
     return json_response(err.status, {name: {"code": err.status, "message": message}})
+
+
+def render_plain(err: ApiError) -> Response:
+    """The metadata service answers as webob does (nova/api/metadata/handler.py raises webob.exc): plain text."""
+    phrase = HTTPStatus(err.status).phrase if err.status in HTTPStatus._value2member_map_ else ""
+    return PlainTextResponse(f"{err.status} {phrase}\n\n{err.message}\n\n   ", status_code=err.status)

@@ -144,6 +144,14 @@ server_ports = sa.Table(                                     # nova's network in
     sa.Column("position", sa.Integer, nullable=False, default=0),
 )
 
+server_passwords = sa.Table(                                  # nova keeps it in system_metadata password_0..3
+    "compute_server_passwords", m,
+    sa.Column("server_id", sa.String(64), sa.ForeignKey("compute_servers.id", ondelete="CASCADE"),
+              primary_key=True),
+    sa.Column("password", sa.Text, nullable=False),          # what the guest posted (encrypted with its key)
+    *db.timestamps(),
+)
+
 volume_attachments = sa.Table(                               # nova's block device mappings for volumes
     "compute_volume_attachments", m,
     db.id_column(),                                            # the bdm uuid

@@ -12,6 +12,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, drivers
+from pocketstack.services.compute.metadata import routes as metadata_service
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import network_api, schemas, views
@@ -191,12 +192,14 @@ def _event(ctx: Context, e: Any, server: dict[str, Any], admin: bool) -> dict[st
 
 # --- password --------------------------------------------------------------------------
 def show_password(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    _ports(rq.params["server_id"], ctx)
-    return {"password": ""}
+    """What the guest posted to the metadata service (encrypted with its public key), or empty."""
+    row, _ = _ports(rq.params["server_id"], ctx)
+    return {"password": metadata_service.show_password(row["id"])}
 
 
 def clear_password(ctx: Context, rq: ApiRequest) -> None:
-    _ports(rq.params["server_id"], ctx)
+    row, _ = _ports(rq.params["server_id"], ctx)
+    metadata_service.clear_password(row["id"])
 
 
 S = "/v2.1/servers/{server_id}"

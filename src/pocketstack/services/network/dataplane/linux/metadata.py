@@ -65,6 +65,9 @@ class Proxy:
             def do_GET(self) -> None:  # noqa: N802 - http.server's naming
                 proxy.forward(self)
 
+            def do_POST(self) -> None:  # noqa: N802 - a guest posts its encrypted password this way
+                proxy.forward(self)
+
             def log_message(self, fmt: str, *args: Any) -> None:
                 LOG.debug("metadata %s: " + fmt, router_id, *args)
 
@@ -92,11 +95,20 @@ class Proxy:
         instance_id, project_id = found
         headers = {"X-Forwarded-For": source, "X-Instance-ID": instance_id, "X-Tenant-ID": project_id,
                    "X-Instance-ID-Signature": sign(self.secret, instance_id)}
+        body = None
+        if rq.command == "POST":
+            length = int(rq.headers.get("Content-Length") or 0)
+            if length > MAX_BODY:
+                rq.send_error(413)
+                return
+            body = rq.rfile.read(length)
         try:
             if self.upstream.startswith(("http://", "https://")):
-                r = httpx.get(self.upstream.rstrip("/") + rq.path, headers=headers, timeout=30)
+                r = httpx.request(rq.command, self.upstream.rstrip("/") + rq.path, headers=headers, content=body,
+                                  timeout=30)
             else:
-                r = internal_client.call("GET", self.upstream.rstrip("/") + rq.path, headers=headers)
+                r = internal_client.call(rq.command, self.upstream.rstrip("/") + rq.path, headers=headers,
+                                         content=body)
         except Exception:  # noqa: BLE001 - the guest sees a 500, as from neutron's proxy
             LOG.exception("metadata upstream failed")
             rq.send_error(500)
@@ -110,3 +122,4 @@ class Proxy:
 
 
 METADATA_BIND = "169.254.169.254"
+MAX_BODY = 64 * 1024          # what a guest may POST (nova takes at most 1020 bytes of password)
