@@ -133,8 +133,9 @@ class QemuDriver:
             disks.ephemeral(g.dir / "disk.eph0", int(flavor["ephemeral"]))
         if int(flavor.get("swap") or 0):
             disks.swap(g.dir / "disk.swap", int(flavor["swap"]))
-        # TODO(config drive): when server["config_drive"] is set, write the ISO the metadata work builds
-        # (branch `metadata`, not landed yet) to g.dir / "disk.config"; spec() attaches it as a cdrom.
+        if str(server.get("config_drive") or "").lower() in ("true", "1", "yes", "true"):
+            from pocketstack.services.compute import config_drive    # pycdlib, loaded only when asked for
+            config_drive.build(server, g.dir / "disk.config")      # spec() attaches it as a cdrom (nova's ide)
 
     def boot_image(self, server: Server) -> str | None:
         """Unshelve boots from the shelved snapshot; everything else from the server's image."""

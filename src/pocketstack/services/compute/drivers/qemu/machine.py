@@ -18,6 +18,8 @@ from pocketstack.services.compute.drivers.qemu import qmp
 
 BINARY = "qemu-system-x86_64"
 DEV = 11                  # the port-id characters in a device name: nova's and neutron's "tap" + id[:11]
+# TCG translation cache (QEMU 7 defaults to 1 GiB, most of an idle guest RSS); 128 MiB boots as fast here
+TB_SIZE_MB = 128
 PRODUCT = ("OpenStack Foundation", "OpenStack Nova", "Virtual Machine")  # nova's libvirt sysinfo
 
 
@@ -105,7 +107,8 @@ class Guest:
     def command(self, spec: Spec, accel: str, version: str) -> list[str]:
         manufacturer, product, family = PRODUCT
         cmd = [BINARY, "-name", f"guest={spec.name},debug-threads=on", "-uuid", spec.server_id,
-               "-machine", f"pc,accel={accel}", "-cpu", "host" if accel == "kvm" else "qemu64",
+               "-machine", "pc", "-accel", "kvm" if accel == "kvm" else f"tcg,tb-size={TB_SIZE_MB}",
+               "-cpu", "host" if accel == "kvm" else "qemu64",
                "-m", str(spec.memory_mb), "-smp", str(spec.vcpus),
                "-smbios", f"type=1,manufacturer={manufacturer},product={product},version={version},"
                           f"serial={spec.server_id},uuid={spec.server_id},family={family}",
