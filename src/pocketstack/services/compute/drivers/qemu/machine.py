@@ -201,7 +201,7 @@ def qemu_version(binary: str = BINARY) -> tuple[str, int]:
 def info(path: Path, fmt: str | None = None) -> dict[str, Any]:
     import json
     cmd = ["qemu-img", "info", "--output=json", "-U"] + (["-f", fmt] if fmt else []) + [str(path)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"qemu-img info {path}: {proc.stderr.strip()}")
     return dict(json.loads(proc.stdout))
