@@ -330,3 +330,56 @@ def test_serve_needs_the_linux_dataplane(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert proc.stderr.strip() == "pocketstack: --compute-driver qemu needs --dataplane linux (a guest's NICs are " \
                                   "taps on its bridges)"
+
+
+def test_suspend_resume_rescue_resize_rebuild_and_interfaces(qc: QemuCloud) -> None:
+    server = boot(qc, "busy")
+    sid, nova = server["id"], qc.api()
+    action(qc, sid, {"suspend": None})
+    wait(qc, sid, "SUSPENDED")
+    assert qc.pid(sid) is None and (qc.root / sid / "state").stat().st_size > 0
+    action(qc, sid, {"resume": None})
+    wait(qc, sid, "ACTIVE")
+    assert qc.qmp(sid, "query-status")["status"] == "running" and not (qc.root / sid / "state").exists()
+    assert ssh(qc, server, "hostname").strip() == "busy"           # the same guest, not a new boot
+
+    action(qc, sid, {"rescue": None})
+    wait(qc, sid, "RESCUE")
+    drives = [b["device"] or b["qdev"] for b in qc.qmp(sid, "query-block")]
+    assert drives[:2] == ["disk-rescue", "disk-root"]
+    action(qc, sid, {"unrescue": None})
+    wait(qc, sid, "ACTIVE")
+    assert [b["device"] for b in qc.qmp(sid, "query-block")][:1] == ["disk-root"]
+
+    action(qc, sid, {"resize": {"flavorRef": "84"}})                # m1.micro: 192 MB
+    wait(qc, sid, "VERIFY_RESIZE")
+    cmd = qc.cmdline(sid)
+    assert cmd[cmd.index("-m") + 1] == "192" and (qc.root / sid / "disk.resize-backup").exists()
+    action(qc, sid, {"revertResize": None})
+    wait(qc, sid, "ACTIVE")
+    cmd = qc.cmdline(sid)
+    assert cmd[cmd.index("-m") + 1] == "128" and not (qc.root / sid / "disk.resize-backup").exists()
+
+    neutron = qc.api("networking/v2.0")
+    net = neutron.post("/networks", json={"network": {"name": "second"}}).json()["network"]
+    neutron.post("/subnets", json={"subnet": {"network_id": net["id"], "cidr": "10.9.0.0/24", "ip_version": 4}})
+    r = nova.post(f"/servers/{sid}/os-interface", json={"interfaceAttachment": {"net_id": net["id"]}})
+    assert r.status_code == 200, r.text
+    port_id = r.json()["interfaceAttachment"]["port_id"]
+    for _ in range(50):
+        if qc.links().get("tap" + port_id[:11], {}).get("master") == "brq" + net["id"][:11]:
+            break
+        time.sleep(0.2)
+    assert qc.links()["tap" + port_id[:11]]["master"] == "brq" + net["id"][:11]
+    assert "eth1" in ssh(qc, server, "ls /sys/class/net")
+    assert nova.delete(f"/servers/{sid}/os-interface/{port_id}").status_code == 202
+    assert "tap" + port_id[:11] not in qc.links()
+
+    old = qc.pid(sid)
+    r = nova.post(f"/servers/{sid}/action", json={"rebuild": {"imageRef": qc.image_id}})  # type: ignore
+    assert r.status_code == 202, r.text
+    wait(qc, sid, "ACTIVE")
+    assert qc.pid(sid) not in (None, old)
+    assert ssh(qc, server, "hostname").strip() == "busy"
+    assert nova.delete(f"/servers/{sid}").status_code == 204
+    neutron.delete(f"/networks/{net['id']}")
