@@ -74,6 +74,9 @@ class ComputeDriver(Protocol):
     def revert_resize(self, server: Server) -> None: ...
     def rebuild(self, server: Server, image_id: str, token: str | None) -> None: ...
 
+    def trigger_crash_dump(self, server: Server) -> None:
+        """An NMI to the guest (nova's libvirt inject_nmi)."""
+
     def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
         """Upload the server's root disk into the (queued) image `image_id`."""
 

@@ -91,6 +91,9 @@ class FakeDriver:
     def rebuild(self, server: Server, image_id: str, token: str | None) -> None:
         pass
 
+    def trigger_crash_dump(self, server: Server) -> None:
+        pass
+
     def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
         """A fake guest never writes to its disk, so its root disk is its image's bytes, unchanged: that
         is what the snapshot uploads (nothing for a server booted from a volume)."""

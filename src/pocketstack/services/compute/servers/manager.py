@@ -257,7 +257,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
              "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
-             "unrescue": lambda: d.unrescue(row)}
+             "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:
         calls[action]()
 

@@ -283,6 +283,10 @@ class QemuDriver:
             if not was_stopped:
                 self.launch(server)
 
+    def trigger_crash_dump(self, server: Server) -> None:
+        with self.lock(server["id"]):
+            qmp.call(self.guest(server).qmp_sock, "inject-nmi")
+
     def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
         """The root disk as a standalone qcow2, taken while the guest's CPUs are stopped (QMP stop flushes
         its writes), uploaded into the queued image."""
