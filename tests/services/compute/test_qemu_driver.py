@@ -98,35 +98,41 @@ class QemuCloud:
                            capture_output=True)
 
 
+def prepare(cloud: QemuCloud) -> None:
+    """Start the cloud; upload the guest image (public), a keypair `k` for demo, and SSH and ICMP rules in
+    demo's default security group."""
+    from pocketstack.services.compute import guest_image
+    image_path = guest_image.ensure()
+    cloud.start()
+    token = cloud.token()
+    with open(image_path, "rb") as f:
+        img = httpx.post(f"{cloud.cloud.url}/image/v2/images", headers={"X-Auth-Token": token}, json={
+            "name": "guest", "disk_format": "qcow2", "container_format": "bare", "visibility": "public"}).json()
+        r = httpx.put(f"{cloud.cloud.url}/image/v2/images/{img['id']}/file", content=f.read(), timeout=120,
+                      headers={"X-Auth-Token": token, "Content-Type": "application/octet-stream"})
+        assert r.status_code == 204, r.text
+    cloud.image_id = img["id"]  # type: ignore[attr-defined]
+    key = cloud.tmp / "key"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
+    nova = cloud.api()
+    assert nova.post("/os-keypairs", json={"keypair": {"name": "k", "public_key": (
+        cloud.tmp / "key.pub").read_text()}}).status_code in (200, 201)
+    cloud.key = key  # type: ignore[attr-defined]
+    neutron = cloud.api("networking/v2.0")
+    groups = neutron.get("/security-groups?name=default&project_id=" + _project(cloud)).json()
+    for proto, port in (("tcp", 22), ("icmp", None)):
+        rule = {"security_group_id": groups["security_groups"][0]["id"], "direction": "ingress",
+                "protocol": proto, **({"port_range_min": port, "port_range_max": port} if port else {})}
+        neutron.post("/security-group-rules", json={"security_group_rule": rule})
+
+
 @pytest.fixture(scope="module")
 def qc(tmp_path_factory: pytest.TempPathFactory) -> Any:
     if reason := missing():
         pytest.skip(reason)
-    from pocketstack.services.compute import guest_image
-    image_path = guest_image.ensure()
     cloud = QemuCloud(tmp_path_factory.mktemp("qemucloud"))
     try:
-        cloud.start()
-        token = cloud.token()
-        with open(image_path, "rb") as f:
-            img = httpx.post(f"{cloud.cloud.url}/image/v2/images", headers={"X-Auth-Token": token}, json={
-                "name": "guest", "disk_format": "qcow2", "container_format": "bare", "visibility": "public"}).json()
-            r = httpx.put(f"{cloud.cloud.url}/image/v2/images/{img['id']}/file", content=f.read(), timeout=120,
-                          headers={"X-Auth-Token": token, "Content-Type": "application/octet-stream"})
-            assert r.status_code == 204, r.text
-        cloud.image_id = img["id"]  # type: ignore[attr-defined]
-        key = cloud.tmp / "key"
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], check=True)
-        nova = cloud.api()
-        assert nova.post("/os-keypairs", json={"keypair": {"name": "k", "public_key": (
-            cloud.tmp / "key.pub").read_text()}}).status_code in (200, 201)
-        cloud.key = key  # type: ignore[attr-defined]
-        neutron = cloud.api("networking/v2.0")
-        groups = neutron.get("/security-groups?name=default&project_id=" + _project(cloud)).json()
-        for proto, port in (("tcp", 22), ("icmp", None)):
-            rule = {"security_group_id": groups["security_groups"][0]["id"], "direction": "ingress",
-                    "protocol": proto, **({"port_range_min": port, "port_range_max": port} if port else {})}
-            neutron.post("/security-group-rules", json={"security_group_rule": rule})
+        prepare(cloud)
         yield cloud
     finally:
         cloud.close()
