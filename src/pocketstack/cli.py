@@ -145,6 +145,30 @@ def check_dataplane(settings: Settings) -> str | None:
     return requirements_error(name)
 
 
+def guest_image_for_bootstrap(settings: Settings) -> None:
+    """With real guests, the bootstrap image DevStack leaves (cirros-0.6.3-x86_64-disk) is the project's
+    cirros-like test image, built from Debian packages on first use (then cached); an empty data dir
+    only, and not when the config names an image file of its own."""
+    if settings.option("compute.driver") != "qemu" or settings.option("image.bootstrap_image_file"):
+        return
+    if (settings.data_dir / "pocketstack.db").exists() or not settings.db_url.startswith("sqlite"):
+        return
+    import json
+    import subprocess
+
+    from pocketstack.services.compute import guest_image
+    try:
+        path = guest_image.ensure()
+    except Exception as err:  # noqa: BLE001 - the tiny bootstrap disk still works for the API
+        logging.getLogger("pocketstack").warning("no guest image for the bootstrap image: %s", err)
+        return
+    size = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(path)], capture_output=True,
+                                     text=True, check=True).stdout)["virtual-size"]
+    image = settings.options.setdefault("image", {})
+    image.update(bootstrap_image_file=str(path), bootstrap_image_format="qcow2",
+                 bootstrap_image_virtual_size=size)
+
+
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
     from pocketstack.services.compute import drivers
@@ -175,6 +199,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level)
+    guest_image_for_bootstrap(settings)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
