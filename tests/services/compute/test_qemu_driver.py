@@ -42,7 +42,7 @@ class QemuCloud:
     def __init__(self, tmp: Path) -> None:
         self.tmp, self.name, self.port = tmp, "q" + uuid.uuid4().hex[:6], free_port()
         self.options = {"network": {"dataplane": "linux", "cloud_name": self.name},
-                        "compute": {"driver": "qemu", **OPTIONS}}
+                        "compute": {"driver": "qemu", "console_proxy_port": free_port(), **OPTIONS}}
         self.root = tmp / "data" / "compute" / "qemu"
         self.cloud: Cloud | None = None
 
@@ -90,6 +90,9 @@ class QemuCloud:
             if self.cloud is not None:
                 stop_cloud(self.cloud)
         finally:
+            proxy = self.root / "websockify.pid"
+            if proxy.exists() and "websockify" in Path(f"/proc/{proxy.read_text()}/cmdline").read_text(errors="replace"):
+                os.kill(int(proxy.read_text()), signal.SIGTERM)
             for pidfile in self.root.glob("*/pid") if self.root.exists() else []:
                 server_id = pidfile.parent.name
                 if (pid := self.pid(server_id)) is not None:
@@ -211,6 +214,42 @@ def test_guest_boots_on_a_tap_and_answers_ssh(qc: QemuCloud, vm: dict[str, Any])
     assert "Linux version" in log and "login:" in log
     tail = qc.api().post(f"/servers/{vm['id']}/action", json={"os-getConsoleOutput": {"length": 3}}).json()
     assert len(tail["output"].splitlines()) == 3
+
+
+def test_novnc_and_serial_consoles_reach_the_guest(qc: QemuCloud, vm: dict[str, Any]) -> None:
+    from websockets.sync.client import connect
+    nova = qc.api()
+    r = nova.post(f"/servers/{vm['id']}/remote-consoles",
+                  json={"remote_console": {"protocol": "vnc", "type": "novnc"}})
+    url = r.json()["remote_console"]["url"]
+    assert r.status_code == 200 and "/vnc_lite.html?path=%3Ftoken%3D" in url, r.text
+    page = httpx.get(url, timeout=10)
+    assert page.status_code == 200 and "noVNC" in page.text
+    token = url.rsplit("%3D", 1)[1]
+    ws_url = url.split("/vnc_lite.html")[0].replace("http://", "ws://") + f"/?token={token}"
+    for _ in range(50):                                  # websockify may still be starting
+        try:
+            with connect(ws_url, subprotocols=["binary"], open_timeout=5) as ws:
+                assert bytes(ws.recv(timeout=10)).startswith(b"RFB 003.")
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        raise AssertionError(f"no websocket at {ws_url}")
+    r = nova.post(f"/servers/{vm['id']}/remote-consoles",
+                  json={"remote_console": {"protocol": "serial", "type": "serial"}})
+    url = r.json()["remote_console"]["url"]
+    assert url.startswith("ws://") and "?token=" in url
+    with connect(url, subprotocols=["binary"], open_timeout=5) as ws:
+        ws.send(b"\n")
+        seen = b""
+        deadline = time.monotonic() + 20
+        while b"login:" not in seen and time.monotonic() < deadline:
+            seen += bytes(ws.recv(timeout=20))
+    assert b"login:" in seen
+    r = nova.post(f"/servers/{vm['id']}/remote-consoles",
+                  json={"remote_console": {"protocol": "spice", "type": "spice-html5"}})
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Unavailable console type spice-html5."
 
 
 def test_hypervisor_is_qemu_with_the_probed_accelerator(qc: QemuCloud) -> None:

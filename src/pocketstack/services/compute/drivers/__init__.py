@@ -37,7 +37,7 @@ def configure(settings: Any) -> ComputeDriver:
     if name == "qemu":
         from pocketstack.services.compute.drivers.qemu import QemuDriver
         cloud = str(settings.option("network.cloud_name", "pocket") or "pocket")
-        _current = QemuDriver(options, settings.data_dir, cloud)
+        _current = QemuDriver(options, settings.data_dir, cloud, settings.host)
     else:
         _current = FakeDriver(options)
     return _current

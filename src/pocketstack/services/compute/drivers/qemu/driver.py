@@ -20,6 +20,7 @@ from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.drivers.base import ConsoleTypeUnavailable, HostResources, Server, machine_uptime
 from pocketstack.services.compute.drivers.qemu import accel, disks, host, qmp
+from pocketstack.services.compute.drivers.qemu.consoles import ConsoleProxy
 from pocketstack.services.compute.drivers.qemu.machine import Disk, Guest, Nic, Spec, qemu_version
 
 LOG = logging.getLogger("pocketstack.compute.qemu")
@@ -33,7 +34,8 @@ STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": commo
 class QemuDriver:
     name = "qemu"
 
-    def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str) -> None:
+    def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str,
+                 listen_host: str = "127.0.0.1") -> None:
         self.root = Path(data_dir) / "compute" / "qemu"
         self.root.mkdir(parents=True, exist_ok=True)
         self.netns = f"ps-{cloud_name}-int"     # the dataplane's integration namespace (its names.py)
@@ -44,6 +46,8 @@ class QemuDriver:
         self.accel = accel.decide(shutil.which("qemu-system-x86_64") or "qemu-system-x86_64",
                                   self.root / "accel.json", options.get("accel"))
         self.options = options
+        self.consoles = ConsoleProxy(self.root, str(options.get("console_proxy_host") or listen_host),
+                                     int(options.get("console_proxy_port") or 6080))
         self._locks: dict[str, threading.RLock] = {}
         self._guard = threading.Lock()
         adopted = [g.server_id for g in self.guests() if g.running()]
@@ -386,9 +390,13 @@ class QemuDriver:
         return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").splitlines()
 
     def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
-        # the serial socket and the VNC socket exist (serial.sock, vnc.sock); the websocket proxy to
-        # them is not built yet, so no URL is handed out that would lead nowhere
-        raise ConsoleTypeUnavailable(console_type)
+        """noVNC and the serial console through websockify; SPICE, RDP and MKS are not there (nova's 400)."""
+        if console_type not in ("novnc", "serial") or not self.consoles.available():
+            raise ConsoleTypeUnavailable(console_type)
+        g = self.guest(server)
+        if not g.running():
+            raise ConsoleTypeUnavailable(console_type)
+        return self.consoles.url(base_url, console_type, g.serial_sock if console_type == "serial" else g.vnc_sock)
 
     # --- the host ------------------------------------------------------------------------------
     def host_resources(self) -> HostResources:
