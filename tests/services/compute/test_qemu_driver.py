@@ -428,3 +428,20 @@ def test_suspend_resume_rescue_resize_rebuild_and_interfaces(qc: QemuCloud) -> N
     assert ssh(qc, server, "hostname").strip() == "busy"
     assert nova.delete(f"/servers/{sid}").status_code == 204
     neutron.delete(f"/networks/{net['id']}")
+
+
+def test_shelve_offloads_the_guest_and_unshelve_boots_its_snapshot(qc: QemuCloud) -> None:
+    server = boot(qc, "shelved")
+    sid = server["id"]
+    ssh(qc, server, "echo kept-across-shelve > /home/cirros/mark; sync")
+    action(qc, sid, {"shelve": None})
+    wait(qc, sid, "SHELVED_OFFLOADED")
+    assert qc.pid(sid) is None and not (qc.root / sid).exists()
+    glance = qc.api("image/v2")
+    assert [i for i in glance.get("/images").json()["images"] if i["name"] == "shelved-shelved"]
+    action(qc, sid, {"unshelve": None})
+    server = wait(qc, sid, "ACTIVE")
+    assert qc.pid(sid) is not None
+    assert ssh(qc, server, "cat /home/cirros/mark").strip() == "kept-across-shelve"
+    assert not [i for i in glance.get("/images").json()["images"] if i["name"] == "shelved-shelved"]
+    assert qc.api().delete(f"/servers/{sid}").status_code == 204
