@@ -79,7 +79,8 @@ class QemuCloud:
 
     def qmp(self, server_id: str, command: str, **arguments: Any) -> Any:
         from pocketstack.services.compute.drivers.qemu import qmp
-        return qmp.call(self.root / server_id / "status.sock", command, **arguments)
+        from pocketstack.services.compute.drivers.qemu.machine import Guest
+        return qmp.call(Guest(self.root, server_id).status_sock, command, **arguments)
 
     def links(self) -> dict[str, Any]:
         out = subprocess.run(["ip", "-j", "-n", f"ps-{self.name}-int", "link"], capture_output=True, text=True)
@@ -97,6 +98,7 @@ class QemuCloud:
                 server_id = pidfile.parent.name
                 if (pid := self.pid(server_id)) is not None:
                     os.kill(pid, signal.SIGKILL)
+                shutil.rmtree(f"/run/pocketstack/qemu/{server_id}", ignore_errors=True)
             subprocess.run([sys.executable, "-m", "pocketstack", "dataplane", "cleanup", "--cloud-name", self.name],
                            capture_output=True)
 
@@ -350,7 +352,7 @@ def test_a_guest_that_dies_is_seen_shutoff_and_delete_leaves_nothing(qc: QemuClo
         time.sleep(0.3)
     assert qc.pid(server["id"]) is None and gone(pid)
     assert "tap" + port["id"][:11] not in qc.links()
-    assert not (qc.root / server["id"]).exists()
+    assert not (qc.root / server["id"]).exists() and not Path(f"/run/pocketstack/qemu/{server['id']}").exists()
 
 
 def gone(pid: int | None, timeout: float = 10) -> bool:

@@ -19,7 +19,7 @@ from pocketstack.core import db, internal_client
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.drivers.base import ConsoleTypeUnavailable, HostResources, Server, machine_uptime
-from pocketstack.services.compute.drivers.qemu import accel, disks, host, qmp
+from pocketstack.services.compute.drivers.qemu import accel, devices, disks, host, qmp
 from pocketstack.services.compute.drivers.qemu.consoles import ConsoleProxy
 from pocketstack.services.compute.drivers.qemu.machine import Disk, Guest, Nic, Spec, qemu_version
 
@@ -164,6 +164,7 @@ class QemuDriver:
             g = self.guest(server)
             g.kill()
             shutil.rmtree(g.dir, ignore_errors=True)
+            shutil.rmtree(g.run, ignore_errors=True)
 
     def power_off(self, server: Server) -> None:
         """Nova's clean shutdown: the ACPI power button, then hard after shutdown_timeout seconds."""
@@ -315,67 +316,26 @@ class QemuDriver:
                 if status == "running":
                     qmp.call(g.qmp_sock, "cont")
 
-    # --- devices -------------------------------------------------------------------------
+    # --- devices: live over QMP; a guest that is not running gets them from the database when it starts ---
     def attach_volume(self, server: Server, volume_id: str, device: str) -> None:
-        """Hot-plug the volume's file as a virtio disk with the volume id as serial (a stopped guest gets it
-        from the database when it starts)."""
         with self.lock(server["id"]):
-            g = self.guest(server)
-            if not g.running():
-                return
-            path, node = disks.volume_path(server["project_id"], volume_id), "vol-" + volume_id[:20]
-            with qmp.Qmp(g.qmp_sock) as q:
-                q.execute("blockdev-add", **{"node-name": node, "driver": "raw", "discard": "unmap",
-                                             "file": {"driver": "file", "filename": str(path)}})
-                try:
-                    q.execute("device_add", driver="virtio-blk-pci", drive=node, id="dev-" + node,
-                              serial=volume_id[:20])
-                except qmp.QmpError:
-                    q.execute("blockdev-del", **{"node-name": node})
-                    raise
+            if (g := self.guest(server)).running():
+                devices.plug_volume(g, volume_id, disks.volume_path(server["project_id"], volume_id))
 
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None:
-        self._unplug(server, "dev-vol-" + volume_id[:20], lambda q: self._drop_node(q, "vol-" + volume_id[:20]))
-
-    @staticmethod
-    def _drop_node(q: qmp.Qmp, node: str) -> None:
-        try:
-            q.execute("blockdev-del", **{"node-name": node})
-        except qmp.QmpError:
-            pass       # a disk the command line attached (-drive) goes with its device
+        with self.lock(server["id"]):
+            if (g := self.guest(server)).running():
+                devices.unplug_volume(g, volume_id, self.detach_timeout)
 
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         with self.lock(server["id"]):
-            g = self.guest(server)
-            if not g.running():
-                return
-            short = port["id"][:11]
-            with qmp.Qmp(g.qmp_sock) as q:
-                q.execute("netdev_add", type="tap", id="net-" + short, ifname="tap" + short, script="no",
-                          downscript="no")
-                q.execute("device_add", driver="virtio-net-pci", netdev="net-" + short, id="nic-" + short,
-                          mac=port["mac_address"])
+            if (g := self.guest(server)).running():
+                devices.plug_nic(g, port)
 
     def detach_interface(self, server: Server, port_id: str) -> None:
-        self._unplug(server, "nic-" + port_id[:11], lambda q: q.execute("netdev_del", id="net-" + port_id[:11]))
-
-    def _unplug(self, server: Server, device_id: str, after: Any) -> None:
-        """device_del, then wait for DEVICE_DELETED (the guest has to let go of a PCI device)."""
         with self.lock(server["id"]):
-            g = self.guest(server)
-            if not g.running():
-                return
-            with qmp.Qmp(g.qmp_sock) as q:
-                try:
-                    q.execute("device_del", id=device_id)
-                except qmp.QmpError as err:
-                    if "not found" in str(err).lower():
-                        return
-                    raise
-                if q.wait_event("DEVICE_DELETED", self.detach_timeout, device=device_id) is None:
-                    raise RuntimeError(f"Device detach failed for {device_id}: the guest did not release it "
-                                       f"within {self.detach_timeout}s")
-                after(q)
+            if (g := self.guest(server)).running():
+                devices.unplug_nic(g, port_id, self.detach_timeout)
 
     # --- consoles ----------------------------------------------------------------------------
     def console_output(self, server: Server) -> list[str]:

@@ -58,17 +58,24 @@ class Spec:
     paused: bool = False               # -S: start with the CPUs stopped (the build waits for its ports)
 
 
+# quirk: a unix socket's path has to fit in 108 bytes (sun_path), which a data dir under a long path does
+# not leave room for; the sockets live under this short runtime dir instead (they go with a reboot, as the
+# guests do), the files that must last (disks, pidfile, serial log) in the data dir
+RUN_ROOT = Path("/run/pocketstack/qemu")
+
+
 class Guest:
     def __init__(self, root: Path, server_id: str) -> None:
         self.dir = root / server_id
+        self.run = RUN_ROOT / server_id
         self.server_id = server_id
 
     disk = property(lambda self: self.dir / "disk")
     pidfile = property(lambda self: self.dir / "pid")
-    qmp_sock = property(lambda self: self.dir / "qmp.sock")
-    status_sock = property(lambda self: self.dir / "status.sock")    # the power-state sync's own monitor
-    serial_sock = property(lambda self: self.dir / "serial.sock")
-    vnc_sock = property(lambda self: self.dir / "vnc.sock")
+    qmp_sock = property(lambda self: self.run / "qmp.sock")
+    status_sock = property(lambda self: self.run / "status.sock")    # the power-state sync's own monitor
+    serial_sock = property(lambda self: self.run / "serial.sock")
+    vnc_sock = property(lambda self: self.run / "vnc.sock")
     console_log = property(lambda self: self.dir / "console.log")
     state_file = property(lambda self: self.dir / "state")          # suspend: the saved machine state
     rescue_disk = property(lambda self: self.dir / "disk.rescue")
@@ -143,6 +150,7 @@ class Guest:
 
     def launch(self, spec: Spec, accel: str, version: str, netns: str) -> int:
         """Start QEMU daemonized inside `netns`; returns its pid. QEMU's own error is raised as is."""
+        self.run.mkdir(parents=True, exist_ok=True)
         for sock in (self.qmp_sock, self.status_sock, self.serial_sock, self.vnc_sock):
             sock.unlink(missing_ok=True)
         self.pidfile.unlink(missing_ok=True)
