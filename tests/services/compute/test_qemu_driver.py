@@ -447,3 +447,14 @@ def test_shelve_offloads_the_guest_and_unshelve_boots_its_snapshot(qc: QemuCloud
     assert ssh(qc, server, "cat /home/cirros/mark").strip() == "kept-across-shelve"
     assert not [i for i in glance.get("/images").json()["images"] if i["name"] == "shelved-shelved"]
     assert qc.api().delete(f"/servers/{sid}").status_code == 204
+
+
+def test_boot_from_volume_runs_on_the_volume_file(qc: QemuCloud) -> None:
+    bdm = [{"source_type": "image", "destination_type": "volume", "uuid": qc.image_id,  # type: ignore[attr-defined]
+            "volume_size": 1, "boot_index": 0, "delete_on_termination": True}]
+    server = boot(qc, "bfv", imageRef="", block_device_mapping_v2=bdm)
+    blocks = qc.qmp(server["id"], "query-block")
+    assert "/volumes/volume-" in blocks[0]["inserted"]["file"] and blocks[0]["inserted"]["drv"] == "raw"
+    assert not (qc.root / server["id"] / "disk").exists()
+    assert ssh(qc, server, "hostname").strip() == "bfv"
+    assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
