@@ -131,7 +131,7 @@ def _block_devices(token: str | None, row: dict[str, Any]) -> None:
     _prep_block_device); the boot volume is /dev/vda."""
     with db.reader() as conn:
         done = {a["volume_id"] for a in volumes.attachments_of(conn, [row["id"]])[row["id"]]}
-    used = ["/dev/vda"] if row["image_id"] else []
+    used = (["/dev/vda"] if row["image_id"] else []) + volumes.local_devices(row["flavor"])
     for bdm in sorted(row["block_devices"] or [], key=lambda b: (b["boot_index"] is None, b["boot_index"] or 0)):
         volume_id = bdm["uuid"] if bdm["source"] == "volume" else None
         if volume_id in done:
