@@ -458,3 +458,25 @@ def test_boot_from_volume_runs_on_the_volume_file(qc: QemuCloud) -> None:
     assert not (qc.root / server["id"] / "disk").exists()
     assert ssh(qc, server, "hostname").strip() == "bfv"
     assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
+
+
+def test_ephemeral_and_swap_disks_come_before_volumes(qc: QemuCloud) -> None:
+    admin = qc.api(cloud="pocketstack-admin")
+    flavor = admin.post("/flavors", json={"flavor": {"name": "eph", "ram": 128, "vcpus": 1, "disk": 1,
+                                                     "OS-FLV-EXT-DATA:ephemeral": 1, "swap": 64}}).json()["flavor"]
+    server = boot(qc, "eph", flavorRef=flavor["id"])
+    disks = ssh(qc, server, "cat /proc/partitions; cat /proc/swaps; sudo dd if=/dev/vdb bs=1 skip=1144 count=10")
+    assert "vdb" in disks and "vdc" in disks and "ephemeral0" in disks    # the ext4 label in the superblock
+    cinder = httpx.Client(base_url=f"{qc.cloud.url}/volume/v3", timeout=60,
+                          headers={"X-Auth-Token": qc.token("pocketstack")})
+    volume = cinder.post("/volumes", json={"volume": {"size": 1}}).json()["volume"]
+    for _ in range(100):
+        if cinder.get(f"/volumes/{volume['id']}").json()["volume"]["status"] == "available":
+            break
+        time.sleep(0.2)
+    r = qc.api().post(f"/servers/{server['id']}/os-volume_attachments",
+                      json={"volumeAttachment": {"volumeId": volume["id"]}})
+    assert r.json()["volumeAttachment"]["device"] == "/dev/vdd"
+    assert "vdd" in ssh(qc, server, "sleep 1; cat /proc/partitions")
+    assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
+    admin.delete(f"/flavors/{flavor['id']}")
