@@ -480,3 +480,11 @@ def test_ephemeral_and_swap_disks_come_before_volumes(qc: QemuCloud) -> None:
     assert "vdd" in ssh(qc, server, "sleep 1; cat /proc/partitions")
     assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
     admin.delete(f"/flavors/{flavor['id']}")
+
+
+def test_config_drive_is_an_iso_labelled_config_2(qc: QemuCloud) -> None:
+    server = boot(qc, "cd", config_drive=True)
+    assert (qc.root / server["id"] / "disk.config").exists()
+    label = ssh(qc, server, "sudo dd if=/dev/sr0 bs=1 skip=32808 count=8 2>/dev/null")   # ISO volume id
+    assert label == "config-2"
+    assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
