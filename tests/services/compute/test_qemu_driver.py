@@ -321,7 +321,19 @@ def test_snapshot_is_a_qcow2_image(qc: QemuCloud, vm: dict[str, Any]) -> None:
     assert glance.get(f"/images/{image_id}/file").content[:4] == b"QFI\xfb"
     wait(qc, vm["id"], "ACTIVE")
     assert qc.qmp(vm["id"], "query-status")["status"] == "running"
+    ssh(qc, vm, "echo from-the-snapshot > /home/cirros/snapmark; sync")
+    r = qc.api().post(f"/servers/{vm['id']}/action", json={"createImage": {"name": "snap2"}},
+                      headers={"OpenStack-API-Version": "compute 2.45"})
+    second = r.json()["image_id"]
+    for _ in range(120):
+        if glance.get(f"/images/{second}").json()["status"] == "active":
+            break
+        time.sleep(0.5)
+    clone = boot(qc, "clone", imageRef=second)                       # the snapshot boots a new guest
+    assert ssh(qc, clone, "hostname; cat /home/cirros/snapmark").split() == ["clone", "from-the-snapshot"]
+    qc.api().delete(f"/servers/{clone['id']}")
     glance.delete(f"/images/{image_id}")
+    glance.delete(f"/images/{second}")
 
 
 def test_guests_outlive_pocketstack_and_are_adopted(qc: QemuCloud, vm: dict[str, Any]) -> None:
