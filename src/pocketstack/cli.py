@@ -42,7 +42,7 @@ def _common_args(p: argparse.ArgumentParser) -> None:
                         "linux needs root")
     p.add_argument("--compute-driver", choices=("fake", "qemu"), default=None,
                    help="compute driver (default: `compute: {driver: ...}` of --config, else fake: a simulated "
-                        "host, no guest runs); qemu is not built yet")
+                        "host, no guest runs); qemu: real guests, needs root and --dataplane linux")
 
 
 def _dataplane_args(sub: argparse._SubParsersAction) -> None:
@@ -152,10 +152,34 @@ def check_dataplane(settings: Settings) -> str | None:
     return requirements_error(name)
 
 
+def guest_image_for_bootstrap(settings: Settings) -> None:
+    """With real guests, the bootstrap image DevStack leaves (cirros-0.6.3-x86_64-disk) is the project's
+    cirros-like test image, built from Debian packages on first use (then cached); an empty data dir
+    only, and not when the config names an image file of its own."""
+    if settings.option("compute.driver") != "qemu" or settings.option("image.bootstrap_image_file"):
+        return
+    if (settings.data_dir / "pocketstack.db").exists() or not settings.db_url.startswith("sqlite"):
+        return
+    import json
+    import subprocess
+
+    from pocketstack.services.compute import guest_image
+    try:
+        path = guest_image.ensure()
+    except Exception as err:  # noqa: BLE001 - the tiny bootstrap disk still works for the API
+        logging.getLogger("pocketstack").warning("no guest image for the bootstrap image: %s", err)
+        return
+    size = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(path)], capture_output=True,
+                                     text=True, check=True).stdout)["virtual-size"]
+    image = settings.options.setdefault("image", {})
+    image.update(bootstrap_image_file=str(path), bootstrap_image_format="qcow2",
+                 bootstrap_image_virtual_size=size)
+
+
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
     from pocketstack.services.compute import drivers
-    return drivers.requirements_error(drivers.name_in(settings))
+    return drivers.requirements_error(drivers.name_in(settings), settings)
 
 
 def dataplane(args: argparse.Namespace) -> int:
@@ -190,6 +214,7 @@ def serve(args: argparse.Namespace) -> int:
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)
+    guest_image_for_bootstrap(settings)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "

@@ -34,14 +34,30 @@ def tiny_disk() -> bytes:
     return mbr + b"\x00" * (SECTOR * (DISK_SECTORS - 1))
 
 
+def bootstrap_bytes(settings: Any) -> tuple[bytes, str, int | None]:
+    """The bootstrap image's bytes, disk format and virtual size: a bootable guest image when the config
+    names one (`image: {bootstrap_image_file: PATH, bootstrap_image_format: qcow2,
+    bootstrap_image_virtual_size: BYTES}`, which `serve --compute-driver qemu` sets to the project's
+    cirros-like test image), else the tiny raw disk above."""
+    path = settings.option("image.bootstrap_image_file") if settings is not None else None
+    if not path:
+        disk = tiny_disk()
+        return disk, "raw", len(disk)
+    virtual = settings.option("image.bootstrap_image_virtual_size")
+    with open(path, "rb") as f:
+        return f.read(), str(settings.option("image.bootstrap_image_format", "qcow2")), \
+            int(virtual) if virtual else None
+
+
 def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]:
     stores.configure(settings)
     image_id, now = new_uuid(), utcnow()
-    data = blobs.store().write_bytes(stores.data_key(image_id), tiny_disk(), stores.ALGORITHMS)
+    content, disk_format, virtual_size = bootstrap_bytes(settings)
+    data = blobs.store().write_bytes(stores.data_key(image_id), content, stores.ALGORITHMS)
     conn.execute(images.insert().values(
         id=image_id, name=CIRROS_NAME, status="active", visibility="public",
-        owner=info["identity"]["projects"]["admin"], disk_format="raw", container_format="bare",
-        size=data.size, virtual_size=data.size, checksum=data.digests["md5"], os_hash_algo=stores.HASH_ALGO,
+        owner=info["identity"]["projects"]["admin"], disk_format=disk_format, container_format="bare",
+        size=data.size, virtual_size=virtual_size, checksum=data.digests["md5"], os_hash_algo=stores.HASH_ALGO,
         os_hash_value=data.digests[stores.HASH_ALGO], min_disk=0, min_ram=0, protected=False, os_hidden=False,
         stores=stores.DEFAULT_STORE, created_at=now, updated_at=now))
     conn.execute(image_properties.insert(), [{"image_id": image_id, "name": k, "value": v} for k, v in (

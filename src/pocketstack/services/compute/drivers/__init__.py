@@ -1,5 +1,6 @@
-"""Compute drivers: `fake` (the default) and `qemu` (not built yet), chosen by `compute: {driver: ...}`
-in the config file or `pocketstack serve --compute-driver`."""
+"""Compute drivers: `fake` (the default: a simulated host) and `qemu` (real guests; needs root and
+`--dataplane linux`), chosen by `compute: {driver: ...}` in the config file or `pocketstack serve
+--compute-driver`."""
 
 from __future__ import annotations
 
@@ -10,16 +11,16 @@ from pocketstack.services.compute.drivers.base import (
 from pocketstack.services.compute.drivers.fake import FakeDriver
 
 NAMES = ("fake", "qemu")
-QEMU_NOT_BUILT = "--compute-driver qemu is not built yet; it needs --dataplane linux and root"
 _current: ComputeDriver = FakeDriver()
 
 
-def requirements_error(name: str) -> str | None:
+def requirements_error(name: str, settings: Any = None) -> str | None:
     """One line when the driver cannot run here (checked by `serve` before anything starts)."""
     if name == "fake":
         return None
     if name == "qemu":
-        return QEMU_NOT_BUILT
+        from pocketstack.services.compute.drivers import qemu
+        return qemu.requirements_error(settings)
     return f"unknown compute driver {name!r}: choose one of {', '.join(NAMES)}"
 
 
@@ -30,10 +31,15 @@ def name_in(settings: Any) -> str:
 def configure(settings: Any) -> ComputeDriver:
     global _current
     name = name_in(settings)
-    if error := requirements_error(name):
+    if error := requirements_error(name, settings):
         raise RuntimeError(error)
     options = (settings.option("compute") if settings is not None else None) or {}
-    _current = FakeDriver(options)
+    if name == "qemu":
+        from pocketstack.services.compute.drivers.qemu import QemuDriver
+        cloud = str(settings.option("network.cloud_name", "pocket") or "pocket")
+        _current = QemuDriver(options, settings.data_dir, cloud, settings.host)
+    else:
+        _current = FakeDriver(options)
     return _current
 
 

@@ -4,8 +4,11 @@ know which driver runs; `drivers.current()` is the one the `compute:` config sec
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from pocketstack.core.clock import utcnow
 
 Server = dict[str, Any]  # a row of compute's servers table
 
@@ -36,6 +39,21 @@ class HostResources:
     cpu_info: dict[str, Any] = field(default_factory=dict)
 
 
+def machine_uptime() -> str | None:
+    """What `uptime` prints for this machine (without the user count), from /proc/uptime and the load
+    average; None when /proc cannot be read."""
+    try:
+        with open("/proc/uptime") as f:
+            seconds = int(float(f.read().split()[0]))
+    except (OSError, ValueError, IndexError):
+        return None
+    days, rest = divmod(seconds, 86400)
+    hours, minutes = divmod(rest // 60, 60)
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    up = (f"{days} day{'s' if days != 1 else ''}, " if days else "") + f"{hours:2d}:{minutes:02d}"
+    return f" {utcnow():%H:%M:%S} up {up},  load average: {load}"
+
+
 class ComputeDriver(Protocol):
     name: str
 
@@ -55,6 +73,9 @@ class ComputeDriver(Protocol):
     def confirm_resize(self, server: Server) -> None: ...
     def revert_resize(self, server: Server) -> None: ...
     def rebuild(self, server: Server, image_id: str, token: str | None) -> None: ...
+
+    def trigger_crash_dump(self, server: Server) -> None:
+        """An NMI to the guest (nova's libvirt inject_nmi)."""
 
     def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
         """Upload the server's root disk into the (queued) image `image_id`."""

@@ -5,14 +5,12 @@ the `compute:` config section says (vcpus, memory_mb, local_gb); `hypervisor_typ
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from pocketstack.core import internal_client
-from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
 from pocketstack.services.compute.drivers.base import (
-    ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources, Server)
+    ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources, Server, machine_uptime)
 
 # the simulated host's default size (64 vCPUs, 256 GiB, 2 TiB), overridable in the `compute:` section
 CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
@@ -93,6 +91,9 @@ class FakeDriver:
     def rebuild(self, server: Server, image_id: str, token: str | None) -> None:
         pass
 
+    def trigger_crash_dump(self, server: Server) -> None:
+        pass
+
     def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
         """A fake guest never writes to its disk, so its root disk is its image's bytes, unchanged: that
         is what the snapshot uploads (nothing for a server booted from a volume)."""
@@ -137,16 +138,7 @@ class FakeDriver:
 
     def host_uptime(self) -> str:
         """The simulated host runs inside this machine, so this machine's uptime and load are the honest answer."""
-        try:
-            with open("/proc/uptime") as f:
-                seconds = int(float(f.read().split()[0]))
-        except (OSError, ValueError, IndexError):
-            return "fake driver: the host is simulated and has no uptime of its own"
-        days, rest = divmod(seconds, 86400)
-        hours, minutes = divmod(rest // 60, 60)
-        load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
-        up = (f"{days} day{'s' if days != 1 else ''}, " if days else "") + f"{hours:2d}:{minutes:02d}"
-        return f" {utcnow():%H:%M:%S} up {up},  load average: {load}"
+        return machine_uptime() or "fake driver: the host is simulated and has no uptime of its own"
 
     def power_states(self, servers: list[Server]) -> dict[str, int]:
         """A fake guest is whatever the database says it is."""

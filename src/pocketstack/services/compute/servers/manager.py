@@ -13,7 +13,8 @@ from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.services.compute import common, drivers, migrations
 from pocketstack.services.compute import tables as t
-from pocketstack.services.compute.servers import logic, network_api, placement_api, volume_api, volumes
+from pocketstack.services.compute.servers import (
+    logic, network_api, placement_api, power_sync, volume_api, volumes)
 
 LOG = logging.getLogger("pocketstack.compute")
 ACTION = "compute.server_action"
@@ -130,7 +131,7 @@ def _block_devices(token: str | None, row: dict[str, Any]) -> None:
     _prep_block_device); the boot volume is /dev/vda."""
     with db.reader() as conn:
         done = {a["volume_id"] for a in volumes.attachments_of(conn, [row["id"]])[row["id"]]}
-    used = ["/dev/vda"] if row["image_id"] else []
+    used = (["/dev/vda"] if row["image_id"] else []) + volumes.local_devices(row["flavor"])
     for bdm in sorted(row["block_devices"] or [], key=lambda b: (b["boot_index"] is None, b["boot_index"] or 0)):
         volume_id = bdm["uuid"] if bdm["source"] == "volume" else None
         if volume_id in done:
@@ -228,8 +229,6 @@ def act(p: dict[str, Any]) -> None:
             return
         migrations.set_status(p.get("migration_uuid"), "finished")
         values.update(host=common.HOST, shelved_image_id=None)
-        if row["shelved_image_id"]:
-            internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     elif action == "shelve":
         values["host"] = None
         placement_api.free(row["id"])
@@ -239,6 +238,8 @@ def act(p: dict[str, Any]) -> None:
         values["host"] = None
         placement_api.free(row["id"])
     _drive(action, p, row)
+    if action == "unshelve" and row["shelved_image_id"]:       # the guest booted from it: gone now
+        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
     if vm_state is not None:
         values["vm_state"] = vm_state
     if power is not None:
@@ -263,7 +264,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
              "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
-             "unrescue": lambda: d.unrescue(row)}
+             "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:
         calls[action]()
 
@@ -300,3 +301,4 @@ def register(settings: Any = None) -> None:
     jobs.register(logic.BUILD, build, build_failed)
     jobs.register(logic.DELETE, delete, None)
     jobs.register(ACTION, act, action_failed)
+    power_sync.start(settings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pocketstack.core import internal_client
+from pocketstack.core import internal_client, service_auth
 from pocketstack.core.errors import ApiError, BadRequest, Conflict
 
 N = "/networking/v2.0"
@@ -125,8 +125,12 @@ def claim_port(token: str | None, server_id: str, port_id: str, az: str) -> dict
 
 
 def bind_port(token: str | None, port_id: str, host: str) -> None:
-    """binding:host_id is admin-only in neutron; nova sets it with its service credentials. Without one we bind
-    when the caller may, and leave the port unbound otherwise."""
+    """binding:host_id is admin-only in neutron; nova sets it with its service credentials (the compute service
+    user; the caller's token when there is no service user yet)."""
+    try:
+        token = service_auth.token("compute")
+    except Exception:  # noqa: BLE001 - no service user: bind when the caller may
+        pass
     internal_client.call("PUT", N + f"/ports/{port_id}", token=token, json={"port": {"binding:host_id": host}})
 
 

@@ -62,6 +62,13 @@ def next_device(used: list[str]) -> str:
     raise BadRequest("No free disk device names for prefix 'vd'")
 
 
+def local_devices(flavor: dict[str, Any]) -> list[str]:
+    """The names the flavor's ephemeral and swap disks take after the root disk (nova's default device
+    names: ephemeral0 then swap), so a volume's name is the one the guest gives it."""
+    count = int(bool(int(flavor.get("ephemeral") or 0))) + int(bool(int(flavor.get("swap") or 0)))
+    return [f"/dev/vd{letter}" for letter in "bcdefghijklmnopqrstuvwxyz"[:count]]
+
+
 def record(conn: Connection, server_id: str, volume_id: str, attachment_id: str, device: str, *,
            tag: str | None = None, delete_on_termination: bool = False, boot_index: int | None = None) -> None:
     conn.execute(VA.insert().values(id=new_uuid(), server_id=server_id, volume_id=volume_id,
@@ -110,7 +117,7 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     if volume["status"] != "available" and not volume.get("multiattach"):
         raise BadRequest(f"Invalid volume: volume '{volume_id}' status must be 'available'. Currently in "
                          f"'{volume['status']}'")
-    device = next_device([r["device"] for r in rows] + ["/dev/vda"])
+    device = next_device([r["device"] for r in rows] + ["/dev/vda"] + local_devices(row["flavor"]))
     try:
         attachment_id = volume_api.attach(ctx.token, row["project_id"], volume_id, row["id"], device)
     except volume_api.VolumeError as exc:
