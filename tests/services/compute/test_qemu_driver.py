@@ -219,6 +219,7 @@ def test_guest_boots_on_a_tap_and_answers_ssh(qc: QemuCloud, vm: dict[str, Any])
 
 
 def test_novnc_and_serial_consoles_reach_the_guest(qc: QemuCloud, vm: dict[str, Any]) -> None:
+    from websockets.exceptions import ConnectionClosed
     from websockets.sync.client import connect
     nova = qc.api()
     r = nova.post(f"/servers/{vm['id']}/remote-consoles",
@@ -234,7 +235,7 @@ def test_novnc_and_serial_consoles_reach_the_guest(qc: QemuCloud, vm: dict[str, 
             with connect(ws_url, subprotocols=["binary"], open_timeout=5) as ws:
                 assert bytes(ws.recv(timeout=10)).startswith(b"RFB 003.")
             break
-        except OSError:
+        except (OSError, ConnectionClosed, TimeoutError):   # websockify (or the guest's VNC) may still be starting
             time.sleep(0.2)
     else:
         raise AssertionError(f"no websocket at {ws_url}")

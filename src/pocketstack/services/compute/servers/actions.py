@@ -139,6 +139,10 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
     after = "stopped" if row["vm_state"] == "stopped" else "active"
     _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after)
     server = views.show_body(ctx, rq, row["id"], changed="rebuild")
+    # nova answers with the instance as the API saved it (task_state rebuilding); the job may be done already
+    server["status"] = "REBUILD"
+    if "OS-EXT-STS:task_state" in server:
+        server["OS-EXT-STS:task_state"] = "rebuilding"
     server["adminPass"] = body.get("adminPass") or secrets.token_urlsafe(9)
     return json_response(202, {"server": server})
 
