@@ -38,7 +38,8 @@ def test_flavor_errors_and_policy(neutron_admin, neutron_demo):
     assert r.status_code == 400 and error_type(r) == "InvalidServiceType"
     r = neutron_demo.post("/flavors", json={"flavor": {"name": "x", "service_type": "L3_ROUTER_NAT"}})
     assert r.status_code == 403
-    assert neutron_demo.get("/service_profiles").status_code == 403
+    r = neutron_demo.get("/service_profiles")             # neutron hides what get_* denies: 200, empty
+    assert r.status_code == 200 and r.json() == {"service_profiles": []}
     r = neutron_admin.post("/service_profiles", json={"service_profile": {"description": "empty"}})
     assert r.status_code == 400 and error_type(r) == "ServiceProfileEmpty"
     r = neutron_admin.post("/service_profiles", json={"service_profile": {"driver": "no.such.Driver"}})
@@ -79,3 +80,24 @@ def test_flavors_service_type(neutron_admin):
     r = neutron_admin.post("/flavors", json={"flavor": {"name": unique(), "service_type": "FLAVORS"}})
     assert r.status_code == 201, r.text
     neutron_admin.delete(f"/flavors/{r.json()['flavor']['id']}")
+
+
+def test_service_profiles_as_openstacksdk_functional_tests_use_them(admin, demo, neutron_demo):
+    """openstacksdk's own functional tests: a user's find (ignore_missing) and list come back empty,
+    an admin creates, finds, updates and deletes (neutron hides admin-only items instead of refusing)."""
+    assert demo.network.find_service_profile("not_existing", ignore_missing=True) is None
+    assert list(demo.network.service_profiles()) == []
+    profile = admin.network.create_service_profile(description="DESCRIPTION", metainfo="FlAVOR_PROFILE_METAINFO")
+    try:
+        assert admin.network.find_service_profile(profile.id, ignore_missing=False).meta_info == \
+            "FlAVOR_PROFILE_METAINFO"
+        assert profile.id in [p.id for p in admin.network.service_profiles()]
+        assert admin.network.update_service_profile(profile, description="U").description == "U"
+        assert list(demo.network.service_profiles()) == []
+        r = neutron_demo.get(f"/service_profiles/{profile.id}")             # exists: the rule decides
+        assert r.status_code == 403 and "get_service_profile" in r.json()["NeutronError"]["message"]
+        r = neutron_demo.get("/service_profiles/00000000-0000-0000-0000-000000000000")   # 404 before policy
+        assert r.status_code == 404 and error_type(r) == "ServiceProfileNotFound"
+    finally:
+        assert admin.network.delete_service_profile(profile, ignore_missing=True) is None
+    assert admin.network.find_service_profile(profile.id, ignore_missing=True) is None

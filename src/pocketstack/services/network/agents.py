@@ -15,7 +15,7 @@ from pocketstack.core import db
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.ids import new_uuid
-from pocketstack.core.policy import ANY_USER
+from pocketstack.core.policy import ANY_USER, in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.network import common, dataplane
 from pocketstack.services.network import tables as t
@@ -97,7 +97,12 @@ def list_agents(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return common.show_resource(AGENTS, ctx, rq, rq.params["agent_id"])
+    agent_id = rq.params["agent_id"]
+    with db.reader() as conn:
+        if conn.execute(sa.select(t.agents.c.id).where(t.agents.c.id == agent_id)).first() is None:
+            raise AGENTS.not_found(agent_id)            # neutron looks it up before the rule: 404, then 403
+    common.enforce(ctx, "get_agent", {})
+    return common.show_resource(AGENTS, ctx, rq, agent_id)
 
 
 def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -121,7 +126,7 @@ def delete_agent(ctx: Context, rq: ApiRequest) -> None:
 A = "/v2.0/agents"
 ROUTES = [
     route("GET", A, list_agents, policy=ANY_USER),          # a non-admin lists nothing, as in neutron
-    route("GET", A + "/{agent_id}", show_agent, policy="get_agent", target=lambda ctx, rq: {}),
+    route("GET", A + "/{agent_id}", show_agent, policy=in_handler("get_agent")),
     route("PUT", A + "/{agent_id}", update_agent, policy="update_agent", target=lambda ctx, rq: {}),
     route("DELETE", A + "/{agent_id}", delete_agent, policy="delete_agent", target=lambda ctx, rq: {}, status=204),
 ]

@@ -13,6 +13,7 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.network import common, service_providers
 from pocketstack.services.network import tables as t
@@ -157,11 +158,15 @@ def delete_flavor(ctx: Context, rq: ApiRequest) -> None:
 
 # --- routes: service profiles --------------------------------------------------------
 def list_profiles(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    if not common.listable(ctx, "get_service_profile"):
+        return {"service_profiles": []}
     return common.list_resources(PROFILES, ctx, rq)
 
 
 def show_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return common.show_resource(PROFILES, ctx, rq, rq.params["profile_id"])
+    body = common.show_resource(PROFILES, ctx, rq, rq.params["profile_id"])   # 404 first, as neutron
+    common.enforce(ctx, "get_service_profile", {"project_id": ctx.project_id})
+    return body
 
 
 def create_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -245,9 +250,9 @@ ROUTES = [
           target=_target, status=201),
     route("DELETE", F + "/{flavor_id}/service_profiles/{profile_id}", disassociate,
           policy="delete_flavor_service_profile", target=_target, status=204),
-    route("GET", S, list_profiles, policy="get_service_profile"),
+    route("GET", S, list_profiles, policy=in_handler("get_service_profile")),
     route("POST", S, create_profile, policy="create_service_profile", target=_target, status=201),
-    route("GET", S + "/{profile_id}", show_profile, policy="get_service_profile", target=_target),
+    route("GET", S + "/{profile_id}", show_profile, policy=in_handler("get_service_profile")),
     route("PUT", S + "/{profile_id}", update_profile, policy="update_service_profile", target=_target),
     route("DELETE", S + "/{profile_id}", delete_profile, policy="delete_service_profile", target=_target,
           status=204),
