@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 from pocketstack.config import Settings, default_data_dir, load_options
 
@@ -17,6 +18,10 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="run the cloud")
     _common_args(p)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--object-store-port", type=int, default=None,
+                   help="the object store's own port, as Swift's proxy on DevStack: /v1/AUTH_<project>, /info "
+                        "(default: `object_store: {port: ...}` of --config, else 8080; 0: none, the "
+                        "/object-store prefix only)")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -158,11 +163,16 @@ def serve(args: argparse.Namespace) -> int:
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
     from pocketstack.core.db import SchemaError
+    listeners, note = bind_listeners(settings, args)
     try:
         prepare(settings)
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1
+    for listener in listeners:
+        note = f"the object store also at {settings.listener_url(listener.service_type)}/v1"
+    if note:
+        print(f"pocketstack: {note}", file=sys.stderr)
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
@@ -173,8 +183,30 @@ def serve(args: argparse.Namespace) -> int:
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)
     else:
         from pocketstack.app import prepare as _  # noqa: F401
-        uvicorn.run(build_app(settings), **common)
+        uvicorn.run(build_app(settings, listeners), **common)
     return 0
+
+
+def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[Any], str | None]:
+    """The object store's own port (Swift's proxy port, 8080 on DevStack), bound before the cloud
+    starts so the catalog can point at it; when it cannot be had, one line says so and the object
+    store is served at its prefix on the main port only."""
+    from pocketstack.core.listeners import Listener, bind
+    from pocketstack.services import object_store
+    port = args.object_store_port
+    if port is None:
+        port = int(settings.option("object_store.port", 8080) or 0)
+    prefix = object_store.SERVICE.listener_prefix
+    if not port or prefix is None:
+        return [], None
+    fallback = f"the object store is served at {settings.base_url}{prefix}/v1 only"
+    if settings.workers > 1:
+        return [], f"the object store's own port needs --workers 1: {fallback}"
+    sock, why = bind(settings.host, port)
+    if sock is None:
+        return [], f"object store port {why}: {fallback}"
+    settings.listeners[object_store.SERVICE.type] = sock.getsockname()[1]
+    return [Listener(object_store.SERVICE.type, prefix, sock)], None
 
 
 def main(argv: list[str] | None = None) -> int:

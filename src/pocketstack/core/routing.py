@@ -105,6 +105,9 @@ class Service:
     bootstrap: Callable[..., None] | None = None     # first start: create default resources
     startup: Callable[..., None] | None = None       # every start: register job kinds, etc.
     catalog: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, url path)
+    # the prefix a listener of the service's own serves at its port's root (core.listeners), e.g.
+    # "/object-store" for Swift's proxy port; its catalog URLs then point there while it runs
+    listener_prefix: str | None = None
     policy: Any = None                                # core.policy.Policy, built by app.py
 
     def match(self, method: str, path: str, version: APIVersion | None) -> tuple[Route, dict[str, str]]:
