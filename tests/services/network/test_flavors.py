@@ -98,6 +98,32 @@ def test_service_profiles_as_openstacksdk_functional_tests_use_them(admin, demo,
         assert r.status_code == 403 and "get_service_profile" in r.json()["NeutronError"]["message"]
         r = neutron_demo.get("/service_profiles/00000000-0000-0000-0000-000000000000")   # 404 before policy
         assert r.status_code == 404 and error_type(r) == "ServiceProfileNotFound"
+        # PUT and DELETE of a project-less item a user may not touch: "not found", never "forbidden"
+        r = neutron_demo.put(f"/service_profiles/{profile.id}", json={"service_profile": {"description": "x"}})
+        assert r.status_code == 404 and error_type(r) == "HTTPNotFound"
+        assert neutron_demo.delete(f"/service_profiles/{profile.id}").status_code == 404
+        assert admin.network.get_service_profile(profile.id).description == "U"
     finally:
         assert admin.network.delete_service_profile(profile, ignore_missing=True) is None
     assert admin.network.find_service_profile(profile.id, ignore_missing=True) is None
+
+
+def test_user_cleanup_of_a_missing_service_profile_is_quiet(admin, demo, neutron_demo):
+    """openstacksdk's TestFlavor tearDown deletes, as the user, a service profile that is not there
+    (with ignore_missing): neutron looks it up before the rule and answers 404."""
+    flavor = admin.network.create_flavor(name=unique("fl"), service_type="FLAVORS")
+    admin.network.delete_flavor(flavor)
+    assert demo.network.delete_service_profile(flavor.id, ignore_missing=True) is None
+    r = neutron_demo.delete(f"/service_profiles/{flavor.id}")
+    assert r.status_code == 404 and error_type(r) == "ServiceProfileNotFound"
+    r = neutron_demo.post("/service_profiles", json={"service_profile": {"metainfo": "{}"}})
+    assert r.status_code == 403                                     # a create has nothing to look up
+    flavor = admin.network.create_flavor(name=unique("fl"), service_type="FLAVORS")
+    try:
+        r = neutron_demo.put(f"/flavors/{flavor.id}", json={"flavor": {"name": "x"}})
+        assert r.status_code == 404 and error_type(r) == "HTTPNotFound"
+        assert neutron_demo.delete(f"/flavors/{flavor.id}").status_code == 404
+        r = neutron_demo.delete(f"/flavors/{flavor.id}/service_profiles/{unique()}")
+        assert r.status_code == 404 and error_type(r) == "FlavorServiceProfileBindingNotFound"
+    finally:
+        admin.network.delete_flavor(flavor)

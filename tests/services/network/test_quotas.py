@@ -67,3 +67,7 @@ def test_admin_only_reads_hide_instead_of_refusing(neutron_admin, neutron_demo, 
     agent = neutron_admin.get("/agents").json()["agents"][0]
     assert neutron_demo.get(f"/agents/{agent['id']}").status_code == 403
     assert neutron_demo.get(f"/agents/{unique()}").status_code == 404
+    r = neutron_demo.put(f"/agents/{agent['id']}", json={"agent": {"admin_state_up": False}})
+    assert r.status_code == 404 and r.json()["NeutronError"]["type"] == "HTTPNotFound"
+    assert neutron_demo.delete(f"/agents/{agent['id']}").status_code == 404
+    assert neutron_admin.get(f"/agents/{agent['id']}").json()["agent"]["admin_state_up"] is True

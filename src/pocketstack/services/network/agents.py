@@ -96,19 +96,29 @@ def list_agents(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return common.list_resources(AGENTS, ctx, rq)
 
 
+def _found(conn: Connection, ctx: Context, agent_id: str, rule_name: str) -> dict[str, Any]:
+    """neutron looks the agent up before its rule: 404 when missing; a user is told 404 on PUT and
+    DELETE too (agents belong to no project), 403 on GET."""
+    row = conn.execute(sa.select(t.agents).where(t.agents.c.id == agent_id)).mappings().first()
+    if row is None:
+        raise AGENTS.not_found(agent_id)
+    if rule_name == "get_agent":
+        common.enforce(ctx, rule_name, {})
+    else:
+        common.enforce_found(ctx, rule_name, {}, None)
+    return dict(row)
+
+
 def show_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    agent_id = rq.params["agent_id"]
     with db.reader() as conn:
-        if conn.execute(sa.select(t.agents.c.id).where(t.agents.c.id == agent_id)).first() is None:
-            raise AGENTS.not_found(agent_id)            # neutron looks it up before the rule: 404, then 403
-    common.enforce(ctx, "get_agent", {})
-    return common.show_resource(AGENTS, ctx, rq, agent_id)
+        _found(conn, ctx, rq.params["agent_id"], "get_agent")
+    return common.show_resource(AGENTS, ctx, rq, rq.params["agent_id"])
 
 
 def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     item = common.update_body(rq, "agent", {"admin_state_up"})
     with db.session() as conn:
-        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        row = _found(conn, ctx, rq.params["agent_id"], "update_agent")
         values = {k: item[k] for k in ("description",) if k in item}
         if "admin_state_up" in item:
             values["admin_state_up"] = common.to_bool(item["admin_state_up"], "admin_state_up")
@@ -119,7 +129,7 @@ def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def delete_agent(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
-        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        row = _found(conn, ctx, rq.params["agent_id"], "delete_agent")
         conn.execute(t.agents.delete().where(t.agents.c.id == row["id"]))
 
 
@@ -127,6 +137,6 @@ A = "/v2.0/agents"
 ROUTES = [
     route("GET", A, list_agents, policy=ANY_USER),          # a non-admin lists nothing, as in neutron
     route("GET", A + "/{agent_id}", show_agent, policy=in_handler("get_agent")),
-    route("PUT", A + "/{agent_id}", update_agent, policy="update_agent", target=lambda ctx, rq: {}),
-    route("DELETE", A + "/{agent_id}", delete_agent, policy="delete_agent", target=lambda ctx, rq: {}, status=204),
+    route("PUT", A + "/{agent_id}", update_agent, policy=in_handler("update_agent")),
+    route("DELETE", A + "/{agent_id}", delete_agent, policy=in_handler("delete_agent"), status=204),
 ]
