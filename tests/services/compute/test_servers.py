@@ -198,3 +198,17 @@ def test_sdk(demo, private_net):
     demo.compute.wait_for_server(server, status="SHUTOFF", wait=60)
     demo.compute.delete_server(server)
     demo.compute.wait_for_delete(server, wait=60)
+
+
+def test_all_tenants_from_a_user_is_refused(nova_demo, demo, admin):
+    """nova refuses all_tenants to a caller whose rule denies it (openstacksdk's functional test
+    `test_list_all_servers_bad_permissions` expects the error); false values are no request for it."""
+    import openstack.exceptions
+    for path in ("/servers?all_tenants=1", "/servers/detail?all_tenants", "/servers/detail?all_tenants=True"):
+        r = nova_demo.get(path)
+        assert r.status_code == 403 and "get_all_tenants" in r.json()["forbidden"]["message"], path
+    assert nova_demo.get("/servers/detail?all_tenants=0").status_code == 200
+    assert nova_demo.get("/servers?all_tenants=bogus").status_code == 400
+    with pytest.raises(openstack.exceptions.ForbiddenException):
+        demo.list_servers(all_projects=True)
+    assert isinstance(admin.list_servers(all_projects=True), list)
