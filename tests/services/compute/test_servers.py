@@ -212,3 +212,25 @@ def test_all_tenants_from_a_user_is_refused(nova_demo, demo, admin):
     with pytest.raises(openstack.exceptions.ForbiddenException):
         demo.list_servers(all_projects=True)
     assert isinstance(admin.list_servers(all_projects=True), list)
+
+
+def test_boot_volume_with_an_image_ref_need_not_be_bootable(demo):
+    """openstacksdk's TestServerAdmin boots with imageRef and a blank volume at boot_index 0: nova
+    checks `bootable` only when no image is named."""
+    import openstack.exceptions
+    image = demo.image.find_image("cirros-0.6.3-x86_64-disk")
+    flavor = demo.compute.find_flavor("m1.tiny")
+    volume = demo.block_storage.create_volume(size=1, name=unique("blank"))
+    demo.block_storage.wait_for_status(volume, "available", wait=60)
+    bdm = [{"uuid": volume.id, "source_type": "volume", "destination_type": "volume", "boot_index": 0,
+            "delete_on_termination": True, "volume_size": 1}]
+    with pytest.raises(openstack.exceptions.BadRequestException, match="is not bootable"):
+        demo.compute.create_server(name=unique("s"), flavor_id=flavor.id, networks="none",
+                                   block_device_mapping=bdm)
+    server = demo.compute.create_server(name=unique("s"), flavor_id=flavor.id, image_id=image.id,
+                                        networks="none", block_device_mapping=bdm)
+    server = demo.compute.wait_for_server(server, wait=120)
+    assert [a["id"] for a in server.attached_volumes] == [volume.id]
+    demo.compute.delete_server(server)
+    demo.compute.wait_for_delete(server, wait=120)
+    demo.block_storage.wait_for_delete(volume, wait=120)          # delete_on_termination
