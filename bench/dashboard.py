@@ -45,7 +45,8 @@ def start(tmp: Path, servers: int) -> tuple[subprocess.Popen[bytes], str]:
                                                   "local_gb": 10 * servers}}))
     proc = subprocess.Popen([sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir",
                              str(tmp / "data"), "--admin-password", PASSWORD, "--config", str(config),
-                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--log-level", "warning", "--object-store-port", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(1200):
         try:

@@ -73,6 +73,7 @@ class Cloud:
     process: subprocess.Popen[bytes]
     database_url: str | None
     config_file: Path
+    object_store_url: str | None = None     # the object store's own listener (Swift's 8080 on DevStack)
 
     def clouds(self) -> dict[str, Any]:
         return yaml.safe_load(self.clouds_yaml.read_text())["clouds"]
@@ -90,13 +91,18 @@ class Cloud:
 
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
-                options: dict[str, Any] | None = None) -> Cloud:
-    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity)."""
+                options: dict[str, Any] | None = None, object_store_port: int | None = None) -> Cloud:
+    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity).
+    `object_store_port`: the object store's own listener; a free port unless given (0: none). Never
+    the default 8080: other clouds on this machine may hold it."""
     port = port or free_port()
+    if object_store_port is None:
+        object_store_port = free_port()
     config = tmp / "pocketstack.yaml"
     config.write_text(yaml.safe_dump({**TEST_CONFIG, **(options or {})}))
     cmd = [sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir", str(tmp / "data"),
-           "--admin-password", ADMIN_PASSWORD, "--config", str(config), "--log-requests"]
+           "--admin-password", ADMIN_PASSWORD, "--config", str(config), "--log-requests",
+           "--object-store-port", str(object_store_port)]
     if database_url:
         cmd += ["--database-url", database_url]
     log = open(tmp / "server.log", "ab")
@@ -114,7 +120,8 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
     else:
         proc.kill()
         raise RuntimeError("pocketstack did not become healthy:\n" + (tmp / "server.log").read_text()[-3000:])
-    return Cloud(url, tmp / "data", tmp / "data" / "clouds.yaml", proc, database_url, config)
+    return Cloud(url, tmp / "data", tmp / "data" / "clouds.yaml", proc, database_url, config,
+                 f"http://127.0.0.1:{object_store_port}" if object_store_port else None)
 
 
 def stop_cloud(cloud: Cloud) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from tempestkit.common import SECURITY_COMPLIANCE, die, http, log
+from tempestkit.common import SECURITY_COMPLIANCE, die, free_port, http, log
 
 
 def server_config_text(hash_rounds=None):
@@ -49,7 +49,9 @@ class Server:
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),
             "--data-dir", str(self.data_dir), "--admin-password", password,
-            "--config", str(self.config)]
+            "--config", str(self.config),
+            # the object store's own port, as DevStack's 8080, but free: runs may share the machine
+            "--object-store-port", str(free_port())]
         self.timeout = timeout
         self.proc = None
 

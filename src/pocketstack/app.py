@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, Response
 from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
 from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, schemas, snapshots
+from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, InternalError, PayloadTooLarge
@@ -65,8 +66,11 @@ async def read_limited(request: Request, limit: int | None) -> bytes:
     return b"".join(chunks)
 
 class Pocketstack:
-    def __init__(self, settings: Settings, mounted: list[Service], validate_token: TokenValidator) -> None:
+    def __init__(self, settings: Settings, mounted: list[Service], validate_token: TokenValidator,
+                 listeners: list[Listener] | None = None) -> None:
         self.settings = settings
+        self.listeners = listeners or []          # services' own ports (Swift's 8080), bound by the CLI
+        self._running = Running()
         self.services = sorted(mounted, key=lambda s: -max(len(p) for p in s.prefixes))
         self.by_prefix = sorted(((p, s) for s in mounted for p in s.prefixes), key=lambda x: -len(x[0]))
         self.validate_token = validate_token
@@ -122,8 +126,10 @@ class Pocketstack:
                         service.startup(self.settings)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
+                self._running.start(self, self.listeners)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self._running.stop()
                 if self._workers:
                     self._workers.cancel()
                 await send({"type": "lifespan.shutdown.complete"})
@@ -256,9 +262,9 @@ def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
     return handler(ctx, rq)
 
 
-def build_app(settings: Settings) -> Pocketstack:
+def build_app(settings: Settings, listeners: list[Listener] | None = None) -> Pocketstack:
     from pocketstack.services.identity import token_validator
-    return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator)
+    return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator, listeners)
 
 
 def worker_app() -> Pocketstack:

@@ -1,7 +1,8 @@
 """First start: bootstrap an empty data dir the way DevStack leaves a cloud, and write clouds.yaml.
 
-Runs once per database (a marker row records it); later starts change nothing, except that
-endpoints bootstrap made follow the cloud when its public URL changes.
+Runs once per database (a marker row records it); later starts change nothing, except the
+catalog: the endpoints bootstrap made follow the cloud when its URL (or a service's own port, such
+as the object store's) changes, and services added since the data dir was made get theirs.
 """
 
 from __future__ import annotations
@@ -28,15 +29,16 @@ def _state(conn: Any) -> dict[str, Any] | None:
 
 def run(settings: Settings, mounted: list[Any]) -> bool:
     """True when this call bootstrapped the cloud (its first start)."""
-    from pocketstack.services.identity.bootstrap import rebase_catalog
+    from pocketstack.services.identity.bootstrap import sync_catalog
     from pocketstack.services.identity.tables import kv
     with db.session() as conn:
         state = _state(conn)
         if state is not None:
-            if state.get("base_url") != settings.base_url:
-                rebase_catalog(conn, state["base_url"], settings.base_url)
+            catalog = sync_catalog(conn, settings, mounted, state.get("catalog"), state["base_url"])
+            if state.get("base_url") != settings.base_url or state.get("catalog") != catalog:
                 conn.execute(kv.update().where(kv.c.key == "bootstrap").values(
-                    value={**state, "base_url": settings.base_url}))
+                    value={**state, "base_url": settings.base_url, "catalog": catalog}))
+            if state.get("base_url") != settings.base_url:
                 write_clouds_yaml(settings, state["passwords"], settings.data_dir / "clouds.yaml", rewrite=True)
             return False
         admin = settings.admin_password or os.environ.get("POCKETSTACK_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
@@ -47,8 +49,8 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
                 info[service.type] = service.bootstrap(conn, settings, pw, mounted) \
                     if service.type == "identity" else service.bootstrap(conn, settings, info)
         # passwords live in clouds.yaml only; the marker keeps none of them
-        conn.execute(kv.insert().values(key="bootstrap", value={"base_url": settings.base_url,
-                                                                "passwords": {}}))
+        conn.execute(kv.insert().values(key="bootstrap", value={"base_url": settings.base_url, "passwords": {},
+                                                                "catalog": info["identity"]["catalog"]}))
     write_clouds_yaml(settings, pw, settings.data_dir / "clouds.yaml")
     LOG.info("bootstrapped a new cloud in %s", settings.data_dir)
     return True

@@ -10,6 +10,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 from pocketstack import fault_cli, snapshot_cli
 from pocketstack.config import Settings, default_data_dir, load_options
@@ -24,6 +25,10 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-reset", action="store_true",
                    help="let admins reset the running cloud to its first start (POST /pocketstack/v1/reset); "
                         "for test suites (the pytest plugin passes it)")
+    p.add_argument("--object-store-port", type=int, default=None,
+                   help="the object store's own port, as Swift's proxy on DevStack: /v1/AUTH_<project>, /info "
+                        "(default: `object_store: {port: ...}` of --config, else 8080; 0: none, the "
+                        "/object-store prefix only)")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -160,20 +165,13 @@ def guest_image_for_bootstrap(settings: Settings) -> None:
         return
     if (settings.data_dir / "pocketstack.db").exists() or not settings.db_url.startswith("sqlite"):
         return
-    import json
-    import subprocess
-
     from pocketstack.services.compute import guest_image
     try:
         path = guest_image.ensure()
     except Exception as err:  # noqa: BLE001 - the tiny bootstrap disk still works for the API
         logging.getLogger("pocketstack").warning("no guest image for the bootstrap image: %s", err)
         return
-    size = json.loads(subprocess.run(["qemu-img", "info", "--output=json", str(path)], capture_output=True,
-                                     text=True, check=True).stdout)["virtual-size"]
-    image = settings.options.setdefault("image", {})
-    image.update(bootstrap_image_file=str(path), bootstrap_image_format="qcow2",
-                 bootstrap_image_virtual_size=size)
+    settings.options.setdefault("image", {})["bootstrap_image_file"] = str(path)   # format read from the bytes
 
 
 def check_compute_driver(settings: Settings) -> str | None:
@@ -220,11 +218,16 @@ def serve(args: argparse.Namespace) -> int:
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
     from pocketstack.core.db import SchemaError
+    listeners, note = bind_listeners(settings, args)
     try:
         first_start = prepare(settings)
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1
+    for listener in listeners:
+        note = f"the object store also at {settings.listener_url(listener.service_type)}/v1"
+    if note:
+        print(f"pocketstack: {note}", file=sys.stderr)
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
@@ -234,10 +237,32 @@ def serve(args: argparse.Namespace) -> int:
         os.environ.update(settings.to_env())
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)
     else:
-        app = build_app(settings)
+        app = build_app(settings, listeners)
         app.first_start = first_start
         uvicorn.run(app, **common)
     return 0
+
+
+def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[Any], str | None]:
+    """The object store's own port (Swift's proxy port, 8080 on DevStack), bound before the cloud
+    starts so the catalog can point at it; when it cannot be had, one line says so and the object
+    store is served at its prefix on the main port only."""
+    from pocketstack.core.listeners import Listener, bind
+    from pocketstack.services import object_store
+    port = args.object_store_port
+    if port is None:
+        port = int(settings.option("object_store.port", 8080) or 0)
+    prefix = object_store.SERVICE.listener_prefix
+    if not port or prefix is None:
+        return [], None
+    fallback = f"the object store is served at {settings.base_url}{prefix}/v1 only"
+    if settings.workers > 1:
+        return [], f"the object store's own port needs --workers 1: {fallback}"
+    sock, why = bind(settings.host, port)
+    if sock is None:
+        return [], f"object store port {why}: {fallback}"
+    settings.listeners[object_store.SERVICE.type] = sock.getsockname()[1]
+    return [Listener(object_store.SERVICE.type, prefix, sock)], None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import platformdirs
 import yaml
@@ -28,6 +29,7 @@ class Settings:
     log_level: str = "info"
     log_requests: bool = False             # one readable line per request (`--log-requests`)
     allow_reset: bool = False              # POST /pocketstack/v1/reset may wipe the running cloud
+    listeners: dict[str, int] = field(default_factory=dict)  # service type -> port of its own listener
 
     @property
     def db_url(self) -> str:
@@ -36,6 +38,16 @@ class Settings:
     @property
     def base_url(self) -> str:
         return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def listener_url(self, service_type: str) -> str | None:
+        """scheme://host:port of a service's own listener (Swift's proxy port), when one runs: the
+        public URL's scheme and host with that port."""
+        port = self.listeners.get(service_type)
+        if not port:
+            return None
+        parts = urlsplit(self.base_url)
+        host = parts.hostname or self.host
+        return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
     def option(self, dotted: str, default: Any = None) -> Any:
         """`settings.option("identity.security_compliance.lockout_duration", 1800)`."""
@@ -52,7 +64,7 @@ class Settings:
             "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
             "database_url": self.database_url, "workers": self.workers,
             "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
-            "log_requests": self.log_requests, "allow_reset": self.allow_reset})}
+            "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners})}
 
     @classmethod
     def from_env(cls) -> Settings:

@@ -105,6 +105,9 @@ class Service:
     bootstrap: Callable[..., None] | None = None     # first start: create default resources
     startup: Callable[..., None] | None = None       # every start: register job kinds, etc.
     catalog: list[tuple[str, str, str]] = field(default_factory=list)  # (type, name, url path)
+    # the prefix a listener of the service's own serves at its port's root (core.listeners), e.g.
+    # "/object-store" for Swift's proxy port; its catalog URLs then point there while it runs
+    listener_prefix: str | None = None
     policy: Any = None                                # core.policy.Policy, built by app.py
     # oslo.middleware's sizelimit (max_request_body_size, 114688 bytes) on JSON bodies; None: no limit.
     # Streamed bodies (raw_body routes: image data, objects) are never held in memory and are not limited.

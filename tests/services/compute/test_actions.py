@@ -97,7 +97,8 @@ def test_rebuild_and_create_image(nova_demo, server, cloud, demo_token):
         import time
         time.sleep(0.2)
     assert image["status"] == "active" and image["k"] == "v" and image["instance_uuid"] == server
-    assert image["size"] == glance.get(f"/v2/images/{IMAGE[0]}").json()["size"]
+    base = glance.get(f"/v2/images/{IMAGE[0]}").json()
+    assert image["size"] == base["size"] and image["disk_format"] == base["disk_format"] == "qcow2"
     glance.delete(f"/v2/images/{image_id}")
 
 

@@ -198,3 +198,39 @@ def test_sdk(demo, private_net):
     demo.compute.wait_for_server(server, status="SHUTOFF", wait=60)
     demo.compute.delete_server(server)
     demo.compute.wait_for_delete(server, wait=60)
+
+
+def test_all_tenants_from_a_user_is_refused(nova_demo, demo, admin):
+    """nova refuses all_tenants to a caller whose rule denies it (openstacksdk's functional test
+    `test_list_all_servers_bad_permissions` expects the error); false values are no request for it."""
+    import openstack.exceptions
+    for path in ("/servers?all_tenants=1", "/servers/detail?all_tenants", "/servers/detail?all_tenants=True"):
+        r = nova_demo.get(path)
+        assert r.status_code == 403 and "get_all_tenants" in r.json()["forbidden"]["message"], path
+    assert nova_demo.get("/servers/detail?all_tenants=0").status_code == 200
+    assert nova_demo.get("/servers?all_tenants=bogus").status_code == 400
+    with pytest.raises(openstack.exceptions.ForbiddenException):
+        demo.list_servers(all_projects=True)
+    assert isinstance(admin.list_servers(all_projects=True), list)
+
+
+def test_boot_volume_with_an_image_ref_need_not_be_bootable(demo):
+    """openstacksdk's TestServerAdmin boots with imageRef and a blank volume at boot_index 0: nova
+    checks `bootable` only when no image is named."""
+    import openstack.exceptions
+    image = demo.image.find_image("cirros-0.6.3-x86_64-disk")
+    flavor = demo.compute.find_flavor("m1.tiny")
+    volume = demo.block_storage.create_volume(size=1, name=unique("blank"))
+    demo.block_storage.wait_for_status(volume, "available", wait=60)
+    bdm = [{"uuid": volume.id, "source_type": "volume", "destination_type": "volume", "boot_index": 0,
+            "delete_on_termination": True, "volume_size": 1}]
+    with pytest.raises(openstack.exceptions.BadRequestException, match="is not bootable"):
+        demo.compute.create_server(name=unique("s"), flavor_id=flavor.id, networks="none",
+                                   block_device_mapping=bdm)
+    server = demo.compute.create_server(name=unique("s"), flavor_id=flavor.id, image_id=image.id,
+                                        networks="none", block_device_mapping=bdm)
+    server = demo.compute.wait_for_server(server, wait=120)
+    assert [a["id"] for a in server.attached_volumes] == [volume.id]
+    demo.compute.delete_server(server)
+    demo.compute.wait_for_delete(server, wait=120)
+    demo.block_storage.wait_for_delete(volume, wait=120)          # delete_on_termination

@@ -307,3 +307,22 @@ def test_endpoint_group_errors(http, admin_token, demo_token):
     r = http.post(f"{V3}/OS-EP-FILTER/endpoint_groups", json={"endpoint_group": {"name": "x", "filters": {
         "interface": "public"}}}, headers=h(demo_token))
     assert r.status_code == 403
+
+
+def test_endpoint_group_patch_changes_only_what_it_names(http, admin_token, admin):
+    """Keystone's PATCH updates the given fields: openstacksdk renames a group without sending its
+    filters, and an empty filters object is accepted on update (only create requires some)."""
+    group = admin.identity.create_endpoint_group(name=unique("eg"), filters={"interface": "public"})
+    try:
+        renamed = admin.identity.update_endpoint_group(group, name="renamed", description="d")
+        assert (renamed.name, renamed.description, renamed.filters) == ("renamed", "d", {"interface": "public"})
+        base = f"{V3}/OS-EP-FILTER/endpoint_groups/{group.id}"
+        r = http.patch(base, json={"endpoint_group": {"description": None}}, headers=h(admin_token))
+        assert r.status_code == 200 and r.json()["endpoint_group"]["filters"] == {"interface": "public"}
+        r = http.patch(base, json={"endpoint_group": {"filters": {}}}, headers=h(admin_token))
+        assert r.status_code == 200 and r.json()["endpoint_group"]["filters"] == {}
+        for bad in ({}, {"filters": None}, {"filters": {"url": "u"}}, {"id": "other"}):
+            r = http.patch(base, json={"endpoint_group": bad}, headers=h(admin_token))
+            assert r.status_code == 400, bad
+    finally:
+        admin.identity.delete_endpoint_group(group)

@@ -173,3 +173,19 @@ def test_sdk_limits(admin, service):
     admin.identity.delete_limit(limit.id)
     admin.identity.delete_registered_limit(reg.id)
     assert not [x for x in admin.identity.registered_limits() if x.id == reg.id]
+
+
+def test_registered_limit_moved_to_a_service_deleted_first(cli, service):
+    """OSC's functional test `registered limit set --service` cleans up the new service before the
+    registered limit: keystone deletes only the service's endpoints, so the limit is still there to delete."""
+    reg = cli("registered", "limit", "create", "--service", service["id"], "--default-limit", "10",
+              unique("res"), os_cloud="devstack-system-admin")
+    other = cli("service", "create", "--name", unique("svc"), unique("type"))
+    moved = cli("registered", "limit", "set", reg["id"], "--service", other["name"], "-f", "json",
+                os_cloud="devstack-system-admin")
+    assert moved["service_id"] == other["id"]
+    cli("service", "delete", other["id"])
+    assert cli("registered", "limit", "show", reg["id"], os_cloud="devstack-system-admin")["service_id"] == other["id"]
+    cli("registered", "limit", "delete", reg["id"], os_cloud="devstack-system-admin")
+    gone = cli("registered", "limit", "show", reg["id"], os_cloud="devstack-system-admin", check=False)
+    assert gone.returncode != 0 and "Could not find registered limit" in gone.stderr

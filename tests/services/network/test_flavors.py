@@ -38,7 +38,8 @@ def test_flavor_errors_and_policy(neutron_admin, neutron_demo):
     assert r.status_code == 400 and error_type(r) == "InvalidServiceType"
     r = neutron_demo.post("/flavors", json={"flavor": {"name": "x", "service_type": "L3_ROUTER_NAT"}})
     assert r.status_code == 403
-    assert neutron_demo.get("/service_profiles").status_code == 403
+    r = neutron_demo.get("/service_profiles")             # neutron hides what get_* denies: 200, empty
+    assert r.status_code == 200 and r.json() == {"service_profiles": []}
     r = neutron_admin.post("/service_profiles", json={"service_profile": {"description": "empty"}})
     assert r.status_code == 400 and error_type(r) == "ServiceProfileEmpty"
     r = neutron_admin.post("/service_profiles", json={"service_profile": {"driver": "no.such.Driver"}})
@@ -79,3 +80,50 @@ def test_flavors_service_type(neutron_admin):
     r = neutron_admin.post("/flavors", json={"flavor": {"name": unique(), "service_type": "FLAVORS"}})
     assert r.status_code == 201, r.text
     neutron_admin.delete(f"/flavors/{r.json()['flavor']['id']}")
+
+
+def test_service_profiles_as_openstacksdk_functional_tests_use_them(admin, demo, neutron_demo):
+    """openstacksdk's own functional tests: a user's find (ignore_missing) and list come back empty,
+    an admin creates, finds, updates and deletes (neutron hides admin-only items instead of refusing)."""
+    assert demo.network.find_service_profile("not_existing", ignore_missing=True) is None
+    assert list(demo.network.service_profiles()) == []
+    profile = admin.network.create_service_profile(description="DESCRIPTION", metainfo="FlAVOR_PROFILE_METAINFO")
+    try:
+        assert admin.network.find_service_profile(profile.id, ignore_missing=False).meta_info == \
+            "FlAVOR_PROFILE_METAINFO"
+        assert profile.id in [p.id for p in admin.network.service_profiles()]
+        assert admin.network.update_service_profile(profile, description="U").description == "U"
+        assert list(demo.network.service_profiles()) == []
+        r = neutron_demo.get(f"/service_profiles/{profile.id}")             # exists: the rule decides
+        assert r.status_code == 403 and "get_service_profile" in r.json()["NeutronError"]["message"]
+        r = neutron_demo.get("/service_profiles/00000000-0000-0000-0000-000000000000")   # 404 before policy
+        assert r.status_code == 404 and error_type(r) == "ServiceProfileNotFound"
+        # PUT and DELETE of a project-less item a user may not touch: "not found", never "forbidden"
+        r = neutron_demo.put(f"/service_profiles/{profile.id}", json={"service_profile": {"description": "x"}})
+        assert r.status_code == 404 and error_type(r) == "HTTPNotFound"
+        assert neutron_demo.delete(f"/service_profiles/{profile.id}").status_code == 404
+        assert admin.network.get_service_profile(profile.id).description == "U"
+    finally:
+        assert admin.network.delete_service_profile(profile, ignore_missing=True) is None
+    assert admin.network.find_service_profile(profile.id, ignore_missing=True) is None
+
+
+def test_user_cleanup_of_a_missing_service_profile_is_quiet(admin, demo, neutron_demo):
+    """openstacksdk's TestFlavor tearDown deletes, as the user, a service profile that is not there
+    (with ignore_missing): neutron looks it up before the rule and answers 404."""
+    flavor = admin.network.create_flavor(name=unique("fl"), service_type="FLAVORS")
+    admin.network.delete_flavor(flavor)
+    assert demo.network.delete_service_profile(flavor.id, ignore_missing=True) is None
+    r = neutron_demo.delete(f"/service_profiles/{flavor.id}")
+    assert r.status_code == 404 and error_type(r) == "ServiceProfileNotFound"
+    r = neutron_demo.post("/service_profiles", json={"service_profile": {"metainfo": "{}"}})
+    assert r.status_code == 403                                     # a create has nothing to look up
+    flavor = admin.network.create_flavor(name=unique("fl"), service_type="FLAVORS")
+    try:
+        r = neutron_demo.put(f"/flavors/{flavor.id}", json={"flavor": {"name": "x"}})
+        assert r.status_code == 404 and error_type(r) == "HTTPNotFound"
+        assert neutron_demo.delete(f"/flavors/{flavor.id}").status_code == 404
+        r = neutron_demo.delete(f"/flavors/{flavor.id}/service_profiles/{unique()}")
+        assert r.status_code == 404 and error_type(r) == "FlavorServiceProfileBindingNotFound"
+    finally:
+        admin.network.delete_flavor(flavor)

@@ -52,3 +52,22 @@ def test_configured_defaults():
     finally:
         quotas.configure(SimpleNamespace(options={}))
     assert quotas.DEFAULTS["router"] == 10 and quotas.DEFAULTS["subnet"] == 100
+
+
+def test_admin_only_reads_hide_instead_of_refusing(neutron_admin, neutron_demo, demo):
+    """neutron's policy hook drops items a get_* rule denies from a list (200, empty) and looks an
+    item up before it checks the rule (404 for a missing one, 403 for one that exists)."""
+    public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
+    assert neutron_admin.get("/network-ip-availabilities").json()["network_ip_availabilities"]
+    r = neutron_demo.get("/network-ip-availabilities")
+    assert r.status_code == 200 and r.json() == {"network_ip_availabilities": []}
+    assert list(demo.network.network_ip_availabilities()) == []
+    assert neutron_demo.get(f"/network-ip-availabilities/{public['id']}").status_code == 403
+    assert neutron_demo.get(f"/network-ip-availabilities/{unique()}").status_code == 404
+    agent = neutron_admin.get("/agents").json()["agents"][0]
+    assert neutron_demo.get(f"/agents/{agent['id']}").status_code == 403
+    assert neutron_demo.get(f"/agents/{unique()}").status_code == 404
+    r = neutron_demo.put(f"/agents/{agent['id']}", json={"agent": {"admin_state_up": False}})
+    assert r.status_code == 404 and r.json()["NeutronError"]["type"] == "HTTPNotFound"
+    assert neutron_demo.delete(f"/agents/{agent['id']}").status_code == 404
+    assert neutron_admin.get(f"/agents/{agent['id']}").json()["agent"]["admin_state_up"] is True

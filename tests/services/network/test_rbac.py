@@ -154,13 +154,20 @@ def test_qos_policy_grants(neutron_admin, neutron_demo, neutron_alt):
 def test_default_external_wildcard_stays(neutron_admin):
     public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
     ext = neutron_admin.create("networks", name=unique(), **{"router:external": True})
-    neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": True}})
-    wild = neutron_admin.get("/rbac-policies", params={"object_id": ext["id"], "action": "access_as_external",
-                                                       "target_tenant": "*"}).json()["rbac_policies"][0]
-    r = neutron_admin.delete(f"/rbac-policies/{wild['id']}")
-    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
-    neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": False}})
-    assert neutron_admin.delete(f"/rbac-policies/{wild['id']}").status_code == 204
+    r = neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": True}})
+    assert r.status_code == 409 and error_type(r) == "DefaultExternalNetworkExists"    # public is the default
+    neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": False}})
+    try:
+        neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": True}})
+        wild = neutron_admin.get("/rbac-policies", params={"object_id": ext["id"], "action": "access_as_external",
+                                                           "target_tenant": "*"}).json()["rbac_policies"][0]
+        r = neutron_admin.delete(f"/rbac-policies/{wild['id']}")
+        assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
+        neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": False}})
+        assert neutron_admin.delete(f"/rbac-policies/{wild['id']}").status_code == 204
+    finally:
+        neutron_admin.put(f"/networks/{ext['id']}", json={"network": {"is_default": False}})
+        neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": True}})
     assert neutron_admin.get(f"/networks/{public['id']}").json()["network"]["router:external"] is True
 
 

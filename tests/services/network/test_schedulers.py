@@ -103,31 +103,37 @@ def test_dvr_and_ha_attributes(neutron_admin, neutron_demo):
 def test_auto_allocated_topology(neutron_admin, neutron_demo, admin, demo):
     project = demo.current_project_id
     url = f"/auto-allocated-topology/{project}"
-    r = neutron_demo.get(url, params={"fields": "dry-run"})          # no default external network yet
-    assert r.status_code == 409 and error_type(r) == "AutoAllocationFailure"
     public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
+    assert public["is_default"] is True                      # DevStack makes `public` the default
     # DevStack's shared default pools, one per IP version
     pools = neutron_demo.get("/subnetpools", params={"is_default": True}).json()["subnetpools"]
     assert sorted(p["name"] for p in pools) == ["shared-default-subnetpool-v4", "shared-default-subnetpool-v6"]
-    neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": True}})
+    assert neutron_demo.get(url, params={"fields": "dry-run"}).json()["auto_allocated_topology"]["id"] == \
+        "dry-run=pass"
+    assert neutron_demo.get(f"/auto-allocated-topology/{public['project_id']}").status_code == 403
+    topo = demo.network.get_auto_allocated_topology(project)
+    net = neutron_demo.get(f"/networks/{topo.id}").json()["network"]
+    assert net["name"] == "auto_allocated_network" and net["project_id"] == project
+    subs = [neutron_demo.get(f"/subnets/{s}").json()["subnet"] for s in net["subnets"]]
+    assert sorted(s["subnetpool_id"] for s in subs) == sorted(p["id"] for p in pools)
+    assert sorted(s["name"] for s in subs) == ["auto_allocated_subnet_v4", "auto_allocated_subnet_v6"]
+    router = neutron_demo.get("/routers", params={"name": "auto_allocated_router"}).json()["routers"][0]
+    assert router["external_gateway_info"]["network_id"] == public["id"]
+    assert neutron_demo.get(url).json()["auto_allocated_topology"]["id"] == topo.id    # idempotent
+    assert neutron_demo.delete(url).status_code == 204
+    assert neutron_demo.get(f"/networks/{topo.id}").status_code == 404
+    assert neutron_demo.get(f"/routers/{router['id']}").status_code == 404
+
+
+def test_auto_allocation_without_default_external_network(neutron_admin, neutron_demo, demo):
+    public = neutron_admin.get("/networks", params={"name": "public"}).json()["networks"][0]
+    url = f"/auto-allocated-topology/{demo.current_project_id}"
+    assert neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": False}}).status_code == 200
     try:
-        assert neutron_demo.get(url, params={"fields": "dry-run"}).json()["auto_allocated_topology"]["id"] == \
-            "dry-run=pass"
-        assert neutron_demo.get(f"/auto-allocated-topology/{public['project_id']}").status_code == 403
-        topo = demo.network.get_auto_allocated_topology(project)
-        net = neutron_demo.get(f"/networks/{topo.id}").json()["network"]
-        assert net["name"] == "auto_allocated_network" and net["project_id"] == project
-        subs = [neutron_demo.get(f"/subnets/{s}").json()["subnet"] for s in net["subnets"]]
-        assert sorted(s["subnetpool_id"] for s in subs) == sorted(p["id"] for p in pools)
-        assert sorted(s["name"] for s in subs) == ["auto_allocated_subnet_v4", "auto_allocated_subnet_v6"]
-        router = neutron_demo.get("/routers", params={"name": "auto_allocated_router"}).json()["routers"][0]
-        assert router["external_gateway_info"]["network_id"] == public["id"]
-        assert neutron_demo.get(url).json()["auto_allocated_topology"]["id"] == topo.id    # idempotent
-        assert neutron_demo.delete(url).status_code == 204
-        assert neutron_demo.get(f"/networks/{topo.id}").status_code == 404
-        assert neutron_demo.get(f"/routers/{router['id']}").status_code == 404
+        r = neutron_demo.get(url, params={"fields": "dry-run"})
+        assert r.status_code == 409 and error_type(r) == "AutoAllocationFailure"
     finally:
-        neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": False}})
+        neutron_admin.put(f"/networks/{public['id']}", json={"network": {"is_default": True}})
 
 
 def test_ha_routers_share_a_project_ha_network(neutron_admin, neutron_demo):
@@ -142,3 +148,23 @@ def test_ha_routers_share_a_project_ha_network(neutron_admin, neutron_demo):
     kept = neutron_admin.get(f"/networks/{ha_net['id']}").json()["network"]
     assert kept["provider:segmentation_id"] == ha_net["provider:segmentation_id"]
     assert neutron_demo.get(f"/networks/{ha_net['id']}").status_code == 404
+
+
+def test_auto_allocation_as_openstacksdk_functional_tests_do_it(admin):
+    """The admin user, a member of a new project, marks `public` default (already so: no request)
+    and gets a topology for that project, with and without naming it."""
+    project = admin.create_project(name=unique("gman"), domain_id="default")
+    admin.grant_role("member", user=admin.current_user_id, project=project.id, wait=True)
+    try:
+        cloud = admin.connect_as_project(project)
+        public = next(n for n in cloud.network.networks() if n.name == "public")
+        cloud.network.update_network(public, is_default=True)
+        check = cloud.network.validate_auto_allocated_topology(project.id)
+        assert (check.id, check.project_id) == ("dry-run=pass", project.id)
+        topo = cloud.network.get_auto_allocated_topology()
+        assert topo.project_id == project.id and cloud.network.get_network(topo.id).name == "auto_allocated_network"
+        assert cloud.network.get_auto_allocated_topology(project.id).id == topo.id
+        assert cloud.network.delete_auto_allocated_topology(project.id) is None
+    finally:
+        admin.revoke_role("member", user=admin.current_user_id, project=project.id)
+        admin.delete_project(project.id)

@@ -17,11 +17,22 @@ def test_cli_subnet_create(cli):
     assert cli("network", "show", net["id"], os_cloud="pocketstack")["subnets"] == [sub["id"]]
 
 
-@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "not-a-cidr", "10.1.1.1/24", "2001:db8::/64"])
+@pytest.mark.parametrize("cidr", ["10.0.0.0/33", "not-a-cidr", "10.1.1.0", "10.1.1/24", "2001:db8::/64"])
 def test_bad_cidr_is_400(neutron_demo, cidr):
     net = neutron_demo.create("networks", name=unique())
     r = neutron_demo.post("/subnets", json={"subnet": {"network_id": net["id"], "ip_version": 4, "cidr": cidr}})
     assert r.status_code == 400, r.text
+
+
+def test_host_bits_are_dropped_from_a_cidr(demo):
+    """neutron turns 10.99.99.0/16 into 10.99.0.0/16; openstacksdk's functional tests create that subnet."""
+    net = demo.network.create_network(name=unique())
+    try:
+        sub = demo.network.create_subnet(network_id=net.id, ip_version=4, cidr="10.99.99.0/16", name=unique())
+        assert (sub.cidr, sub.gateway_ip) == ("10.99.0.0/16", "10.99.0.1")
+        assert sub.allocation_pools == [{"start": "10.99.0.2", "end": "10.99.255.254"}]
+    finally:
+        demo.network.delete_network(net)
 
 
 def test_pools_and_gateway(neutron_demo):

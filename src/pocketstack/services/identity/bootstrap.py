@@ -70,25 +70,49 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
         _grant(conn, "UserProject", user_ids[name], project_ids[name], role_ids["member"])
         _grant(conn, "UserProject", user_ids["admin"], project_ids[name], role_ids["admin"])
     conn.execute(regions.insert().values(id="RegionOne", description="", parent_region_id=None, extra={}))
-    write_catalog(conn, settings.base_url, mounted)
-    return {"projects": project_ids, "users": user_ids, "roles": role_ids, "domain_id": "default"}
+    catalog = sync_catalog(conn, settings, mounted, {}, settings.base_url)
+    return {"projects": project_ids, "users": user_ids, "roles": role_ids, "domain_id": "default",
+            "catalog": catalog}
 
 
-def write_catalog(conn: Connection, base_url: str, mounted: list[Any]) -> None:
+def endpoint_url(settings: Settings, service: Any, path: str) -> str:
+    """Where the catalog sends clients: the service's own listener when it runs (Swift's 8080,
+    `/v1/AUTH_...` at its root), else the main port with the service's prefix."""
+    own, prefix = settings.listener_url(service.type), service.listener_prefix
+    if own and prefix and path.startswith(prefix + "/"):
+        return own + path[len(prefix):]
+    return settings.base_url + path
+
+
+def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], written: dict[str, str] | None,
+                 old_base: str) -> dict[str, str]:
+    """Every start: the RegionOne entries bootstrap owns follow the cloud. A service type with no
+    service yet (new in this version, or a first start) gets one with public, internal and admin
+    endpoints; an endpoint whose URL is still the one bootstrap last wrote (`written`, type -> URL;
+    None for data dirs from before it was kept: the old base URL and path) takes the new one, so an
+    operator's own edits and deletions stay. Returns the URLs now written, for the next start."""
+    urls: dict[str, str] = {}
     for service in mounted:
         for kind, name, path in service.catalog:
-            sid = new_id()
-            conn.execute(services.insert().values(id=sid, type=kind, enabled=True,
-                                                  extra={"name": name, "description": f"{name} ({kind})"}))
-            for interface in ("public", "internal", "admin"):
-                conn.execute(endpoints.insert().values(id=new_id(), interface=interface, service_id=sid,
-                                                       url=base_url + path, region_id="RegionOne", enabled=True,
-                                                       extra={"bootstrap": True}))
+            url = urls[kind] = endpoint_url(settings, service, path)
+            ids = conn.execute(sa.select(services.c.id).where(services.c.type == kind)).scalars().all()
+            if not ids:
+                if written is None or kind not in written:      # else an operator deleted it: leave it so
+                    _add_service(conn, kind, name, url)
+                continue
+            previous = (written or {}).get(kind, old_base + path)
+            if previous != url:
+                for row in conn.execute(sa.select(endpoints.c.id, endpoints.c.extra).where(
+                        endpoints.c.service_id.in_(ids), endpoints.c.url == previous)).mappings().all():
+                    if (row["extra"] or {}).get("bootstrap"):
+                        conn.execute(endpoints.update().where(endpoints.c.id == row["id"]).values(url=url))
+    return urls
 
 
-def rebase_catalog(conn: Connection, old_base: str, new_base: str) -> None:
-    """The cloud moved (another host or port): move the endpoints bootstrap made with it."""
-    for row in conn.execute(sa.select(endpoints.c.id, endpoints.c.url, endpoints.c.extra)).mappings().all():
-        if (row["extra"] or {}).get("bootstrap") and row["url"].startswith(old_base):
-            conn.execute(endpoints.update().where(endpoints.c.id == row["id"]).values(
-                url=new_base + row["url"][len(old_base):]))
+def _add_service(conn: Connection, kind: str, name: str, url: str) -> None:
+    sid = new_id()
+    conn.execute(services.insert().values(id=sid, type=kind, enabled=True,
+                                          extra={"name": name, "description": f"{name} ({kind})"}))
+    for interface in ("public", "internal", "admin"):
+        conn.execute(endpoints.insert().values(id=new_id(), interface=interface, service_id=sid, url=url,
+                                               region_id="RegionOne", enabled=True, extra={"bootstrap": True}))

@@ -52,8 +52,6 @@ def get_group(conn: Connection, group_id: str) -> dict[str, Any]:
 
 
 def _check_filters(spec: dict[str, Any]) -> None:
-    if "filters" in spec and not spec["filters"]:
-        raise BadRequest("filters field is required and cannot be empty")
     if any(key not in _VALID_FILTERS for key in spec.get("filters") or {}):
         raise BadRequest("Expecting to find service_id or region_id or interface in endpoint_group. The server "
                          "could not comply with the request since it is either malformed or otherwise incorrect. "
@@ -93,6 +91,8 @@ def list_endpoint_groups(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def create_endpoint_group(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     spec = rq.body["endpoint_group"]
+    if not spec["filters"]:                   # only on create: a PATCH changes the fields it names
+        raise BadRequest("filters field is required and cannot be empty")
     _check_filters(spec)
     row = {"id": new_id(), "name": spec["name"], "description": spec.get("description"), "filters": spec["filters"]}
     with db.session() as conn:

@@ -1,4 +1,10 @@
-"""First start: DevStack's cirros image, with real bytes; every start: no image stays mid-upload."""
+"""First start: DevStack's cirros image, with real bytes; every start: no image stays mid-upload.
+
+DevStack leaves `cirros-0.6.3-x86_64-disk` as a public qcow2 in a bare container, and tools pick
+their image by that name and `disk_format == "qcow2"` (openstacksdk's functional tests, Tempest's
+configs). Ours is a qcow2 (version 3) of cirros's virtual size, 112 MiB, whose only data is a boot
+sector; `bootstrap_image_bytes` is the one place that decides what the image holds.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +20,12 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.services.image import imports, metadefs, quotas, stores, web_download
 from pocketstack.services.image.tables import image_properties, images
 
+
 CIRROS_NAME = "cirros-0.6.3-x86_64-disk"
 SECTOR = 512
-DISK_SECTORS = 4096                      # a 2 MiB raw disk
+DISK_SECTORS = 4096                      # the boot sector's partition table describes a 2 MiB disk
+CIRROS_VIRTUAL_SIZE = 112 << 20          # cirros-0.6.3-x86_64-disk.img's virtual size
+CLUSTER_BITS = 16                        # qemu-img's default 64 KiB clusters
 MESSAGE = b"pocketstack cirros-0.6.3: booted from a pocketstack image. Halting.\r\n\x00"
 
 
@@ -34,26 +43,50 @@ def tiny_disk() -> bytes:
     return mbr + b"\x00" * (SECTOR * (DISK_SECTORS - 1))
 
 
-def bootstrap_bytes(settings: Any) -> tuple[bytes, str, int | None]:
-    """The bootstrap image's bytes, disk format and virtual size: a bootable guest image when the config
-    names one (`image: {bootstrap_image_file: PATH, bootstrap_image_format: qcow2,
-    bootstrap_image_virtual_size: BYTES}`, which `serve --compute-driver qemu` sets to the project's
-    cirros-like test image), else the tiny raw disk above."""
+def qcow2_image(raw: bytes, virtual_size: int) -> bytes:
+    """`raw` as the start of a qcow2 v3 disk of `virtual_size` bytes, as `qemu-img convert -O qcow2`
+    lays one out: header, refcount table and block, L1 and L2 tables, then only the clusters of
+    `raw` that hold data. One L2 table maps 512 MiB, which is all a bootstrap image needs."""
+    cluster = 1 << CLUSTER_BITS
+    assert len(raw) <= virtual_size <= cluster * (cluster // 8)
+    chunks = [raw[i:i + cluster] for i in range(0, len(raw), cluster)]
+    data = [(n, chunk.ljust(cluster, b"\x00")) for n, chunk in enumerate(chunks) if chunk.strip(b"\x00")]
+    refcount_table, refcount_block, l1_table, l2_table = 1, 2, 3, 4      # cluster numbers; data follows
+    total = 5 + len(data)
+    assert total <= cluster // 2                                         # one refcount block counts them all
+    header = stores.QCOW2_MAGIC + struct.pack(
+        ">IQIIQIIQQIIQQQQII", 3, 0, 0, CLUSTER_BITS, virtual_size, 0, 1, l1_table * cluster,
+        refcount_table * cluster, 1, 0, 0, 0, 0, 0, 4, 104)         # v3: no features, 16-bit refcounts
+    copied = 1 << 63                                                     # refcount 1: written in place
+    l2 = bytearray(cluster)
+    for slot, (n, _) in enumerate(data):
+        struct.pack_into(">Q", l2, n * 8, copied | (5 + slot) * cluster)
+    parts = [header.ljust(cluster, b"\x00"),
+             struct.pack(">Q", refcount_block * cluster).ljust(cluster, b"\x00"),
+             (b"\x00\x01" * total).ljust(cluster, b"\x00"),
+             struct.pack(">Q", copied | l2_table * cluster).ljust(cluster, b"\x00"),
+             bytes(l2), *(chunk for _, chunk in data)]
+    return b"".join(parts)
+
+
+def bootstrap_image_bytes(settings: Any) -> bytes:
+    """What the bootstrap `cirros-0.6.3-x86_64-disk` image holds: qcow2 or raw data, whose format
+    and virtual size the image record takes from the bytes (stores.detect_format). The config can name
+    a bootable guest image (`image: {bootstrap_image_file: PATH}`, which `serve --compute-driver qemu`
+    sets to the project's cirros-like test image); else the tiny boot sector above, as a qcow2."""
     path = settings.option("image.bootstrap_image_file") if settings is not None else None
-    if not path:
-        disk = tiny_disk()
-        return disk, "raw", len(disk)
-    virtual = settings.option("image.bootstrap_image_virtual_size")
-    with open(path, "rb") as f:
-        return f.read(), str(settings.option("image.bootstrap_image_format", "qcow2")), \
-            int(virtual) if virtual else None
+    if path:
+        with open(path, "rb") as f:
+            return f.read()
+    return qcow2_image(tiny_disk(), CIRROS_VIRTUAL_SIZE)
 
 
 def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]:
     stores.configure(settings)
     image_id, now = new_uuid(), utcnow()
-    content, disk_format, virtual_size = bootstrap_bytes(settings)
-    data = blobs.store().write_bytes(stores.data_key(image_id), content, stores.ALGORITHMS)
+    key = stores.data_key(image_id)
+    data = blobs.store().write_bytes(key, bootstrap_image_bytes(settings), stores.ALGORITHMS)
+    disk_format, virtual_size = stores.detect_format(key, data.size)
     conn.execute(images.insert().values(
         id=image_id, name=CIRROS_NAME, status="active", visibility="public",
         owner=info["identity"]["projects"]["admin"], disk_format=disk_format, container_format="bare",

@@ -15,7 +15,7 @@ from pocketstack.core import db
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.ids import new_uuid
-from pocketstack.core.policy import ANY_USER
+from pocketstack.core.policy import ANY_USER, in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.network import common, dataplane
 from pocketstack.services.network import tables as t
@@ -96,14 +96,29 @@ def list_agents(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return common.list_resources(AGENTS, ctx, rq)
 
 
+def _found(conn: Connection, ctx: Context, agent_id: str, rule_name: str) -> dict[str, Any]:
+    """neutron looks the agent up before its rule: 404 when missing; a user is told 404 on PUT and
+    DELETE too (agents belong to no project), 403 on GET."""
+    row = conn.execute(sa.select(t.agents).where(t.agents.c.id == agent_id)).mappings().first()
+    if row is None:
+        raise AGENTS.not_found(agent_id)
+    if rule_name == "get_agent":
+        common.enforce(ctx, rule_name, {})
+    else:
+        common.enforce_found(ctx, rule_name, {}, None)
+    return dict(row)
+
+
 def show_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    with db.reader() as conn:
+        _found(conn, ctx, rq.params["agent_id"], "get_agent")
     return common.show_resource(AGENTS, ctx, rq, rq.params["agent_id"])
 
 
 def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     item = common.update_body(rq, "agent", {"admin_state_up"})
     with db.session() as conn:
-        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        row = _found(conn, ctx, rq.params["agent_id"], "update_agent")
         values = {k: item[k] for k in ("description",) if k in item}
         if "admin_state_up" in item:
             values["admin_state_up"] = common.to_bool(item["admin_state_up"], "admin_state_up")
@@ -114,14 +129,14 @@ def update_agent(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def delete_agent(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
-        row = common.load(conn, AGENTS, ctx, rq.params["agent_id"])
+        row = _found(conn, ctx, rq.params["agent_id"], "delete_agent")
         conn.execute(t.agents.delete().where(t.agents.c.id == row["id"]))
 
 
 A = "/v2.0/agents"
 ROUTES = [
     route("GET", A, list_agents, policy=ANY_USER),          # a non-admin lists nothing, as in neutron
-    route("GET", A + "/{agent_id}", show_agent, policy="get_agent", target=lambda ctx, rq: {}),
-    route("PUT", A + "/{agent_id}", update_agent, policy="update_agent", target=lambda ctx, rq: {}),
-    route("DELETE", A + "/{agent_id}", delete_agent, policy="delete_agent", target=lambda ctx, rq: {}, status=204),
+    route("GET", A + "/{agent_id}", show_agent, policy=in_handler("get_agent")),
+    route("PUT", A + "/{agent_id}", update_agent, policy=in_handler("update_agent")),
+    route("DELETE", A + "/{agent_id}", delete_agent, policy=in_handler("delete_agent"), status=204),
 ]

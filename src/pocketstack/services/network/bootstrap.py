@@ -1,6 +1,7 @@
-"""First start, DevStack style: a `public` external network (172.24.4.0/24, admin project), the
-shared default subnet pools (`shared-default-subnetpool-v4` 10.0.0.0/22 by /26,
-`shared-default-subnetpool-v6` fd00:0:0:1::/56 by /64, as USE_SUBNETPOOL=True makes them), a
+"""First start, DevStack style: a `public` external network (172.24.4.0/24, admin project, the
+default one for auto-allocation: `--default`, as DevStack makes it), the shared default subnet
+pools (`shared-default-subnetpool-v4` 10.0.0.0/22 by /26, `shared-default-subnetpool-v6`
+fd00:0:0:1::/56 by /64, as USE_SUBNETPOOL=True makes them), a
 `private` network with `private-subnet` 10.0.0.0/26 from the v4 pool and `router1` for demo,
 default security groups for every DevStack project, and the fake agents."""
 
@@ -24,7 +25,7 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
                    roles=["member", "reader"])
     agents.bootstrap(conn)          # first, so the DHCP agent serves the networks made below
     public = networks.create_network(conn, admin, {
-        "name": "public", "router:external": True, "provider:network_type": "flat",
+        "name": "public", "router:external": True, "is_default": True, "provider:network_type": "flat",
         "provider:physical_network": "public"})
     public_subnet = subnets.create_subnet(conn, admin, {
         "name": "public-subnet", "network_id": public["id"], "ip_version": 4, "cidr": "172.24.4.0/24",

@@ -54,6 +54,25 @@ def enforce(ctx: Context, rule_name: str, target: dict[str, Any]) -> None:
     _service.policy.enforce(rule_name, target, ctx)
 
 
+def listable(ctx: Context, rule_name: str) -> bool:
+    """quirk: neutron never refuses a list. Its policy hook checks `get_<resource>` on each item
+    after the query and drops the ones it denies, so a caller an admin-only rule refuses gets an
+    empty list, 200 (neutron/pecan_wsgi/hooks/policy_enforcement.py, PolicyHook.after)."""
+    return check(ctx, rule_name, {"project_id": ctx.project_id})
+
+
+def enforce_found(ctx: Context, rule_name: str, target: dict[str, Any], owner: str | None) -> None:
+    """neutron's policy hook on PUT and DELETE: the item is fetched first (404 when missing), and
+    a caller the rule denies is told it does not exist unless the item is the caller's own
+    project's (PolicyHook.before): a project-less item (a flavor, a service profile, an agent) is
+    never "forbidden" to a user, only "not found"."""
+    if check(ctx, rule_name, target):
+        return
+    if owner and owner == ctx.project_id:
+        enforce(ctx, rule_name, target)
+    raise NotFound("The resource could not be found.", kind="HTTPNotFound")
+
+
 def enforce_attrs(ctx: Context, action: str, resource: str, attrs: Mapping[str, Any], target: dict[str, Any],
                   defaults: Mapping[str, Any]) -> None:
     """`create_network:shared` and friends, when the attribute is set to something other than its default."""

@@ -13,6 +13,7 @@ from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.network import common, service_providers
 from pocketstack.services.network import tables as t
@@ -140,6 +141,7 @@ def update_flavor(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     item = common.update_body(rq, "flavor", {"name", "enabled"})
     with db.session() as conn:
         row = common.load(conn, FLAVORS, ctx, rq.params["flavor_id"])
+        common.enforce_found(ctx, "update_flavor", _target(ctx, rq), None)
         values = flavor_values(item, False)
         if values:
             conn.execute(t.flavors.update().where(t.flavors.c.id == row["id"]).values(**values))
@@ -149,6 +151,7 @@ def update_flavor(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def delete_flavor(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, FLAVORS, ctx, rq.params["flavor_id"])
+        common.enforce_found(ctx, "delete_flavor", _target(ctx, rq), None)
         if conn.execute(sa.select(t.router_flavors).where(t.router_flavors.c.flavor_id == row["id"])).first():
             raise Conflict(f"Flavor {row['id']} is used by some service instance.", kind="FlavorInUse")
         conn.execute(t.flavor_profile_bindings.delete().where(t.flavor_profile_bindings.c.flavor_id == row["id"]))
@@ -157,11 +160,15 @@ def delete_flavor(ctx: Context, rq: ApiRequest) -> None:
 
 # --- routes: service profiles --------------------------------------------------------
 def list_profiles(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    if not common.listable(ctx, "get_service_profile"):
+        return {"service_profiles": []}
     return common.list_resources(PROFILES, ctx, rq)
 
 
 def show_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    return common.show_resource(PROFILES, ctx, rq, rq.params["profile_id"])
+    body = common.show_resource(PROFILES, ctx, rq, rq.params["profile_id"])   # 404 first, as neutron
+    common.enforce(ctx, "get_service_profile", {"project_id": ctx.project_id})
+    return body
 
 
 def create_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -177,6 +184,7 @@ def update_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     item = common.update_body(rq, "service_profile", {"driver", "metainfo", "enabled"})
     with db.session() as conn:
         row = common.load(conn, PROFILES, ctx, rq.params["profile_id"])
+        common.enforce_found(ctx, "update_service_profile", _target(ctx, rq), None)
         values = profile_values(item, False, row)
         if values:
             conn.execute(t.service_profiles.update().where(t.service_profiles.c.id == row["id"]).values(**values))
@@ -186,6 +194,7 @@ def update_profile(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def delete_profile(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, PROFILES, ctx, rq.params["profile_id"])
+        common.enforce_found(ctx, "delete_service_profile", _target(ctx, rq), None)
         if conn.execute(sa.select(t.flavor_profile_bindings).where(
                 t.flavor_profile_bindings.c.service_profile_id == row["id"])).first():
             raise Conflict(f"Service Profile {row['id']} is used by some service instance.",
@@ -216,6 +225,11 @@ def disassociate(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         flavor = common.load(conn, FLAVORS, ctx, rq.params["flavor_id"])
         profile_id = rq.params["profile_id"]
+        if not conn.execute(sa.select(b).where(b.c.flavor_id == flavor["id"], b.c.service_profile_id == profile_id)
+                            ).first():
+            raise NotFound(f"Service Profile {profile_id} is not associated with flavor {flavor['id']}.",
+                           kind="FlavorServiceProfileBindingNotFound")
+        common.enforce_found(ctx, "delete_flavor_service_profile", _target(ctx, rq), None)
         done = conn.execute(b.delete().where(b.c.flavor_id == flavor["id"], b.c.service_profile_id == profile_id))
         if not done.rowcount:
             raise NotFound(f"Service Profile {profile_id} is not associated with flavor {flavor['id']}.",
@@ -237,18 +251,17 @@ ROUTES = [
     route("GET", F, list_flavors, policy="get_flavor"),
     route("POST", F, create_flavor, policy="create_flavor", target=_target, status=201),
     route("GET", F + "/{flavor_id}", show_flavor, policy="get_flavor", target=_target),
-    route("PUT", F + "/{flavor_id}", update_flavor, policy="update_flavor", target=_target),
-    route("DELETE", F + "/{flavor_id}", delete_flavor, policy="delete_flavor", target=_target, status=204),
+    route("PUT", F + "/{flavor_id}", update_flavor, policy=in_handler("update_flavor")),
+    route("DELETE", F + "/{flavor_id}", delete_flavor, policy=in_handler("delete_flavor"), status=204),
     route("GET", F + "/{flavor_id}/service_profiles", list_associations, policy="get_flavor_service_profile",
           target=_target),
     route("POST", F + "/{flavor_id}/service_profiles", associate, policy="create_flavor_service_profile",
           target=_target, status=201),
     route("DELETE", F + "/{flavor_id}/service_profiles/{profile_id}", disassociate,
-          policy="delete_flavor_service_profile", target=_target, status=204),
-    route("GET", S, list_profiles, policy="get_service_profile"),
+          policy=in_handler("delete_flavor_service_profile"), status=204),
+    route("GET", S, list_profiles, policy=in_handler("get_service_profile")),
     route("POST", S, create_profile, policy="create_service_profile", target=_target, status=201),
-    route("GET", S + "/{profile_id}", show_profile, policy="get_service_profile", target=_target),
-    route("PUT", S + "/{profile_id}", update_profile, policy="update_service_profile", target=_target),
-    route("DELETE", S + "/{profile_id}", delete_profile, policy="delete_service_profile", target=_target,
-          status=204),
+    route("GET", S + "/{profile_id}", show_profile, policy=in_handler("get_service_profile")),
+    route("PUT", S + "/{profile_id}", update_profile, policy=in_handler("update_service_profile")),
+    route("DELETE", S + "/{profile_id}", delete_profile, policy=in_handler("delete_service_profile"), status=204),
 ]

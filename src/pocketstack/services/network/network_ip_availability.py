@@ -11,8 +11,9 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import ipam
+from pocketstack.services.network import common, ipam
 from pocketstack.services.network import tables as t
 
 FILTERS = {"network_id": t.networks.c.id, "network_name": t.networks.c.name,
@@ -40,6 +41,8 @@ def render(conn: Connection, networks: list[Any], ip_version: str | None) -> lis
 
 # --- routes --------------------------------------------------------------------------
 def list_network_ip_availabilities(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    if not common.listable(ctx, "get_network_ip_availability"):
+        return {"network_ip_availabilities": []}
     stmt = sa.select(t.networks)
     for key in rq.query:
         if key not in (*FILTERS, "ip_version", "fields"):
@@ -59,11 +62,14 @@ def show_network_ip_availability(ctx: Context, rq: ApiRequest) -> dict[str, Any]
         network = conn.execute(sa.select(t.networks).where(t.networks.c.id == rq.params["network_id"])).mappings().all()
         if not network:
             raise NotFound(f"Network {rq.params['network_id']} could not be found.", kind="NetworkNotFound")
-        return {"network_ip_availability": render(conn, network, None)[0]}
+        body = {"network_ip_availability": render(conn, network, None)[0]}
+    common.enforce(ctx, "get_network_ip_availability", {"project_id": ctx.project_id})   # 404 first, as neutron
+    return body
 
 
 A = "/v2.0/network-ip-availabilities"
 ROUTES = [
-    route("GET", A, list_network_ip_availabilities, policy="get_network_ip_availability"),
-    route("GET", A + "/{network_id}", show_network_ip_availability, policy="get_network_ip_availability"),
+    route("GET", A, list_network_ip_availabilities, policy=in_handler("get_network_ip_availability")),
+    route("GET", A + "/{network_id}", show_network_ip_availability,
+          policy=in_handler("get_network_ip_availability")),
 ]

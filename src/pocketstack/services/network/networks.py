@@ -219,7 +219,9 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     first = {**segments[0], "mtu": min(x["mtu"] for x in segments)} if segments else provider(conn, item)
     values = {**first, **validate(item)}
     check_mtu(values["mtu"], first["mtu"])
-    row = common.new_row(**{"id": new_uuid(), "project_id": project_id, "name": "", "status": "ACTIVE",
+    network_id = new_uuid()
+    check_one_default(conn, network_id, values)
+    row = common.new_row(**{"id": network_id, "project_id": project_id, "name": "", "status": "ACTIVE",
                             "admin_state_up": True, "shared": False, "external": False, "is_default": False,
                             "port_security_enabled": True, "availability_zone_hints": [],
                             "description": item.get("description", ""), **values})
@@ -239,6 +241,17 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     if project_id:
         security_groups.ensure_default(conn, project_id)
     return row
+
+
+def check_one_default(conn: Connection, network_id: str, values: dict[str, Any]) -> None:
+    """One default external network at a time (neutron's auto_allocate db callback)."""
+    if not values.get("is_default"):
+        return
+    other = conn.execute(sa.select(t.networks.c.id).where(
+        t.networks.c.external.is_(True), t.networks.c.is_default.is_(True), t.networks.c.id != network_id)
+        .limit(1)).scalar()
+    if other is not None:
+        raise Conflict(f"Default external network {other} already exists.", kind="DefaultExternalNetworkExists")
 
 
 def check_mtu(mtu: int, largest: int) -> None:
@@ -263,6 +276,7 @@ def update_network(conn: Connection, ctx: Context, row: dict[str, Any], item: di
     common.enforce_attrs(ctx, "update", "network", {k: v for k, v in item.items() if v != _current(row, k)},
                          target_of(row), {})
     values = validate(item)
+    check_one_default(conn, row["id"], values)
     if "description" in item:
         values["description"] = item["description"]
     if "mtu" in values:

@@ -12,6 +12,7 @@ SERVICE = Service(
     policies=policies.RULES,
     startup=bootstrap.startup,
     catalog=[("object-store", "swift", "/object-store/v1/AUTH_$(project_id)s")],
+    listener_prefix="/object-store",          # its own port (serve --object-store-port, 8080) serves /v1 at the root
 )
 
 __all__ = ["SERVICE"]

@@ -70,8 +70,14 @@ def schemas_check(metadata: Any) -> None:
 
 
 def _snapshot_image(ctx: Context, row: dict[str, Any], name: str, props: dict[str, str]) -> str:
-    """The image a snapshot (createImage, shelve) fills: created now, its bytes uploaded by the job."""
-    image = {"name": name, "disk_format": "raw", "container_format": "bare", "instance_uuid": row["id"],
+    """The image a snapshot (createImage, shelve) fills: created now, its bytes uploaded by the job.
+    Its disk format is the base image's, as nova copies it from the instance's image metadata."""
+    disk_format = "raw"
+    if row["image_id"]:
+        base = internal_client.call("GET", f"/image/v2/images/{row['image_id']}", token=ctx.token)
+        if base.status_code == 200 and base.json().get("disk_format"):
+            disk_format = base.json()["disk_format"]
+    image = {"name": name, "disk_format": disk_format, "container_format": "bare", "instance_uuid": row["id"],
              "image_type": "snapshot", "base_image_ref": row["image_id"] or "",
              "owner_specified.openstack.object": f"images/{name}", **props}
     r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)

@@ -135,6 +135,9 @@ def _python_filters(rq: ApiRequest, rows: list[dict[str, Any]], extras: views.Ex
 
 def list_servers(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:
     admin = common.can(ctx, "os_compute_api:servers:index:get_all_tenants", {"project_id": ctx.project_id})
+    if "all_tenants" in rq.query and common.to_bool(rq.query["all_tenants"] or "true", "all_tenants"):
+        # nova refuses, rather than ignores, all_tenants from a caller its rule denies
+        common.enforce(ctx, f"os_compute_api:servers:{'detail' if detail else 'index'}:get_all_tenants", {})
     clauses, empty = _where(ctx, rq, admin)
     limit, marker = paging.limit_and_marker(rq)
     with db.reader() as conn:

@@ -68,7 +68,9 @@ def volume_bdms(ctx: Context, body: dict[str, Any]) -> list[dict[str, Any]]:
             volume = volume_api.get(ctx.token, ctx.project_id or "", bdm.get("uuid") or "")
             if volume is None:
                 raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {bdm.get('uuid')}.")
-            if boot_index == 0 and str(volume.get("bootable")).lower() != "true":
+            # nova reads the boot volume's bootable flag only when no imageRef names the image
+            # (compute.api: get_bdm_image_metadata); with one, any volume may be the root disk
+            if boot_index == 0 and not body.get("imageRef") and str(volume.get("bootable")).lower() != "true":
                 raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume['id']} is not bootable.")
             if volume["status"] != "available":
                 raise BadRequest(f"Invalid volume: volume '{volume['id']}' status must be 'available'. Currently "
