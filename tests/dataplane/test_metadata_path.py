@@ -18,6 +18,9 @@ from tests.dataplane.conftest import leftovers_of, missing, wait_ready
 from tests.dataplane.machines import Machine, run
 from tests.services.compute.conftest import Nova
 
+# its cloud's dataplane gives this machine 172.24.4.1 too: one such cloud at a time
+pytestmark = pytest.mark.xdist_group("dataplane")
+
 POST = """
 import sys, urllib.request
 r = urllib.request.urlopen(urllib.request.Request(sys.argv[1], data=sys.argv[2].encode(), method="POST"), timeout=5)

@@ -22,7 +22,7 @@ import pytest
 
 from tests.conftest import Cloud, free_port, start_cloud, stop_cloud
 
-pytestmark = [pytest.mark.qemu, pytest.mark.xdist_group("qemu")]
+pytestmark = [pytest.mark.qemu, pytest.mark.xdist_group("dataplane")]   # one external 172.24.4.1 at a time
 OPTIONS = {"shutdown_timeout": 3, "sync_power_state_interval": 1, "vif_plugging_timeout": 60}
 
 
