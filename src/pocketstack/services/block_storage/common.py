@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +41,28 @@ FALSE = {"false", "0", "no", "off", "f", "n"}
 def bind(service: Service) -> None:
     global _service
     _service = service
+    for r in service.routes:
+        if r.path.startswith("/v3/{project_id}/") and r.auth is True:
+            r.handler = _url_project_checked(r.handler)
+
+
+def _url_project_checked(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Cinder's wsgi refuses a URL whose project is not the token's before any controller runs
+    (cinder/api/openstack/wsgi.py _process_stack): 400 "Malformed request url", admins included."""
+    def check(ctx: Context, rq: ApiRequest) -> None:
+        project = rq.params.get("project_id")
+        if project and ctx.project_id and project != ctx.project_id:
+            raise BadRequest("Malformed request url")
+    if inspect.iscoroutinefunction(handler):
+        async def checked_async(ctx: Context, rq: ApiRequest) -> Any:
+            check(ctx, rq)
+            return await handler(ctx, rq)
+        return functools.wraps(handler)(checked_async)
+
+    def checked(ctx: Context, rq: ApiRequest) -> Any:
+        check(ctx, rq)
+        return handler(ctx, rq)
+    return functools.wraps(handler)(checked)
 
 
 def enforce(ctx: Context, rule_name: str, target: dict[str, Any]) -> None:
