@@ -2,13 +2,14 @@
 """Crash safety, measured: a mixed load, SIGKILL at random moments, restart, check what survived.
 
     .venv/bin/python bench/crash.py                       # SQLite, 20 kills
-    .venv/bin/python bench/crash.py --kills 5 --threads 3
+    .venv/bin/python bench/crash.py --kills 5 --threads 3 --job-delay 0
     .venv/bin/python bench/crash.py --database-url postgresql://postgres@127.0.0.1:5432/postgres
 
 A few threads run a mixed load against a throwaway cloud (tests/conftest.py start_cloud): object
 PUTs of random bytes, image creates and uploads, volume creates and snapshots, server builds and
 actions, network/port creates and updates, stack creates. Meanwhile the server is killed with
-SIGKILL after a random 1-6 s, N times, and restarted on the same data dir (and database).
+SIGKILL after a random 1-6 s, N times (jobs wait --job-delay before they first run, so kills
+find them pending or half-way), and restarted on the same data dir (and database).
 
 A write counts as acknowledged when the server answered it 2xx. At the end, after jobs have had
 `--settle` seconds to resume, it checks:
@@ -233,11 +234,14 @@ def fixtures(c: Client) -> dict[str, str]:
     c.login()
     flavors = c.req("GET", "/compute/v2.1/flavors").json()["flavors"]
     images = c.req("GET", "/image/v2/images?status=active").json()["images"]
-    nets = c.req("GET", "/networking/v2.0/networks?name=private").json()["networks"]
+    net = c.req("POST", "/networking/v2.0/networks", json={"network": {"name": "crash"}}).json()["network"]
+    r = c.req("POST", "/networking/v2.0/subnets", json={"subnet": {      # room for thousands of ports
+        "network_id": net["id"], "cidr": "10.99.0.0/16", "ip_version": 4}})
+    assert r.status_code == 201, r.text
     assert c.req("PUT", f"/object-store/v1/AUTH_{c.project}/crash").status_code in (201, 202)
     return {"flavor": next(f["id"] for f in flavors if f["name"] == "m1.nano"),
             "image": next(i["id"] for i in images if i["name"].startswith("cirros")),
-            "network": nets[0]["id"]}
+            "network": net["id"]}
 
 
 def unlimited(admin: Client, project: str) -> None:
@@ -339,12 +343,15 @@ def verify(c: Client, ledger: Ledger, settle: float, result: Result) -> None:
             result.half_written.append(f"image {image}: active with size {meta.get('size')}, got {len(r.content)} bytes")
 
 
-def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, settle: float = 60,
-        seed: int = 14, min_gap: float = 1.0, max_gap: float = 6.0, workdir: Path | None = None) -> Result:
+def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, settle: float = 90,
+        seed: int = 14, min_gap: float = 1.0, max_gap: float = 6.0, workdir: Path | None = None,
+        job_delay: float = 1.0) -> Result:
     tmp = Path(workdir or tempfile.mkdtemp(prefix="ps-crash-"))
     db_url = _fresh_postgres(database_url) if database_url else None
     port = free_port()
-    cloud = start_cloud(tmp, db_url, port=port)
+    # jobs wait job_delay before they first run, so kills find builds, copies and stacks half-way
+    options = {"jobs": {"start_delay": job_delay}}
+    cloud = start_cloud(tmp, db_url, port=port, options=options)
     rng = random.Random(seed)
     ledger, result = Ledger(), Result()
     clouds = yaml.safe_load(cloud.clouds_yaml.read_text())["clouds"]
@@ -366,7 +373,7 @@ def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, s
             up.clear()
             result.kills += 1
             started = time.time()
-            cloud = start_cloud(tmp, db_url, port=port)
+            cloud = start_cloud(tmp, db_url, port=port, options=options)
             result.restart_seconds.append(time.time() - started)
             up.set()
         time.sleep(rng.uniform(min_gap, max_gap))
@@ -409,12 +416,15 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--threads", type=int, default=3)
-    ap.add_argument("--settle", type=float, default=60, help="seconds jobs get to resume before 'stuck' counts")
+    ap.add_argument("--settle", type=float, default=90,
+                    help="seconds jobs get to resume before 'stuck' counts (a killed job's lease is 60 s)")
+    ap.add_argument("--job-delay", type=float, default=1.0, help="jobs.start_delay: seconds before a job first runs")
     ap.add_argument("--database-url", default=None, help="a PostgreSQL server; a fresh database is made on it")
     ap.add_argument("--seed", type=int, default=14)
     args = ap.parse_args()
     kills = max(1, min(args.kills, 200))
-    r = run(kills=kills, threads=args.threads, database_url=args.database_url, settle=args.settle, seed=args.seed)
+    r = run(kills=kills, threads=args.threads, database_url=args.database_url, settle=args.settle, seed=args.seed,
+            job_delay=args.job_delay)
     print(report(r))
     return 1 if r.lost or r.half_written or r.stuck else 0
 
