@@ -517,6 +517,7 @@ class Outcome:
     bad_format: list[str] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)     # writes answered 2xx/3xx: listed
     accepted_reads: int = 0                                 # reads answered 2xx/3xx: counted
+    cross_project_reads: list[str] = field(default_factory=list)   # alt's token read demo's resource
     transport_errors: list[str] = field(default_factory=list)
     state_changes: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -550,6 +551,8 @@ def send(client: httpx.Client, a: Attack, out: Outcome, lock: threading.Lock) ->
             out.accepted.append(line)
         elif status < 400:
             out.accepted_reads += 1
+            if a.kind == "other_project" and status < 300:
+                out.cross_project_reads.append(line)
         elif status != 500 and not format_ok(a.service, status, body, a.method, a.path):
             out.bad_format.append(line)
 
@@ -626,7 +629,8 @@ def report(out: Outcome, verbose: int = 40) -> str:
     lines = [f"requests tried: {out.tried} in {out.seconds:.0f} s ({out.tried / max(out.seconds, 1e-9):.0f}/s)",
              f"5xx answers: {len(out.server_errors)} (and {len(out.upstream_5xx)} where upstream answers 500 too)", f"tracebacks: {len(out.tracebacks)}",
              f"error bodies not in the service's format: {len(out.bad_format)}",
-             f"accepted writes (2xx/3xx): {len(out.accepted)}", f"accepted reads: {out.accepted_reads}", f"transport errors: {len(out.transport_errors)}",
+             f"accepted writes (2xx/3xx): {len(out.accepted)}", f"accepted reads: {out.accepted_reads}",
+             f"reads of demo's resources with alt's token answered 2xx: {len(out.cross_project_reads)}", f"transport errors: {len(out.transport_errors)}",
              f"state changes: {len(out.state_changes)}", "", "per service and status:"]
     per: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
     for (svc, status), n in out.by_status.items():
@@ -637,6 +641,7 @@ def report(out: Outcome, verbose: int = 40) -> str:
     lines.append("per attack: " + ", ".join(f"{k} {n}" for k, n in sorted(out.by_kind.items())))
     for title, items in (("5xx", out.server_errors), ("tracebacks", out.tracebacks),
                          ("state changes", out.state_changes), ("accepted", out.accepted),
+                         ("cross-project reads", out.cross_project_reads),
                          ("bad format", out.bad_format), ("transport", out.transport_errors)):
         if items:
             lines.append(f"--- {title} (first {verbose}) ---")
