@@ -29,6 +29,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import tempfile
 import threading
@@ -622,6 +623,8 @@ def run(*, full: bool = False, limit: int | None = None, database_url: str | Non
             _drop_postgres(db_url)
     log = (tmp / "server.log").read_text(errors="replace")
     out.tracebacks += [f"server log: {m}" for m in re.findall(r"unhandled error in [^\n]+", log)][:200]
+    if workdir is None and not (out.server_errors or out.tracebacks or out.state_changes):
+        shutil.rmtree(tmp, ignore_errors=True)      # kept, with server.log, when something was found
     return out
 
 

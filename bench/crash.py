@@ -27,6 +27,7 @@ import collections
 import hashlib
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -293,6 +294,42 @@ class Result:
     stuck: list[str] = field(default_factory=list)
     restart_seconds: list[float] = field(default_factory=list)
     settle_seconds: float = 0.0
+    planted: list[str] = field(default_factory=list)
+    workdir: str = ""
+
+
+def plant_faults(blobs: Path, ledger: Ledger, rng: random.Random) -> list[str]:
+    """--self-check: cut an acknowledged image's bytes and one stored object's in half on disk,
+    behind the server's back, so the checker must report them."""
+    planted = []
+    images = sorted(ledger.images)
+    if images:
+        image = rng.choice(images)
+        f = blobs / "image" / "file" / image
+        if f.exists():
+            f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+            planted.append(f"image {image}")
+    objects = sorted(p for p in (blobs / "swift").rglob("*") if p.is_file() and p.stat().st_size > 1)
+    if objects:
+        f = rng.choice(objects)
+        f.write_bytes(f.read_bytes()[: f.stat().st_size // 2])
+        planted.append(f"swift blob {f.name}")
+    return planted
+
+
+class _Read:
+    def __init__(self, status: int, content: bytes) -> None:
+        self.status_code, self.content = status, content
+
+
+def read(c: Client, path: str) -> _Read:
+    """GET the bytes; a body cut short (Content-Length not met) counts as status 0."""
+    try:
+        r = c.req("GET", path)
+        return _Read(r.status_code, r.content)
+    except httpx.HTTPError:
+        c.http = httpx.Client(base_url=c.url, timeout=30)
+        return _Read(0, b"")
 
 
 def verify(c: Client, ledger: Ledger, settle: float, result: Result) -> None:
@@ -319,25 +356,25 @@ def verify(c: Client, ledger: Ledger, settle: float, result: Result) -> None:
     acct = f"/object-store/v1/AUTH_{c.project}/crash"
     listed = {o["name"]: o for o in c.req("GET", acct + "?format=json&limit=10000").json()}
     for name, digest in ledger.objects.items():
-        r = c.req("GET", f"{acct}/{name}")
+        r = read(c, f"{acct}/{name}")
         if r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != digest:
             result.lost.append(f"object {name}: {r.status_code}, bytes {'differ' if r.status_code == 200 else 'missing'}")
     for name, meta in listed.items():                 # everything visible is whole
         if name in ledger.objects:
             continue
-        r = c.req("GET", f"{acct}/{name}")
+        r = read(c, f"{acct}/{name}")
         if r.status_code != 200 or hashlib.md5(r.content).hexdigest() != meta["hash"] or len(r.content) != meta["bytes"]:
             result.half_written.append(f"object {name}: listed {meta['bytes']} bytes {meta['hash']}, got {r.status_code} "
                                        f"{len(r.content)} bytes")
     images = {i["id"]: i for i in listing(c, "/image/v2/images?limit=1000", "images")}
     for image, digest in ledger.images.items():
-        r = c.req("GET", f"/image/v2/images/{image}/file")
+        r = read(c, f"/image/v2/images/{image}/file")
         if r.status_code != 200 or hashlib.sha256(r.content).hexdigest() != digest:
             result.lost.append(f"image {image}: {r.status_code}, data {'differs' if r.status_code == 200 else 'missing'}")
     for image, meta in images.items():
         if image in ledger.images or meta["status"] != "active" or meta["id"] not in ledger.created["image"]:
             continue
-        r = c.req("GET", f"/image/v2/images/{image}/file")
+        r = read(c, f"/image/v2/images/{image}/file")
         if r.status_code != 200 or hashlib.md5(r.content).hexdigest() != meta.get("checksum") or \
                 len(r.content) != meta.get("size"):
             result.half_written.append(f"image {image}: active with size {meta.get('size')}, got {len(r.content)} bytes")
@@ -345,7 +382,7 @@ def verify(c: Client, ledger: Ledger, settle: float, result: Result) -> None:
 
 def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, settle: float = 90,
         seed: int = 14, min_gap: float = 1.0, max_gap: float = 6.0, workdir: Path | None = None,
-        job_delay: float = 1.0) -> Result:
+        job_delay: float = 1.0, self_check: bool = False) -> Result:
     tmp = Path(workdir or tempfile.mkdtemp(prefix="ps-crash-"))
     db_url = _fresh_postgres(database_url) if database_url else None
     port = free_port()
@@ -383,6 +420,8 @@ def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, s
         up.set()
         for w in workers:
             w.join(timeout=60)
+    if self_check:
+        result.planted = plant_faults(tmp / "data" / "blobs", ledger, rng)
     try:
         checker = Client(cloud.url, clouds)
         checker.login()
@@ -396,6 +435,9 @@ def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, s
         if db_url:
             _drop_postgres(db_url)
     result.acks, result.attempts = ledger.acks, ledger.attempts
+    result.workdir = str(tmp)
+    if workdir is None and not (result.lost or result.half_written or result.stuck):
+        shutil.rmtree(tmp, ignore_errors=True)      # kept, with server.log, when something was found
     return result
 
 
@@ -405,6 +447,11 @@ def report(r: Result, verbose: int = 30) -> str:
              "  " + ", ".join(f"{k} {r.acks[k]}/{r.attempts[k]}" for k in sorted(r.attempts)),
              f"writes lost: {len(r.lost)}", f"half-written visible: {len(r.half_written)}",
              f"stuck in a transitional state after {r.settle_seconds:.0f} s: {len(r.stuck)}"]
+    if r.planted:
+        lines.append(f"self-check: planted {len(r.planted)} faults ({', '.join(r.planted)}); "
+                     f"reported lost + half-written: {len(r.lost) + len(r.half_written)}")
+    if r.lost or r.half_written or r.stuck:
+        lines.append(f"data dir and server.log kept in {r.workdir}")
     for title, items in (("lost", r.lost), ("half-written", r.half_written), ("stuck", r.stuck)):
         if items:
             lines.append(f"--- {title} ---")
@@ -421,11 +468,16 @@ def main() -> int:
     ap.add_argument("--job-delay", type=float, default=1.0, help="jobs.start_delay: seconds before a job first runs")
     ap.add_argument("--database-url", default=None, help="a PostgreSQL server; a fresh database is made on it")
     ap.add_argument("--seed", type=int, default=14)
+    ap.add_argument("--self-check", action="store_true",
+                    help="cut an acknowledged image and a stored object in half on disk before checking: "
+                         "the report must count them")
     args = ap.parse_args()
     kills = max(1, min(args.kills, 200))
     r = run(kills=kills, threads=args.threads, database_url=args.database_url, settle=args.settle, seed=args.seed,
-            job_delay=args.job_delay)
+            job_delay=args.job_delay, self_check=args.self_check)
     print(report(r))
+    if args.self_check:
+        return 0 if len(r.lost) + len(r.half_written) >= len(r.planted) else 1
     return 1 if r.lost or r.half_written or r.stuck else 0
 
 
