@@ -630,10 +630,12 @@ def run(*, full: bool = False, limit: int | None = None, database_url: str | Non
 
 def report(out: Outcome, verbose: int = 40) -> str:
     lines = [f"requests tried: {out.tried} in {out.seconds:.0f} s ({out.tried / max(out.seconds, 1e-9):.0f}/s)",
-             f"5xx answers: {len(out.server_errors)} (and {len(out.upstream_5xx)} where upstream answers 500 too)", f"tracebacks: {len(out.tracebacks)}",
+             f"5xx answers: {len(out.server_errors)} (and {len(out.upstream_5xx)} where upstream answers 500 too)",
+             f"tracebacks: {len(out.tracebacks)}",
              f"error bodies not in the service's format: {len(out.bad_format)}",
              f"accepted writes (2xx/3xx): {len(out.accepted)}", f"accepted reads: {out.accepted_reads}",
-             f"reads of demo's resources with alt's token answered 2xx: {len(out.cross_project_reads)}", f"transport errors: {len(out.transport_errors)}",
+             f"reads of demo's resources with alt's token answered 2xx: {len(out.cross_project_reads)}",
+             f"transport errors: {len(out.transport_errors)}",
              f"state changes: {len(out.state_changes)}", "", "per service and status:"]
     per: dict[str, collections.Counter[int]] = collections.defaultdict(collections.Counter)
     for (svc, status), n in out.by_status.items():

@@ -442,7 +442,8 @@ def run(*, kills: int = 20, threads: int = 3, database_url: str | None = None, s
 
 
 def report(r: Result, verbose: int = 30) -> str:
-    lines = [f"kills: {r.kills} (restart to healthy: median {sorted(r.restart_seconds)[len(r.restart_seconds) // 2] if r.restart_seconds else 0:.1f} s)",
+    median = sorted(r.restart_seconds)[len(r.restart_seconds) // 2] if r.restart_seconds else 0.0
+    lines = [f"kills: {r.kills} (restart to healthy: median {median:.1f} s)",
              f"writes tried: {sum(r.attempts.values())}, acknowledged: {sum(r.acks.values())}",
              "  " + ", ".join(f"{k} {r.acks[k]}/{r.attempts[k]}" for k in sorted(r.attempts)),
              f"writes lost: {len(r.lost)}", f"half-written visible: {len(r.half_written)}",
