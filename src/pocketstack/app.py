@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import anyio
+from sqlalchemy import exc as sa_exc
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
@@ -23,7 +24,7 @@ from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, 
 from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
-from pocketstack.core.errors import ApiError, InternalError, PayloadTooLarge
+from pocketstack.core.errors import ApiError, BadRequest, InternalError, PayloadTooLarge
 from pocketstack.core.http import base_url, dumps, empty, json_response
 from pocketstack.core.ids import global_request_id, new_request_id
 from pocketstack.core.policy import Policy
@@ -175,6 +176,9 @@ class Pocketstack:
         except ApiError as err:
             response = service.render_error(err, rq)
             response.headers.update(err.headers)
+        except sa_exc.DataError:      # a value the database refuses (a NUL on PostgreSQL): the client's
+            LOG.info("%s: the database refused a value of %s %s", request_id, request.method, path)
+            response = service.render_error(BadRequest("Invalid input: a value the database cannot store."), rq)
         except Exception:  # noqa: BLE001 - one place turns a bug into the service's 500 body
             LOG.exception("unhandled error in %s %s", request.method, path)
             response = service.render_error(InternalError("An unexpected error prevented the server "

@@ -8,6 +8,7 @@ hops onto the server's event loop.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import anyio.from_thread
 import httpx
@@ -33,7 +34,17 @@ async def acall(method: str, path: str, *, token: str | None = None, json: Any =
         hdrs["X-Auth-Token"] = token
     transport = httpx.ASGITransport(app=_app)
     async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
-        return await client.request(method, path, json=json, headers=hdrs, content=content)
+        return await client.request(method, _encode_path(path), json=json, headers=hdrs, content=content)
+
+
+def _encode_path(path: str) -> str:
+    """Ids taken from a caller's URL may hold anything (NUL, spaces, `..`): escape each path
+    segment, and dot segments too, so the call reaches the same route with the same id (a 404
+    there) instead of failing as an invalid URL or being normalised onto another route."""
+    base, sep, query = path.partition("?")
+    segments = [s if s not in (".", "..") else s.replace(".", "%2E") for s in
+                (quote(s, safe="%:@!$&'()*+,;=-._~") for s in base.split("/"))]
+    return "/".join(segments) + sep + query
 
 
 # What anyio raises when the calling thread is no worker thread of a running loop (anyio >= 4.11

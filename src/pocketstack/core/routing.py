@@ -120,6 +120,9 @@ class Service:
             if not m:
                 continue
             allowed = True
+            if "\x00" in path and not r.raw_body:   # no id holds a NUL (PostgreSQL cannot even compare
+                # one); Swift answers its own 412 for names with one
+                raise NotFound("The resource could not be found.")
             if (r.method == method or (method == "HEAD" and r.method == "GET")) and r.accepts(version):
                 if method == "HEAD" and r.method == "GET" and any(
                         x.method == "HEAD" and x.regex.match(path) for x in self.routes):

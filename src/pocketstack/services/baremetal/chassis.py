@@ -95,7 +95,9 @@ def show_chassis(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def create_chassis(ctx: Context, rq: ApiRequest) -> Response:
-    body = rq.body if rq.body is not None else {}
+    body = rq.body if rq.body_bytes else {}       # method.body: no body is {}; `null` is not an object
+    if not isinstance(body, dict):
+        raise BadRequest(f"Schema error for chassis: {body!r} is not of type 'object'")
     _validate(body)
     chassis_id = body.get("uuid") or new_uuid()
     if not common.is_uuid(chassis_id):

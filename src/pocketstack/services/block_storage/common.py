@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import ast
+import functools
+import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +41,32 @@ FALSE = {"false", "0", "no", "off", "f", "n"}
 def bind(service: Service) -> None:
     global _service
     _service = service
+    for r in service.routes:
+        if r.path.startswith("/v3/{project_id}/") and r.auth is True:
+            r.handler = _url_project_checked(r.handler)
+
+
+def _url_project_checked(handler: Callable[..., Any]) -> Callable[..., Any]:
+    """Cinder's wsgi refuses a URL whose project is not the token's before any controller runs
+    (cinder/api/openstack/wsgi.py _process_stack): 400 "Malformed request url". Cinder refuses it
+    to admins too; here admins and service users are let through, because Nova's and Heat's calls
+    in this process put the resource's project in the URL with the acting token (upstream's
+    clients use the token's project), and those calls must keep working."""
+    def check(ctx: Context, rq: ApiRequest) -> None:
+        project = rq.params.get("project_id")
+        if project and ctx.project_id and project != ctx.project_id and not (
+                ctx.is_admin or "service" in ctx.roles):
+            raise BadRequest("Malformed request url")
+    if inspect.iscoroutinefunction(handler):
+        async def checked_async(ctx: Context, rq: ApiRequest) -> Any:
+            check(ctx, rq)
+            return await handler(ctx, rq)
+        return functools.wraps(handler)(checked_async)
+
+    def checked(ctx: Context, rq: ApiRequest) -> Any:
+        check(ctx, rq)
+        return handler(ctx, rq)
+    return functools.wraps(handler)(checked)
 
 
 def enforce(ctx: Context, rule_name: str, target: dict[str, Any]) -> None:

@@ -4,6 +4,7 @@ security groups as nova shows them (nova/network/security_group_api.py); gone af
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from pocketstack.core import internal_client
@@ -74,6 +75,14 @@ def list_groups(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"security_groups": [render_group(g, by_id) for g in groups]}
 
 
+def _uuid_like(value: Any) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return isinstance(value, str)
+
+
 def _one(ctx: Context, group_id: str) -> dict[str, Any]:
     r = internal_client.call("GET", f"{N}/security-groups/{group_id}", token=ctx.token)
     if r.status_code != 200:
@@ -127,7 +136,9 @@ def _port(value: Any, name: str) -> int | None:
 
 def create_rule(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     body = rq.body["security_group_rule"]
-    parent = _one(ctx, str(body.get("parent_group_id") or ""))
+    if not _uuid_like(body.get("parent_group_id")):        # nova's validate_id, before any call
+        raise BadRequest("Security group id should be uuid")
+    parent = _one(ctx, str(body["parent_group_id"]))
     proto = (body.get("ip_protocol") or "").lower() or None
     if proto not in (None, "tcp", "udp", "icmp"):
         raise BadRequest(f"Invalid IP protocol {body.get('ip_protocol')}.")

@@ -103,6 +103,7 @@ def list_groups(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         raise BadRequest("limit and offset must be integers") from None
     if offset < 0 or limit < 0:
         raise BadRequest("limit and offset must be positive")
+    limit, offset = min(limit, 1000), min(offset, 2 ** 62)     # common.limited: max_limit 1000
     with db.reader() as conn:
         rows = [dict(r) for r in conn.execute(stmt.offset(offset).limit(limit)).mappings()]
         members = members_of(conn, [r["id"] for r in rows])

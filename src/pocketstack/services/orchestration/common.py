@@ -58,7 +58,32 @@ def find_stack(conn: Any, ctx: Context, rq: ApiRequest, name: str, stack_id: str
     return dict(row)
 
 
+def body(rq: ApiRequest) -> dict[str, Any]:
+    """The request body as an object; anything else sent is the 400 Heat's FaultWrapper makes of
+    the AttributeError its controllers raise on it (`body.get`)."""
+    if rq.body is None and not rq.body_bytes:
+        return {}
+    if not isinstance(rq.body, dict):
+        raise BadRequest(f"'{type(rq.body).__name__}' object has no attribute 'get'", kind="AttributeError")
+    return rq.body
+
+
+def extract_int(name: str, value: str | None) -> int | None:
+    """heat.api.openstack.v1.util param_utils.extract_int: a non-negative integer or 400."""
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise BadRequest(f"Only integer is acceptable by '{name}'.", kind="HTTPBadRequest") from None
+    if number < 0:
+        raise BadRequest(f"Value '{value}' is invalid for '{name}' which only accepts non-negative integer.",
+                         kind="HTTPBadRequest")
+    return number
+
+
 def redirect(ctx: Context, rq: ApiRequest, row: Any, rest: str = "") -> Response:
+    rest = quote(rest, safe="/%:@!$&'()*+,;=-._~")      # a path remainder may hold anything (NUL)
     location = f"{base(ctx, rq)}/stacks/{quote(row['name'])}/{row['id']}{rest}"
     if rq.query:
         location += "?" + str(rq.query)

@@ -247,11 +247,12 @@ def _render_event(ctx: Context, rq: ApiRequest, stack: Any, e: Any) -> dict[str,
 
 def list_events(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     q = rq.query
+    limit, depth = common.extract_int("limit", q.get("limit")), common.extract_int("nested_depth", q.get("nested_depth"))
     with db.reader() as conn:
         stack = common.find_stack(conn, ctx, rq, rq.params["stack_name"], rq.params["stack_id"])
         ids = [stack["id"]]
-        if q.get("nested_depth"):
-            ids += [p[0]["id"] for p in _nested_rows(conn, stack, int(q["nested_depth"]))]
+        if depth:
+            ids += [p[0]["id"] for p in _nested_rows(conn, stack, depth)]
         stmt = sa.select(events).where(events.c.stack_id.in_(set(ids)))
         name = rq.params.get("resource_name")
         if name:
@@ -273,8 +274,8 @@ def list_events(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     if q.get("marker"):
         uuids = [e["uuid"] for e in rows]
         rows = rows[uuids.index(q["marker"]) + 1:] if q["marker"] in uuids else rows
-    if q.get("limit"):
-        rows = rows[:int(q["limit"])]
+    if limit is not None:
+        rows = rows[:limit]
     return {"events": [_render_event(ctx, rq, stack, e) for e in rows]}
 
 

@@ -42,7 +42,7 @@ def create_snapshot(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         sid = new_uuid()
         data = stack_views.abandon_data(conn, stack)
         conn.execute(snapshots.insert().values(id=sid, stack_id=stack["id"], project_id=stack["project_id"],
-                                               name=(rq.body or {}).get("name"), status="COMPLETE",
+                                               name=common.body(rq).get("name"), status="COMPLETE",
                                                status_reason="Stack SNAPSHOT completed successfully", data=data,
                                                created_at=utcnow()))
         return _render(_find(conn, stack, sid))

@@ -170,7 +170,7 @@ def _limit(value: str | None) -> int | None:
         raise BadRequest("Only integer is acceptable by 'limit'.") from None
     if limit < 0:
         raise BadRequest(f"Value '{value}' is invalid for 'limit' which only accepts non-negative integer.")
-    return limit
+    return min(limit, 2 ** 62)                 # no more rows than that anyway; SQL's LIMIT is 64-bit
 
 
 def list_rows(ctx: Context, limit: int | None, marker: str | None, *, every_project: bool) -> list[Any]:

@@ -156,8 +156,8 @@ def preview(ctx: Context, rq: ApiRequest, name: str, req: dict[str, Any], params
                                              "OS::project_id": project},
             "links": [{"href": f"{common.base(ctx, rq)}/stacks/{name}/None", "rel": "self"}],
             "stack_owner": ctx.user_name, "parent": None, "stack_user_project_id": project,
-            "disable_rollback": common.boolean((rq.body or {}).get("disable_rollback", True), "disable_rollback"),
-            "timeout_mins": (rq.body or {}).get("timeout_mins"), "capabilities": [], "notification_topics": [],
+            "disable_rollback": common.boolean(common.body(rq).get("disable_rollback", True), "disable_rollback"),
+            "timeout_mins": common.body(rq).get("timeout_mins"), "capabilities": [], "notification_topics": [],
             "creation_time": None, "updated_time": None, "deletion_time": None, "tags": None,
             "resources": preview_resources(tmpl, req["env"], name, project)}
 

@@ -89,7 +89,7 @@ def _custom(ctx: Context) -> Any:
 
 
 def create_stack(ctx: Context, rq: ApiRequest) -> Response:
-    body = rq.body or {}
+    body = common.body(rq)
     name = _check_name(body.get("stack_name"))
     req = _request(ctx, body)
     checks.check(req["tmpl"], req["env"], stack_name=name, custom=_custom(ctx))
@@ -112,7 +112,7 @@ def create_stack(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def preview_stack(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    body = rq.body or {}
+    body = common.body(rq)
     name = _check_name(body.get("stack_name"))
     req = _request(ctx, body)
     params = checks.check(req["tmpl"], req["env"], stack_name=name, custom=_custom(ctx))
@@ -144,7 +144,7 @@ def show_stack(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def _update(ctx: Context, rq: ApiRequest, patch: bool) -> None:
-    body = rq.body or {}
+    body = common.body(rq)
     with db.reader() as conn:
         row = common.find_stack(conn, ctx, rq, rq.params["stack_name"], rq.params["stack_id"])
     if row["status"] == "IN_PROGRESS":
@@ -180,8 +180,8 @@ def update_stack_patch(ctx: Context, rq: ApiRequest) -> None:
 def preview_update_stack(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         row = common.find_stack(conn, ctx, rq, rq.params["stack_name"], rq.params["stack_id"])
-    req = _request(ctx, rq.body or {}, existing=row, patch=rq.method == "PATCH" or bool(
-        rq.raw.url.path.endswith("/preview") and (rq.body or {}).get("existing")))
+    req = _request(ctx, common.body(rq), existing=row, patch=rq.method == "PATCH" or bool(
+        rq.raw.url.path.endswith("/preview") and common.body(rq).get("existing")))
     checks.check(req["tmpl"], req["env"], stack_name=row["name"], custom=_custom(ctx))
     return {"resource_changes": stack_views.update_changes(row, req)}
 
