@@ -91,9 +91,8 @@ class QemuCloud:
             if self.cloud is not None:
                 stop_cloud(self.cloud)
         finally:
-            proxy = self.root / "websockify.pid"
-            if proxy.exists() and "websockify" in Path(f"/proc/{proxy.read_text()}/cmdline").read_text(errors="replace"):
-                os.kill(int(proxy.read_text()), signal.SIGTERM)
+            from pocketstack.services.compute.drivers.qemu.consoles import ConsoleProxy
+            ConsoleProxy(self.root, "127.0.0.1", 0).stop()          # websockify and its token dir
             for pidfile in self.root.glob("*/pid") if self.root.exists() else []:
                 server_id = pidfile.parent.name
                 if (pid := self.pid(server_id)) is not None:

@@ -7,6 +7,7 @@ like the guests, found again by its pidfile after a restart."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import secrets
@@ -17,6 +18,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pocketstack.services.compute.drivers.qemu.machine import RUN_ROOT
+
 LOG = logging.getLogger("pocketstack.compute.qemu")
 NOVNC = Path("/usr/share/novnc")
 TOKEN_TTL = 600                                   # nova's [consoleauth] token_ttl
@@ -24,7 +27,9 @@ TOKEN_TTL = 600                                   # nova's [consoleauth] token_t
 
 class ConsoleProxy:
     def __init__(self, root: Path, host: str, port: int) -> None:
-        self.dir = root / "_consoles"
+        # the tokens are symlinks websockify connects through, so their path must fit in a unix socket's
+        # 108 bytes: under the short runtime dir, one per data dir
+        self.dir = RUN_ROOT / f"_consoles-{hashlib.sha256(str(root).encode()).hexdigest()[:12]}"
         self.host, self.port = host, port
         self.pidfile = root / "websockify.pid"
 
@@ -44,7 +49,7 @@ class ConsoleProxy:
         if self.pid() is not None:
             return
         self.dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.dir.parent / "websockify.log", "ab")
+        log = open(self.pidfile.parent / "websockify.log", "ab")
         proc = subprocess.Popen(
             ["websockify", "--web", str(NOVNC), "--token-plugin", "UnixDomainSocketDirectory",
              "--token-source", str(self.dir), f"{self.host}:{self.port}"],
@@ -59,11 +64,12 @@ class ConsoleProxy:
             except OSError:
                 time.sleep(0.05)
         LOG.error("websockify did not start on %s:%s (see %s)", self.host, self.port,
-                  self.dir.parent / "websockify.log")
+                  self.pidfile.parent / "websockify.log")
 
     def stop(self) -> None:
         if (pid := self.pid()) is not None:
             os.kill(pid, 15)
+            shutil.rmtree(self.dir, ignore_errors=True)      # its tokens go with it
 
     def token_for(self, target: Path) -> str:
         """A new token that leads to `socket`; expired tokens are removed."""
