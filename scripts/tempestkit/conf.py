@@ -104,6 +104,7 @@ RC1_OVERLAY = {
             "VolumeBackupRestoreIntegrationTest,CfnInitIntegrationTest,"
             "LoadBalancerTest"),
         "auth_version": "3",
+        "build_interval": "1",      # the plugin polls stacks every 4 s by default; ours settle in well under 1
     },
     "heat_features_enabled": {
         "multi_cloud": "false",
