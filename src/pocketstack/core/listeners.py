@@ -53,7 +53,8 @@ class PrefixedApp:
         if scope["type"] != "http":
             return
         raw = scope.get("raw_path") or scope["path"].encode()
-        scope = {**scope, "path": self.prefix + scope["path"], "raw_path": self.prefix.encode() + raw}
+        scope = {**scope, "path": self.prefix + scope["path"], "raw_path": self.prefix.encode() + raw,
+                 "pocketstack.listener": self.prefix}
         await self.app(scope, receive, send)
 
 

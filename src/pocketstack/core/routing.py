@@ -42,6 +42,20 @@ class ApiRequest:
     def path(self) -> str:
         return self.raw.url.path
 
+    @property
+    def client_prefix(self) -> str:
+        """The service's prefix as the client wrote it: empty on the service's own port (core.listeners),
+        where `http://host:8080/v1/...` is this app's `/object-store/v1/...`."""
+        return "" if self.raw.scope.get("pocketstack.listener") else self.service_prefix
+
+    @property
+    def client_path(self) -> str:
+        """The path as the client requested it, for Location and Content-Location headers."""
+        path = self.path
+        if self.raw.scope.get("pocketstack.listener") and path.startswith(self.service_prefix):
+            return path[len(self.service_prefix):]
+        return path
+
     def stream(self) -> Any:
         return self.raw.stream()
 

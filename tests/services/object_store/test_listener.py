@@ -151,3 +151,20 @@ def test_port_taken_then_free_then_a_service_missing_from_an_old_data_dir(tmp_pa
         assert _bootstrap_marker(tmp_path / "data")["catalog"]["placement"] == f"{third.url}/placement"
     finally:
         stop_cloud(third)
+
+
+def test_static_web_redirects_stay_on_the_listener(cloud, demo_token):
+    """A static-web container asked for without its slash redirects to the path the client used: on the
+    object store's own port that has no /object-store prefix (tempest's StaticWebTest)."""
+    storage = f"{cloud.object_store_url}/v1/AUTH_{_project(cloud, demo_token)}"
+    name = unique("web")
+    auth = {"X-Auth-Token": demo_token}
+    assert httpx.put(f"{storage}/{name}", headers={**auth, "X-Container-Read": ".r:*,.rlistings",
+                                                   "X-Container-Meta-Web-Index": "index.html"}).status_code == 201
+    assert httpx.put(f"{storage}/{name}/index.html", content=b"<p>hi</p>", headers=auth).status_code == 201
+    r = httpx.get(f"{storage}/{name}")
+    assert r.status_code == 301 and r.headers["Location"] == f"/v1/AUTH_{_project(cloud, demo_token)}/{name}/"
+    r = httpx.get(f"{storage}/{name}", follow_redirects=True)
+    assert r.status_code == 200 and r.content == b"<p>hi</p>"
+    prefixed = f"{cloud.url}/object-store/v1/AUTH_{_project(cloud, demo_token)}/{name}"
+    assert httpx.get(prefixed).headers["Location"].startswith("/object-store/v1/")

@@ -50,7 +50,7 @@ def resolve(ctx: Context, rq: ApiRequest, t: request.Target,
                     raise Conflict("Too many levels of symbolic links", plain=True)
                 account = row["meta"].get("sys-symlink-target-account") or account
                 container, _, name = target.partition("/")
-                extra["Content-Location"] = f"{rq.service_prefix}/v1/{account}/{target}"
+                extra["Content-Location"] = f"{rq.client_prefix}/v1/{account}/{target}"
                 if "temp_url_sig" not in rq.query:
                     authorize_in(conn, ctx, rq, request.Target(account, container, name, t.trans_id), acl.READ,
                                  container=container)

@@ -81,7 +81,7 @@ class Site:
         return tid
 
     def redirect_slash(self) -> Response:
-        return self.plain(301, b"", {"Location": quote(self.rq.path + "/")})
+        return self.plain(301, b"", {"Location": quote(self.rq.client_path + "/")})
 
     # --- pages ---------------------------------------------------------------------
     def listing(self, prefix: str = "") -> Response:
