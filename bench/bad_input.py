@@ -219,6 +219,9 @@ def make_resources(url: str, tokens: dict[str, str]) -> Target:
         sg = _ok(c.post("/networking/v2.0/security-groups", headers=n,
                         json={"security_group": {"name": "bad-input"}})).json()["security_group"]
         router = _ok(c.post("/networking/v2.0/routers", headers=n, json={"router": {"name": "bad-input"}})).json()["router"]
+        # neutron makes a project's auto-allocated topology on the first GET of it: made here, before the
+        # walk's first snapshot, so the walk's reads of it change nothing
+        _ok(c.get(f"/networking/v2.0/auto-allocated-topology/{project}", headers=n))
         ids.update({("network", "network_id"): net["id"], ("network", "subnet_id"): sub["id"],
                     ("network", "port_id"): port["id"], ("network", "security_group_id"): sg["id"],
                     ("network", "rule_id"): sg["security_group_rules"][0]["id"],
