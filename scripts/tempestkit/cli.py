@@ -58,6 +58,10 @@ def parse_args(argv):
                         "flag: keystone), e.g. --enforce-scope keystone,nova")
     p.add_argument("--admin-domain-scope", action="store_true",
                    help="[identity] admin_domain_scope = true")
+    p.add_argument("--guests", action="store_true",
+                   help="real guests: start pocketstack with the Linux dataplane and the qemu compute "
+                        "driver (needs root) and write DevStack's cirros validation options "
+                        "(run_validation, floating IP + keypair SSH as cirros)")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override a tempest.conf option (repeatable)")
     p.add_argument("--json", help="write results as JSON here")
@@ -85,6 +89,11 @@ def main(argv=None):
     args = parse_args(argv)
     if args.url and not args.admin_password:
         die("--url needs --admin-password")
+    if args.guests and not args.url and os.geteuid() != 0:
+        die("--guests starts pocketstack with --dataplane linux --compute-driver qemu, which needs "
+            "root (network namespaces, taps, QEMU guests): run as root, or use --url with a cloud "
+            "that runs real guests")
+    args.guests_cloud = ("tg" + secrets.token_hex(3)) if args.guests and not args.url else None
     if args.baseline and not Path(args.baseline_file).exists():
         die(f"{args.baseline_file} does not exist")
     args.identity_uri = None
@@ -156,8 +165,12 @@ def main(argv=None):
                     die(f"{exe} not found: install the project first "
                         "(or pass --pocketstack-cmd / --url)")
                 prefix = [str(exe)]
-            server = Server(prefix, workdir, password, free_port(), args.startup_timeout,
-                            args.server_config, args.password_hash_rounds)
+            if args.guests and args.server_config:
+                log("--guests with --server-config: the config file must turn on "
+                    "network.dataplane linux and compute.driver qemu itself")
+            server = Server(prefix, workdir, password, free_port(),
+                            max(args.startup_timeout, 300) if args.guests else args.startup_timeout,
+                            args.server_config, args.password_hash_rounds, args.guests_cloud)
             server.start()
             uri_v3 = server.url + "/identity/v3"
         cloud = Cloud(uri_v3, password)
@@ -305,6 +318,8 @@ def main(argv=None):
                     os.killpg(tempest_proc.pid, signal.SIGKILL)
         if server is not None:
             server.stop()
+            if args.guests_cloud and not args.server_config:
+                server.reap_guests(server.cmd[:server.cmd.index("serve")], args.guests_cloud)
         if keep:
             log(f"kept {workdir} (server.log, tempest/logs/tempest.log, results.subunit)")
         else:

@@ -3,8 +3,10 @@
 import configparser
 import re
 import secrets
+import subprocess
+import sys
 
-from tempestkit.common import SECURITY_COMPLIANCE, die, http, log
+from tempestkit.common import REPO, SECURITY_COMPLIANCE, die, http, log
 
 
 # [service_available] option -> catalog service types that enable it.
@@ -285,6 +287,55 @@ def discover(cloud, cfg, notes):
                 notes.append(f"swift /info: {len(keys)} middlewares")
 
 
+def guest_image_file():
+    """The qcow2 the qemu driver's bootstrap image is made from (built or found in the cache)."""
+    py = REPO / ".venv" / "bin" / "python"
+    r = subprocess.run([str(py) if py.exists() else sys.executable, "-c",
+                        "from pocketstack.services.compute import guest_image; "
+                        "print(guest_image.ensure())"],
+                       capture_output=True, text=True, check=False, timeout=900)
+    if r.returncode != 0 or not r.stdout.strip():
+        log(f"guest image not available for scenario.img_file: {r.stderr.strip()[-300:]}")
+        return None
+    return r.stdout.strip().splitlines()[-1]
+
+
+def guest_validation(setopt, cloud, notes):
+    """--guests: the [validation] a DevStack with cirros writes (lib/tempest), with timeouts for
+    TCG, and the compute features the qemu driver has. --set still overrides all of it."""
+    for k, v in {
+        "run_validation": "true",
+        "connect_method": "floating",
+        "auth_method": "keypair",
+        "ip_version_for_ssh": "4",
+        "image_ssh_user": "cirros",
+        "image_ssh_password": "gocubsgo",
+        "image_alt_ssh_user": "cirros",
+        "image_alt_ssh_password": "gocubsgo",
+        # the bootstrap tenant network (ignored with connect_method floating)
+        "network_for_ssh": "private",
+        # must not overlap a pool in use: tempest's 10.0.0.0/29 default falls in private-subnet
+        # (10.0.0.0/26) here, and public is 172.24.4.0/24
+        "floating_ip_range": "172.24.5.0/29",
+        # TCG on 2 shared cores: a guest boots in ~11 s alone, much slower with several
+        "ping_timeout": "300",
+        "ssh_timeout": "300",
+        "connect_timeout": "60",
+    }.items():
+        setopt("validation", k, v)
+    for k, v in {"console_output": "true", "vnc_console": "true",
+                 "serial_console": "false"}.items():
+        setopt("compute-feature-enabled", k, v)
+    img = guest_image_file()
+    if img:
+        setopt("scenario", "img_file", img)
+        setopt("scenario", "img_disk_format", "qcow2")
+        setopt("scenario", "img_container_format", "bare")
+        notes.append(f"scenario.img_file {img}")
+    setopt("scenario", "dhcp_client", "udhcpc")
+    notes.append("validation on: floating IP + keypair, SSH as cirros")
+
+
 def ensure_heat_user(cloud, password):
     """heat-tempest-plugin uses fixed credentials: a member of its own project."""
     base = cloud.uri_v3
@@ -414,6 +465,8 @@ def write_tempest_conf(path, cloud, password, args, notes):
         setopt("enforce_scope", svc, "true")
 
     setopt("validation", "run_validation", "false")
+    if getattr(args, "guests", False):
+        guest_validation(setopt, cloud, notes)
     if args.debug_log:
         setopt("DEFAULT", "debug", "true")
 

@@ -12,7 +12,8 @@ from pathlib import Path
 from tempestkit.common import SECURITY_COMPLIANCE, die, free_port, http, log
 
 
-def server_config_text(hash_rounds=None):
+def server_config_text(hash_rounds=None, guests_cloud=None):
+    """guests_cloud: run real guests (Linux dataplane, qemu driver) under this network.cloud_name."""
     lines = ["# written by scripts/tempest.py", "identity:"]
     if hash_rounds:
         # bcrypt cost 12 (keystone's default) makes every token and user
@@ -22,18 +23,24 @@ def server_config_text(hash_rounds=None):
     for k, v in SECURITY_COMPLIANCE.items():
         lines.append(f"    {k}: {v}")
     # neutron.conf [quotas] of the neutron-tempest-plugin gate jobs (zuul.d, neutron-tempest-plugin-base)
-    lines += ["network:", "  quotas:", "    quota_router: 100", "    quota_floatingip: 500",
+    lines += ["network:"]
+    if guests_cloud:
+        # its own cloud name: namespaces ps-<name>-*, removed by `pocketstack dataplane cleanup`
+        lines += ["  dataplane: linux", f"  cloud_name: {guests_cloud}"]
+    lines += ["  quotas:", "    quota_router: 100", "    quota_floatingip: 500",
               "    quota_security_group: 150", "    quota_security_group_rule: 1000"]
     # two image stores, so the import, copy-image and store-weight tests have somewhere to go
     lines += ["image:", "  require_image_format_match: false", "  stores:",
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
+    if guests_cloud:
+        lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"
 
 
 class Server:
     def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
-                 hash_rounds=None):
+                 hash_rounds=None, guests_cloud=None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
@@ -44,7 +51,7 @@ class Server:
             self.config = Path(config).resolve()
         else:
             self.config = workdir / "pocketstack.yaml"
-            self.config.write_text(server_config_text(hash_rounds))
+            self.config.write_text(server_config_text(hash_rounds, guests_cloud))
         self.log_path = workdir / "server.log"
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -77,6 +84,37 @@ class Server:
             time.sleep(0.5)
         die(f"pocketstack did not answer 200 on /healthcheck within {self.timeout}s; "
             f"last lines of {self.log_path}:\n{self.tail()}")
+
+    def reap_guests(self, cmd_prefix, cloud_name):
+        """After a --guests run: QEMU guests and the console proxy outlive pocketstack by design, so
+        stop the ones of this data dir (each pidfile's process checked against its command line),
+        then remove the cloud's namespaces, devices and dnsmasq with `pocketstack dataplane cleanup`."""
+        reaped = []
+        for pidfile in sorted(self.data_dir.rglob("*pid")):
+            if pidfile.name not in ("pid", "websockify.pid"):
+                continue
+            try:
+                pid = int(pidfile.read_text().strip())
+                argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except (OSError, ValueError):
+                continue
+            ours = (pidfile.name == "pid" and b"-uuid" in argv
+                    and pidfile.parent.name.encode() in argv) or \
+                   (pidfile.name == "websockify.pid" and any(b"websockify" in a for a in argv))
+            if not ours:
+                continue
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            reaped.append(f"{pidfile.parent.name}:{pid}")
+            if pidfile.name == "pid":
+                shutil.rmtree(Path("/run/pocketstack/qemu") / pidfile.parent.name, ignore_errors=True)
+        if reaped:
+            log(f"stopped {len(reaped)} leftover guest/console process(es): {', '.join(reaped)}")
+        r = subprocess.run(cmd_prefix + ["dataplane", "cleanup", "--cloud-name", cloud_name],
+                           capture_output=True, text=True, check=False)
+        removed = [ln for ln in r.stdout.splitlines() if ln.strip()]
+        log(f"dataplane cleanup --cloud-name {cloud_name}: exit {r.returncode}, "
+            f"{len(removed)} item(s) removed" + (f"; {r.stderr.strip()[:300]}" if r.returncode else ""))
 
     def tail(self, n=40):
         try:

@@ -234,3 +234,26 @@ def test_boot_volume_with_an_image_ref_need_not_be_bootable(demo):
     demo.compute.delete_server(server)
     demo.compute.wait_for_delete(server, wait=120)
     demo.block_storage.wait_for_delete(volume, wait=120)          # delete_on_termination
+
+
+def test_default_group_on_a_network_without_port_security(nova_demo, private_net, cloud, demo_token):
+    """nova sends "default" alone to neutron as no group at all (_clean_security_groups): neutron applies its
+    project's default group where port security is on, and none where it is off, so the boot works there."""
+    h = {"X-Auth-Token": demo_token}
+    net = httpx.post(cloud.url + "/networking/v2.0/networks", headers=h,
+                     json={"network": {"name": unique("nops"), "port_security_enabled": False}}).json()["network"]
+    httpx.post(cloud.url + "/networking/v2.0/subnets", headers=h, json={"subnet": {
+        "network_id": net["id"], "ip_version": 4, "cidr": "10.77.0.0/24"}}).raise_for_status()
+    try:
+        off = nova_demo.wait(nova_demo.boot(net["id"])["id"], "ACTIVE")
+        (port,) = _ports(cloud, demo_token, off["id"])
+        assert port["security_groups"] == [] and port["port_security_enabled"] is False
+        on = nova_demo.wait(nova_demo.boot(private_net)["id"], "ACTIVE")
+        (port,) = _ports(cloud, demo_token, on["id"])
+        default = httpx.get(cloud.url + "/networking/v2.0/security-groups?name=default", headers=h).json()
+        assert port["security_groups"] == [default["security_groups"][0]["id"]]
+        for s in (off, on):
+            assert nova_demo.delete(f"/servers/{s['id']}").status_code == 204
+            nova_demo.wait_gone(s["id"])
+    finally:
+        httpx.delete(cloud.url + f"/networking/v2.0/networks/{net['id']}", headers=h)

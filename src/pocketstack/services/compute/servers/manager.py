@@ -117,7 +117,10 @@ def _allocate(token: str | None, row: dict[str, Any]) -> None:
             port = network_api.claim_port(token, row["id"], req["port_id"], row["availability_zone"])
         else:
             if group_ids is None:
-                group_ids = network_api.security_group_ids(token, row["project_id"], row["security_groups"])
+                # nova's _clean_security_groups: "default" alone is not sent, neutron applies it itself, and only
+                # where port security is on (a network without it takes the port then, instead of failing)
+                groups = [] if list(row["security_groups"]) == ["default"] else list(row["security_groups"])
+                group_ids = network_api.security_group_ids(token, row["project_id"], groups) if groups else []
             port = network_api.create_port(token, row["id"], req, group_ids, row["availability_zone"])
         network_api.bind_port(token, port["id"], common.HOST)
         with db.session() as conn:
