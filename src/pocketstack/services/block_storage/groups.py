@@ -97,17 +97,16 @@ def render_snapshot(ctx: Context, row: Any) -> dict[str, Any]:
 
 # --- logic ---------------------------------------------------------------------------------
 def load_group(conn: Connection, ctx: Context, group_id: str) -> dict[str, Any]:
-    row = conn.execute(sa.select(groups).where(groups.c.id == group_id)).mappings().first()
-    if row is None or (not ctx.is_admin and row["project_id"] != ctx.project_id):
-        raise NotFound(f"Group {group_id} could not be found.")
-    return dict(row)
+    return common.load_row(conn, groups, ctx, group_id, "Group")
 
 
 def load_group_snapshot(conn: Connection, ctx: Context, snapshot_id: str) -> dict[str, Any]:
-    row = conn.execute(sa.select(group_snapshots).where(group_snapshots.c.id == snapshot_id)).mappings().first()
-    if row is None or (not ctx.is_admin and row["project_id"] != ctx.project_id):
-        raise NotFound(f"GroupSnapshot {snapshot_id} could not be found.")
-    return dict(row)
+    return common.load_row(conn, group_snapshots, ctx, snapshot_id, "GroupSnapshot")
+
+
+def _stripped(text: str | None) -> str | None:
+    """cinder strips a group's name and description (an empty result stays as given)."""
+    return (text or "").strip() or text
 
 
 def _group_type(conn: Connection, ref: str) -> dict[str, Any]:
@@ -148,9 +147,9 @@ def create_group(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         type_ids = [volume_types.find(conn, ctx, ref)["id"] for ref in body["volume_types"]]
         gtype = _group_type(conn, body["group_type"])
-        row = _insert_group(conn, ctx, name=(body.get("name") or "").strip() or body.get("name"),
-                            description=(body.get("description") or "").strip() or body.get("description"),
-                            group_type_id=gtype["id"], volume_type_ids=type_ids, availability_zone=az)
+        row = _insert_group(conn, ctx, name=_stripped(body.get("name")),
+                            description=_stripped(body.get("description")), group_type_id=gtype["id"],
+                            volume_type_ids=type_ids, availability_zone=az)
         manager.enqueue(conn, "volume.group_create", group_id=row["id"], members=[])
     return {"group": {"id": row["id"], "name": row["name"]}}
 

@@ -43,15 +43,18 @@ def set_status(uuid: str | None, status: str) -> None:
         conn.execute(M.update().where(M.c.uuid == uuid).values(status=status, updated_at=utcnow()))
 
 
+def _fields(row: Any) -> dict[str, Any]:
+    """What both views of a migration show (os-migrations and servers/{id}/migrations)."""
+    return {"created_at": isotime(row["created_at"], subsecond=True, suffix=""), "id": row["id"],
+            "dest_compute": row["dest_compute"], "dest_host": row["dest_host"], "dest_node": row["dest_node"],
+            "source_compute": row["source_compute"], "source_node": row["source_node"], "status": row["status"],
+            "updated_at": isotime(row["updated_at"], subsecond=True, suffix="") if row["updated_at"] else None}
+
+
 def _view(ctx: Context, rq: ApiRequest, row: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "created_at": isotime(row["created_at"], subsecond=True, suffix=""),
-        "dest_compute": row["dest_compute"], "dest_host": row["dest_host"], "dest_node": row["dest_node"],
-        "id": row["id"], "instance_uuid": row["instance_uuid"],
-        # nova's internal flavor ids (integers) do not exist here: flavors are known by their public id
-        "new_instance_type_id": None, "old_instance_type_id": None,
-        "source_compute": row["source_compute"], "source_node": row["source_node"], "status": row["status"],
-        "updated_at": isotime(row["updated_at"], subsecond=True, suffix="") if row["updated_at"] else None}
+    body = {**_fields(row), "instance_uuid": row["instance_uuid"],
+            # nova's internal flavor ids (integers) do not exist here: flavors are known by their public id
+            "new_instance_type_id": None, "old_instance_type_id": None}
     if ctx.version >= MIGRATION_TYPE:
         body["migration_type"] = row["migration_type"]
         if row["migration_type"] == "live-migration" and row["status"] in LIVE_IN_PROGRESS:
@@ -146,13 +149,8 @@ def _int(raw: str) -> int:
 
 
 def _server_view(ctx: Context, row: Any) -> dict[str, Any]:
-    body = {"created_at": isotime(row["created_at"], subsecond=True, suffix=""),
-            "dest_compute": row["dest_compute"], "dest_host": row["dest_host"], "dest_node": row["dest_node"],
-            "disk_processed_bytes": 0, "disk_remaining_bytes": 0, "disk_total_bytes": 0, "id": row["id"],
-            "memory_processed_bytes": 0, "memory_remaining_bytes": 0, "memory_total_bytes": 0,
-            "server_uuid": row["instance_uuid"], "source_compute": row["source_compute"],
-            "source_node": row["source_node"], "status": row["status"],
-            "updated_at": isotime(row["updated_at"], subsecond=True, suffix="") if row["updated_at"] else None}
+    progress = {f"{what}_{part}_bytes": 0 for what in ("disk", "memory") for part in ("processed", "remaining", "total")}
+    body = {**_fields(row), "server_uuid": row["instance_uuid"], **progress}
     if ctx.version >= PAGING:
         body["uuid"] = row["uuid"]
     if ctx.version >= OWNERS:
