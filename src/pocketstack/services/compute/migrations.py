@@ -149,7 +149,8 @@ def _int(raw: str) -> int:
 
 
 def _server_view(ctx: Context, row: Any) -> dict[str, Any]:
-    progress = {f"{what}_{part}_bytes": 0 for what in ("disk", "memory") for part in ("processed", "remaining", "total")}
+    progress = {f"{what}_{part}_bytes": 0 for what in ("disk", "memory")
+                for part in ("processed", "remaining", "total")}
     body = {**_fields(row), "server_uuid": row["instance_uuid"], **progress}
     if ctx.version >= PAGING:
         body["uuid"] = row["uuid"]
