@@ -39,7 +39,9 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
-    if migrate:
+    if db.at_head(settings.db_url):
+        pass                                            # nothing to migrate, nothing to check
+    elif migrate:
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -260,6 +261,47 @@ def check_revision(url: str) -> str | None:
                           f"know (its newest is {head_revision()}): it was written by a newer or different "
                           "release; run that release, or restore a backup") from None
     return current
+
+
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]\s*(?:#.*)?$", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(?:['\"]([^'\"]+)['\"]|None)\s*(?:#.*)?$", re.M)
+
+
+def known_head() -> str | None:
+    """The head of the migration chain from the version files' `revision = '...'` and
+    `down_revision = '...'` lines, without importing Alembic; None when they are not one simple
+    chain (a merge, a branch, a line this cannot read): then Alembic decides."""
+    revisions: set[str] = set()
+    downs: set[str] = set()
+    for path in (Path(__file__).resolve().parent.parent / "migrations" / "versions").glob("*.py"):
+        text = path.read_text()
+        rev, down = _REVISION.search(text), _DOWN_REVISION.search(text)
+        if rev is None and down is None:
+            continue                      # __init__.py
+        if rev is None or down is None:
+            return None
+        revisions.add(rev.group(1))
+        if down.group(1):
+            downs.add(down.group(1))
+    heads = revisions - downs
+    return heads.pop() if len(heads) == 1 and len(downs) == len(revisions) - 1 else None
+
+
+def at_head(url: str) -> bool:
+    """True when the database is stamped with the known head: a restart of an up-to-date data dir
+    needs neither Alembic (a few hundred ms of imports and script loading) nor any migration."""
+    head = known_head()
+    if head is None:
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
+    except sa.exc.DBAPIError:            # no alembic_version table: an empty database
+        return False
+    finally:
+        engine.dispose()
+    return rows == [head]
 
 
 def upgrade(url: str) -> None:

@@ -7,11 +7,13 @@ hops onto the server's event loop.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import anyio.from_thread
-import httpx
+
+if TYPE_CHECKING:
+    import httpx          # imported on the first call: with its command-line extras, a tenth of a second
 
 _app: Any = None
 _base_url = "http://pocketstack.internal"
@@ -29,6 +31,7 @@ def public_base_url() -> str:
 
 async def acall(method: str, path: str, *, token: str | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
+    import httpx
     hdrs = dict(headers or {})
     if token:
         hdrs["X-Auth-Token"] = token

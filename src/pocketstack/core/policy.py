@@ -15,20 +15,60 @@ oslo.policy's `Enforcer.authorize` does) instead of silently falling back to `de
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-from oslo_config import cfg
-from oslo_policy import policy as oslo_policy
-
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden
 
-RuleDefault = oslo_policy.RuleDefault
-DocumentedRuleDefault = oslo_policy.DocumentedRuleDefault
-PolicyNotRegistered = oslo_policy.PolicyNotRegistered
+# oslo.policy (with oslo.config, oslo.utils and its check plugins, about a second of imports on a
+# busy machine) is imported when the first check builds an enforcer, not when a service declares
+# its rules: the rules below are records of the arguments, turned into oslo.policy's own objects then.
+
+
+class RuleDefault:
+    """oslo.policy's `RuleDefault(name, check_str, description, ..., scope_types=...)`, recorded."""
+
+    def __init__(self, name: str, check_str: str, description: str | None = None, **kw: Any) -> None:
+        self.name, self.check_str, self.description, self.kw = name, check_str, description, kw
+
+    @property
+    def scope_types(self) -> list[str] | None:
+        return self.kw.get("scope_types")
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.name!r}, {self.check_str!r})"
+
+    def to_oslo(self) -> Any:
+        from oslo_policy import policy as oslo_policy
+        return oslo_policy.RuleDefault(self.name, self.check_str, self.description, **self.kw)
+
+
+class DocumentedRuleDefault(RuleDefault):
+    """oslo.policy's `DocumentedRuleDefault`: a rule with the API operations it guards."""
+
+    def __init__(self, name: str, check_str: str, description: str, operations: list[dict[str, str]],
+                 **kw: Any) -> None:
+        super().__init__(name, check_str, description, **kw)
+        self.operations = operations
+
+    def to_oslo(self) -> Any:
+        from oslo_policy import policy as oslo_policy
+        return oslo_policy.DocumentedRuleDefault(self.name, self.check_str, self.description or "",
+                                                 self.operations, **self.kw)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "PolicyNotRegistered":       # oslo.policy's, raised by Policy.authorize
+        from oslo_policy import policy as oslo_policy
+        return oslo_policy.PolicyNotRegistered
+    raise AttributeError(name)
 
 
 @dataclass(frozen=True)
@@ -64,7 +104,7 @@ def rules_from_yaml(path: Path) -> list[RuleDefault]:
     """A service's rules kept as data: a YAML list of {name, check_str, description, scope_types,
     operations}; entries with operations are documented API rules, the others base rules."""
     rules: list[RuleDefault] = []
-    for item in yaml.safe_load(path.read_text()):
+    for item in _load_rule_data(path):
         if "operations" in item:
             rules.append(DocumentedRuleDefault(item["name"], item["check_str"], item.get("description", ""),
                                                item["operations"], scope_types=item.get("scope_types")))
@@ -72,6 +112,34 @@ def rules_from_yaml(path: Path) -> list[RuleDefault]:
             rules.append(RuleDefault(item["name"], item["check_str"], item.get("description"),
                                      scope_types=item.get("scope_types")))
     return rules
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "pocketstack" / "policy"
+
+
+def _load_rule_data(path: Path) -> Any:
+    """The YAML's data, parsed once per content: kept as JSON under the user's cache dir, named by
+    the file's SHA-256 (parsing every service's rules took a second or more at each start). Any
+    trouble with the cache falls back to parsing the file."""
+    raw = path.read_bytes()
+    cached = _cache_dir() / f"{path.parent.name}-{hashlib.sha256(raw).hexdigest()}.json"
+    try:
+        return json.loads(cached.read_bytes())
+    except (OSError, ValueError):
+        pass
+    import yaml
+    data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml when there
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(data, f)
+        os.replace(tmp, cached)
+    except OSError:
+        pass
+    return data
 
 
 def rule(name: str, check_str: str, description: str, operations: list[tuple[str, str]],
@@ -84,32 +152,54 @@ def rule(name: str, check_str: str, description: str, operations: list[tuple[str
 
 
 class Policy:
+    """One service's rules and oslo.policy enforcer. The enforcer is built on the first check (or at
+    once when the operator has a policy file for the service, so a broken file stops the start)."""
+
     def __init__(self, service_type: str, rules: list[RuleDefault], policy_dir: Path | None,
                  message: str = "You are not authorized to perform the requested action: {rule}.") -> None:
-        conf = cfg.ConfigOpts()
-        conf([], project="pocketstack", default_config_files=[], default_config_dirs=[])
-        policy_file = None
+        self.rules = list(rules)
+        self.policy_file: str | None = None
         if policy_dir is not None:
             candidate = policy_dir / f"{service_type}.yaml"
             if candidate.exists():
-                policy_file = str(candidate)
-        # use_conf=True is what makes oslo.policy merge the registered defaults into its rules;
-        # a missing file is fine (the defaults alone apply).
-        self.enforcer = oslo_policy.Enforcer(conf, policy_file=policy_file or "/nonexistent/policy.yaml",
-                                             use_conf=True)
-        self.enforcer.conf.set_override("policy_dirs", [], group="oslo_policy")
-        self.enforcer.register_defaults(rules)
-        self.enforcer.load_rules()
-        if policy_file is None:
-            # the defaults are merged now; without this every check would search the disk again
-            # for the missing file (about 4% of a cheap request's time)
-            self.enforcer.use_conf = False
+                self.policy_file = str(candidate)
         self.message = message
-        self.names = {r.name for r in rules}
+        self.names = {r.name for r in self.rules}
+        self._enforcer: Any = None
+        self._lock = threading.Lock()
+        if self.policy_file is not None:
+            self._build()
+
+    @property
+    def enforcer(self) -> Any:
+        return self._enforcer if self._enforcer is not None else self._build()
+
+    def _build(self) -> Any:
+        with self._lock:
+            if self._enforcer is not None:
+                return self._enforcer
+            from oslo_config import cfg
+            from oslo_policy import policy as oslo_policy
+            conf = cfg.ConfigOpts()
+            conf([], project="pocketstack", default_config_files=[], default_config_dirs=[])
+            # use_conf=True is what makes oslo.policy merge the registered defaults into its rules;
+            # a missing file is fine (the defaults alone apply).
+            enforcer = oslo_policy.Enforcer(conf, policy_file=self.policy_file or "/nonexistent/policy.yaml",
+                                            use_conf=True)
+            enforcer.conf.set_override("policy_dirs", [], group="oslo_policy")
+            enforcer.register_defaults([r.to_oslo() for r in self.rules])
+            enforcer.load_rules()
+            if self.policy_file is None:
+                # the defaults are merged now; without this every check would search the disk again
+                # for the missing file (about 4% of a cheap request's time)
+                enforcer.use_conf = False
+            self._enforcer = enforcer
+            return enforcer
 
     def authorize(self, rule_name: str, target: dict[str, Any], ctx: Context, *, do_raise: bool = True) -> bool:
         """The one policy check: False (or Forbidden with do_raise) when denied; PolicyNotRegistered
         when `rule_name` has no registered default (a misspelling is a bug, not a `default` check)."""
+        from oslo_policy import policy as oslo_policy
         try:
             allowed = bool(self.enforcer.authorize(rule_name, flatten(target), ctx.policy_credentials(),
                                                    do_raise=False))

@@ -26,12 +26,12 @@ def _project(conn: Connection, name: str, description: str) -> str:
     return pid
 
 
-def _user(conn: Connection, name: str, password: str, project_id: str | None) -> str:
+def _user(conn: Connection, name: str, password_hash: str, project_id: str | None) -> str:
     uid = new_id()
     conn.execute(users.insert().values(id=uid, domain_id="default", name=name, enabled=True,
                                        default_project_id=project_id, extra={}, options={},
                                        failed_auth_count=0, created_at=utcnow()))
-    conn.execute(passwords.passwords.insert().values(user_id=uid, password_hash=passwords.hash_password(password),
+    conn.execute(passwords.passwords.insert().values(user_id=uid, password_hash=password_hash,
                                                      self_service=False, created_at=utcnow()))
     return uid
 
@@ -60,9 +60,11 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
     project_ids = {name: _project(conn, name, desc) for name, desc in (
         ("admin", "Bootstrap project for initializing the cloud."), ("service", "Service project"),
         ("demo", "Demo project"), ("alt_demo", "Alternate demo project"))}
-    user_ids = {"admin": _user(conn, "admin", passwords_by_user["admin"], project_ids["admin"]),
-                "demo": _user(conn, "demo", passwords_by_user["demo"], project_ids["demo"]),
-                "alt_demo": _user(conn, "alt_demo", passwords_by_user["alt_demo"], project_ids["alt_demo"])}
+    # one slow hash per distinct password (DevStack gives admin, demo and alt_demo the same one):
+    # a quarter of a second each at the default cost, on every first start
+    hashed = {pw: passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
+    user_ids = {name: _user(conn, name, hashed[passwords_by_user[name]], project_ids[name])
+                for name in ("admin", "demo", "alt_demo")}
     _grant(conn, "UserProject", user_ids["admin"], project_ids["admin"], role_ids["admin"])
     _grant(conn, "UserDomain", user_ids["admin"], "default", role_ids["admin"])
     _grant(conn, "UserSystem", user_ids["admin"], SYSTEM, role_ids["admin"])
