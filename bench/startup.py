@@ -2,13 +2,15 @@
 """Cold start benchmark: process start to the first token issued, and to the first server ACTIVE.
 
     .venv/bin/python bench/startup.py [--runs 5] [--hash-rounds N] [--no-server] [--importtime]
+                                      [--baseline OTHER_CHECKOUT/src]
 
 Each run starts `pocketstack serve` on a free port with a fresh temporary data dir (first start:
 migrations and bootstrap), issues a token as soon as the port answers (POST
 /identity/v3/auth/tokens polled until 201), then boots a server with the fake compute driver and
 waits for ACTIVE; then stops it and starts it again on the same data dir (restart) and times the
-first token the same way. Prints the median of the runs for each figure, and the load average
-of the machine before and after. `--importtime` adds the top offenders of
+first token the same way. Prints the median of the runs for each figure, the CPU time the server
+had used when it issued the first token (what the start costs on a quiet machine), and the load
+average of the machine along the runs. `--importtime` adds the top offenders of
 `python -X importtime -c 'import pocketstack.app'`.
 
 The defaults are the cloud's own (bcrypt cost 12 for passwords); `--hash-rounds 4` is what the
@@ -56,8 +58,9 @@ class Server:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "server.log"
-        cmd = [str(ROOT / ".venv/bin/pocketstack"), "serve", "--port", str(self.port), "--data-dir", str(data_dir),
-               "--admin-password", PASSWORD, "--object-store-port", str(free_port()), "--log-level", "warning"]
+        cmd = [str(ROOT / ".venv/bin/pocketstack"), "serve", "--port", str(self.port),
+               "--data-dir", str(data_dir), "--admin-password", PASSWORD,
+               "--object-store-port", str(free_port()), "--log-level", "warning"]
         if config is not None:
             cmd += ["--config", str(config)]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -67,6 +70,12 @@ class Server:
             self.started = time.perf_counter()
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
         self.client = httpx.Client(base_url=self.url, timeout=60)
+
+    def cpu_seconds(self) -> float:
+        """User and system CPU time the server process has used so far (/proc): what the start costs
+        apart from waiting for a CPU, so a busy machine's figure can be read for a quiet one."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def first_token(self, timeout: float = 120) -> tuple[float, str]:
         """Seconds from process start to the first 201 of a token request, and the token."""
@@ -98,7 +107,8 @@ class Server:
         server_id = r.json()["server"]["id"]
         deadline = time.perf_counter() + timeout
         while time.perf_counter() < deadline:
-            status = self.client.get(f"/compute/v2.1/servers/{server_id}", headers=h).json()["server"]["status"]
+            r = self.client.get(f"/compute/v2.1/servers/{server_id}", headers=h)
+            status = r.json()["server"]["status"]
             if status == "ACTIVE":
                 return time.perf_counter() - self.started
             if status == "ERROR":
@@ -124,6 +134,7 @@ def one_run(config: Path | None, servers: bool, source: Path | None = None) -> d
         first = Server(data, config, source)
         try:
             out["first start: token"], token = first.first_token()
+            out["first start: CPU at token"] = first.cpu_seconds()
             if servers:
                 out["first start: server ACTIVE"] = first.first_active(token)
         finally:
@@ -131,11 +142,16 @@ def one_run(config: Path | None, servers: bool, source: Path | None = None) -> d
         again = Server(data, config, source)
         try:
             out["restart: token"], token = again.first_token()
+            out["restart: CPU at token"] = again.cpu_seconds()
             if servers:
                 out["restart: server ACTIVE"] = again.first_active(token)
         finally:
             again.stop()
     return out
+
+
+def figures(run: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.2f} s" for k, v in run.items())
 
 
 def importtime(top: int = 15) -> None:
@@ -170,7 +186,8 @@ def main() -> int:
     ap.add_argument("--importtime", action="store_true", help="also list the slowest imports")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="the src/ dir of another checkout (e.g. `git archive main`): each run starts it "
-                         "too, just before this tree, and both medians are printed (fair under a varying load)")
+                         "too, just before this tree, and both medians are printed (fair under a varying "
+                         "load)")
     args = ap.parse_args()
     import pocketstack
     package = Path(pocketstack.__file__).parent
@@ -191,10 +208,9 @@ def main() -> int:
         for i in range(args.runs):
             if args.baseline:
                 baseline.append(one_run(config, not args.no_server, args.baseline))
-                print(f"run {i + 1} baseline: " + ", ".join(f"{k} {v:.2f} s" for k, v in baseline[-1].items()),
-                      flush=True)
+                print(f"run {i + 1} baseline: " + figures(baseline[-1]), flush=True)
             results.append(one_run(config, not args.no_server))
-            print(f"run {i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in results[-1].items()), flush=True)
+            print(f"run {i + 1}: " + figures(results[-1]), flush=True)
             loads.append(os.getloadavg()[0])
     load_after = os.getloadavg()
     print(f"\nmedian of {args.runs} (seconds from process start):")
@@ -205,7 +221,8 @@ def main() -> int:
             print(f" {label}:")
         for key in runs[0]:
             values = [r[key] for r in runs]
-            print(f"  {key:28} {statistics.median(values):6.2f}   (min {min(values):.2f}, max {max(values):.2f})")
+            print(f"  {key:28} {statistics.median(values):6.2f}   "
+                  f"(min {min(values):.2f}, max {max(values):.2f})")
     print(f"load average (1 min): {load_before[0]:.2f} before, {statistics.mean(loads):.2f} on average after "
           f"each run (max {max(loads):.2f}), {load_after[0]:.2f} after; {os.cpu_count()} CPUs")
     if args.importtime:

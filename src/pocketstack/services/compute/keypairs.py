@@ -8,10 +8,6 @@ import hashlib
 from typing import Any
 
 import sqlalchemy as sa
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.x509.oid import NameOID
 from sqlalchemy.engine import Connection
 
 from pocketstack.core import db
@@ -49,7 +45,10 @@ def _colons(digest: str) -> str:
     return ":".join(digest[i:i + 2] for i in range(0, len(digest), 2))
 
 
+# cryptography's x509 and key modules are imported by the functions that use them: a twentieth of
+# a second of every start otherwise
 def ssh_fingerprint(public_key: str) -> str:
+    from cryptography.hazmat.primitives import serialization
     try:
         key = serialization.load_ssh_public_key(public_key.strip().encode())
         blob = base64.b64decode(key.public_bytes(serialization.Encoding.OpenSSH,
@@ -60,6 +59,8 @@ def ssh_fingerprint(public_key: str) -> str:
 
 
 def x509_fingerprint(pem: str) -> str:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
     try:
         cert = x509.load_pem_x509_certificate(pem.encode())
     except ValueError:
@@ -69,6 +70,10 @@ def x509_fingerprint(pem: str) -> str:
 
 def generate(key_type: str, name: str) -> tuple[str, str]:
     """(private key PEM, public key) as nova's crypto.generate_key_pair / generate_winrm_x509_cert make them."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     private = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
                                 serialization.NoEncryption()).decode()
