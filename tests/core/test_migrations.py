@@ -78,3 +78,15 @@ def test_the_server_refuses_to_start_on_an_unknown_revision_in_one_line(tmp_path
     assert proc.returncode == 1
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("pocketstack: refusing to start:") and "9999" in lines[0]
+
+
+def test_the_head_read_without_alembic_is_alembics(tmp_path):
+    """A restart skips Alembic when the database is stamped with the head read from the version files."""
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    assert db.known_head() == db.head_revision()
+    assert db.at_head(url) is False                      # empty: no alembic_version table
+    db.upgrade(url)
+    assert db.at_head(url) is True
+    with db.create_engine(url).begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
+    assert db.at_head(url) is False                      # behind: Alembic upgrades it

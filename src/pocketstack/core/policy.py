@@ -115,8 +115,8 @@ def rules_from_yaml(path: Path) -> list[RuleDefault]:
 
 
 def _cache_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "pocketstack" / "policy"
+    import platformdirs
+    return Path(platformdirs.user_cache_dir("pocketstack")) / "policy"
 
 
 def _load_rule_data(path: Path) -> Any:
@@ -134,9 +134,12 @@ def _load_rule_data(path: Path) -> Any:
     try:
         cached.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cached.parent, suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(data, f)
-        os.replace(tmp, cached)
+        try:
+            with os.fdopen(fd, "w") as f:
+                json.dump(data, f)
+            os.replace(tmp, cached)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
     except OSError:
         pass
     return data
