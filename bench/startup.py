@@ -54,13 +54,14 @@ def auth_body(user: str = "demo", project: str = "demo") -> dict:
 class Server:
     """One `pocketstack serve`, timed from just before its process starts."""
 
-    def __init__(self, data_dir: Path, config: Path | None, source: Path | None = None) -> None:
-        self.port = free_port()
+    def __init__(self, data_dir: Path, config: Path | None, source: Path | None = None,
+                 ports: tuple[int, int] | None = None) -> None:
+        self.port, self.object_store_port = ports or (free_port(), free_port())
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "server.log"
         cmd = [str(ROOT / ".venv/bin/pocketstack"), "serve", "--port", str(self.port),
                "--data-dir", str(data_dir), "--admin-password", PASSWORD,
-               "--object-store-port", str(free_port()), "--log-level", "warning"]
+               "--object-store-port", str(self.object_store_port), "--log-level", "warning"]
         if config is not None:
             cmd += ["--config", str(config)]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -139,7 +140,7 @@ def one_run(config: Path | None, servers: bool, source: Path | None = None) -> d
                 out["first start: server ACTIVE"] = first.first_active(token)
         finally:
             first.stop()
-        again = Server(data, config, source)
+        again = Server(data, config, source, (first.port, first.object_store_port))   # as a restart does
         try:
             out["restart: token"], token = again.first_token()
             out["restart: CPU at token"] = again.cpu_seconds()
@@ -189,6 +190,7 @@ def main() -> int:
                          "too, just before this tree, and both medians are printed (fair under a varying "
                          "load)")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))     # stop the servers on the way out
     import pocketstack
     package = Path(pocketstack.__file__).parent
     print(f"pocketstack from {package}" + (f", baseline from {args.baseline}" if args.baseline else ""))
