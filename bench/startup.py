@@ -133,22 +133,20 @@ def one_run(config: Path | None, servers: bool, source: Path | None = None) -> d
     with tempfile.TemporaryDirectory(prefix="ps-startup-") as tmp:
         data = Path(tmp) / "data"
         first = Server(data, config, source)
-        try:
-            out["first start: token"], token = first.first_token()
-            out["first start: CPU at token"] = first.cpu_seconds()
-            if servers:
-                out["first start: server ACTIVE"] = first.first_active(token)
-        finally:
-            first.stop()
+        measure(first, "first start", servers, out)
         again = Server(data, config, source, (first.port, first.object_store_port))   # as a restart does
-        try:
-            out["restart: token"], token = again.first_token()
-            out["restart: CPU at token"] = again.cpu_seconds()
-            if servers:
-                out["restart: server ACTIVE"] = again.first_active(token)
-        finally:
-            again.stop()
+        measure(again, "restart", servers, out)
     return out
+
+
+def measure(server: Server, label: str, servers: bool, out: dict[str, float]) -> None:
+    try:
+        out[f"{label}: token"], token = server.first_token()
+        out[f"{label}: CPU at token"] = server.cpu_seconds()
+        if servers:
+            out[f"{label}: server ACTIVE"] = server.first_active(token)
+    finally:
+        server.stop()
 
 
 def figures(run: dict[str, float]) -> str:
