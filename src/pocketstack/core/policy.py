@@ -27,9 +27,9 @@ from typing import Any
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden
 
-# oslo.policy (with oslo.config, oslo.utils and its check plugins, about a second of imports on a
-# busy machine) is imported when the first check builds an enforcer, not when a service declares
-# its rules: the rules below are records of the arguments, turned into oslo.policy's own objects then.
+# oslo.policy (with oslo.config, oslo.utils and its check plugins: half a second of CPU to import) is
+# imported when the first check builds an enforcer, not when a service declares its rules: the rules
+# below record their arguments, and become oslo.policy's own objects then.
 
 
 class RuleDefault:
