@@ -127,7 +127,7 @@ class Pocketstack:
                         service.startup(self.settings)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
-                self._running.start(self, self.listeners)
+                self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._running.stop()

@@ -42,6 +42,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"),
                    help="YAML file with per-service sections (identity: security_compliance: ...)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--tls-cert", type=Path, default=None,
+                   help="PEM certificate (with its chain): serve HTTPS on every port, the catalog in https")
+    p.add_argument("--tls-key", type=Path, default=None, help="the certificate's PEM private key")
     p.add_argument("--dataplane", choices=("none", "linux"), default=None,
                    help="network dataplane (default: `network: {dataplane: ...}` of --config, else none); "
                         "linux needs root")
@@ -145,7 +148,27 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
                     public_url=args.public_url, options=options, log_level=args.log_level,
-                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False))
+                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False),
+                    tls_cert=_path(getattr(args, "tls_cert", None)), tls_key=_path(getattr(args, "tls_key", None)))
+
+
+def _path(value: Path | None) -> str | None:
+    return str(value.resolve()) if value else None
+
+
+def check_tls(settings: Settings) -> str | None:
+    """One line when --tls-cert/--tls-key cannot serve HTTPS (checked before anything starts)."""
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        return "--tls-cert and --tls-key go together"
+    if not settings.tls_cert:
+        return None
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as err:
+        return f"cannot use the TLS certificate {settings.tls_cert} and key {settings.tls_key}: {err}"
+    return None
 
 
 def check_dataplane(settings: Settings) -> str | None:
@@ -208,7 +231,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
-    if error := check_compute_driver(settings) or check_dataplane(settings):
+    if error := check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)
@@ -232,7 +255,7 @@ def serve(args: argparse.Namespace) -> int:
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
     common = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                  lifespan="on", timeout_graceful_shutdown=10)
+                  lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
     if settings.workers > 1:
         os.environ.update(settings.to_env())
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)
