@@ -149,6 +149,10 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_cloud(running)
     if running.database_url:
         _drop_postgres(running.database_url)
+    passwords = {c["auth"]["password"] for c in running.clouds().values()}
+    leaked = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
+              if any(p in line for p in passwords)]
+    assert not leaked, f"a password of clouds.yaml in the session's server log: {leaked[:3]}"
 
 
 @pytest.fixture(scope="session")
