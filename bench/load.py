@@ -99,7 +99,7 @@ class Worker:
             time.sleep(0.2)
         if not self.stop.is_set():
             self.stats.error(label, f"{path}: not {ready} in 120 s")
-            raise Failed(label)
+        raise Failed(label)             # stopping: the operation ends here, not counted as an error
 
     # --- operations -------------------------------------------------------------
     def op_token(self) -> None:
