@@ -121,7 +121,8 @@ class Worker:
         self.call("image delete", "DELETE", f"/image/v2/images/{image}", (204,))
 
     def op_object(self) -> None:
-        path, data = f"/object-store/v1/AUTH_{self.c.project}/crash/l-{uuid.uuid4().hex[:12]}", os.urandom(4096)
+        path = f"/object-store/v1/AUTH_{self.c.project}/crash/l-{uuid.uuid4().hex[:12]}"
+        data = os.urandom(4096)
         self.call("object PUT 4K", "PUT", path, (201,), content=data)
         if self.call("object GET 4K", "GET", path, (200,)).content != data:
             self.stats.error("object GET 4K", "bytes differ")
@@ -146,8 +147,8 @@ class Worker:
         n = "/networking/v2.0"
         net = self.call("network create", "POST", f"{n}/networks", (201,),
                         json={"network": {"name": "load"}}).json()["network"]["id"]
-        port = self.call("port create", "POST", f"{n}/ports", (201,),
-                         json={"port": {"network_id": self.fx["network"], "name": "load"}}).json()["port"]["id"]
+        port = self.call("port create", "POST", f"{n}/ports", (201,), json={
+            "port": {"network_id": self.fx["network"], "name": "load"}}).json()["port"]["id"]
         self.call("port delete", "DELETE", f"{n}/ports/{port}", (204,))
         self.call("network delete", "DELETE", f"{n}/networks/{net}", (204,))
 
@@ -159,7 +160,8 @@ class Worker:
         self.wait("stack show", f"{p}/{name}/{stack}", "stack", "stack_status", "CREATE_COMPLETE")
         self.call("stack delete", "DELETE", f"{p}/{name}/{stack}", (204,))
 
-    OPS = ("op_token", "op_image", "op_object", "op_object", "op_volume", "op_server", "op_network", "op_stack")
+    OPS = ("op_token", "op_image", "op_object", "op_object", "op_volume", "op_server", "op_network",
+           "op_stack")
 
     def run(self) -> None:
         while not self.stop.is_set():
@@ -229,7 +231,8 @@ def report(result: dict[str, Any]) -> str:
     lines = [f"{result['database']}, {result['threads']} threads, {elapsed / 60:.1f} min: {total} requests, "
              f"{total / elapsed:.1f} req/s, errors {sum(stats.errors.values())}",
              f"server RSS: start {rss[0][1] / 1024:.0f} MiB, end {rss[-1][1] / 1024:.0f} MiB, "
-             f"max {max(r for _, r in rss) / 1024:.0f} MiB",
+             f"max {max(r for _, r in rss) / 1024:.0f} MiB; by minute: "
+             + " ".join(f"{r / 1024:.0f}" for t, r in rss if t == 0 or int(t) % 60 < 10),
              "load average at the end (1/5/15 min): " + " / ".join(f"{x:.2f}" for x in result["load"]),
              "", "| request | count | req/s | p50 ms | p99 ms | errors |", "|---|---|---|---|---|---|"]
     for label in sorted(stats.times):
@@ -245,7 +248,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--minutes", type=float, default=10)
     ap.add_argument("--threads", type=int, default=16)
-    ap.add_argument("--database-url", default=None, help="a PostgreSQL server; a fresh database is made on it")
+    ap.add_argument("--database-url", default=None,
+                    help="a PostgreSQL server; a fresh database is made on it")
     ap.add_argument("--seed", type=int, default=14)
     ap.add_argument("--keep", action="store_true", help="keep the data dir and server.log")
     args = ap.parse_args()

@@ -41,7 +41,8 @@ class Workload:
         assert r.status_code == expect, r.text
         return self.keep("token", r.headers["X-Subject-Token"]) if expect == 201 else ""
 
-    def password_token(self, user: dict[str, Any], password: str, project: str | None, expect: int = 201) -> str:
+    def password_token(self, user: dict[str, Any], password: str, project: str | None,
+                       expect: int = 201) -> str:
         scope = {"project": {"id": project}} if project else None
         return self.token({"methods": ["password"], "password": {"user": {**user, "password": password}}},
                           scope, expect)
@@ -53,7 +54,8 @@ class Workload:
 
 
 def _ids(w: Workload, admin: str) -> dict[str, str]:
-    projects = {p["name"]: p["id"] for p in w.call("GET", "/identity/v3/projects", admin, (200,)).json()["projects"]}
+    listed = w.call("GET", "/identity/v3/projects", admin, (200,)).json()["projects"]
+    projects = {p["name"]: p["id"] for p in listed}
     roles = {r["name"]: r["id"] for r in w.call("GET", "/identity/v3/roles", admin, (200,)).json()["roles"]}
     return {"demo": projects["demo"], "member": roles["member"]}
 
@@ -62,12 +64,13 @@ def identity_secrets(w: Workload) -> dict[str, str]:
     """Passwords, password changes, tokens, app credentials, credential blobs, EC2, trusts."""
     admin = w.password_token({"name": "admin", "domain": {"id": "default"}}, ADMIN_PASSWORD, None)
     ids = _ids(w, admin)
-    w.password_token({"name": "admin", "domain": {"id": "default"}}, w.keep("wrong password", _secret("wrong")),
-                     None, expect=401)
+    wrong = w.keep("wrong password", _secret("wrong"))
+    w.password_token({"name": "admin", "domain": {"id": "default"}}, wrong, None, expect=401)
     password = w.keep("user password", _secret("pw"))
     user = w.call("POST", "/identity/v3/users", admin, (201,), json={"user": {
         "name": "logged", "password": password, "domain_id": "default"}}).json()["user"]
-    w.call("PUT", f"/identity/v3/projects/{ids['demo']}/users/{user['id']}/roles/{ids['member']}", admin, (204,))
+    grant = f"/identity/v3/projects/{ids['demo']}/users/{user['id']}/roles/{ids['member']}"
+    w.call("PUT", grant, admin, (204,))
     token = w.password_token({"id": user["id"]}, password, ids["demo"])
     new_password = w.keep("changed password", _secret("newpw"))
     w.call("POST", f"/identity/v3/users/{user['id']}/password", token, (204,),
@@ -77,8 +80,8 @@ def identity_secrets(w: Workload) -> dict[str, str]:
     w.call("PATCH", f"/identity/v3/users/{user['id']}", admin, (200,), json={"user": {"password": admin_set}})
     token = w.password_token({"id": user["id"]}, admin_set, ids["demo"])
     app_secret = w.keep("application credential secret", _secret("appcred"))
-    app = w.call("POST", f"/identity/v3/users/{user['id']}/application_credentials", token, (201,),
-                 json={"application_credential": {"name": "a", "secret": app_secret}}).json()["application_credential"]
+    app = w.call("POST", f"/identity/v3/users/{user['id']}/application_credentials", token, (201,), json={
+        "application_credential": {"name": "a", "secret": app_secret}}).json()["application_credential"]
     generated = w.call("POST", f"/identity/v3/users/{user['id']}/application_credentials", token, (201,),
                        json={"application_credential": {"name": "b"}}).json()["application_credential"]
     w.keep("generated application credential secret", generated["secret"])
@@ -121,21 +124,23 @@ def compute_secrets(w: Workload, token: str) -> None:
         "adminPass": w.keep("server adminPass", _secret("adminpass"))}},
         headers={"OpenStack-API-Version": "compute 2.37"}).json()["server"]
     for _ in range(100):
-        if w.call("GET", f"/compute/v2.1/servers/{server['id']}", token, (200,)).json()["server"]["status"] == "ACTIVE":
+        shown = w.call("GET", f"/compute/v2.1/servers/{server['id']}", token, (200,)).json()["server"]
+        if shown["status"] == "ACTIVE":
             break
         time.sleep(0.1)
     w.call("POST", f"/compute/v2.1/servers/{server['id']}/action", token, (202,),
            json={"changePassword": {"adminPass": w.keep("changePassword", _secret("changepw"))}})
     w.call("POST", f"/compute/v2.1/servers/{server['id']}/action", token, (202,),
-           json={"rebuild": {"imageRef": image, "adminPass": w.keep("rebuild adminPass", _secret("rebuildpw"))}})
+           json={"rebuild": {"imageRef": image,
+                             "adminPass": w.keep("rebuild adminPass", _secret("rebuildpw"))}})
 
 
 def object_store_secrets(w: Workload, token: str, project: str) -> None:
     key = w.keep("temp URL key", _secret("tempurl"))
     base = f"{w.object_store_url}/v1/AUTH_{project}"
     w.call("POST", base, token, (204,), headers={"X-Account-Meta-Temp-URL-Key": key})
-    w.call("POST", base, token, (204,), headers={"X-Account-Meta-Temp-URL-Key-2": w.keep("temp URL key 2",
-                                                                                          _secret("tempurl2"))})
+    key2 = w.keep("temp URL key 2", _secret("tempurl2"))
+    w.call("POST", base, token, (204,), headers={"X-Account-Meta-Temp-URL-Key-2": key2})
     w.call("PUT", f"{base}/c", token, (201, 202), headers={
         "X-Container-Meta-Temp-URL-Key": w.keep("container temp URL key", _secret("ctempurl"))})
     w.call("PUT", f"{base}/c/o", token, (201,), content=b"temp")
@@ -150,7 +155,9 @@ def object_store_secrets(w: Workload, token: str, project: str) -> None:
 def dashboard_login(w: Workload) -> None:
     with httpx.Client(base_url=str(w.http.base_url), follow_redirects=True, timeout=30) as c:
         page = c.get("/dashboard/")
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found
+        csrf = found.group(1)
         for password in (ADMIN_PASSWORD, w.keep("dashboard wrong password", _secret("dashwrong"))):
             c.post("/dashboard/auth/login/", data={"username": "admin", "password": password,
                                                    "region": "RegionOne", "domain": "Default",

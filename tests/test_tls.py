@@ -31,8 +31,8 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
             .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                        x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+            .add_extension(x509.SubjectAlternativeName([
+                x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
@@ -111,7 +111,8 @@ def test_a_key_that_does_not_fit_is_refused_in_one_line(tmp_path):
                            str(tmp_path / "data"), "--tls-cert", str(cert), "--tls-key", str(other_key)],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("pocketstack: cannot use the TLS certificate") and proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith("pocketstack: cannot use the TLS certificate")
+    assert proc.stderr.count("\n") == 1
     proc = subprocess.run([sys.executable, "-m", "pocketstack", "serve", "--port", "1", "--data-dir",
                            str(tmp_path / "data"), "--tls-cert", str(cert)], capture_output=True, text=True,
                           timeout=120)

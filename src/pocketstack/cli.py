@@ -148,8 +148,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
                     public_url=args.public_url, options=options, log_level=args.log_level,
-                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False),
-                    tls_cert=_path(getattr(args, "tls_cert", None)), tls_key=_path(getattr(args, "tls_key", None)))
+                    log_requests=getattr(args, "log_requests", False),
+                    allow_reset=getattr(args, "allow_reset", False),
+                    tls_cert=_path(getattr(args, "tls_cert", None)),
+                    tls_key=_path(getattr(args, "tls_key", None)))
 
 
 def _path(value: Path | None) -> str | None:
@@ -212,8 +214,11 @@ def dataplane(args: argparse.Namespace) -> int:
 
 
 def configure_logging(level: str, log_requests: bool = False) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    from pocketstack.core.redact import MaskingFormatter
+    line = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr, format=line)
+    for root_handler in logging.getLogger().handlers:      # no secret in a line, whatever a message quotes
+        root_handler.setFormatter(MaskingFormatter(line))
     for noisy in ("sqlalchemy", "alembic", "httpx", "oslo_policy", "stevedore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     access = logging.getLogger("pocketstack.access")   # the request log: off unless --log-requests
@@ -222,7 +227,7 @@ def configure_logging(level: str, log_requests: bool = False) -> None:
     access.setLevel(logging.INFO if log_requests else logging.WARNING)
     if log_requests:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(MaskingFormatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
         access.addHandler(handler)
 
 

@@ -26,7 +26,8 @@ class Member:
     http: httpx.Client
 
     def call(self, method: str, path: str, expect: tuple[int, ...] = (200,), **kw: Any) -> httpx.Response:
-        r = self.http.request(method, path, headers={"X-Auth-Token": self.token, **kw.pop("headers", {})}, **kw)
+        headers = {"X-Auth-Token": self.token, **kw.pop("headers", {})}
+        r = self.http.request(method, path, headers=headers, **kw)
         assert r.status_code in expect, (method, path, r.status_code, r.text[:400])
         return r
 
@@ -37,7 +38,8 @@ def _member(cloud: Cloud, admin: Member, tag: str) -> Member:
                          json={"project": {"name": name, "domain_id": "default"}}).json()["project"]["id"]
     password = uuid.uuid4().hex
     user = admin.call("POST", "/identity/v3/users", (201,), json={"user": {
-        "name": name, "password": password, "domain_id": "default", "default_project_id": project}}).json()["user"]
+        "name": name, "password": password, "domain_id": "default",
+        "default_project_id": project}}).json()["user"]
     member = next(r["id"] for r in admin.call("GET", "/identity/v3/roles?name=member").json()["roles"])
     admin.call("PUT", f"/identity/v3/projects/{project}/users/{user['id']}/roles/{member}", (204,))
     r = admin.http.post("/identity/v3/auth/tokens", json={"auth": {
@@ -122,13 +124,15 @@ def _network(admin: Member, b: Member) -> dict[str, Any]:
 
 def _volume(admin: Member, b: Member) -> dict[str, Any]:
     v = f"/volume/v3/{b.project_id}"
-    vol = b.call("POST", f"{v}/volumes", (202,), json={"volume": {"size": 1, "name": "xp"}}).json()["volume"]["id"]
+    vol = b.call("POST", f"{v}/volumes", (202,), json={"volume": {"size": 1}}).json()["volume"]["id"]
     spare = b.call("POST", f"{v}/volumes", (202,), json={"volume": {"size": 1}}).json()["volume"]["id"]
     _wait(b, f"{v}/volumes/{vol}", "volume", "status", "available")
     _wait(b, f"{v}/volumes/{spare}", "volume", "status", "available")
-    snap = b.call("POST", f"{v}/snapshots", (202,), json={"snapshot": {"volume_id": vol}}).json()["snapshot"]["id"]
+    snap = b.call("POST", f"{v}/snapshots", (202,),
+                  json={"snapshot": {"volume_id": vol}}).json()["snapshot"]["id"]
     _wait(b, f"{v}/snapshots/{snap}", "snapshot", "status", "available")
-    backup = b.call("POST", f"{v}/backups", (202,), json={"backup": {"volume_id": vol}}).json()["backup"]["id"]
+    backup = b.call("POST", f"{v}/backups", (202,),
+                    json={"backup": {"volume_id": vol}}).json()["backup"]["id"]
     _wait(b, f"{v}/backups/{backup}", "backup", "status", "available")
     transfer = b.call("POST", f"{v}/os-volume-transfer", (202,),
                       json={"transfer": {"volume_id": spare}}).json()["transfer"]["id"]
@@ -138,19 +142,21 @@ def _volume(admin: Member, b: Member) -> dict[str, Any]:
     vtype = next(t["id"] for t in b.call("GET", f"{v}/types").json()["volume_types"])
     group = b.call("POST", f"{v}/groups", (202,), headers={"OpenStack-API-Version": "volume 3.13"},
                    json={"group": {"group_type": gtype, "volume_types": [vtype]}}).json()["group"]["id"]
-    _wait(b, f"{v}/groups/{group}", "group", "status", "available", headers={"OpenStack-API-Version": "volume 3.13"})
+    _wait(b, f"{v}/groups/{group}", "group", "status", "available",
+          headers={"OpenStack-API-Version": "volume 3.13"})
     return {"volume": vol, "snapshot": snap, "backup": backup, "transfer": transfer, "group": group}
 
 
 def admin_project(admin: Member) -> str:
     if not admin.project_id:
-        admin.project_id = admin.call("GET", "/identity/v3/auth/tokens",
-                                      headers={"X-Subject-Token": admin.token}).json()["token"]["project"]["id"]
+        token = admin.call("GET", "/identity/v3/auth/tokens", headers={"X-Subject-Token": admin.token})
+        admin.project_id = token.json()["token"]["project"]["id"]
     return admin.project_id
 
 
 def _compute(b: Member, res: dict[str, Any]) -> dict[str, Any]:
-    flavor = next(f["id"] for f in b.call("GET", "/compute/v2.1/flavors").json()["flavors"] if f["name"] == "m1.nano")
+    flavors = b.call("GET", "/compute/v2.1/flavors").json()["flavors"]
+    flavor = next(f["id"] for f in flavors if f["name"] == "m1.nano")
     server = b.call("POST", "/compute/v2.1/servers", (202,), json={"server": {
         "name": "xp", "flavorRef": flavor, "imageRef": res["image"], "networks": [{"port": res["port"]}]}}
     ).json()["server"]["id"]
@@ -159,14 +165,16 @@ def _compute(b: Member, res: dict[str, Any]) -> dict[str, Any]:
     b.call("POST", "/compute/v2.1/os-keypairs", (200,), json={"keypair": {"name": keypair}})
     group = b.call("POST", "/compute/v2.1/os-server-groups", (200,), json={"server_group": {
         "name": "xp", "policies": ["anti-affinity"]}}).json()["server_group"]["id"]
-    vol = b.call("POST", f"/volume/v3/{b.project_id}/volumes", (202,), json={"volume": {"size": 1}}).json()["volume"]["id"]
+    vol = b.call("POST", f"/volume/v3/{b.project_id}/volumes", (202,),
+                 json={"volume": {"size": 1}}).json()["volume"]["id"]
     _wait(b, f"/volume/v3/{b.project_id}/volumes/{vol}", "volume", "status", "available")
     b.call("POST", f"/compute/v2.1/servers/{server}/os-volume_attachments", (200,),
            json={"volumeAttachment": {"volumeId": vol}})
     _wait(b, f"/volume/v3/{b.project_id}/volumes/{vol}", "volume", "status", "in-use")
     attachment = b.call("GET", f"/volume/v3/{b.project_id}/attachments",
                         headers={"OpenStack-API-Version": "volume 3.27"}).json()["attachments"][0]["id"]
-    return {"server": server, "keypair": keypair, "server_group": group, "attached": vol, "attachment": attachment}
+    return {"server": server, "keypair": keypair, "server_group": group, "attached": vol,
+            "attachment": attachment}
 
 
 def _others(admin: Member, system: Member, b: Member) -> dict[str, Any]:
@@ -182,10 +190,11 @@ def _others(admin: Member, system: Member, b: Member) -> dict[str, Any]:
     arq = b.call("POST", "/accelerator/v2/accelerator_requests", (201,), headers=acc,
                  json={"device_profile_name": profile}).json()["arqs"][0]["uuid"]
     stack_name = f"xp-{uuid.uuid4().hex[:6]}"
-    stack = b.call("POST", f"/heat-api/v1/{b.project_id}/stacks", (201,), json={
-        "stack_name": stack_name, "template": {"heat_template_version": "2018-08-31",
-                                               "resources": {"n": {"type": "OS::Heat::None"}}}}).json()["stack"]["id"]
-    _wait(b, f"/heat-api/v1/{b.project_id}/stacks/{stack_name}/{stack}", "stack", "stack_status", "CREATE_COMPLETE")
+    template = {"heat_template_version": "2018-08-31", "resources": {"n": {"type": "OS::Heat::None"}}}
+    stacks = f"/heat-api/v1/{b.project_id}/stacks"
+    body = {"stack_name": stack_name, "template": template}
+    stack = b.call("POST", stacks, (201,), json=body).json()["stack"]["id"]
+    _wait(b, f"{stacks}/{stack_name}/{stack}", "stack", "stack_status", "CREATE_COMPLETE")
     return {"owned_node": owned, "leased_node": leased, "arq": arq, "stack": f"{stack_name}/{stack}"}
 
 
@@ -205,18 +214,20 @@ CASES: list[tuple[str, str, dict[str, str], dict[str, int], Any]] = [
     ("image data", "/image/v2/images/{image}/file", {"Content-Type": "application/octet-stream"},
      {"GET": 404, "PUT": 404}, b"stolen"),
     # swift: another account is 403 to an authenticated user without a role there (keystoneauth)
-    ("container", "/object-store/v1/AUTH_{b}/xp", {}, {"GET": 403, "PUT": 403, "POST": 403, "DELETE": 403}, b""),
+    ("container", "/object-store/v1/AUTH_{b}/xp", {}, {"GET": 403, "PUT": 403, "POST": 403, "DELETE": 403},
+     b""),
     ("object", "/object-store/v1/AUTH_{b}/xp/o", {}, {"GET": 403, "PUT": 403, "POST": 403, "DELETE": 403},
      b"stolen"),
     ("network", N + "/networks/{network}", {}, NOT_FOUND, {"network": {"name": "stolen"}}),
     ("subnet", N + "/subnets/{subnet}", {}, NOT_FOUND, {"subnet": {"name": "stolen"}}),
     ("port", N + "/ports/{port}", {}, NOT_FOUND, {"port": {"name": "stolen"}}),
     ("router", N + "/routers/{router}", {}, NOT_FOUND, {"router": {"name": "stolen"}}),
-    ("floating ip", N + "/floatingips/{floatingip}", {}, NOT_FOUND, {"floatingip": {"description": "stolen"}}),
+    ("floating ip", N + "/floatingips/{floatingip}", {}, NOT_FOUND,
+     {"floatingip": {"description": "stolen"}}),
     ("security group", N + "/security-groups/{security_group}", {}, NOT_FOUND,
      {"security_group": {"name": "stolen"}}),
-    ("security group rule", N + "/security-group-rules/{security_group_rule}", {}, {"GET": 404, "DELETE": 404},
-     None),
+    ("security group rule", N + "/security-group-rules/{security_group_rule}", {},
+     {"GET": 404, "DELETE": 404}, None),
     ("trunk", N + "/trunks/{trunk}", {}, NOT_FOUND, {"trunk": {"name": "stolen"}}),
     ("qos policy", N + "/qos/policies/{qos_policy}", {}, NOT_FOUND, {"policy": {"name": "stolen"}}),
     ("volume", V + "/volumes/{volume}", {}, NOT_FOUND, {"volume": {"name": "stolen"}}),
@@ -240,8 +251,8 @@ CASES: list[tuple[str, str, dict[str, str], dict[str, int], Any]] = [
      {"GET": 404, "PATCH": 404, "DELETE": 404}, [{"op": "replace", "path": "/name", "value": "stolen"}]),
     ("node (lessee)", "/baremetal/v1/nodes/{leased_node}", {"X-OpenStack-Ironic-API-Version": "1.80"},
      {"GET": 404, "PATCH": 404, "DELETE": 404}, [{"op": "replace", "path": "/name", "value": "stolen"}]),
-    ("accelerator request", "/accelerator/v2/accelerator_requests/{arq}", {"OpenStack-API-Version": "accelerator 2.3"},
-     {"GET": 404}, None),
+    ("accelerator request", "/accelerator/v2/accelerator_requests/{arq}",
+     {"OpenStack-API-Version": "accelerator 2.3"}, {"GET": 404}, None),
     ("accelerator request delete", "/accelerator/v2/accelerator_requests?arqs={arq}",
      {"OpenStack-API-Version": "accelerator 2.3"}, {"DELETE": 404}, None),
     # heat: B's stack under A's own tenant is not found; under B's tenant id, A is forbidden

@@ -44,9 +44,10 @@ def test_db_upgrade_takes_a_0_1_0_data_dir_to_head(upgraded, capsys):
 
 
 def _login(url: str, user: str, password: str, project: str | None) -> tuple[str, httpx.Client]:
-    scope = {"project": {"id": project}} if project else {"project": {"name": "admin", "domain": {"id": "default"}}}
-    r = httpx.post(f"{url}/identity/v3/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
-        "user": {"name": user, "domain": {"id": "default"}, "password": password}}}, "scope": scope}})
+    scope = {"project": {"id": project} if project else {"name": "admin", "domain": {"id": "default"}}}
+    identity = {"methods": ["password"], "password": {
+        "user": {"name": user, "domain": {"id": "default"}, "password": password}}}
+    r = httpx.post(f"{url}/identity/v3/auth/tokens", json={"auth": {"identity": identity, "scope": scope}})
     assert r.status_code == 201, r.text
     token = r.headers["X-Subject-Token"]
     return token, httpx.Client(base_url=url, headers={"X-Auth-Token": token}, timeout=60)
@@ -65,7 +66,8 @@ def test_the_current_server_keeps_what_0_1_0_stored(upgraded):
         assert image["status"] == "active" and image["visibility"] == "private"
         data = c.get(f"/image/v2/images/{m['image']['id']}/file")
         assert hashlib.sha256(data.content).hexdigest() == m["image"]["sha256"]
-        obj = c.get(f"/object-store/v1/AUTH_{m['project_id']}/{m['object']['container']}/{m['object']['name']}")
+        obj = c.get(f"/object-store/v1/AUTH_{m['project_id']}/{m['object']['container']}/"
+                    f"{m['object']['name']}")
         assert obj.status_code == 200 and hashlib.sha256(obj.content).hexdigest() == m["object"]["sha256"]
         volume = c.get(f"/volume/v3/{m['project_id']}/volumes/{m['volume']}").json()["volume"]
         assert volume["status"] == "available" and volume["size"] == 1
@@ -81,7 +83,8 @@ def test_the_current_server_keeps_what_0_1_0_stored(upgraded):
         assert r.status_code == 201, r.text
         stack = r.json()["stack"]["id"]
         for _ in range(100):
-            status = c.get(f"/heat-api/v1/{m['project_id']}/stacks/after/{stack}").json()["stack"]["stack_status"]
+            status = c.get(f"/heat-api/v1/{m['project_id']}/stacks/after/{stack}").json()["stack"]
+            status = status["stack_status"]
             if status != "CREATE_IN_PROGRESS":
                 break
             time.sleep(0.1)
