@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.crash import Client, fixtures, unlimited  # noqa: E402
-from tests.conftest import _drop_postgres, _fresh_postgres, start_cloud  # noqa: E402
+from tests.conftest import _drop_postgres, _fresh_postgres, start_cloud, stop_cloud  # noqa: E402
 
 TEMPLATE = {"heat_template_version": "2018-08-31",
             "resources": {"a": {"type": "OS::Heat::RandomString"}, "b": {"type": "OS::Heat::None"}}}
@@ -213,11 +213,7 @@ def run(*, minutes: float, threads: int, database_url: str | None, seed: int,
         return {"stats": stats, "elapsed": elapsed, "rss": rss, "load": os.getloadavg(), "threads": threads,
                 "database": "PostgreSQL" if db_url else "SQLite"}
     finally:
-        cloud.process.terminate()
-        try:
-            cloud.process.wait(timeout=15)
-        except Exception:  # noqa: BLE001
-            cloud.process.kill()
+        stop_cloud(cloud)
         if db_url:
             _drop_postgres(db_url)
         if not keep:
