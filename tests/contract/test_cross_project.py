@@ -308,3 +308,63 @@ def _json(content: bytes) -> Any:
         return json.loads(content)
     except ValueError:
         return content
+
+
+# A's own requests that name one of B's resources: refused as if it did not exist, nothing made
+USES = [
+    ("port on B's network", "POST", "/networking/v2.0/ports", {}, 404,
+     {"port": {"network_id": "{network}"}}),
+    ("subnet on B's network", "POST", "/networking/v2.0/subnets", {}, 404,
+     {"subnet": {"network_id": "{network}", "cidr": "10.78.0.0/24", "ip_version": 4}}),
+    ("floating ip on B's port", "POST", "/networking/v2.0/floatingips", {}, 404,
+     {"floatingip": {"floating_network_id": "{public}", "port_id": "{port}"}}),
+    ("volume from B's snapshot", "POST", "/volume/v3/{a}/volumes", {}, 404,
+     {"volume": {"size": 1, "snapshot_id": "{snapshot}"}}),
+    ("volume from B's volume", "POST", "/volume/v3/{a}/volumes", {}, 404,
+     {"volume": {"size": 1, "source_volid": "{volume}"}}),
+    # cinder: "Invalid image identifier or unable to access requested image." (400)
+    ("volume from B's image", "POST", "/volume/v3/{a}/volumes", {}, 400,
+     {"volume": {"size": 1, "imageRef": "{image}"}}),
+    ("backup restore into B's volume", "POST", "/volume/v3/{a}/backups/{backup}/restore", {}, 404,
+     {"restore": {"volume_id": "{volume}"}}),
+    ("server from B's image", "POST", "/compute/v2.1/servers", {}, 400,
+     {"server": {"name": "x", "flavorRef": "1", "imageRef": "{image}", "networks": "none"}}),
+    # nova turns PortNotFound into 400 on create
+    ("server on B's port", "POST", "/compute/v2.1/servers", {"OpenStack-API-Version": "compute 2.37"}, 400,
+     {"server": {"name": "x", "flavorRef": "1", "imageRef": "{public_image}", "networks": [{"port": "{port}"}]}}),
+    ("member of B's image", "POST", "/image/v2/images/{image}/members", {}, 404, {"member": "{a}"}),
+    ("resources of B's stack", "GET", "/heat-api/v1/{a}/stacks/{stack}/resources", {}, 404, None),
+]
+
+
+def _fill_body(body: Any, fill: Any) -> Any:
+    if isinstance(body, dict):
+        return {k: _fill_body(v, fill) for k, v in body.items()}
+    if isinstance(body, list):
+        return [_fill_body(v, fill) for v in body]
+    return fill(body) if isinstance(body, str) and "{" in body else body
+
+
+@pytest.mark.parametrize("case", USES, ids=[c[0] for c in USES])
+def test_naming_another_projects_resource_gets_nothing(two, case):
+    admin, a, b, res = two
+    label, method, template, headers, expected, body = case
+    extra = dict(res)
+    extra.setdefault("public", next(n["id"] for n in a.call(
+        "GET", "/networking/v2.0/networks?router:external=true").json()["networks"]))
+    extra.setdefault("public_image", next(i["id"] for i in a.call("GET", "/image/v2/images").json()["images"]
+                                          if i["name"].startswith("cirros")))
+    fill = lambda text: _fill(text, a, b, extra)  # noqa: E731
+    counts = _counts(a)
+    r = a.call(method, fill(template), (expected,), headers=headers,
+               **({"json": _fill_body(body, fill)} if body is not None else {}))
+    assert r.status_code == expected, label
+    assert _counts(a) == counts, label                          # nothing was made in A either
+
+
+def _counts(a: Member) -> dict[str, int]:
+    return {"ports": len(a.call("GET", "/networking/v2.0/ports").json()["ports"]),
+            "subnets": len(a.call("GET", "/networking/v2.0/subnets").json()["subnets"]),
+            "floatingips": len(a.call("GET", "/networking/v2.0/floatingips").json()["floatingips"]),
+            "volumes": len(a.call("GET", f"/volume/v3/{a.project_id}/volumes").json()["volumes"]),
+            "servers": len(a.call("GET", "/compute/v2.1/servers").json()["servers"])}
