@@ -331,7 +331,8 @@ USES = [
      {"server": {"name": "x", "flavorRef": "1", "imageRef": "{image}", "networks": "none"}}),
     # nova turns PortNotFound into 400 on create
     ("server on B's port", "POST", "/compute/v2.1/servers", {"OpenStack-API-Version": "compute 2.37"}, 400,
-     {"server": {"name": "x", "flavorRef": "1", "imageRef": "{public_image}", "networks": [{"port": "{port}"}]}}),
+     {"server": {"name": "x", "flavorRef": "1", "imageRef": "{public_image}",
+                 "networks": [{"port": "{port}"}]}}),
     ("member of B's image", "POST", "/image/v2/images/{image}/members", {}, 404, {"member": "{a}"}),
     ("resources of B's stack", "GET", "/heat-api/v1/{a}/stacks/{stack}/resources", {}, 404, None),
 ]
