@@ -259,8 +259,9 @@ def serve(args: argparse.Namespace) -> int:
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
+    # log_config None: uvicorn's own lines go through the root handler, masked as every other line
     common = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                  lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
+                  log_config=None, lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
     if settings.workers > 1:
         os.environ.update(settings.to_env())
         uvicorn.run("pocketstack.app:worker_app", factory=True, workers=settings.workers, **common)

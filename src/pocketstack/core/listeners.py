@@ -72,7 +72,7 @@ def _server(app: Any, listener: Listener, ssl: dict[str, str]) -> Any:
             pass
 
     config = uvicorn.Config(PrefixedApp(app, listener.prefix), lifespan="off", log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=10, **ssl)
+                            log_config=None, access_log=False, timeout_graceful_shutdown=10, **ssl)
     return Server(config)
 
 
