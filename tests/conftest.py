@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -91,10 +92,12 @@ class Cloud:
 
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
-                options: dict[str, Any] | None = None, object_store_port: int | None = None) -> Cloud:
+                options: dict[str, Any] | None = None, object_store_port: int | None = None,
+                extra_args: list[str] | None = None, tls: tuple[Path, Path] | None = None) -> Cloud:
     """`options`: more config sections for this cloud (e.g. a small `compute:` capacity).
     `object_store_port`: the object store's own listener; a free port unless given (0: none). Never
-    the default 8080: other clouds on this machine may hold it."""
+    the default 8080: other clouds on this machine may hold it. `extra_args`: more `serve` options;
+    `tls`: (certificate, key) to serve HTTPS with."""
     port = port or free_port()
     if object_store_port is None:
         object_store_port = free_port()
@@ -105,15 +108,19 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
            "--object-store-port", str(object_store_port)]
     if database_url:
         cmd += ["--database-url", database_url]
+    if tls:
+        cmd += ["--tls-cert", str(tls[0]), "--tls-key", str(tls[1])]
+    cmd += extra_args or []
     log = open(tmp / "server.log", "ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+    scheme, verify = ("https", ssl.create_default_context(cafile=str(tls[0]))) if tls else ("http", True)
+    url = f"{scheme}://127.0.0.1:{port}"
     deadline = time.time() + 60
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("pocketstack exited:\n" + (tmp / "server.log").read_text()[-3000:])
         try:
-            if httpx.get(url + "/healthcheck", timeout=1).status_code == 200:
+            if httpx.get(url + "/healthcheck", timeout=1, verify=verify).status_code == 200:
                 break
         except httpx.HTTPError:
             time.sleep(0.1)
@@ -121,7 +128,7 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
         proc.kill()
         raise RuntimeError("pocketstack did not become healthy:\n" + (tmp / "server.log").read_text()[-3000:])
     return Cloud(url, tmp / "data", tmp / "data" / "clouds.yaml", proc, database_url, config,
-                 f"http://127.0.0.1:{object_store_port}" if object_store_port else None)
+                 f"{scheme}://127.0.0.1:{object_store_port}" if object_store_port else None)
 
 
 def stop_cloud(cloud: Cloud) -> None:
@@ -142,6 +149,10 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stop_cloud(running)
     if running.database_url:
         _drop_postgres(running.database_url)
+    passwords = {c["auth"]["password"] for c in running.clouds().values()}
+    leaked = [line for line in (tmp / "server.log").read_text(errors="replace").splitlines()
+              if any(p in line for p in passwords)]
+    assert not leaked, f"a password of clouds.yaml in the session's server log: {leaked[:3]}"
 
 
 @pytest.fixture(scope="session")

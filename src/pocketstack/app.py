@@ -50,6 +50,20 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
 
 
 TOO_LARGE = "Request is too large."
+# eventlet.wsgi's max_header_line (the server every upstream API ran under) per header line, and a
+# total for all of them, so no request's headers hold more than 64 KiB of the server's memory
+MAX_HEADER_LINE = 16384
+MAX_HEADERS_TOTAL = 65536
+
+
+def headers_too_large(scope: dict[str, Any]) -> bool:
+    total = 0
+    for name, value in scope.get("headers", ()):
+        line = len(name) + len(value) + 4           # "name: value\r\n"
+        total += line
+        if line > MAX_HEADER_LINE or total > MAX_HEADERS_TOTAL:
+            return True
+    return False
 
 
 async def read_limited(request: Request, limit: int | None) -> bytes:
@@ -90,6 +104,8 @@ class Pocketstack:
             return await self.lifespan(receive, send)
         if scope["type"] != "http":
             return
+        if headers_too_large(scope):      # 431 before anything reads them, in plain text as eventlet's 400
+            return await self.refuse_headers(scope, receive, send)
         if scope["path"] == dashboard.PREFIX or scope["path"].startswith(dashboard.PREFIX + "/"):
             return await self.serve_dashboard(scope, receive, send)  # the web UI, before any service
         request = Request(scope, receive)
@@ -103,6 +119,14 @@ class Pocketstack:
                         request.method, response.status_code, elapsed)
         log_request(scope, response.status_code, response.headers.get("content-length"),
                     time.perf_counter() - started, request_id)
+
+    async def refuse_headers(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        request_id = new_request_id()
+        response = PlainTextResponse("Request Header Fields Too Large", status_code=431,
+                                     headers={"x-openstack-request-id": request_id, "connection": "close"})
+        await response(scope, receive, send)
+        metrics.observe("none", "unmatched", scope["method"], 431, 0.0)
+        log_request(scope, 431, response.headers.get("content-length"), 0.0, request_id)
 
     async def serve_dashboard(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         started, status = time.perf_counter(), [500]
@@ -129,7 +153,7 @@ class Pocketstack:
                         service.startup(self.settings)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
-                self._running.start(self, self.listeners)
+                self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._running.stop()

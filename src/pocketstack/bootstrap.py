@@ -38,7 +38,7 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
             if state.get("base_url") != settings.base_url or state.get("catalog") != catalog:
                 conn.execute(kv.update().where(kv.c.key == "bootstrap").values(
                     value={**state, "base_url": settings.base_url, "catalog": catalog}))
-            if state.get("base_url") != settings.base_url:
+            if state.get("base_url") != settings.base_url or _cacert(settings) != settings.tls_cert:
                 write_clouds_yaml(settings, state["passwords"], settings.data_dir / "clouds.yaml", rewrite=True)
             return False
         admin = settings.admin_password or os.environ.get("POCKETSTACK_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
@@ -56,6 +56,12 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
     return True
 
 
+def _cacert(settings: Settings) -> str | None:
+    path = settings.data_dir / "clouds.yaml"
+    data = yaml.safe_load(path.read_text()) if path.exists() else None
+    return next(iter((data or {}).get("clouds", {}).values()), {}).get("cacert")
+
+
 def write_clouds_yaml(settings: Settings, pw: dict[str, str], path: Path, rewrite: bool = False) -> None:
     if rewrite:
         if not path.exists():
@@ -65,6 +71,10 @@ def write_clouds_yaml(settings: Settings, pw: dict[str, str], path: Path, rewrit
             cloud["auth"]["auth_url"] = settings.base_url + "/identity"
     else:
         data = {"clouds": clouds(settings.base_url + "/identity", pw)}
+    for cloud in data.get("clouds", {}).values():     # a self-signed certificate is its own CA
+        cloud.pop("cacert", None)
+        if settings.tls_cert:
+            cloud["cacert"] = settings.tls_cert
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("# Written by pocketstack on first start. Use: export OS_CLIENT_CONFIG_FILE=" + str(path) + "\n")

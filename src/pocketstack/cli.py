@@ -43,6 +43,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"),
                    help="YAML file with per-service sections (identity: security_compliance: ...)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--tls-cert", type=Path, default=None,
+                   help="PEM certificate (with its chain): serve HTTPS on every port, the catalog in https")
+    p.add_argument("--tls-key", type=Path, default=None, help="the certificate's PEM private key")
     p.add_argument("--dataplane", choices=("none", "linux"), default=None,
                    help="network dataplane (default: `network: {dataplane: ...}` of --config, else none); "
                         "linux needs root")
@@ -146,7 +149,29 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
                     public_url=args.public_url, options=options, log_level=args.log_level,
-                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False))
+                    log_requests=getattr(args, "log_requests", False),
+                    allow_reset=getattr(args, "allow_reset", False),
+                    tls_cert=_path(getattr(args, "tls_cert", None)),
+                    tls_key=_path(getattr(args, "tls_key", None)))
+
+
+def _path(value: Path | None) -> str | None:
+    return str(value.resolve()) if value else None
+
+
+def check_tls(settings: Settings) -> str | None:
+    """One line when --tls-cert/--tls-key cannot serve HTTPS (checked before anything starts)."""
+    if bool(settings.tls_cert) != bool(settings.tls_key):
+        return "--tls-cert and --tls-key go together"
+    if not settings.tls_cert:
+        return None
+    import ssl
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(settings.tls_cert, settings.tls_key)
+    except (OSError, ssl.SSLError) as err:
+        return f"cannot use the TLS certificate {settings.tls_cert} and key {settings.tls_key}: {err}"
+    return None
 
 
 def check_dataplane(settings: Settings) -> str | None:
@@ -190,8 +215,11 @@ def dataplane(args: argparse.Namespace) -> int:
 
 
 def configure_logging(level: str, log_requests: bool = False) -> None:
-    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr,
-                        format="%(asctime)s %(process)d %(levelname)s %(name)s %(message)s")
+    from pocketstack.core.redact import MaskingFormatter
+    line = "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"
+    logging.basicConfig(level=getattr(logging, level.upper(), logging.INFO), stream=sys.stderr, format=line)
+    for root_handler in logging.getLogger().handlers:      # no secret in a line, whatever a message quotes
+        root_handler.setFormatter(MaskingFormatter(line))
     for noisy in ("sqlalchemy", "alembic", "httpx", "oslo_policy", "stevedore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     access = logging.getLogger("pocketstack.access")   # the request log: off unless --log-requests
@@ -200,7 +228,7 @@ def configure_logging(level: str, log_requests: bool = False) -> None:
     access.setLevel(logging.INFO if log_requests else logging.WARNING)
     if log_requests:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
+        handler.setFormatter(MaskingFormatter("%(asctime)s.%(msecs)03d %(message)s", "%Y-%m-%d %H:%M:%S"))
         access.addHandler(handler)
 
 
@@ -220,7 +248,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
-    if error := check_compute_driver(settings) or check_dataplane(settings):
+    if error := check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)
@@ -243,8 +271,9 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
+    # log_config None: uvicorn's own lines go through the root handler, masked as every other line
     common = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                  lifespan="on", timeout_graceful_shutdown=10)
+                  log_config=None, lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
     gc.freeze()
     gc.enable()
     if settings.workers > 1:

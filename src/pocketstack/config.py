@@ -30,6 +30,8 @@ class Settings:
     log_requests: bool = False             # one readable line per request (`--log-requests`)
     allow_reset: bool = False              # POST /pocketstack/v1/reset may wipe the running cloud
     listeners: dict[str, int] = field(default_factory=dict)  # service type -> port of its own listener
+    tls_cert: str | None = None            # PEM certificate (chain): HTTPS on every port (`--tls-cert`)
+    tls_key: str | None = None             # its PEM private key (`--tls-key`)
 
     @property
     def db_url(self) -> str:
@@ -37,7 +39,14 @@ class Settings:
 
     @property
     def base_url(self) -> str:
-        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+        scheme = "https" if self.tls_cert else "http"
+        return (self.public_url or f"{scheme}://{self.host}:{self.port}").rstrip("/")
+
+    def ssl_options(self) -> dict[str, str]:
+        """uvicorn's keyword arguments for HTTPS (none without a certificate)."""
+        if not self.tls_cert:
+            return {}
+        return {"ssl_certfile": self.tls_cert, "ssl_keyfile": self.tls_key or self.tls_cert}
 
     def listener_url(self, service_type: str) -> str | None:
         """scheme://host:port of a service's own listener (Swift's proxy port), when one runs: the
@@ -64,7 +73,8 @@ class Settings:
             "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
             "database_url": self.database_url, "workers": self.workers,
             "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
-            "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners})}
+            "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners,
+            "tls_cert": self.tls_cert, "tls_key": self.tls_key})}
 
     @classmethod
     def from_env(cls) -> Settings:

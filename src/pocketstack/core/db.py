@@ -50,14 +50,16 @@ def json_loads(text: str) -> Any:
 
 
 def create_engine(url: str) -> Engine:
+    """hide_parameters: a database error logged with its traceback never quotes the values (secrets)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
         engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 60},
-                                  pool_size=20, max_overflow=20, json_deserializer=json_loads)
+                                  pool_size=20, max_overflow=20, json_deserializer=json_loads,
+                                  hide_parameters=True)
         _sqlite_pragmas(engine)
     else:
         engine = sa.create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True,
-                                  json_deserializer=json_loads)
+                                  json_deserializer=json_loads, hide_parameters=True)
     return engine
 
 

@@ -58,7 +58,7 @@ class PrefixedApp:
         await self.app(scope, receive, send)
 
 
-def _server(app: Any, listener: Listener) -> Any:
+def _server(app: Any, listener: Listener, ssl: dict[str, str]) -> Any:
     import uvicorn
 
     class Server(uvicorn.Server):
@@ -72,7 +72,7 @@ def _server(app: Any, listener: Listener) -> Any:
             pass
 
     config = uvicorn.Config(PrefixedApp(app, listener.prefix), lifespan="off", log_level="warning",
-                            access_log=False, timeout_graceful_shutdown=10)
+                            log_config=None, access_log=False, timeout_graceful_shutdown=10, **ssl)
     return Server(config)
 
 
@@ -82,9 +82,10 @@ class Running:
     def __init__(self) -> None:
         self.servers: list[tuple[Any, asyncio.Task[None]]] = []
 
-    def start(self, app: Any, listeners: list[Listener]) -> None:
+    def start(self, app: Any, listeners: list[Listener], ssl: dict[str, str]) -> None:
+        """`ssl`: uvicorn's ssl_certfile/ssl_keyfile, the main port's, so every port speaks HTTPS."""
         for listener in listeners:
-            server = _server(app, listener)
+            server = _server(app, listener, ssl)
             self.servers.append((server, asyncio.create_task(server.serve(sockets=[listener.sock]))))
 
     async def stop(self) -> None:
