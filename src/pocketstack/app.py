@@ -20,7 +20,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, schemas, snapshots
+from pocketstack.core import (blobs, db, faults, internal_client, jobs, metrics, notifications, schemas,
+                             snapshots)
 from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
@@ -121,6 +122,9 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                notifications.configure(self.settings.notifications_url,
+                                        host=self.settings.option("notifications.host"),
+                                        opt_out=self.settings.option("notifications.opt_out"))
                 jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
                 for service in self.services:
                     if service.startup:
@@ -133,6 +137,7 @@ class Pocketstack:
                 await self._running.stop()
                 if self._workers:
                     self._workers.cancel()
+                await anyio.to_thread.run_sync(notifications.shutdown)   # what is queued goes out first
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -30,6 +30,7 @@ class Settings:
     log_requests: bool = False             # one readable line per request (`--log-requests`)
     allow_reset: bool = False              # POST /pocketstack/v1/reset may wipe the running cloud
     listeners: dict[str, int] = field(default_factory=dict)  # service type -> port of its own listener
+    notifications: str | None = None       # amqp://... or file:///...: where notifications go (off if None)
 
     @property
     def db_url(self) -> str:
@@ -49,6 +50,11 @@ class Settings:
         host = parts.hostname or self.host
         return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
+    @property
+    def notifications_url(self) -> str | None:
+        """--notifications, else `notifications: {url: ...}` of the config file; None: off."""
+        return self.notifications or self.option("notifications.url") or None
+
     def option(self, dotted: str, default: Any = None) -> Any:
         """`settings.option("identity.security_compliance.lockout_duration", 1800)`."""
         node: Any = self.options
@@ -64,7 +70,8 @@ class Settings:
             "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
             "database_url": self.database_url, "workers": self.workers,
             "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
-            "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners})}
+            "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners,
+            "notifications": self.notifications})}
 
     @classmethod
     def from_env(cls) -> Settings:
