@@ -31,7 +31,6 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,11 +89,17 @@ def context_dict(ctx: Context | dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
+def caller(ctx: Context) -> dict[str, Any]:
+    """What a job keeps of its caller's context, for the notifications it sends when it finishes."""
+    return {"user_id": ctx.user_id, "project_id": ctx.project_id, "request_id": ctx.request_id,
+            "global_request_id": ctx.global_request_id, "roles": list(ctx.roles)}
+
+
 def envelope(ctx: Context | dict[str, Any] | None, publisher: Publisher, event_type: str,
-             payload: Any, priority: str) -> dict[str, str]:
+             payload: Any, priority: str, host: str | None = None) -> dict[str, str]:
     message: dict[str, Any] = {
         "message_id": str(uuid.uuid4()),
-        "publisher_id": publisher.publisher.format(host=HOST, kind=event_type.split(".", 1)[0]),
+        "publisher_id": publisher.publisher.format(host=host or HOST, kind=event_type.split(".", 1)[0]),
         "event_type": event_type, "priority": priority.upper(), "payload": payload,
         "timestamp": str(utcnow()),          # quirk: str(datetime), "2026-12-07 14:47:13.123456"
         "_unique_id": uuid.uuid4().hex,
@@ -272,15 +277,84 @@ def _redact(url: str) -> str:
 
 
 def notify(ctx: Context | dict[str, Any] | None, service: str, event_type: str, payload: Any,
-           priority: str = "INFO", *, topic: str = "notifications") -> None:
+           priority: str = "INFO", *, topic: str = "notifications", host: str | None = None) -> None:
     """Send one notification of `service` (a catalog type, or "compute-versioned" for Nova's versioned
-    ones on topic versioned_notifications). Call it once the change is committed; it never raises."""
+    ones on topic versioned_notifications) from `host` (default: this machine's name, or
+    `notifications: {host: ...}`). Call it once the change is committed; it never raises."""
     sender = _sender
     if sender is None or event_type in _opt_out:
         return
     try:
         publisher = PUBLISHERS[service]
-        body = envelope(ctx, publisher, event_type, payload, priority)
+        body = envelope(ctx, publisher, event_type, payload, priority, host)
+        sender.put((publisher.exchange, f"{topic}.{priority.lower()}", body))
+    except Exception:  # noqa: BLE001 - a notification never fails the request that caused it
+        LOG.exception("notifications: could not build %s", event_type)
+
+
+def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every queued notification went out (tests, shutdown)."""
+        deadline = time.monotonic() + timeout
+        while self.queue.unfinished_tasks and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return not self.queue.unfinished_tasks
+
+    def close(self, timeout: float = 2.0) -> None:
+        self.flush(timeout)
+        self._stop.set()
+        try:
+            self.queue.put_nowait(None)
+        except queue.Full:
+            pass
+        self.thread.join(timeout)
+
+
+HOST = socket.gethostname()
+_sender: Sender | None = None
+_opt_out: frozenset[str] = frozenset()
+_lock = threading.Lock()
+
+
+def configure(url: str | None, *, host: str | None = None, opt_out: list[str] | None = None) -> None:
+    """Start sending to `url` (None: off). Each process (worker) configures its own sender."""
+    global _sender, _opt_out, HOST
+    with _lock:
+        if _sender is not None:
+            _sender.close()
+            _sender = None
+        HOST = host or socket.gethostname()
+        _opt_out = frozenset(opt_out or ())
+        if url:
+            _sender = Sender(sink_for(url))
+            LOG.info("notifications to %s", _redact(url))
+
+
+def shutdown() -> None:
+    configure(None)
+
+
+def enabled() -> bool:
+    return _sender is not None
+
+
+def _redact(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def notify(ctx: Context | dict[str, Any] | None, service: str, event_type: str, payload: Any,
+           priority: str = "INFO", *, topic: str = "notifications", host: str | None = None) -> None:
+    """Send one notification of `service` (a catalog type, or "compute-versioned" for Nova's versioned
+    ones on topic versioned_notifications) from `host` (default: this machine's name, or
+    `notifications: {host: ...}`). Call it once the change is committed; it never raises."""
+    sender = _sender
+    if sender is None or event_type in _opt_out:
+        return
+    try:
+        publisher = PUBLISHERS[service]
+        body = envelope(ctx, publisher, event_type, payload, priority, host)
         sender.put((publisher.exchange, f"{topic}.{priority.lower()}", body))
     except Exception:  # noqa: BLE001 - a notification never fails the request that caused it
         LOG.exception("notifications: could not build %s", event_type)
