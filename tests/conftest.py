@@ -91,8 +91,10 @@ class Cloud:
 
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
-                options: dict[str, Any] | None = None, object_store_port: int | None = None) -> Cloud:
-    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity).
+                options: dict[str, Any] | None = None, object_store_port: int | None = None,
+                args: list[str] | None = None) -> Cloud:
+    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity); `args`: more
+    `pocketstack serve` options.
     `object_store_port`: the object store's own listener; a free port unless given (0: none). Never
     the default 8080: other clouds on this machine may hold it."""
     port = port or free_port()
@@ -105,6 +107,7 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
            "--object-store-port", str(object_store_port)]
     if database_url:
         cmd += ["--database-url", database_url]
+    cmd += args or []
     log = open(tmp / "server.log", "ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -179,6 +179,18 @@ def guest_image_for_bootstrap(settings: Settings) -> None:
     settings.options.setdefault("image", {})["bootstrap_image_file"] = str(path)   # format read from the bytes
 
 
+def check_notifications(settings: Settings) -> str | None:
+    """One line when the notifications URL names no sink we have (checked before anything starts)."""
+    from pocketstack.core import notifications
+    url = settings.notifications_url
+    try:
+        if url:
+            notifications.sink_for(url)
+    except ValueError as err:
+        return str(err)
+    return None
+
+
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
     from pocketstack.services.compute import drivers
@@ -213,7 +225,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
-    if error := check_compute_driver(settings) or check_dataplane(settings):
+    if error := check_compute_driver(settings) or check_dataplane(settings) or check_notifications(settings):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)
