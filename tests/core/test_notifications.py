@@ -20,6 +20,8 @@ from tests.conftest import Cloud, free_port, start_cloud, stop_cloud
 
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672//"
 EXCHANGES = ("nova", "glance", "cinder", "neutron", "keystone", "heat")
+STACK = {"heat_template_version": "2018-08-31", "description": "notified",
+         "resources": {"word": {"type": "OS::Heat::RandomString", "properties": {"length": 8}}}}
 CONTEXT_KEYS = {"_context_user_id", "_context_project_id", "_context_request_id", "_context_roles",
                 "_context_auth_token", "_context_is_admin", "_context_global_request_id"}
 
@@ -140,6 +142,16 @@ def test_services_notify_rabbitmq_as_openstack_does(tmp_path: Path, listener: Li
         demo.compute.wait_for_server(server, status="SHUTOFF", wait=60)
         volume = demo.block_storage.create_volume(size=1, name="n-volume")
         demo.block_storage.wait_for_status(volume, "available", wait=60)
+        snapshot = demo.block_storage.create_snapshot(volume_id=volume.id, name="n-snap")
+        demo.block_storage.wait_for_status(snapshot, "available", wait=60)
+        demo.block_storage.delete_snapshot(snapshot)
+        demo.block_storage.wait_for_delete(snapshot, wait=60)
+        demo.compute.create_volume_attachment(server, volume_id=volume.id)
+        demo.block_storage.wait_for_status(volume, "in-use", wait=60)
+        demo.compute.delete_volume_attachment(server, volume.id)
+        demo.block_storage.wait_for_status(volume, "available", wait=60)
+        fip = demo.network.create_ip(floating_network_id=demo.network.find_network("public").id)
+        demo.network.delete_ip(fip)
         project = admin.identity.create_project(name="n-project", domain_id="default")
         demo.compute.delete_server(server)
         demo.compute.wait_for_delete(server, wait=60)
@@ -150,7 +162,9 @@ def test_services_notify_rabbitmq_as_openstack_does(tmp_path: Path, listener: Li
                                   "compute.instance.delete.end", "instance.power_off.end", "image.upload",
                                   "image.activate", "volume.create.end", "volume.delete.end",
                                   "network.create.end", "subnet.create.end", "router.delete.end",
-                                  "identity.project.created", "identity.authenticate", "port.create.end"})
+                                  "identity.project.created", "identity.authenticate", "port.create.end",
+                                  "snapshot.create.end", "volume.attach.end", "volume.detach.end",
+                                  "floatingip.create.end", "floatingip.delete.end"})
     finally:
         stop_cloud(cloud)
         _cleanup_default_queues()
@@ -194,6 +208,11 @@ def test_services_notify_rabbitmq_as_openstack_does(tmp_path: Path, listener: Li
     assert msg["payload"]["status"] == "available" and msg["payload"]["size"] == 1
     _one(by_type, "volume.create.start", volume_id=volume.id)
     _one(by_type, "volume.delete.end", volume_id=volume.id)
+    attached = _one(by_type, "volume.attach.end", volume_id=volume.id)[2]["payload"]
+    assert attached["status"] == "in-use" and attached["volume_attachment"][0]["instance_uuid"] == server.id
+    _one(by_type, "volume.detach.end", volume_id=volume.id, status="available")
+    exchange, _, msg = _one(by_type, "snapshot.create.end", snapshot_id=snapshot.id)
+    assert msg["publisher_id"] == "snapshot.pocketstack@lvmdriver-1" and msg["payload"]["status"] == "available"
     # neutron: the resource as the API shows it
     exchange, _, msg = _one(by_type, "network.create.end")
     assert exchange == "neutron" and msg["publisher_id"].startswith("network.")
@@ -201,6 +220,8 @@ def test_services_notify_rabbitmq_as_openstack_does(tmp_path: Path, listener: Li
     assert _one(by_type, "subnet.create.end", **{"subnet.cidr": "10.77.0.0/24", "subnet.id": subnet.id})
     _one(by_type, "router.delete.end", router_id=router.id)
     _one(by_type, "port.create.end", **{"port.device_id": server.id})
+    _one(by_type, "floatingip.create.end", **{"floatingip.id": fip.id})
+    _one(by_type, "floatingip.delete.end", floatingip_id=fip.id)
     # keystone: CADF
     exchange, _, msg = _one(by_type, "identity.project.created", resource_info=project.id)
     assert exchange == "keystone" and msg["publisher_id"].startswith("identity.")
@@ -223,8 +244,12 @@ def test_file_sink_writes_one_envelope_a_line(tmp_path: Path) -> None:
         user = admin.identity.create_user(name="n-user", password="secret-enough", domain_id="default")
         image = admin.image.create_image(name="n-file", disk_format="raw", container_format="bare", data=b"abc")
         admin.image.delete_image(image)
+        stack = admin.orchestration.create_stack(name="n-stack", template=STACK)
+        admin.orchestration.wait_for_status(stack, "CREATE_COMPLETE", wait=60)
+        admin.orchestration.delete_stack(stack)
+        admin.orchestration.wait_for_delete(stack, wait=60)
         deadline = time.time() + 10
-        while time.time() < deadline and "image.delete" not in (log.read_text() if log.exists() else ""):
+        while time.time() < deadline and "stack.delete.end" not in (log.read_text() if log.exists() else ""):
             time.sleep(0.1)
     finally:
         stop_cloud(cloud)
@@ -233,6 +258,11 @@ def test_file_sink_writes_one_envelope_a_line(tmp_path: Path) -> None:
     assert by_type["identity.user.created"]["payload"]["target"] == {"typeURI": "data/security/account/user",
                                                                       "id": user.id}
     assert by_type["image.upload"]["payload"]["size"] == 3
+    created = by_type["orchestration.stack.create.end"]
+    assert created["publisher_id"].startswith("orchestration.") and created["priority"] == "INFO"
+    assert created["payload"]["stack_identity"] == stack.id and created["payload"]["state"] == "CREATE_COMPLETE"
+    assert by_type["orchestration.stack.create.start"]["payload"]["state"] == "CREATE_IN_PROGRESS"
+    assert by_type["orchestration.stack.delete.end"]["payload"]["stack_name"] == "n-stack"
     deleted = by_type["image.delete"]["payload"]
     assert deleted["id"] == image.id and deleted["deleted"] is True and deleted["deleted_at"]
 
@@ -265,6 +295,7 @@ def test_off_by_default_nothing_connects(tmp_path: Path) -> None:
         assert "notifications to" not in (tmp_path / "server.log").read_text()
     finally:
         stop_cloud(cloud)
+    (tmp_path / "on").mkdir()
     on = start_cloud(tmp_path / "on", args=["--notifications", AMQP_URL])   # the same probe sees one when on
     try:
         _connect(on).network.create_network(name="loud")
