@@ -92,9 +92,9 @@ class Cloud:
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
                 options: dict[str, Any] | None = None, object_store_port: int | None = None,
-                args: list[str] | None = None) -> Cloud:
+                args: list[str] | None = None, timeout: float = 60) -> Cloud:
     """`options`: more config sections for this cloud (e.g. a small `compute:` capacity); `args`: more
-    `pocketstack serve` options.
+    `pocketstack serve` options; `timeout`: seconds it may take to answer.
     `object_store_port`: the object store's own listener; a free port unless given (0: none). Never
     the default 8080: other clouds on this machine may hold it."""
     port = port or free_port()
@@ -111,7 +111,7 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
     log = open(tmp / "server.log", "ab")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("pocketstack exited:\n" + (tmp / "server.log").read_text()[-3000:])
