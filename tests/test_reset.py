@@ -84,8 +84,8 @@ def test_live_reset_with_two_workers_on_postgresql(tmp_path: Path) -> None:
         net = httpx.post(cloud.url + "/networking/v2.0/networks", headers=admin,
                          json={"network": {"name": "gone-too"}})
         assert net.status_code == 201
-        r = httpx.post(identity + "/auth/tokens", json={"auth": {"identity": {"methods": ["password"], "password": {
-            "user": {"id": user["id"], "password": "secret-enough"}}}}})
+        r = httpx.post(identity + "/auth/tokens", json={"auth": {"identity": {
+            "methods": ["password"], "password": {"user": {"id": user["id"], "password": "secret-enough"}}}}})
         token = {"X-Auth-Token": r.headers["X-Subject-Token"]}
         for _ in range(30):        # each worker validates (and caches) the token; new connections spread them
             assert httpx.get(identity + "/auth/projects", headers=token).status_code == 200

@@ -26,9 +26,9 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
                    help="let admins reset the running cloud to its first start (POST /pocketstack/v1/reset); "
                         "for test suites (the pytest plugin passes it)")
     p.add_argument("--notifications", default=None, metavar="URL",
-                   help="send notifications as OpenStack services do: amqp://user:pass@host:5672// (RabbitMQ, "
-                        "oslo.messaging's envelope and exchanges) or file:///path (one JSON envelope a line); "
-                        "default: `notifications: {url: ...}` of --config, else off")
+                   help="send notifications as OpenStack services do: amqp://user:pass@host:5672// "
+                        "(RabbitMQ, oslo.messaging's envelope and exchanges) or file:///path (one JSON "
+                        "envelope a line); default: `notifications: {url: ...}` of --config, else off")
     p.add_argument("--object-store-port", type=int, default=None,
                    help="the object store's own port, as Swift's proxy on DevStack: /v1/AUTH_<project>, /info "
                         "(default: `object_store: {port: ...}` of --config, else 8080; 0: none, the "
@@ -149,7 +149,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,
                     public_url=args.public_url, options=options, log_level=args.log_level,
-                    log_requests=getattr(args, "log_requests", False), allow_reset=getattr(args, "allow_reset", False),
+                    log_requests=getattr(args, "log_requests", False),
+                    allow_reset=getattr(args, "allow_reset", False),
                     notifications=getattr(args, "notifications", None))
 
 

@@ -65,7 +65,8 @@ def other_workers_paused(several: bool, timeout: float = 10.0) -> Iterator[None]
                     break
             time.sleep(0.05)
         else:
-            LOG.warning("reset: other workers' jobs still running after %.0f s; resetting under them", timeout)
+            LOG.warning("reset: other workers' jobs still running after %.0f s; resetting under them",
+                        timeout)
         yield
     finally:
         snapshots.pause_claims(0)

@@ -122,8 +122,8 @@ def claims_paused(conn: sa.Connection) -> bool:
 
 def running_jobs(conn: sa.Connection) -> int:
     """Jobs some worker runs now (its lease not run out)."""
-    return int(conn.execute(sa.text("SELECT count(*) FROM jobs WHERE state = 'running' AND locked_until > :now"),
-                            {"now": utcnow()}).scalar() or 0)
+    query = sa.text("SELECT count(*) FROM jobs WHERE state = 'running' AND locked_until > :now")
+    return int(conn.execute(query, {"now": utcnow()}).scalar() or 0)
 
 
 def directory(data_dir: Path, name: str) -> Path:

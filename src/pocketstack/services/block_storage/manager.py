@@ -138,7 +138,8 @@ def delete_volume(p: dict[str, Any]) -> None:
         backend.delete(snap["blob_key"])
     backend.delete(vol["blob_key"])
     with db.session() as conn:
-        volume_notifications.send_after_commit(conn, None, "volume", vol["id"], "delete.end", status="deleted")
+        volume_notifications.send_after_commit(conn, None, "volume", vol["id"], "delete.end",
+                                               status="deleted")
         conn.execute(snapshots.delete().where(snapshots.c.volume_id == vol["id"]))
         conn.execute(volumes.delete().where(volumes.c.id == vol["id"]))
 

@@ -38,7 +38,8 @@ def volume_payload(conn: Connection, vol: dict[str, Any], **extra: Any) -> dict[
         "tenant_id": vol["project_id"], "host": vol["host"], "user_id": vol["user_id"],
         "availability_zone": vol["availability_zone"], "volume_id": vol["id"],
         "volume_type": vol["volume_type_id"], "display_name": vol["name"],
-        "launched_at": _iso(vol["created_at"]), "created_at": _iso(vol["created_at"]), "status": vol["status"],
+        "launched_at": _iso(vol["created_at"]), "created_at": _iso(vol["created_at"]),
+        "status": vol["status"],
         "snapshot_id": vol["snapshot_id"], "size": vol["size"], "replication_status": None,
         "replication_extended_status": None, "replication_driver_data": None, "metadata": metadata,
         "volume_attachment": attached, **extra,
@@ -47,7 +48,8 @@ def volume_payload(conn: Connection, vol: dict[str, Any], **extra: Any) -> dict[
 
 def snapshot_payload(conn: Connection, snap: dict[str, Any]) -> dict[str, Any]:
     """_usage_from_snapshot."""
-    vol = conn.execute(sa.select(volumes.c.availability_zone).where(volumes.c.id == snap["volume_id"])).first()
+    vol = conn.execute(sa.select(volumes.c.availability_zone).where(
+        volumes.c.id == snap["volume_id"])).first()
     metadata = {m.key: m.value for m in conn.execute(
         sa.select(snapshot_metadata).where(snapshot_metadata.c.snapshot_id == snap["id"]))}
     return {
@@ -83,7 +85,8 @@ def send(ctx: Caller, kind: str, item_id: str, suffix: str, **extra: Any) -> Non
                              host=PUBLISHER_HOST)
 
 
-def send_after_commit(conn: Connection, ctx: Caller, kind: str, item_id: str, suffix: str, **extra: Any) -> None:
+def send_after_commit(conn: Connection, ctx: Caller, kind: str, item_id: str, suffix: str,
+                      **extra: Any) -> None:
     """As `send`, with the row as this transaction leaves it, sent once it commits."""
     if not notifications.enabled():
         return

@@ -60,7 +60,8 @@ def load(server_id: str) -> dict[str, Any] | None:
             "ports": [dict(p) for p in conn.execute(sa.select(t.server_ports).where(
                 t.server_ports.c.server_id == server_id).order_by(t.server_ports.c.position)).mappings()],
             "attachments": [dict(a) for a in conn.execute(sa.select(t.volume_attachments).where(
-                t.volume_attachments.c.server_id == server_id).order_by(t.volume_attachments.c.device)).mappings()],
+                t.volume_attachments.c.server_id == server_id).order_by(t.volume_attachments.c.device))
+                .mappings()],
             "metadata": {m.key: m.value for m in conn.execute(sa.select(t.server_metadata).where(
                 t.server_metadata.c.server_id == server_id))},
             "tags": sorted(r.tag for r in conn.execute(sa.select(t.server_tags.c.tag).where(
@@ -113,14 +114,15 @@ def legacy_payload(s: dict[str, Any], **extra: Any) -> dict[str, Any]:
         "root_gb": f.get("disk"), "ephemeral_gb": f.get("ephemeral", 0), "host": row["host"],
         "node": row["host"], "availability_zone": row["availability_zone"], "cell_name": "",
         "created_at": str(row["created_at"]), "terminated_at": isotime(row["terminated_at"], suffix=""),
-        "deleted_at": isotime(row["deleted_at"], suffix=""), "launched_at": isotime(row["launched_at"], suffix=""),
+        "deleted_at": isotime(row["deleted_at"], suffix=""),
+        "launched_at": isotime(row["launched_at"], suffix=""),
         "image_ref_url": row["image_id"], "os_type": None, "kernel_id": "", "ramdisk_id": "",
         "state": row["vm_state"], "state_description": row["task_state"] or "",
         "progress": row["progress"] or "", "access_ip_v4": row["access_ipv4"] or None,
         "access_ip_v6": row["access_ipv6"] or None,
         "fixed_ips": [{"address": ip["ip_address"], "version": ip.get("version") or 4, "type": "fixed",
-                       "label": p["network_name"], "vif_mac": p["mac_address"], "meta": {}, "floating_ips": []}
-                      for p in s["ports"] for ip in p["fixed_ips"]],
+                       "label": p["network_name"], "vif_mac": p["mac_address"], "meta": {},
+                       "floating_ips": []} for p in s["ports"] for ip in p["fixed_ips"]],
         "image_meta": {}, "metadata": s["metadata"], **extra,
     }
 
@@ -135,8 +137,8 @@ def instance(ctx: dict[str, Any], server_id: str, event: str, **legacy_extra: An
         return
     ctx = {"user_id": s["row"]["user_id"], "project_id": s["row"]["project_id"], **ctx}
     payload = action_payload(ctx, s, create=event.startswith("create."))
-    notifications.notify(ctx, "compute-versioned", f"instance.{event}", payload, topic="versioned_notifications",
-                         host=common.HOST)
+    notifications.notify(ctx, "compute-versioned", f"instance.{event}", payload,
+                         topic="versioned_notifications", host=common.HOST)
     if event in LEGACY:
         notifications.notify(ctx, "compute", f"compute.instance.{event}", legacy_payload(s, **legacy_extra),
                              host=common.HOST)

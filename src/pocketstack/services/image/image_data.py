@@ -127,8 +127,8 @@ def _unsatisfiable(size: int) -> RangeNotSatisfiable:
 async def upload(ctx: Context, rq: ApiRequest) -> None:
     store_id = stores.check_store(rq.headers.get("x-image-meta-store") or stores.DEFAULT_STORE)
     await receive(ctx, rq, stores.data_key(rq.params["image_id"], store_id), "saving", "active", store_id)
-    await anyio.to_thread.run_sync(image_notifications.send_loaded, ctx, rq.params["image_id"], "image.upload",
-                                   "image.activate")
+    await anyio.to_thread.run_sync(image_notifications.send_loaded, ctx, rq.params["image_id"],
+                                   "image.upload", "image.activate")
 
 
 async def stage(ctx: Context, rq: ApiRequest) -> None:

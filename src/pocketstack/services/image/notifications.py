@@ -14,14 +14,15 @@ from pocketstack.core.context import Context
 
 def image_payload(view: dict[str, Any]) -> dict[str, Any]:
     """format_image_notification, from the API's view of the image (never its locations)."""
-    core = {"id", "name", "status", "created_at", "updated_at", "min_disk", "min_ram", "protected", "checksum",
-            "owner", "disk_format", "container_format", "size", "virtual_size", "visibility", "tags",
-            "os_hidden", "os_hash_algo", "os_hash_value", "self", "file", "schema", "stores"}
+    core = {"id", "name", "status", "created_at", "updated_at", "min_disk", "min_ram", "protected",
+            "checksum", "owner", "disk_format", "container_format", "size", "virtual_size", "visibility",
+            "tags", "os_hidden", "os_hash_algo", "os_hash_value", "self", "file", "schema", "stores"}
     return {
         "id": view["id"], "name": view["name"], "status": view["status"], "created_at": view["created_at"],
         "updated_at": view["updated_at"], "min_disk": view["min_disk"], "min_ram": view["min_ram"],
         "protected": view["protected"], "checksum": view["checksum"], "owner": view["owner"],
-        "disk_format": view["disk_format"], "container_format": view["container_format"], "size": view["size"],
+        "disk_format": view["disk_format"], "container_format": view["container_format"],
+        "size": view["size"],
         "virtual_size": view["virtual_size"], "is_public": view["visibility"] == "public",
         "visibility": view["visibility"], "properties": {k: v for k, v in view.items() if k not in core},
         "tags": list(view["tags"]), "deleted": False, "deleted_at": None,

@@ -22,7 +22,7 @@ def stack_state(conn: Any, stack_id: str, action: str, status: str, reason: str)
     row = conn.execute(sa.select(stacks).where(stacks.c.id == stack_id)).mappings().first()
     if row is None:
         return
-    tags = [t for t in conn.execute(sa.select(stack_tags.c.tag).where(stack_tags.c.stack_id == stack_id)).scalars()]
+    tags = list(conn.execute(sa.select(stack_tags.c.tag).where(stack_tags.c.stack_id == stack_id)).scalars())
     payload = {
         "tenant_id": row["project_id"], "user_id": row["username"], "user_identity": row["user_id"],
         "username": row["username"], "stack_identity": row["id"], "stack_name": row["name"],

@@ -43,8 +43,8 @@ OUTCOMES: dict[str, tuple[str | None, int | None, str]] = {
     "live-migration": (None, None, "compute_live_migration"),
 }
 # action -> nova's versioned notification (instance.<name>.start / .end, InstanceActionPayload)
-NOTIFIED = {"stop": "power_off", "start": "power_on", "reboot": "reboot", "pause": "pause", "unpause": "unpause",
-            "suspend": "suspend", "resume": "resume"}
+NOTIFIED = {"stop": "power_off", "start": "power_on", "reboot": "reboot", "pause": "pause",
+            "unpause": "unpause", "suspend": "suspend", "resume": "resume"}
 
 
 def _server(server_id: str) -> dict[str, Any] | None:
