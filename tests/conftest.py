@@ -93,8 +93,10 @@ class Cloud:
 
 def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = None,
                 options: dict[str, Any] | None = None, object_store_port: int | None = None,
-                extra_args: list[str] | None = None, tls: tuple[Path, Path] | None = None) -> Cloud:
-    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity).
+                extra_args: list[str] | None = None, tls: tuple[Path, Path] | None = None,
+                timeout: float = 60) -> Cloud:
+    """`options`: more config sections for this cloud (e.g. a small `compute:` capacity); `timeout`:
+    seconds it may take to answer.
     `object_store_port`: the object store's own listener; a free port unless given (0: none). Never
     the default 8080: other clouds on this machine may hold it. `extra_args`: more `serve` options;
     `tls`: (certificate, key) to serve HTTPS with."""
@@ -115,7 +117,7 @@ def start_cloud(tmp: Path, database_url: str | None = None, port: int | None = N
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     scheme, verify = ("https", ssl.create_default_context(cafile=str(tls[0]))) if tls else ("http", True)
     url = f"{scheme}://127.0.0.1:{port}"
-    deadline = time.time() + 60
+    deadline = time.time() + timeout
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError("pocketstack exited:\n" + (tmp / "server.log").read_text()[-3000:])

@@ -8,6 +8,7 @@ request id -> route to service by prefix -> authenticate -> negotiate version ->
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
 import logging
 import time
@@ -20,7 +21,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import blobs, db, faults, internal_client, jobs, metrics, schemas, snapshots
+from pocketstack.core import (blobs, db, faults, internal_client, jobs, metrics, notifications, schemas,
+                             snapshots)
 from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, unauthorized
 from pocketstack.core.context import Context
@@ -147,6 +149,9 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                notifications.configure(self.settings.notifications_url,
+                                        host=self.settings.option("notifications.host"),
+                                        opt_out=self.settings.option("notifications.opt_out"))
                 jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
                 for service in self.services:
                     if service.startup:
@@ -159,14 +164,24 @@ class Pocketstack:
                 await self._running.stop()
                 if self._workers:
                     self._workers.cancel()
+                await anyio.to_thread.run_sync(notifications.shutdown)   # what is queued goes out first
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
     def snapshot_first_start(self) -> None:
         """The `bootstrap` snapshot a reset returns to: the cloud once every service has started
         (startup hooks add the service users), taken on the first start, or on the first start
-        with --allow-reset when there is none yet."""
+        with --allow-reset when there is none yet; with several workers, by the first of them
+        to get there (the others find it taken)."""
         if self.settings.workers > 1:
+            snapshots.watch_generations = True
+            if not self.settings.allow_reset:
+                return
+            (self.settings.data_dir / "snapshots").mkdir(parents=True, exist_ok=True)
+            with open(self.settings.data_dir / "snapshots" / ".bootstrap.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not snapshots.exists(self.settings.data_dir, snapshots.BOOTSTRAP):
+                    snapshots.save(self.settings.data_dir, snapshots.BOOTSTRAP)
             return
         missing = not snapshots.exists(self.settings.data_dir, snapshots.BOOTSTRAP)
         if self.first_start or (self.settings.allow_reset and missing):
@@ -236,6 +251,7 @@ class Pocketstack:
     def admit(self, route: Route, rq: ApiRequest, service: Service, ctx: Context) -> None:
         """The blocking steps before a handler, in one worker-thread hop: authenticate, parse the
         body, query schema, policy, body schema."""
+        snapshots.check_generation()          # with several workers: another one may have reset the cloud
         token = rq.headers.get("x-auth-token")
         if token:
             try:

@@ -26,6 +26,10 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--allow-reset", action="store_true",
                    help="let admins reset the running cloud to its first start (POST /pocketstack/v1/reset); "
                         "for test suites (the pytest plugin passes it)")
+    p.add_argument("--notifications", default=None, metavar="URL",
+                   help="send notifications as OpenStack services do: amqp://user:pass@host:5672// "
+                        "(RabbitMQ, oslo.messaging's envelope and exchanges) or file:///path (one JSON "
+                        "envelope a line); default: `notifications: {url: ...}` of --config, else off")
     p.add_argument("--object-store-port", type=int, default=None,
                    help="the object store's own port, as Swift's proxy on DevStack: /v1/AUTH_<project>, /info "
                         "(default: `object_store: {port: ...}` of --config, else 8080; 0: none, the "
@@ -152,7 +156,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     log_requests=getattr(args, "log_requests", False),
                     allow_reset=getattr(args, "allow_reset", False),
                     tls_cert=_path(getattr(args, "tls_cert", None)),
-                    tls_key=_path(getattr(args, "tls_key", None)))
+                    tls_key=_path(getattr(args, "tls_key", None)),
+                    notifications=getattr(args, "notifications", None))
 
 
 def _path(value: Path | None) -> str | None:
@@ -198,6 +203,18 @@ def guest_image_for_bootstrap(settings: Settings) -> None:
         logging.getLogger("pocketstack").warning("no guest image for the bootstrap image: %s", err)
         return
     settings.options.setdefault("image", {})["bootstrap_image_file"] = str(path)   # format read from the bytes
+
+
+def check_notifications(settings: Settings) -> str | None:
+    """One line when the notifications URL names no sink we have (checked before anything starts)."""
+    from pocketstack.core import notifications
+    url = settings.notifications_url
+    try:
+        if url:
+            notifications.sink_for(url)
+    except ValueError as err:
+        return str(err)
+    return None
 
 
 def check_compute_driver(settings: Settings) -> str | None:
@@ -248,7 +265,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
-    if error := check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings):
+    if error := (check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings)
+                 or check_notifications(settings)):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)

@@ -32,6 +32,7 @@ class Settings:
     listeners: dict[str, int] = field(default_factory=dict)  # service type -> port of its own listener
     tls_cert: str | None = None            # PEM certificate (chain): HTTPS on every port (`--tls-cert`)
     tls_key: str | None = None             # its PEM private key (`--tls-key`)
+    notifications: str | None = None       # amqp://... or file:///...: where notifications go (off if None)
 
     @property
     def db_url(self) -> str:
@@ -58,6 +59,11 @@ class Settings:
         host = parts.hostname or self.host
         return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
+    @property
+    def notifications_url(self) -> str | None:
+        """--notifications, else `notifications: {url: ...}` of the config file; None: off."""
+        return self.notifications or self.option("notifications.url") or None
+
     def option(self, dotted: str, default: Any = None) -> Any:
         """`settings.option("identity.security_compliance.lockout_duration", 1800)`."""
         node: Any = self.options
@@ -74,7 +80,7 @@ class Settings:
             "database_url": self.database_url, "workers": self.workers,
             "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
             "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners,
-            "tls_cert": self.tls_cert, "tls_key": self.tls_key})}
+            "tls_cert": self.tls_cert, "tls_key": self.tls_key, "notifications": self.notifications})}
 
     @classmethod
     def from_env(cls) -> Settings:

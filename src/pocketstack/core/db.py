@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+LOG = logging.getLogger("pocketstack.db")
 
 metadata = sa.MetaData(naming_convention={
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -164,9 +167,21 @@ def session() -> Iterator[Connection]:
         except BaseException:
             conn.rollback()
             conn.info.pop("written", None)
+            conn.info.pop("after_commit", None)
             raise
         conn.commit()
         _count_writes(conn)
+        for callback in conn.info.pop("after_commit", ()):
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - the transaction stands; what follows it is best effort
+                LOG.exception("after commit")
+
+
+def after_commit(conn: Connection, callback: Callable[[], None]) -> None:
+    """Run `callback` once `session()`'s transaction on `conn` committed (never if it rolls back):
+    for what must not happen for a change that may yet be undone, such as a notification."""
+    conn.info.setdefault("after_commit", []).append(callback)
 
 
 def _begin_write(conn: Connection) -> None:

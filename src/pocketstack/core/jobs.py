@@ -31,7 +31,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, faults
+from pocketstack.core import db, faults, snapshots
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
 
@@ -135,10 +135,13 @@ def _poke() -> None:
 
 
 def claim(worker: str) -> dict[str, Any] | None:
+    snapshots.check_generation()        # another worker restored a snapshot: forget first (--workers N)
     now = utcnow()
     runnable = sa.or_(sa.and_(jobs.c.state == "pending", jobs.c.run_at <= now),
                       sa.and_(jobs.c.state == "running", jobs.c.locked_until < now))
     with db.session() as conn:
+        if snapshots.watch_generations and snapshots.claims_paused(conn):    # a reset runs
+            return None
         stmt = sa.select(jobs).where(runnable, jobs.c.kind.in_(list(KINDS))).order_by(jobs.c.run_at).limit(1)
         if not db.is_sqlite():
             stmt = stmt.with_for_update(skip_locked=True)

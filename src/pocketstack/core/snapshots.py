@@ -13,10 +13,17 @@ Bytes: the blob tree is copied (sparse files stay sparse) with a manifest of siz
 restore deletes the files the snapshot does not have and copies back those that differ.
 
 The snapshot named `bootstrap` is taken at the end of a first start: the state `reset` returns to.
+
+Several worker processes: every restore bumps the cloud's generation (a row of its own, never part
+of a snapshot) in its own transaction, and each worker compares it with the one it last saw at
+every request and before every job claim (`check_generation`, on when `watch_generations` is set),
+forgetting its caches when it changed. While a reset runs, `jobs_paused_until` keeps every worker
+from claiming jobs (`claims_paused`).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import os
@@ -36,9 +43,19 @@ from pocketstack.core.clock import isotime, utcnow
 LOG = logging.getLogger("pocketstack.snapshots")
 BOOTSTRAP = "bootstrap"
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,40}$")
-SKIP_TABLES = {"alembic_version"}
+GENERATION_TABLE = "pocketstack_generation"
+SKIP_TABLES = {"alembic_version", GENERATION_TABLE}
 STATS = {"sqlite_stat1", "sqlite_stat4"}        # ANALYZE's statistics: the planner's, not the cloud's
 _forget: list[Callable[[], None]] = []
+
+generation = sa.Table(
+    GENERATION_TABLE, db.metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),   # one row, id 1
+    sa.Column("value", sa.Integer, nullable=False, default=0),            # bumped by every restore
+    sa.Column("jobs_paused_until", sa.DateTime),                          # no worker claims a job before
+)
+watch_generations = False           # set by a worker of several (--workers N): check per request
+_seen: int | None = None
 
 
 class SnapshotError(RuntimeError):
@@ -55,6 +72,58 @@ def forget_everything() -> None:
     for clear in _forget:
         clear()
     db.invalidate_all()
+
+
+# --- generations (several workers) -------------------------------------------------------------
+# run in the restore's own transaction, so no worker sees the new rows with the old generation
+BUMP = f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1"
+
+
+def current_generation(conn: sa.Connection) -> int:
+    value = conn.execute(sa.select(generation.c.value).where(generation.c.id == 1)).scalar()
+    return int(value or 0)
+
+
+def check_generation() -> None:
+    """Forget this process's caches when another process restored a snapshot since we last looked."""
+    global _seen
+    if not watch_generations:
+        return
+    with db.reader() as conn:
+        value = current_generation(conn)
+    if _seen is not None and value != _seen:
+        LOG.info("the cloud was restored by another worker (generation %s): forgetting caches", value)
+        forget_everything()
+    _seen = value
+
+
+def _saw_restore() -> None:
+    global _seen
+    with db.reader() as conn:
+        _seen = current_generation(conn)        # this process restored, and forgot already
+
+
+def pause_claims(seconds: float) -> None:
+    """No worker claims a job for `seconds` (None: claims again); takes the row lock the claims share."""
+    until = utcnow() + dt.timedelta(seconds=seconds) if seconds else None
+    with db.session() as conn:
+        conn.execute(generation.update().where(generation.c.id == 1).values(jobs_paused_until=until))
+
+
+def claims_paused(conn: sa.Connection) -> bool:
+    """Inside a claim's transaction; on PostgreSQL it holds the row (FOR SHARE) until the claim commits,
+    so a reset that pauses claims and then counts running jobs sees every claim made before."""
+    stmt = sa.select(generation.c.jobs_paused_until).where(generation.c.id == 1)
+    if conn.dialect.name != "sqlite":
+        stmt = stmt.with_for_update(read=True)
+    until = conn.execute(stmt).scalar()
+    return until is not None and until > utcnow()
+
+
+def running_jobs(conn: sa.Connection) -> int:
+    """Jobs some worker runs now (its lease not run out)."""
+    query = sa.text("SELECT count(*) FROM jobs WHERE state = 'running' AND locked_until > :now")
+    return int(conn.execute(query, {"now": utcnow()}).scalar() or 0)
 
 
 def directory(data_dir: Path, name: str) -> Path:
@@ -167,6 +236,8 @@ def restore(data_dir: Path, name: str) -> float:
         _pg_restore(_pg_schema(name))
     _restore_tree(source / "blobs", json.loads((source / "manifest.json").read_text()), db_blob_root(data_dir))
     forget_everything()
+    if watch_generations:
+        _saw_restore()
     seconds = time.perf_counter() - started
     LOG.info("restored snapshot %s in %.3fs", name, seconds)
     return seconds
@@ -187,6 +258,7 @@ def _sqlite_restore(snapshot_file: Path) -> None:
                 cur.execute("BEGIN IMMEDIATE")
                 try:
                     _copy_rows(cur, "snap", _sqlite_tables(cur))
+                    cur.execute(BUMP)
                     cur.execute("COMMIT")
                 except BaseException:
                     cur.execute("ROLLBACK")
@@ -235,6 +307,7 @@ def _pg_restore(schema: str) -> None:
             conn.exec_driver_sql(
                 f"SELECT setval(pg_get_serial_sequence('\"{table}\"', '{column}'), "
                 f'COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)')
+        conn.exec_driver_sql(BUMP)
 
 
 def _serial_columns(conn: sa.Connection, tables: list[str]) -> list[tuple[str, str]]:

@@ -17,6 +17,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import ANY_USER, in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common, volume_actions
+from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage import versions as v
 from pocketstack.services.block_storage.common import routes
 from pocketstack.services.block_storage.tables import attachments, volumes
@@ -134,6 +135,7 @@ def complete_attachment(ctx: Context, rq: ApiRequest) -> None:
         conn.execute(attachments.update().where(attachments.c.id == row["id"]).values(
             attach_status="attached", attach_time=utcnow(), updated_at=utcnow()))
         _volume_status(conn, vol["id"])
+        volume_notifications.send_after_commit(conn, ctx, "volume", vol["id"], "attach.end")
 
 
 def delete_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -142,6 +144,7 @@ def delete_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         common.enforce(ctx, "volume:attachment_delete", {"project_id": row["project_id"]})
         conn.execute(attachments.delete().where(attachments.c.id == row["id"]))
         _volume_status(conn, vol["id"])
+        volume_notifications.send_after_commit(conn, ctx, "volume", vol["id"], "detach.end")
     return {"attachments": []}
 
 

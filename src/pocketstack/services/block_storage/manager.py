@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.services.block_storage import backend, common, messages, qcow2
+from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage.tables import (
     attachments, backups, group_snapshots, groups, snapshots, volume_metadata, volume_type_extra_specs, volumes)
 
@@ -56,6 +57,8 @@ def create_volume(p: dict[str, Any]) -> None:
     vol = _row(volumes, p["volume_id"])
     if vol is None or vol["status"] not in ("creating", "managing"):
         return
+    caller = {k: p.get(k) for k in ("user_id", "project_id", "request_id")} if p.get("user_id") else None
+    volume_notifications.send(caller, "volume", vol["id"], "create.start")
     key, source = vol["blob_key"], p.get("source")
     values: dict[str, Any] = {}
     if source != "manage" and not _schedulable(vol):
@@ -91,7 +94,8 @@ def create_volume(p: dict[str, Any]) -> None:
             raise Failed(f"backing file {p['source_key']} is gone")
     else:
         backend.create(key, vol["size"])
-    _set(volumes, vol["id"], ("creating", "managing"), status="available", **values)
+    if _set(volumes, vol["id"], ("creating", "managing"), status="available", **values):
+        volume_notifications.send(caller, "volume", vol["id"], "create.end")
 
 
 def _schedulable(vol: dict[str, Any]) -> bool:
@@ -127,12 +131,15 @@ def delete_volume(p: dict[str, Any]) -> None:
     vol = _row(volumes, p["volume_id"])
     if vol is None:
         return
+    volume_notifications.send(None, "volume", vol["id"], "delete.start")
     with db.reader() as conn:
         snaps = conn.execute(sa.select(snapshots).where(snapshots.c.volume_id == vol["id"])).mappings().all()
     for snap in snaps:
         backend.delete(snap["blob_key"])
     backend.delete(vol["blob_key"])
     with db.session() as conn:
+        volume_notifications.send_after_commit(conn, None, "volume", vol["id"], "delete.end",
+                                               status="deleted")
         conn.execute(snapshots.delete().where(snapshots.c.volume_id == vol["id"]))
         conn.execute(volumes.delete().where(volumes.c.id == vol["id"]))
 
@@ -192,7 +199,8 @@ def create_snapshot(p: dict[str, Any]) -> None:
         if vol is None:
             raise Failed(f"volume {snap['volume_id']} is gone")
         backend.copy(vol["blob_key"], snap["blob_key"])
-    _set(snapshots, snap["id"], ("creating", "managing"), status="available", progress="100%")
+    if _set(snapshots, snap["id"], ("creating", "managing"), status="available", progress="100%"):
+        volume_notifications.send(None, "snapshot", snap["id"], "create.end")
 
 
 def delete_snapshot(p: dict[str, Any]) -> None:

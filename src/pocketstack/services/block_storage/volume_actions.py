@@ -18,6 +18,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common, manager, volume_types, volumes
+from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage import versions as v
 from pocketstack.services.block_storage.common import routes
 from pocketstack.services.block_storage.tables import attachments, snapshots, volume_metadata
@@ -235,6 +236,7 @@ def attach(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> No
         attached_host=args.get("host_name"), mountpoint=args.get("mountpoint"), attach_mode=mode,
         attach_status="attached", attach_time=now, created_at=now))
     _set(conn, row["id"], status="in-use", attach_status="attached")
+    volume_notifications.send_after_commit(conn, ctx, "volume", row["id"], "attach.end")
 
 
 def detach(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
@@ -255,6 +257,7 @@ def detach_all(conn: Connection, row: dict[str, Any], attachment_id: str | None)
     still = _attached(conn, row["id"])
     _set(conn, row["id"], status="in-use" if still else "available",
          attach_status="attached" if still else "detached")
+    volume_notifications.send_after_commit(conn, None, "volume", row["id"], "detach.end")
 
 
 def _attached(conn: Connection, volume_id: str) -> bool:

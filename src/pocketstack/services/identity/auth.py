@@ -18,6 +18,7 @@ from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import (
     app_cred_auth, effective, federation_sps, oauth1, passwords, tokens, trust_auth)
+from pocketstack.services.identity import notifications as identity_notifications
 from pocketstack.services.identity.catalog import build_catalog
 from pocketstack.services.identity.tables import ROOT_DOMAIN, SYSTEM, assignments, projects, users
 
@@ -129,7 +130,7 @@ def find_user(conn: Connection, ref: dict[str, Any]) -> dict[str, Any]:
     return dict(row)
 
 
-def _password(identity: dict[str, Any]) -> dict[str, Any]:
+def _password(identity: dict[str, Any], rq: ApiRequest | None = None) -> dict[str, Any]:
     spec = identity.get("password")
     if not spec:
         raise BadRequest("Expecting to find password in identity.")
@@ -147,6 +148,7 @@ def _password(identity: dict[str, Any]) -> dict[str, Any]:
             failure = err  # the transaction commits the failed-attempt counter
         else:
             conn.execute(users.update().where(users.c.id == user["id"]).values(last_active_at=utcnow()))
+    identity_notifications.authenticated(rq, user["id"], "success" if failure is None else "failure")
     if failure is not None:
         raise Unauthorized(AUTH_FAILED) if failure.kind == "bad_password" else failure
     return {"user_id": user["id"], "default_project_id": user["default_project_id"]}
@@ -176,7 +178,7 @@ def authenticate(body: dict[str, Any], rq: ApiRequest | None = None) -> dict[str
     result: dict[str, Any] = {"methods": []}
     for method in identity["methods"]:
         if method == "password":
-            step = _password(identity)
+            step = _password(identity, rq)
         elif method == "token":
             step = _token(identity, scope)
         elif method == "application_credential":

@@ -16,6 +16,7 @@ from pocketstack.core.ids import new_id
 from pocketstack.core.listing import attribute_filters
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import cleanup, domains, links, tokens
+from pocketstack.services.identity import notifications as identity_notifications
 from pocketstack.services.identity.tables import project_tags, projects
 
 MAX_DEPTH = 5
@@ -200,6 +201,8 @@ def _tag_clause(tags: list[str], mode: str) -> Any:
 def create_project(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         row = create_project_row(conn, ctx, rq.body["project"])
+        kind = "domain" if row["is_domain"] else "project"
+        identity_notifications.audit(conn, ctx, rq, "created", kind, row["id"])
         return {"project": render_project(conn, ctx, row)}
 
 
@@ -247,11 +250,13 @@ def delete_project(ctx: Context, rq: ApiRequest) -> None:
             if row["enabled"]:
                 raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
             cleanup.delete_domain_contents(conn, row["id"])
+            identity_notifications.audit(conn, ctx, rq, "deleted", "domain", row["id"])
             return
         if children_ids(conn, row["id"]):
             raise Forbidden(f"Cannot delete the project {row['id']} since it is not a leaf in the hierarchy. "
                             "Use the cascade option if you want to delete a whole subtree.")
         cleanup.delete_project(conn, row["id"])
+        identity_notifications.audit(conn, ctx, rq, "deleted", "project", row["id"])
 
 
 def list_tags(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

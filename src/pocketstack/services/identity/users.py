@@ -18,6 +18,7 @@ from pocketstack.core.listing import attribute_filters
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.identity import cleanup, domains, effective, links, passwords, projects, tokens
+from pocketstack.services.identity import notifications as identity_notifications
 from pocketstack.services.identity.tables import assignments, users
 from pocketstack.services.identity.tables import projects as projects_table
 
@@ -268,6 +269,7 @@ def list_users(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def create_user(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         row = create_user_row(conn, ctx, rq.body["user"])
+        identity_notifications.audit(conn, ctx, rq, "created", "user", row["id"])
         return {"user": render_users(conn, ctx, [row])[0]}
 
 
@@ -284,7 +286,9 @@ def update_user(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 def delete_user(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
-        cleanup.delete_user(conn, get_user(conn, rq.params["user_id"])["id"])
+        user_id = get_user(conn, rq.params["user_id"])["id"]
+        cleanup.delete_user(conn, user_id)
+        identity_notifications.audit(conn, ctx, rq, "deleted", "user", user_id)
 
 
 def change_user_password(ctx: Context, rq: ApiRequest) -> None:

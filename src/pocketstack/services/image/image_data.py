@@ -20,6 +20,7 @@ from pocketstack.core.errors import (
     BadRequest, Conflict, Forbidden, Gone, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType)
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, quotas, stores
+from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import images
 
 IMAGE_SIZE_CAP = 1 << 40          # glance's image_size_cap default (1 TiB)
@@ -126,6 +127,8 @@ def _unsatisfiable(size: int) -> RangeNotSatisfiable:
 async def upload(ctx: Context, rq: ApiRequest) -> None:
     store_id = stores.check_store(rq.headers.get("x-image-meta-store") or stores.DEFAULT_STORE)
     await receive(ctx, rq, stores.data_key(rq.params["image_id"], store_id), "saving", "active", store_id)
+    await anyio.to_thread.run_sync(image_notifications.send_loaded, ctx, rq.params["image_id"],
+                                   "image.upload", "image.activate")
 
 
 async def stage(ctx: Context, rq: ApiRequest) -> None:

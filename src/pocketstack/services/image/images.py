@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, schemas
+from pocketstack.core import db, notifications, schemas
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAllowed, NotFound, OverLimit
@@ -16,6 +16,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, image_list, quotas, stores
+from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import image_properties, image_tags, images
 
 # --- schemas -------------------------------------------------------------------
@@ -218,6 +219,7 @@ def create_image(ctx: Context, rq: ApiRequest) -> Any:
     with db.session() as conn:
         image_id = create_image_row(conn, ctx, rq.body)
         view = show(conn, image_id)
+    image_notifications.send(ctx, "image.create", view)
     return json_response(201, view, {"Location": f"{ctx.base_url}{rq.service_prefix}/v2/images/{image_id}",
                                      "OpenStack-image-import-methods": ",".join(stores.IMPORT_METHODS),
                                      "OpenStack-image-store-ids": ",".join(stores.STORE_IDS)})
@@ -242,8 +244,11 @@ def show_image(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def delete_image(ctx: Context, rq: ApiRequest) -> None:
     image_id = rq.params["image_id"]
     with db.session() as conn:
+        view = show(conn, access.load(conn, ctx, image_id)["id"]) if notifications.enabled() else None
         held = delete_image_row(conn, ctx, image_id)
     stores.delete_data(image_id, held)
+    if view is not None:
+        image_notifications.deleted(ctx, view)
 
 
 def delete_empty_id(ctx: Context, rq: ApiRequest) -> None:

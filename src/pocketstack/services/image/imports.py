@@ -19,6 +19,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, quotas, stores, web_download
+from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import image_properties, image_tasks, images
 
 JOB = "image.import"
@@ -278,6 +279,8 @@ def run_import(payload: dict[str, Any]) -> None:
     if gone:
         for sid in done:
             store.delete(stores.data_key(image_id, sid))
+    elif method != "copy-image":
+        image_notifications.send_loaded(None, image_id, "image.upload", "image.activate")
     if method in ("glance-direct", "web-download"):
         store.delete(src)
 

@@ -18,6 +18,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, UnsupportedMediaType
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.image import access, images
+from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import image_properties, image_tags
 from pocketstack.services.image.tables import images as images_table
 
@@ -144,7 +145,9 @@ def update_image(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     changes = [{**parse_change(raw, draft), "draft": draft} for raw in rq.body]
     with db.session() as conn:
         update_image_row(conn, ctx, rq.params["image_id"], changes)
-        return images.show(conn, rq.params["image_id"])
+        view = images.show(conn, rq.params["image_id"])
+    image_notifications.send(ctx, "image.update", view)
+    return view
 
 
 ROUTES = [

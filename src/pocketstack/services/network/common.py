@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, notifications
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound, PreconditionFailed
@@ -211,6 +211,26 @@ def show_resource(coll: Collection, ctx: Context, rq: ApiRequest, resource_id: s
         item = coll.render(conn, ctx, [load(conn, coll, ctx, resource_id)])[0]
     fields = [f for v in rq.query.getlist("fields") for f in v.split(",") if f]
     return {coll.singular: select_fields(item, fields)}
+
+
+def notify_created(ctx: Context, singular: str, items: list[dict[str, Any]]) -> None:
+    """<resource>.create.end with the resource as the API showed it (neutron's base controller); after
+    the commit."""
+    for item in items:
+        notifications.notify(ctx, "network", f"{singular}.create.end", {singular: item})
+
+
+def notify_deleted(conn: Connection, coll: Collection, ctx: Context, row: dict[str, Any]) -> None:
+    """<resource>.delete.start and .end ({<resource>_id, <resource>: view}), once `conn` commits."""
+    if not notifications.enabled():
+        return
+    name = coll.singular
+    view = coll.render(conn, ctx, [row])[0]
+
+    def send() -> None:
+        notifications.notify(ctx, "network", f"{name}.delete.start", {f"{name}_id": row["id"]})
+        notifications.notify(ctx, "network", f"{name}.delete.end", {f"{name}_id": row["id"], name: view})
+    db.after_commit(conn, send)
 
 
 # --- tags ----------------------------------------------------------------------------

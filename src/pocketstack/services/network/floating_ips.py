@@ -182,6 +182,7 @@ def create_floatingips(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         body = {"floatingip": render_floating_ips(conn, ctx, [row])[0]}
         events = nova_notifier.floatingip_events(conn, row["port_id"])
     nova_notifier.send(ctx, events)
+    common.notify_created(ctx, "floatingip", [body["floatingip"]])
     return body
 
 
@@ -202,6 +203,7 @@ def remove_floatingip(ctx: Context, rq: ApiRequest) -> None:
         row = common.load(conn, FLOATING_IPS, ctx, rq.params["floatingip_id"])
         common.check_revision(rq, row)
         events = nova_notifier.floatingip_events(conn, row["port_id"])
+        common.notify_deleted(conn, FLOATING_IPS, ctx, row)
         delete_floating_ip(conn, row)
     nova_notifier.send(ctx, events)
 

@@ -349,6 +349,7 @@ def create_networks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         rows = [create_network(conn, ctx, item) for item in items]
         out = render_networks(conn, ctx, rows)
+    common.notify_created(ctx, "network", out)
     return {"networks": out} if "networks" in rq.body else {"network": out[0]}
 
 
@@ -365,6 +366,7 @@ def remove_network(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, NETWORKS, ctx, rq.params["network_id"])
         common.check_revision(rq, row)
+        common.notify_deleted(conn, NETWORKS, ctx, row)
         delete_network(conn, row)
 
 

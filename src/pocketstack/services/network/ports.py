@@ -472,6 +472,7 @@ def create_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         rows = [create_port(conn, ctx, item) for item in items]
         out = render_ports(conn, ctx, rows)
+    common.notify_created(ctx, "port", out)
     return {"ports": out} if "ports" in rq.body else {"port": out[0]}
 
 
@@ -493,6 +494,7 @@ def remove_port(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, PORTS, ctx, rq.params["port_id"])
         common.check_revision(rq, row)
+        common.notify_deleted(conn, PORTS, ctx, row)
         delete_port(conn, row)
     nova_notifier.send(ctx, [e for e in [nova_notifier.port_event(row, nova_notifier.VIF_DELETED)] if e])
 

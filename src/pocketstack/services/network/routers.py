@@ -298,6 +298,7 @@ def create_routers(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         rows = [create_router(conn, ctx, item) for item in items]
         out = render_routers(conn, ctx, rows)
+    common.notify_created(ctx, "router", out)
     return {"routers": out} if "routers" in rq.body else {"router": out[0]}
 
 
@@ -314,6 +315,7 @@ def remove_router(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, ROUTERS, ctx, rq.params["router_id"])
         common.check_revision(rq, row)
+        common.notify_deleted(conn, ROUTERS, ctx, row)
         delete_router(conn, row)
 
 

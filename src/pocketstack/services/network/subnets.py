@@ -299,6 +299,7 @@ def create_subnets(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         rows = [create_subnet(conn, ctx, item) for item in items]
         out = render_subnets(conn, ctx, rows)
+    common.notify_created(ctx, "subnet", out)
     return {"subnets": out} if "subnets" in rq.body else {"subnet": out[0]}
 
 
@@ -315,6 +316,7 @@ def remove_subnet(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, SUBNETS, ctx, rq.params["subnet_id"])
         common.check_revision(rq, row)
+        common.notify_deleted(conn, SUBNETS, ctx, row)
         delete_subnet(conn, row)
 
 

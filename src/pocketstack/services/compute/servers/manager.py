@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.clock import isotime, utcnow
 from pocketstack.services.compute import common, drivers, migrations
+from pocketstack.services.compute import notifications as instance_notifications
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import (
     logic, network_api, placement_api, power_sync, volume_api, volumes)
@@ -41,6 +42,9 @@ OUTCOMES: dict[str, tuple[str | None, int | None, str]] = {
     "trigger_crash_dump": (None, None, "compute_trigger_crash_dump"),
     "live-migration": (None, None, "compute_live_migration"),
 }
+# action -> nova's versioned notification (instance.<name>.start / .end, InstanceActionPayload)
+NOTIFIED = {"stop": "power_off", "start": "power_on", "reboot": "reboot", "pause": "pause",
+            "unpause": "unpause", "suspend": "suspend", "resume": "resume"}
 
 
 def _server(server_id: str) -> dict[str, Any] | None:
@@ -57,6 +61,7 @@ def build(p: dict[str, Any]) -> None:
     row = _server(p["server_id"])
     if row is None or row["deleted"] or row["vm_state"] != "building":
         return
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "create.start")
     try:
         _no_valid_host(row)
         placement_api.claim(row)
@@ -77,6 +82,7 @@ def build(p: dict[str, Any]) -> None:
         common.set_server(conn, row["id"], vm_state="active", task_state=None, power_state=common.RUNNING,
                           launched_at=utcnow(), host=common.HOST, progress=0)
         common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance")
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "create.end", message="Success")
 
 
 NoValidHost = placement_api.NoValidHost
@@ -153,6 +159,7 @@ def delete(p: dict[str, Any]) -> None:
     row = _server(p["server_id"])
     if row is None or row["deleted"]:
         return
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.start")
     with db.reader() as conn:
         ports = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == row["id"])).mappings().all()
     for port in ports:
@@ -175,6 +182,7 @@ def delete(p: dict[str, Any]) -> None:
         common.set_server(conn, row["id"], deleted=True, deleted_at=now, terminated_at=now, vm_state="deleted",
                           task_state=None, power_state=common.NOSTATE)
         common.record_event(conn, p.get("action_id"), "compute_terminate_instance")
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.end")
 
 
 def act(p: dict[str, Any]) -> None:
@@ -184,6 +192,8 @@ def act(p: dict[str, Any]) -> None:
         return
     action = p["action"]
     vm_state, power, event = OUTCOMES[action]
+    if action in NOTIFIED:
+        instance_notifications.instance(p.get("caller") or {}, row["id"], f"{NOTIFIED[action]}.start")
     values: dict[str, Any] = {"task_state": None}
     if action == "createImage":
         _upload_snapshot(p, row)
@@ -251,6 +261,8 @@ def act(p: dict[str, Any]) -> None:
         common.set_server(conn, row["id"], **values)
         common.record_event(conn, p.get("action_id"), event,
                             "Error" if action == "live-migration" else "Success")
+    if action in NOTIFIED:
+        instance_notifications.instance(p.get("caller") or {}, row["id"], f"{NOTIFIED[action]}.end")
     if action == "live-migration":       # one host: there is nowhere to go (nova: NoValidHost, status error)
         migrations.set_status(p.get("migration_uuid"), "error")
 

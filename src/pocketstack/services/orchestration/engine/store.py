@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from pocketstack.core import db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
+from pocketstack.services.orchestration import notifications
 from pocketstack.services.orchestration.tables import events, resources, stacks
 
 
@@ -88,3 +89,4 @@ def set_stack(conn: Any, stack_id: str, **values: Any) -> None:
 def stack_event(conn: Any, row: dict[str, Any], action: str, status: str, reason: str) -> None:
     conn.execute(events.insert().values(**event_values(row["id"], row["name"], row["id"], "OS::Heat::Stack",
                                                        action, status, reason)))
+    notifications.stack_state(conn, row["id"], action, status, reason)
