@@ -1,6 +1,6 @@
 """generation: the cloud's restore generation, for several workers (core.snapshots)
 
-Revision ID: 0008_notify
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 15:20:00
 """
@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_notify'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None
