@@ -4,16 +4,25 @@ revoked or expired (issue 14). X-Service-Token is checked as keystonemiddleware 
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
 import httpx
+import pytest
 import sqlalchemy as sa
 
 from pocketstack.core.db import normalize_url
 from tests.conftest import TEST_CONFIG, start_cloud, stop_cloud, unique
 
-DELAY = {"jobs": {"start_delay": 4}}       # every job waits 4 s: time to revoke the token first
+DELAY = {"jobs": {"start_delay": 5}}       # every job waits 5 s: time to revoke the token first
+
+
+@pytest.fixture(scope="module")
+def delayed(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    cloud = start_cloud(tmp_path_factory.mktemp("delayed"), options=DELAY)
+    yield cloud
+    stop_cloud(cloud)
 
 
 def _engine(cloud: Any) -> sa.Engine:
@@ -40,7 +49,6 @@ def _payloads(cloud: Any) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT kind, payload FROM jobs")).all()
     engine.dispose()
-    import json
     return [{"kind": k, **(json.loads(p) if isinstance(p, str) else p)} for k, p in rows]
 
 
@@ -74,65 +82,62 @@ def _server(http: httpx.Client, token: str, server_id: str) -> dict[str, Any]:
                  lambda b: b["server"]["status"] != "BUILD")["server"]
 
 
-def test_jobs_outlive_a_revoked_token_and_keep_no_token(tmp_path):
-    cloud = start_cloud(tmp_path, options=DELAY)
-    try:
-        waiter, doomed = cloud.token("pocketstack"), cloud.token("pocketstack")
-        http = httpx.Client(base_url=cloud.url, timeout=60)
-        as_waiter = {"X-Auth-Token": waiter}
-        net, image, project = _ids(http, waiter)
+def test_jobs_outlive_a_revoked_token_and_keep_no_token(delayed):
+    cloud = delayed
+    waiter, doomed = cloud.token("pocketstack"), cloud.token("pocketstack")
+    http = httpx.Client(base_url=cloud.url, timeout=60)
+    as_waiter = {"X-Auth-Token": waiter}
+    net, image, project = _ids(http, waiter)
 
-        server_id = _boot(http, doomed, net, image)
-        r = http.post("/volume/v3/volumes", headers={"X-Auth-Token": doomed}, json={"volume": {
-            "size": 1, "imageRef": image, "name": "from-image"}})
-        assert r.status_code == 202, r.text
-        volume_id = r.json()["volume"]["id"]
-        staged = http.post("/image/v2/images", headers={"X-Auth-Token": doomed}, json={
-            "name": "staged", "disk_format": "raw", "container_format": "bare"}).json()["id"]
-        assert http.put(f"/image/v2/images/{staged}/stage", headers={
-            "X-Auth-Token": doomed, "Content-Type": "application/octet-stream"}, content=b"x" * 4096
-                        ).status_code == 204
-        assert http.post(f"/image/v2/images/{staged}/import", headers={"X-Auth-Token": doomed}, json={
-            "method": {"name": "glance-direct"}}).status_code == 202
+    server_id = _boot(http, doomed, net, image)
+    r = http.post("/volume/v3/volumes", headers={"X-Auth-Token": doomed}, json={"volume": {
+        "size": 1, "imageRef": image, "name": "from-image"}})
+    assert r.status_code == 202, r.text
+    volume_id = r.json()["volume"]["id"]
+    staged = http.post("/image/v2/images", headers={"X-Auth-Token": doomed}, json={
+        "name": "staged", "disk_format": "raw", "container_format": "bare"}).json()["id"]
+    assert http.put(f"/image/v2/images/{staged}/stage", headers={
+        "X-Auth-Token": doomed, "Content-Type": "application/octet-stream"}, content=b"x" * 4096
+                    ).status_code == 204
+    assert http.post(f"/image/v2/images/{staged}/import", headers={"X-Auth-Token": doomed}, json={
+        "method": {"name": "glance-direct"}}).status_code == 202
 
-        pending = _payloads(cloud)
-        build = [p for p in pending if p["kind"] == "compute.build_server"]
-        assert build and build[0]["v"] == 2 and build[0]["caller"]["user_id"], pending
-        assert build[0]["caller"]["project_id"] == project and "member" in build[0]["caller"]["roles"]
-        assert build[0]["caller"]["request_id"].startswith("req-")
-        assert _at_rest(cloud, [waiter, doomed]) == []
+    pending = _payloads(cloud)
+    build = [p for p in pending if p["kind"] == "compute.build_server"]
+    assert build and build[0]["v"] == 2 and build[0]["caller"]["user_id"], pending
+    assert build[0]["caller"]["project_id"] == project and "member" in build[0]["caller"]["roles"]
+    assert build[0]["caller"]["request_id"].startswith("req-")
+    assert _at_rest(cloud, [waiter, doomed]) == []
 
-        revoke = http.delete("/identity/v3/auth/tokens", headers={**as_waiter, "X-Subject-Token": doomed})
-        assert revoke.status_code == 204
-        assert http.get("/compute/v2.1/servers", headers={"X-Auth-Token": doomed}).status_code == 401
+    revoke = http.delete("/identity/v3/auth/tokens", headers={**as_waiter, "X-Subject-Token": doomed})
+    assert revoke.status_code == 204
+    assert http.get("/compute/v2.1/servers", headers={"X-Auth-Token": doomed}).status_code == 401
 
-        server = _server(http, waiter, server_id)
-        assert server["status"] == "ACTIVE", server.get("fault")
-        ports = http.get(f"/networking/v2.0/ports?device_id={server_id}", headers=as_waiter).json()["ports"]
-        assert ports and all(p["project_id"] == project for p in ports)
-        volume = _wait(lambda: http.get(f"/volume/v3/volumes/{volume_id}", headers=as_waiter).json()["volume"],
-                       lambda v: v["status"] != "creating")
-        assert volume["status"] == "available"
-        imported = _wait(lambda: http.get(f"/image/v2/images/{staged}", headers=as_waiter).json(),
-                         lambda i: i["status"] != "importing")
-        assert imported["status"] == "active"
+    server = _server(http, waiter, server_id)
+    assert server["status"] == "ACTIVE", server.get("fault")
+    ports = http.get(f"/networking/v2.0/ports?device_id={server_id}", headers=as_waiter).json()["ports"]
+    assert ports and all(p["project_id"] == project for p in ports)
+    volume = _wait(lambda: http.get(f"/volume/v3/volumes/{volume_id}", headers=as_waiter).json()["volume"],
+                   lambda v: v["status"] != "creating")
+    assert volume["status"] == "available"
+    imported = _wait(lambda: http.get(f"/image/v2/images/{staged}", headers=as_waiter).json(),
+                     lambda i: i["status"] != "importing")
+    assert imported["status"] == "active"
 
-        stop = http.post(f"/compute/v2.1/servers/{server_id}/action", headers={"X-Auth-Token": waiter},
-                         json={"os-stop": None})
-        assert stop.status_code == 202
-        assert http.delete("/identity/v3/auth/tokens", headers={
-            "X-Auth-Token": cloud.token(), "X-Subject-Token": waiter}).status_code == 204
-        fresh = cloud.token("pocketstack")
-        _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).json(),
-              lambda b: b["server"]["status"] == "SHUTOFF" and b["server"]["OS-EXT-STS:task_state"] is None)
-        assert http.delete(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code == 204
-        _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code,
-              lambda status: status == 404)
-        assert http.get(f"/networking/v2.0/ports?device_id={server_id}",
-                        headers={"X-Auth-Token": fresh}).json()["ports"] == []
-        assert _at_rest(cloud, [waiter, doomed, fresh]) == []
-    finally:
-        stop_cloud(cloud)
+    stop = http.post(f"/compute/v2.1/servers/{server_id}/action", headers={"X-Auth-Token": waiter},
+                     json={"os-stop": None})
+    assert stop.status_code == 202
+    assert http.delete("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": cloud.token(), "X-Subject-Token": waiter}).status_code == 204
+    fresh = cloud.token("pocketstack")
+    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).json(),
+          lambda b: b["server"]["status"] == "SHUTOFF" and b["server"]["OS-EXT-STS:task_state"] is None)
+    assert http.delete(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code == 204
+    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code,
+          lambda status: status == 404)
+    assert http.get(f"/networking/v2.0/ports?device_id={server_id}",
+                    headers={"X-Auth-Token": fresh}).json()["ports"] == []
+    assert _at_rest(cloud, [waiter, doomed, fresh]) == []
 
 
 def test_a_build_outlives_an_expired_token(tmp_path):
@@ -194,3 +199,62 @@ def _service_user_token(http: httpx.Client, cloud: Any) -> str:
         "scope": {"project": {"id": project}}}})
     assert r.status_code == 201, r.text
     return r.headers["X-Subject-Token"]
+
+
+def test_a_pending_v1_payload_with_a_token_still_runs(delayed):
+    """Upgrade path: a build left pending by a release that stored the user's token (payload v1)
+    runs as the user that token names, or, once it is revoked, as the server's owner."""
+    cloud = delayed
+    http = httpx.Client(base_url=cloud.url, timeout=60)
+    waiter, kept, doomed = (cloud.token("pocketstack") for _ in range(3))
+    net, image, project = _ids(http, waiter)
+    servers = {token: _boot(http, token, net, image) for token in (kept, doomed)}
+    engine = _engine(cloud)
+    jobs = sa.Table("jobs", sa.MetaData(), autoload_with=engine)
+    with engine.begin() as conn:
+        for job in conn.execute(sa.select(jobs).where(jobs.c.kind == "compute.build_server")).mappings():
+            payload = job["payload"] if isinstance(job["payload"], dict) else json.loads(job["payload"])
+            token = next(t for t, s in servers.items() if s == payload["server_id"])
+            old = {"server_id": payload["server_id"], "token": token, "action_id": payload["action_id"]}
+            conn.execute(jobs.update().where(jobs.c.id == job["id"]).values(payload=old))
+    engine.dispose()
+    assert http.delete("/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": waiter, "X-Subject-Token": doomed}).status_code == 204
+    for server_id in servers.values():
+        server = _server(http, waiter, server_id)
+        assert server["status"] == "ACTIVE", server.get("fault")
+        ports = http.get(f"/networking/v2.0/ports?device_id={server_id}",
+                         headers={"X-Auth-Token": waiter}).json()["ports"]
+        assert ports and all(p["project_id"] == project for p in ports)
+
+
+def _member(http: httpx.Client, admin: dict[str, str], project: str) -> tuple[str, str]:
+    """A new user with the member role on `project`: (user id, its token)."""
+    name, password = unique("member"), "member-secret-1"
+    user = http.post("/identity/v3/users", headers=admin, json={"user": {
+        "name": name, "password": password, "domain_id": "default"}}).json()["user"]["id"]
+    role = http.get("/identity/v3/roles?name=member", headers=admin).json()["roles"][0]["id"]
+    assert http.put(f"/identity/v3/projects/{project}/users/{user}/roles/{role}", headers=admin).status_code == 204
+    r = http.post("/identity/v3/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": {"id": user, "password": password}}},
+        "scope": {"project": {"id": project}}}})
+    assert r.status_code == 201, r.text
+    return user, r.headers["X-Subject-Token"]
+
+
+def test_a_job_for_a_disabled_or_deleted_user_fails(delayed):
+    """Identity mints no token for a user that is gone or disabled: the build fails (ERROR), as the
+    upstream call with that user's token would."""
+    http = httpx.Client(base_url=delayed.url, timeout=60)
+    admin = {"X-Auth-Token": delayed.token()}
+    net, image, project = _ids(http, delayed.token("pocketstack"))
+    disabled, disabled_token = _member(http, admin, project)
+    deleted, deleted_token = _member(http, admin, project)
+    servers = [_boot(http, disabled_token, net, image), _boot(http, deleted_token, net, image)]
+    assert http.patch(f"/identity/v3/users/{disabled}", headers=admin,
+                      json={"user": {"enabled": False}}).status_code == 200
+    assert http.delete(f"/identity/v3/users/{deleted}", headers=admin).status_code == 204
+    for server_id in servers:
+        server = _server(http, admin["X-Auth-Token"], server_id)
+        assert server["status"] == "ERROR"
+        assert "can no longer act" in server["fault"]["message"]
