@@ -5,21 +5,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 import httpx
 
-from tests.conftest import start_cloud, stop_cloud
-
-
-def _wait(get, done, timeout: float = 90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = get()
-        if done(body):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"not done in {timeout}s: {body}")
+from tests.conftest import start_cloud, stop_cloud, wait_until as _wait
 
 
 def test_upload_to_image_outlives_the_users_token(tmp_path):

@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from pocketstack.core.db import normalize_url
-from tests.conftest import TEST_CONFIG, start_cloud, stop_cloud, unique
+from tests.conftest import TEST_CONFIG, start_cloud, stop_cloud, unique, wait_until as _wait
 
 DELAY = {"jobs": {"start_delay": 5}}       # every job waits 5 s: time to revoke the token first
 
@@ -52,19 +52,10 @@ def _payloads(cloud: Any) -> list[dict[str, Any]]:
     return [{"kind": k, **(json.loads(p) if isinstance(p, str) else p)} for k, p in rows]
 
 
-def _wait(get: Any, done: Any, timeout: float = 60) -> Any:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = get()
-        if done(body):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"not done in {timeout}s: {body}")
-
-
 def _boot(http: httpx.Client, token: str, network_id: str, image_id: str) -> str:
     r = http.post("/compute/v2.1/servers", headers={"X-Auth-Token": token}, json={"server": {
-        "name": unique("outlive"), "flavorRef": "1", "imageRef": image_id, "networks": [{"uuid": network_id}]}})
+        "name": unique("outlive"), "flavorRef": "1", "imageRef": image_id,
+        "networks": [{"uuid": network_id}]}})
     assert r.status_code == 202, r.text
     return r.json()["server"]["id"]
 
@@ -78,7 +69,8 @@ def _ids(http: httpx.Client, token: str) -> tuple[str, str, str]:
 
 
 def _server(http: httpx.Client, token: str, server_id: str) -> dict[str, Any]:
-    return _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": token}).json(),
+    h = {"X-Auth-Token": token}
+    return _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers=h).json(),
                  lambda b: b["server"]["status"] != "BUILD")["server"]
 
 
@@ -130,13 +122,14 @@ def test_jobs_outlive_a_revoked_token_and_keep_no_token(delayed):
     assert http.delete("/identity/v3/auth/tokens", headers={
         "X-Auth-Token": cloud.token(), "X-Subject-Token": waiter}).status_code == 204
     fresh = cloud.token("pocketstack")
-    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).json(),
+    as_fresh = {"X-Auth-Token": fresh}
+    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers=as_fresh).json(),
           lambda b: b["server"]["status"] == "SHUTOFF" and b["server"]["OS-EXT-STS:task_state"] is None)
-    assert http.delete(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code == 204
-    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers={"X-Auth-Token": fresh}).status_code,
+    assert http.delete(f"/compute/v2.1/servers/{server_id}", headers=as_fresh).status_code == 204
+    _wait(lambda: http.get(f"/compute/v2.1/servers/{server_id}", headers=as_fresh).status_code,
           lambda status: status == 404)
     assert http.get(f"/networking/v2.0/ports?device_id={server_id}",
-                    headers={"X-Auth-Token": fresh}).json()["ports"] == []
+                    headers=as_fresh).json()["ports"] == []
     assert _at_rest(cloud, [waiter, doomed, fresh]) == []
 
 
@@ -176,7 +169,8 @@ def test_x_service_token_is_checked_as_keystonemiddleware_does(cloud, demo_token
         r = http.get("/compute/v2.1/servers", headers={"X-Auth-Token": demo_token, "X-Service-Token": bad})
         assert r.status_code == 401, r.text
         assert r.headers["WWW-Authenticate"].startswith("Keystone uri=")
-        r = http.get("/networking/v2.0/networks", headers={"X-Auth-Token": demo_token, "X-Service-Token": bad})
+        r = http.get("/networking/v2.0/networks", headers={"X-Auth-Token": demo_token,
+                                                           "X-Service-Token": bad})
         assert r.status_code == 401
     service = _service_user_token(http, cloud)
     r = http.get("/compute/v2.1/servers", headers={"X-Auth-Token": demo_token, "X-Service-Token": service})
@@ -188,17 +182,8 @@ def test_x_service_token_is_checked_as_keystonemiddleware_does(cloud, demo_token
 def _service_user_token(http: httpx.Client, cloud: Any) -> str:
     """A token of a new user with the `service` role on project `service` (as DevStack's nova)."""
     admin = {"X-Auth-Token": cloud.token()}
-    name, password = unique("svc"), "svc-secret-1"
-    user = http.post("/identity/v3/users", headers=admin, json={"user": {
-        "name": name, "password": password, "domain_id": "default"}}).json()["user"]["id"]
     project = http.get("/identity/v3/projects?name=service", headers=admin).json()["projects"][0]["id"]
-    role = http.get("/identity/v3/roles?name=service", headers=admin).json()["roles"][0]["id"]
-    assert http.put(f"/identity/v3/projects/{project}/users/{user}/roles/{role}", headers=admin).status_code == 204
-    r = http.post("/identity/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": {"id": user, "password": password}}},
-        "scope": {"project": {"id": project}}}})
-    assert r.status_code == 201, r.text
-    return r.headers["X-Subject-Token"]
+    return _member(http, admin, project, "service")[1]
 
 
 def test_a_pending_v1_payload_with_a_token_still_runs(delayed):
@@ -228,13 +213,14 @@ def test_a_pending_v1_payload_with_a_token_still_runs(delayed):
         assert ports and all(p["project_id"] == project for p in ports)
 
 
-def _member(http: httpx.Client, admin: dict[str, str], project: str) -> tuple[str, str]:
-    """A new user with the member role on `project`: (user id, its token)."""
-    name, password = unique("member"), "member-secret-1"
+def _member(http: httpx.Client, admin: dict[str, str], project: str, role: str = "member") -> tuple[str, str]:
+    """A new user with `role` on `project`: (user id, its token)."""
+    name, password = unique(role), "member-secret-1"
     user = http.post("/identity/v3/users", headers=admin, json={"user": {
         "name": name, "password": password, "domain_id": "default"}}).json()["user"]["id"]
-    role = http.get("/identity/v3/roles?name=member", headers=admin).json()["roles"][0]["id"]
-    assert http.put(f"/identity/v3/projects/{project}/users/{user}/roles/{role}", headers=admin).status_code == 204
+    role_id = http.get(f"/identity/v3/roles?name={role}", headers=admin).json()["roles"][0]["id"]
+    grant = f"/identity/v3/projects/{project}/users/{user}/roles/{role_id}"
+    assert http.put(grant, headers=admin).status_code == 204
     r = http.post("/identity/v3/auth/tokens", json={"auth": {
         "identity": {"methods": ["password"], "password": {"user": {"id": user, "password": password}}},
         "scope": {"project": {"id": project}}}})
