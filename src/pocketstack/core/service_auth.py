@@ -13,13 +13,15 @@ token as X-Service-Token, and keystonemiddleware accepts the user's token even o
 a valid service token came with it. That keeps live tokens in a message (here: a job row, at rest
 in the database) and still fails once the token is revoked or past `allow_expired_window`. Here:
 - the request keeps only who asked (`caller(ctx)`: user, domains, project or system scope, roles,
-  request id) in the job's payload, never a token;
+  request id, and the trust or application credential that limited the caller's roles, such as
+  Heat's trust) in the job's payload, never a token;
 - when the job runs, `acting_for(service_type, caller)` asks the identity service, with the
   service user's own token, for a short-lived token of that user in that scope. Identity mints it
   in-process (the `Minter` app.py wires in, as it wires in the token validator) only for a valid
   token of a service user with a service role, and only if the user, its domain, the project and
-  a role assignment on it still exist and are enabled, so a deleted or disabled user, or one whose
-  roles were taken away, makes the job fail as the upstream call would fail;
+  a role assignment on it still exist and are enabled (for a trust or an application credential:
+  it is still live, and the token carries only its roles), so a deleted or disabled user, one whose roles were
+  taken away, or a deleted trust makes the job fail as the upstream call would fail;
 - every call then goes with that token as X-Auth-Token and the service token as X-Service-Token
   (the called service sees `ctx.service_user_id` / `ctx.service_roles`, as keystonemiddleware's
   X-Service-* headers), and the original request id as X-OpenStack-Request-ID (the global request
@@ -115,7 +117,7 @@ def forget_trust(service_type: str, trust_id: str) -> None:
 # --- acting for a user: what a job keeps, and what it calls with -----------------------------
 ACTING_LIFETIME = dt.timedelta(minutes=10)
 CALLER_KEYS = ("user_id", "user_domain_id", "project_id", "project_domain_id", "domain_id", "system",
-               "roles", "request_id")
+               "trust_id", "application_credential_id", "roles", "request_id")
 
 
 class Minter(Protocol):
@@ -137,7 +139,8 @@ def caller(ctx: Context) -> dict[str, Any]:
     """Who asked, as a job keeps it: ids, never a token."""
     found = {"user_id": ctx.user_id, "user_domain_id": ctx.user_domain_id, "project_id": ctx.project_id,
              "project_domain_id": ctx.project_domain_id, "domain_id": ctx.domain_id,
-             "system": ctx.system_scope, "roles": list(ctx.roles),
+             "system": ctx.system_scope, "trust_id": ctx.trust_id,
+             "application_credential_id": ctx.application_credential_id, "roles": list(ctx.roles),
              "request_id": ctx.global_request_id or ctx.request_id}
     return {k: v for k, v in found.items() if v is not None}
 
@@ -153,7 +156,8 @@ class ActingFor:
     def token(self) -> str:
         who = self.caller
         scope = who.get("project_id") or who.get("domain_id") or who.get("system") or ""
-        key = (self.service_type, f"for:{who['user_id']}:{scope}")
+        limit = who.get("trust_id") or who.get("application_credential_id") or ""
+        key = (self.service_type, f"for:{who['user_id']}:{scope}:{limit}")
         with _lock:
             hit = _cache.get(key)
             if hit is not None and hit[1] - MARGIN > utcnow():

@@ -93,10 +93,11 @@ def mint(service_token: str, caller: dict[str, Any], lifetime: dt.timedelta) -> 
         now = utcnow()
         minted = {"user_id": caller["user_id"], "methods": ["token"], "scope": scope,
                   "expires_at": min(tokens.expiry(now), now + lifetime), "issued_at": now,
-                  "audit_ids": [tokens.new_audit_id()], "trust_id": None,
-                  "application_credential_id": None, "access_token_id": None}
+                  "audit_ids": [tokens.new_audit_id()], "trust_id": caller.get("trust_id"),
+                  "application_credential_id": caller.get("application_credential_id"),
+                  "access_token_id": None}
         try:
-            auth.token_body(conn, minted, catalog=False)   # the user, the scope, a role: still there
+            auth.token_body(conn, minted, catalog=False)   # user, scope, a role (or the trust): still there
         except NotFound:
             raise Forbidden(f"User {caller['user_id']} can no longer act in "
                             f"{scope or 'an unscoped token'}: gone, disabled or without a role.") from None
