@@ -223,6 +223,18 @@ def cli(cloud: Cloud) -> CLI:
     return CLI(cloud)
 
 
+def wait_until(get: Any, done: Any, timeout: float = 60) -> Any:
+    """Poll `get()` until `done(result)`; the last result, or AssertionError after `timeout` s."""
+    deadline = time.time() + timeout
+    while True:
+        result = get()
+        if done(result):
+            return result
+        if time.time() > deadline:
+            raise AssertionError(f"not done in {timeout}s: {result}")
+        time.sleep(0.3)
+
+
 def unique(prefix: str = "t") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
 

@@ -21,10 +21,10 @@ from starlette.responses import PlainTextResponse, Response
 
 from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
-from pocketstack.core import (blobs, db, faults, internal_client, jobs, metrics, notifications, schemas,
-                             snapshots)
+from pocketstack.core import (
+    blobs, db, faults, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
 from pocketstack.core.listeners import Listener, Running
-from pocketstack.core.auth import TokenValidator, unauthorized
+from pocketstack.core.auth import TokenValidator, authenticate, unauthorized
 from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, InternalError, PayloadTooLarge
 from pocketstack.core.http import base_url, dumps, empty, json_response
@@ -252,13 +252,12 @@ class Pocketstack:
         """The blocking steps before a handler, in one worker-thread hop: authenticate, parse the
         body, query schema, policy, body schema."""
         snapshots.check_generation()          # with several workers: another one may have reset the cloud
-        token = rq.headers.get("x-auth-token")
-        if token:
-            try:
-                ctx.__dict__.update(self.validate_token(token, ctx).__dict__)
-            except ApiError:
-                if route.auth is True:
-                    raise
+        try:
+            authenticate(self.validate_token, ctx, rq.headers.get("x-auth-token"),
+                         rq.headers.get("x-service-token"))
+        except ApiError:
+            if route.auth is True:
+                raise
         if route.auth is True and not ctx.authenticated:
             raise unauthorized(ctx.base_url)
         if rq.body_bytes is not None:
@@ -309,7 +308,8 @@ def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
 
 
 def build_app(settings: Settings, listeners: list[Listener] | None = None) -> Pocketstack:
-    from pocketstack.services.identity import token_validator
+    from pocketstack.services.identity import token_minter, token_validator
+    service_auth.configure(token_minter)       # jobs acting for users get their tokens from identity
     return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator, listeners)
 
 

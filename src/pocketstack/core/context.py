@@ -35,6 +35,11 @@ class Context:
     version: APIVersion | None = None         # negotiated microversion, if the service has them
     service_type: str | None = None
     global_request_id: str | None = None
+    # the service acting for the user, from a valid X-Service-Token (keystonemiddleware's X-Service-*)
+    service_user_id: str | None = None
+    service_user_name: str | None = None
+    service_project_id: str | None = None
+    service_roles: list[str] = field(default_factory=list)
 
     @property
     def authenticated(self) -> bool:
@@ -55,7 +60,8 @@ class Context:
             "project_id": self.project_id, "project_domain_id": self.project_domain_id,
             "domain_id": self.domain_id, "system_scope": self.system_scope,
             "roles": list(self.roles), "is_admin_project": self.is_admin_project,
-            "service_user_id": None, "service_roles": [],
+            "service_user_id": self.service_user_id, "service_project_id": self.service_project_id,
+            "service_roles": list(self.service_roles),
             "trust_id": self.trust_id, "application_credential_id": self.application_credential_id,
             "token": self.token_data,
         }

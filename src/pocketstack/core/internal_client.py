@@ -7,13 +7,22 @@ hops onto the server's event loop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import quote
 
 import anyio.from_thread
 
 if TYPE_CHECKING:
     import httpx          # imported on the first call: with its command-line extras, a tenth of a second
+
+
+
+class Credentials(Protocol):
+    """More than a token: what a job acting for a user sends (core.service_auth.ActingFor)."""
+    def headers(self) -> dict[str, str]: ...
+
+
+Auth = Union[str, Credentials]      # a bare token is sent as X-Auth-Token
 
 _app: Any = None
 _base_url = "http://pocketstack.internal"
@@ -29,12 +38,15 @@ def public_base_url() -> str:
     return _base_url
 
 
-async def acall(method: str, path: str, *, token: str | None = None, json: Any = None,
+async def acall(method: str, path: str, *, token: Auth | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
     import httpx
-    hdrs = dict(headers or {})
-    if token:
+    hdrs: dict[str, str] = {}
+    if isinstance(token, str) and token:
         hdrs["X-Auth-Token"] = token
+    elif token is not None and not isinstance(token, str):    # may ask identity for tokens: off the loop
+        hdrs.update(await anyio.to_thread.run_sync(token.headers))
+    hdrs.update(headers or {})
     transport = httpx.ASGITransport(app=_app)
     async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
         return await client.request(method, _encode_path(path), json=json, headers=hdrs, content=content)
@@ -66,6 +78,10 @@ def call(method: str, path: str, **kw: Any) -> httpx.Response:
     """From a worker thread: run the request on the server's event loop and wait for it. Only a
     caller outside any loop's worker threads (a CLI tool, a test) runs a loop of its own; an error
     of the request itself, a RuntimeError included, is raised as is and never sent a second time."""
+    auth = kw.get("token")
+    if auth is not None and not isinstance(auth, str):       # resolved here, in the caller's thread
+        kw = {**kw, "token": None, "headers": {**auth.headers(), **(kw.get("headers") or {})}}
+
     async def guarded() -> httpx.Response:
         try:
             return await acall(method, path, **kw)

@@ -71,10 +71,11 @@ def context_dict(ctx: Context | dict[str, Any] | None) -> dict[str, Any]:
     """oslo.context's RequestContext.to_dict() of a redacted copy (no token), plus nova's names."""
     if ctx is None:
         return {}
-    if isinstance(ctx, dict):       # from a job: {"user_id", "project_id", "request_id", ...}
+    if isinstance(ctx, dict):       # from a job: service_auth.caller()
         ctx = Context(request_id=ctx.get("request_id") or "", user_id=ctx.get("user_id"),
                       project_id=ctx.get("project_id"), roles=list(ctx.get("roles") or []),
-                      global_request_id=ctx.get("global_request_id"))
+                      global_request_id=ctx.get("global_request_id"), domain_id=ctx.get("domain_id"),
+                      user_domain_id=ctx.get("user_domain_id"), project_domain_id=ctx.get("project_domain_id"))
     identity = " ".join(x or "-" for x in (ctx.user_id, ctx.project_id, ctx.domain_id, ctx.user_domain_id,
                                            ctx.project_domain_id))
     return {
@@ -87,12 +88,6 @@ def context_dict(ctx: Context | dict[str, Any] | None) -> dict[str, Any]:
         "project_name": ctx.project_name, "read_deleted": "no", "remote_address": None,
         "timestamp": utcnow().isoformat(), "quota_class": None,
     }
-
-
-def caller(ctx: Context) -> dict[str, Any]:
-    """What a job keeps of its caller's context, for the notifications it sends when it finishes."""
-    return {"user_id": ctx.user_id, "project_id": ctx.project_id, "request_id": ctx.request_id,
-            "global_request_id": ctx.global_request_id, "roles": list(ctx.roles)}
 
 
 def envelope(ctx: Context | dict[str, Any] | None, publisher: Publisher, event_type: str,

@@ -1,25 +1,14 @@
 """Jobs keep ids, never a token: a volume job that runs after the user's token is revoked still
-completes, acting as cinder's own service user (issue 14)."""
+completes, acting as cinder's own service user for that user (issue 14)."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import time
 
 import httpx
 
-from tests.conftest import start_cloud, stop_cloud
-
-
-def _wait(get, done, timeout: float = 90):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        body = get()
-        if done(body):
-            return body
-        time.sleep(0.3)
-    raise AssertionError(f"not done in {timeout}s: {body}")
+from tests.conftest import start_cloud, stop_cloud, wait_until as _wait
 
 
 def test_upload_to_image_outlives_the_users_token(tmp_path):
@@ -43,7 +32,7 @@ def test_upload_to_image_outlives_the_users_token(tmp_path):
         payloads = [json.loads(p) for (p,) in sqlite3.connect(cloud.data_dir / "pocketstack.db").execute(
             "SELECT payload FROM jobs")]
         assert payloads and not [p for p in payloads if "token" in p]      # ids only, at rest
-        assert any(p.get("user_id") and p.get("project_id") for p in payloads)
+        assert any(p.get("caller", {}).get("user_id") and p["caller"].get("project_id") for p in payloads)
 
         revoke = http.delete("/identity/v3/auth/tokens", headers={"X-Auth-Token": waiter,
                                                                   "X-Subject-Token": doomed})

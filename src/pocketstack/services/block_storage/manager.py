@@ -107,7 +107,7 @@ def _schedulable(vol: dict[str, Any]) -> bool:
 
 def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:
     """The image's bytes into the volume, converted to raw as cinder's qemu-img does."""
-    r = internal_client.call("GET", f"/image/v2/images/{p['source_id']}/file", token=_service_token())
+    r = internal_client.call("GET", f"/image/v2/images/{p['source_id']}/file", token=_auth(p))
     if r.status_code != 200:
         raise Failed(f"image {p['source_id']} download failed: HTTP {r.status_code}")
     data, disk_format = r.content, p.get("disk_format") or "raw"
@@ -168,12 +168,12 @@ def upload_image(p: dict[str, Any]) -> None:
     if vol is None or vol["status"] != "uploading":
         return
     chunks = qcow2.encode(vol["blob_key"]) if p.get("disk_format") == "qcow2" else backend.read(vol["blob_key"])
-    r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=_service_token(),
+    r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=_auth(p),
                              headers={"Content-Type": "application/octet-stream"},
                              content=_stream(chunks))  # type: ignore[arg-type]
     if r.status_code >= 300:   # as cinder does, an image that never got its data is deleted
         LOG.warning("upload of volume %s to image %s failed: %s", vol["id"], p["image_id"], r.text[:300])
-        internal_client.call("DELETE", f"/image/v2/images/{p['image_id']}", token=_service_token())
+        internal_client.call("DELETE", f"/image/v2/images/{p['image_id']}", token=_auth(p))
     _set(volumes, vol["id"], "uploading", status=_settled(vol["id"]))
 
 
@@ -378,26 +378,33 @@ KINDS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, Any
 }
 
 
-# Payload version 2: the user is carried as ids (user_id, project_id), never a token; the job acts
-# as cinder's own service user (cinder's [service_user]), so it outlives the user's token. A version 1
-# payload (with the user's token) drops the token and runs the same way.
-PAYLOAD_VERSION = 2
+# Payload version 3: who asked is kept as ids (`caller`: core.service_auth.caller), never a token;
+# the jobs that call Glance act as cinder's service user for that user (service_auth.acting_for: a
+# token identity mints for the user, sent with cinder's own as X-Service-Token), so a job outlives
+# the user's token. Version 2 kept user_id and project_id beside the ids; version 1 the user's token,
+# dropped (such a job acts as cinder's service user alone, as version 2 jobs used to).
+PAYLOAD_VERSION = 3
 
 
-def _without_token(payload: dict[str, Any], version: int) -> dict[str, Any]:
+def _upgrade(payload: dict[str, Any], version: int) -> dict[str, Any]:
     payload.pop("token", None)
+    user_id, project_id = payload.pop("user_id", None), payload.pop("project_id", None)
+    if version == 2 and user_id and project_id:
+        payload["caller"] = {"user_id": user_id, "project_id": project_id}
     return payload
 
 
-def _service_token() -> str:
-    """The block-storage service user's token: the user's access was checked when the request came
-    in, as cinder checks it in the API before casting to the volume manager."""
+def _auth(p: dict[str, Any]) -> internal_client.Auth:
+    """For the user who asked, when the payload says who; else the service user's own token (the
+    user's access was checked when the request came in, as cinder checks it in the API)."""
+    if (p.get("caller") or {}).get("user_id"):
+        return service_auth.acting_for("block-storage", p["caller"])
     return service_auth.token("block-storage")
 
 
 def register() -> None:
     for kind, (run, fail) in KINDS.items():
-        jobs.register(kind, _guarded(run, fail), fail, version=PAYLOAD_VERSION, upgrade=_without_token)
+        jobs.register(kind, _guarded(run, fail), fail, version=PAYLOAD_VERSION, upgrade=_upgrade)
 
 
 def enqueue(conn: sa.Connection, kind: str, **payload: Any) -> None:

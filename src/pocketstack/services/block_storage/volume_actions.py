@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client
+from pocketstack.core import db, internal_client, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
@@ -180,7 +180,7 @@ def _upload_response(ctx: Context, rq: ApiRequest, row: dict[str, Any], image: d
             raise BadRequest(f"Invalid volume: Volume status changed to {fresh['status']} during upload.")
         _set(conn, row["id"], status="uploading", previous_status=row["status"])
         manager.enqueue(conn, "volume.upload_image", volume_id=row["id"], image_id=created["id"],
-                        user_id=ctx.user_id, project_id=ctx.project_id, disk_format=image["disk_format"])
+                        caller=service_auth.caller(ctx), disk_format=image["disk_format"])
         vtype = conn.execute(sa.select(volume_types.volume_types).where(
             volume_types.volume_types.c.id == row["volume_type_id"])).mappings().first()
     body = {"id": row["id"], "updated_at": common.ts(utcnow()), "status": "uploading",

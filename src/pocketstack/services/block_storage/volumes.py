@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client
+from pocketstack.core import db, internal_client, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest
@@ -181,7 +181,7 @@ def create_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                          image_id=image["id"] if image else None,
                          image_metadata=_image_metadata(image) if image else {})
         manager.enqueue(conn, "volume.create", volume_id=row["id"], source=source, source_id=source_id,
-                        user_id=ctx.user_id, project_id=ctx.project_id, request_id=ctx.request_id,
+                        caller=service_auth.caller(ctx), request_id=ctx.request_id,
                         disk_format=image.get("disk_format") if image else None)
         return volume_views.show(conn, ctx, rq, row, extended=False)
 

@@ -6,6 +6,7 @@ from pocketstack.services.identity import (
     endpoint_groups, endpoints, errors, federation, grants, groups, limits, oauth1, policies,
     policies_api, projects, regions, role_assignments, roles, service_users, services, trusts, users, versions)
 from pocketstack.services.identity.auth import validate_token as token_validator
+from pocketstack.services.identity.service_users import mint as token_minter
 
 SERVICE = Service(
     type="identity",
@@ -22,4 +23,4 @@ SERVICE = Service(
     catalog=[("identity", "keystone", "/identity")],
 )
 
-__all__ = ["SERVICE", "token_validator"]
+__all__ = ["SERVICE", "token_validator", "token_minter"]

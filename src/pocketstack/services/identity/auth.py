@@ -296,9 +296,24 @@ def validated(conn: Connection, token: str, *, catalog: bool, for_subject: bool 
     return payload, body
 
 
-def validate_token(token: str, ctx: Context) -> Context:
+def validated_expired(conn: Connection, token: str, *, catalog: bool, for_subject: bool = False
+                      ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`validated` for `allow_expired`: a token expired within `allow_expired_window` (not revoked,
+    and what it names still there and enabled) passes; never cached."""
+    payload = tokens.validate(conn, token, allow_expired=True, for_subject=for_subject)
+    try:
+        return payload, token_body(conn, payload, catalog=catalog)
+    except NotFound:
+        if for_subject:
+            raise NotFound(f"Could not find token: {token}.") from None
+        raise Unauthorized(AUTH_FAILED) from None
+
+
+def validate_token(token: str, ctx: Context, *, allow_expired: bool = False) -> Context:
+    """core.auth's TokenValidator; `allow_expired` only when a valid service token came with it."""
     with db.reader() as conn:
-        payload, body = validated(conn, token, catalog=False)
+        check = validated_expired if allow_expired else validated
+        payload, body = check(conn, token, catalog=False)
     user, project, domain = body["user"], body.get("project"), body.get("domain")
     ctx.token, ctx.token_data = token, body
     ctx.user_id, ctx.user_name = user["id"], user["name"]
@@ -330,14 +345,8 @@ def _subject(ctx: Context, rq: ApiRequest) -> tuple[str, dict[str, Any]]:
         raise BadRequest("Expecting to find X-Subject-Token in headers.")
     allow_expired = rq.query.get("allow_expired", "").lower() in ("1", "true", "yes")
     with db.reader() as conn:
-        if allow_expired:
-            payload = tokens.validate(conn, subject, allow_expired=True, for_subject=True)
-            try:
-                document = token_body(conn, payload, catalog="nocatalog" not in rq.query)
-            except NotFound:
-                raise NotFound(f"Could not find token: {subject}.") from None
-        else:
-            payload, document = validated(conn, subject, catalog="nocatalog" not in rq.query, for_subject=True)
+        check = validated_expired if allow_expired else validated
+        payload, document = check(conn, subject, catalog="nocatalog" not in rq.query, for_subject=True)
     return subject, {"payload": payload, "document": document}
 
 

@@ -1,20 +1,28 @@
 """Service users, as DevStack creates them: one user per catalog service (`nova`, `neutron`, `heat`,
 ...) in the default domain with the `service` and `admin` roles on project `service`; their
-credentials go to core's service_auth, as a deployment tool writes them into each config file."""
+credentials go to core's service_auth, as a deployment tool writes them into each config file.
+
+`mint` is identity's half of core.service_auth.acting_for: a short-lived token for a user a
+service's job acts for, minted only for a valid token of a service user with a service role, and
+only while the user, the scope and a role assignment on it are still there and enabled."""
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import secrets
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from pocketstack.config import Settings
+from pocketstack.core import auth as core_auth
 from pocketstack.core import db, service_auth
 from pocketstack.core.clock import utcnow
+from pocketstack.core.errors import Forbidden, NotFound, Unauthorized
 from pocketstack.core.ids import new_id
-from pocketstack.services.identity import options, passwords
+from pocketstack.services.identity import auth, options, passwords, tokens
 from pocketstack.services.identity.tables import assignments, projects, roles, services, users
 
 LOG = logging.getLogger("pocketstack.identity")
@@ -69,3 +77,29 @@ def _create(conn: sa.Connection, service_type: str, name: str) -> None:
                                                      role_id=role_id, inherited=False))
     service_auth.store(conn, service_type, user_id, name, password)
     LOG.info("created service user %s for %s", name, service_type)
+
+
+def mint(service_token: str, caller: dict[str, Any], lifetime: dt.timedelta) -> tuple[str, dt.datetime]:
+    """A token of `caller` (core.service_auth.caller) in its scope, for at most `lifetime`."""
+    with db.reader() as conn:
+        payload, body = auth.validated(conn, service_token, catalog=False)      # Unauthorized if bad
+        roles = {r["name"] for r in body.get("roles", [])}
+        if not core_auth.SERVICE_ROLES & roles or payload["user_id"] not in set(conn.execute(
+                sa.select(service_auth.service_credentials.c.user_id)).scalars()):
+            raise Unauthorized("Only a service user may act for another user.")
+        scope = ({"project_id": caller["project_id"]} if caller.get("project_id") else
+                 {"domain_id": caller["domain_id"]} if caller.get("domain_id") else
+                 {"system": "all"} if caller.get("system") else {})
+        now = utcnow()
+        minted = {"user_id": caller["user_id"], "methods": ["token"], "scope": scope,
+                  "expires_at": min(tokens.expiry(now), now + lifetime), "issued_at": now,
+                  "audit_ids": [tokens.new_audit_id()], "trust_id": caller.get("trust_id"),
+                  "application_credential_id": caller.get("application_credential_id"),
+                  "access_token_id": None}
+        try:
+            auth.token_body(conn, minted, catalog=False)   # user, scope, a role (or the trust): still there
+        except NotFound:
+            raise Forbidden(f"User {caller['user_id']} can no longer act in "
+                            f"{scope or 'an unscoped token'}: gone, disabled or without a role.") from None
+    LOG.debug("%s minted a token for user %s in %s", body["user"]["name"], caller["user_id"], scope)
+    return tokens.issue(minted), minted["expires_at"]

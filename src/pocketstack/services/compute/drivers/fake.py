@@ -9,6 +9,7 @@ from typing import Any
 
 from pocketstack.core import internal_client
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.base import (
     ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources, Server, machine_uptime)
 
@@ -46,10 +47,10 @@ class FakeDriver:
                          else v for k, v in CONSOLES.items()}
 
     # --- lifecycle: the database is the whole state of a fake guest -----------------------
-    def spawn(self, server: Server, token: str | None) -> None:
+    def spawn(self, server: Server, token: Auth | None) -> None:
         pass
 
-    def destroy(self, server: Server, token: str | None) -> None:
+    def destroy(self, server: Server, token: Auth | None) -> None:
         pass
 
     def power_off(self, server: Server) -> None:
@@ -73,7 +74,7 @@ class FakeDriver:
     def resume(self, server: Server) -> None:
         pass
 
-    def rescue(self, server: Server, token: str | None) -> None:
+    def rescue(self, server: Server, token: Auth | None) -> None:
         pass
 
     def unrescue(self, server: Server) -> None:
@@ -88,13 +89,13 @@ class FakeDriver:
     def revert_resize(self, server: Server) -> None:
         pass
 
-    def rebuild(self, server: Server, image_id: str, token: str | None) -> None:
+    def rebuild(self, server: Server, image_id: str, token: Auth | None) -> None:
         pass
 
     def trigger_crash_dump(self, server: Server) -> None:
         pass
 
-    def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
+    def snapshot(self, server: Server, image_id: str, token: Auth | None) -> None:
         """A fake guest never writes to its disk, so its root disk is its image's bytes, unchanged: that
         is what the snapshot uploads (nothing for a server booted from a volume)."""
         data = b""

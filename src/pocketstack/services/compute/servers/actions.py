@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db, internal_client, jobs, notifications
+from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden, NotFound
 from pocketstack.core.http import empty, json_response
@@ -57,8 +57,8 @@ def _start(ctx: Context, row: dict[str, Any], key: str, action: str, task: str |
         if migration:
             migrations.record(conn, row, payload["migration_uuid"], *migration)
         jobs.enqueue(conn, manager.ACTION, {"server_id": row["id"], "action": JOB_ACTION.get(key, key),
-                                            "action_id": action_id, "token": ctx.token,
-                                            "caller": notifications.caller(ctx), **payload})
+                                            "action_id": action_id, "caller": service_auth.caller(ctx),
+                                            **payload})
 
 
 def schemas_check(metadata: Any) -> None:

@@ -9,11 +9,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from pocketstack.core import db
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import network_api
 
 
-def refresh(token: str | None, server_id: str, port_id: str | None = None) -> None:
+def refresh(token: Auth | None, server_id: str, port_id: str | None = None) -> None:
     """Re-read the server's ports (or only `port_id`) and their floating IPs. A port the network service no longer
     shows as plugged into the server leaves the cache, as nova's rebuild of the cache lists ports by device_id."""
     with db.reader() as conn:
@@ -48,6 +49,6 @@ def server_of_port(port_id: str) -> str | None:
             t.server_ports.c.port_id == port_id)).scalar()
 
 
-def refresh_all(token: str | None, server_ids: Any) -> None:
+def refresh_all(token: Auth | None, server_ids: Any) -> None:
     for server_id in dict.fromkeys(s for s in server_ids if s):
         refresh(token, server_id)

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client, jobs, notifications
+from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -187,8 +187,8 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
             if group:
                 conn.execute(t.server_group_members.insert().values(group_id=group["id"], server_id=row["id"]))
             action_id = common.record_action(conn, ctx, row["id"], "create")
-            jobs.enqueue(conn, BUILD, {"server_id": row["id"], "token": ctx.token, "action_id": action_id,
-                                       "caller": notifications.caller(ctx)}, max_attempts=3)
+            jobs.enqueue(conn, BUILD, {"server_id": row["id"], "caller": service_auth.caller(ctx),
+                                       "action_id": action_id}, max_attempts=3)
     return rows, reservation
 
 
@@ -272,8 +272,8 @@ def delete_server(ctx: Context, server_id: str, action: str = "delete") -> None:
             return
         common.set_server(conn, server_id, task_state="deleting")
         action_id = common.record_action(conn, ctx, server_id, action)
-        jobs.enqueue(conn, DELETE, {"server_id": server_id, "token": ctx.token, "action_id": action_id,
-                                    "caller": notifications.caller(ctx)}, max_attempts=3)
+        jobs.enqueue(conn, DELETE, {"server_id": server_id, "caller": service_auth.caller(ctx),
+                                    "action_id": action_id}, max_attempts=3)
 
 
 def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:

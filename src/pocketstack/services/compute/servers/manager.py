@@ -9,8 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db, internal_client, jobs
+from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import isotime, utcnow
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common, drivers, migrations
 from pocketstack.services.compute import notifications as instance_notifications
 from pocketstack.services.compute import tables as t
@@ -53,6 +54,11 @@ def _server(server_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def _acting(p: dict[str, Any]) -> service_auth.ActingFor:
+    """How this job calls Neutron, Cinder and Glance: as nova's service user, for the user who asked."""
+    return service_auth.acting_for("compute", p["caller"])
+
+
 def _fault(message: str, code: int = 500, details: str = "") -> dict[str, Any]:
     return {"code": code, "message": message[:255], "details": details, "created": isotime(utcnow())}
 
@@ -65,9 +71,10 @@ def build(p: dict[str, Any]) -> None:
     try:
         _no_valid_host(row)
         placement_api.claim(row)
-        _allocate(p["token"], row)
-        _block_devices(p["token"], row)
-        drivers.current().spawn(row, p["token"])
+        acting = _acting(p)
+        _allocate(acting, row)
+        _block_devices(acting, row)
+        drivers.current().spawn(row, acting)
     except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
         if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
             LOG.exception("build of %s failed", row["id"])
@@ -111,7 +118,7 @@ def _no_valid_host(row: dict[str, Any]) -> None:
         raise NoValidHost(placement_api.NO_VALID_HOST)
 
 
-def _allocate(token: str | None, row: dict[str, Any]) -> None:
+def _allocate(token: Auth | None, row: dict[str, Any]) -> None:
     with db.reader() as conn:
         done = {r.position for r in conn.execute(sa.select(t.server_ports.c.position).where(
             t.server_ports.c.server_id == row["id"]))}
@@ -129,13 +136,14 @@ def _allocate(token: str | None, row: dict[str, Any]) -> None:
                 group_ids = network_api.security_group_ids(token, row["project_id"], groups) if groups else []
             port = network_api.create_port(token, row["id"], req, group_ids, row["availability_zone"])
         network_api.bind_port(token, port["id"], common.HOST)
+        described = network_api.describe(token, port)     # never a call to a service inside a transaction
         with db.session() as conn:
             conn.execute(t.server_ports.insert().values(
                 server_id=row["id"], position=position, preexisting=bool(req.get("port_id")), tag=req.get("tag"),
-                **network_api.describe(token, port)))
+                **described))
 
 
-def _block_devices(token: str | None, row: dict[str, Any]) -> None:
+def _block_devices(token: Auth | None, row: dict[str, Any]) -> None:
     """Boot from volume: create volumes from images, then attach every requested volume (nova's
     _prep_block_device); the boot volume is /dev/vda."""
     with db.reader() as conn:
@@ -164,19 +172,19 @@ def delete(p: dict[str, Any]) -> None:
         ports = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == row["id"])).mappings().all()
     for port in ports:
         try:
-            network_api.release_port(p["token"], port["port_id"], port["preexisting"])
+            network_api.release_port(_acting(p), port["port_id"], port["preexisting"])
         except network_api.NetworkError:
             LOG.warning("could not release port %s of server %s", port["port_id"], row["id"])
         with db.session() as conn:
             conn.execute(t.server_ports.delete().where(t.server_ports.c.server_id == row["id"],
                                                        t.server_ports.c.port_id == port["port_id"]))
-    drivers.current().destroy(row, p["token"])
-    volumes.release_all(p["token"], row)
+    drivers.current().destroy(row, _acting(p))
+    volumes.release_all(_acting(p), row)
     placement_api.free(row["id"])
     if (row["old_flavor"] or {}).get("migration_uuid"):
         placement_api.free(row["old_flavor"]["migration_uuid"])
     if row["shelved_image_id"]:
-        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
+        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=_acting(p))
     now = utcnow()
     with db.session() as conn:
         common.set_server(conn, row["id"], deleted=True, deleted_at=now, terminated_at=now, vm_state="deleted",
@@ -252,7 +260,7 @@ def act(p: dict[str, Any]) -> None:
         placement_api.free(row["id"])
     _drive(action, p, row)
     if action == "unshelve" and row["shelved_image_id"]:       # the guest booted from it: gone now
-        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=p["token"])
+        internal_client.call("DELETE", f"/image/v2/images/{row['shelved_image_id']}", token=_acting(p))
     if vm_state is not None:
         values["vm_state"] = vm_state
     if power is not None:
@@ -270,7 +278,7 @@ def act(p: dict[str, Any]) -> None:
 def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
     """The hypervisor's half of an action (the database half is act's); createImage and shelve upload
     their snapshot above, through the driver too."""
-    d, token = drivers.current(), p.get("token")
+    d, token = drivers.current(), _acting(p)
     calls = {"stop": lambda: d.power_off(row), "start": lambda: d.power_on(row),
              "reboot": lambda: d.reboot(row, p.get("reboot_type", "SOFT").upper() == "HARD"),
              "pause": lambda: d.pause(row), "unpause": lambda: d.unpause(row), "suspend": lambda: d.suspend(row),
@@ -286,17 +294,17 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
 
 def _upload_snapshot(p: dict[str, Any], row: dict[str, Any]) -> None:
     """createImage and shelve: the driver uploads the server's disk into the queued snapshot image."""
-    drivers.current().snapshot(row, p["image_id"], p["token"])
+    drivers.current().snapshot(row, p["image_id"], _acting(p))
 
 
 def _rotate(p: dict[str, Any], row: dict[str, Any]) -> None:
     """createBackup: keep the newest `rotation` backups of this type (nova's _rotate_backups)."""
     query = (f"instance_uuid={row['id']}&image_type=backup&backup_type={p['backup_type']}"
              "&sort_key=created_at&sort_dir=desc&limit=1000")
-    r = internal_client.call("GET", f"/image/v2/images?{query}", token=p["token"])
+    r = internal_client.call("GET", f"/image/v2/images?{query}", token=_acting(p))
     images = r.json().get("images", []) if r.status_code == 200 else []
     for image in images[p["rotation"]:]:
-        internal_client.call("DELETE", f"/image/v2/images/{image['id']}", token=p["token"])
+        internal_client.call("DELETE", f"/image/v2/images/{image['id']}", token=_acting(p))
 
 
 def build_failed(p: dict[str, Any], error: str) -> None:
@@ -310,10 +318,28 @@ def action_failed(p: dict[str, Any], error: str) -> None:
         common.record_event(conn, p.get("action_id"), OUTCOMES[p["action"]][2], "Error", error)
 
 
+# Payload version 2: who asked (service_auth.caller: ids, never a token), acted for by `_acting`.
+# Version 1 carried the user's token: it becomes the ids that token names (while keystone still
+# validates it, allow_expired), or else the server's owner.
+PAYLOAD_VERSION = 2
+
+
+def upgrade_payload(payload: dict[str, Any], version: int) -> dict[str, Any]:
+    stored = payload.pop("token", None)
+    if "caller" not in payload:
+        who = service_auth.caller_of_token("compute", stored) if stored else None
+        if who is None:
+            row = _server(payload["server_id"]) or {}
+            who = {"user_id": row.get("user_id"), "project_id": row.get("project_id")}
+        payload["caller"] = who
+    return payload
+
+
 def register(settings: Any = None) -> None:
     drivers.configure(settings)
     placement_api.configure(settings)
-    jobs.register(logic.BUILD, build, build_failed)
-    jobs.register(logic.DELETE, delete, None)
-    jobs.register(ACTION, act, action_failed)
+    versioned = {"version": PAYLOAD_VERSION, "upgrade": upgrade_payload}
+    jobs.register(logic.BUILD, build, build_failed, **versioned)
+    jobs.register(logic.DELETE, delete, None, **versioned)
+    jobs.register(ACTION, act, action_failed, **versioned)
     power_sync.start(settings)

@@ -7,6 +7,7 @@ from typing import Any
 
 from pocketstack.core import internal_client, service_auth
 from pocketstack.core.errors import ApiError, BadRequest, Conflict
+from pocketstack.core.internal_client import Auth
 
 N = "/networking/v2.0"
 
@@ -15,29 +16,29 @@ class NetworkError(Exception):
     """The network service refused a call the build needed."""
 
 
-def _get(path: str, token: str | None) -> Any:
+def _get(path: str, token: Auth | None) -> Any:
     r = internal_client.call("GET", N + path, token=token)
     return r.json() if r.status_code == 200 else None
 
 
-def network(token: str | None, network_id: str) -> dict[str, Any] | None:
+def network(token: Auth | None, network_id: str) -> dict[str, Any] | None:
     body = _get(f"/networks/{network_id}", token)
     return body["network"] if body else None
 
 
-def port(token: str | None, port_id: str) -> dict[str, Any] | None:
+def port(token: Auth | None, port_id: str) -> dict[str, Any] | None:
     body = _get(f"/ports/{port_id}", token)
     return body["port"] if body else None
 
 
-def available_networks(token: str | None, project_id: str) -> list[dict[str, Any]]:
+def available_networks(token: Auth | None, project_id: str) -> list[dict[str, Any]]:
     """nova's _get_available_networks: the project's own networks, plus the shared ones."""
     own = (_get(f"/networks?project_id={project_id}&shared=false", token) or {}).get("networks", [])
     shared = (_get("/networks?shared=true", token) or {}).get("networks", [])
     return own + shared
 
 
-def validate_requested(token: str | None, project_id: str, networks: Any) -> list[dict[str, Any]]:
+def validate_requested(token: Auth | None, project_id: str, networks: Any) -> list[dict[str, Any]]:
     """The requested networks as [{"network_id", "port_id", "fixed_ip", "tag"}]; 400/409 as nova."""
     if networks == "none":
         return []
@@ -72,7 +73,7 @@ def validate_requested(token: str | None, project_id: str, networks: Any) -> lis
     return out
 
 
-def security_group_names(token: str | None, project_id: str, names: list[str]) -> list[str]:
+def security_group_names(token: Auth | None, project_id: str, names: list[str]) -> list[str]:
     """The groups' names, whether the request named them by name or by id (nova shows names)."""
     groups = (_get(f"/security-groups?project_id={project_id}", token) or {}).get("security_groups", [])
     out = []
@@ -84,7 +85,7 @@ def security_group_names(token: str | None, project_id: str, names: list[str]) -
     return list(dict.fromkeys(out))
 
 
-def security_group_ids(token: str | None, project_id: str, names: list[str]) -> list[str]:
+def security_group_ids(token: Auth | None, project_id: str, names: list[str]) -> list[str]:
     ids = []
     groups = (_get(f"/security-groups?project_id={project_id}", token) or {}).get("security_groups", [])
     for name in names:
@@ -104,7 +105,7 @@ def _raise(r: Any, what: str) -> None:
         raise NetworkError(f"{what}: {message}")
 
 
-def create_port(token: str | None, server_id: str, req: dict[str, Any], group_ids: list[str],
+def create_port(token: Auth | None, server_id: str, req: dict[str, Any], group_ids: list[str],
                 az: str) -> dict[str, Any]:
     body: dict[str, Any] = {"network_id": req["network_id"], "device_id": server_id, "device_owner": f"compute:{az}",
                             "admin_state_up": True}
@@ -117,14 +118,14 @@ def create_port(token: str | None, server_id: str, req: dict[str, Any], group_id
     return r.json()["port"]
 
 
-def claim_port(token: str | None, server_id: str, port_id: str, az: str) -> dict[str, Any]:
+def claim_port(token: Auth | None, server_id: str, port_id: str, az: str) -> dict[str, Any]:
     r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
                              json={"port": {"device_id": server_id, "device_owner": f"compute:{az}"}})
     _raise(r, "Port update failed")
     return r.json()["port"]
 
 
-def bind_port(token: str | None, port_id: str, host: str) -> None:
+def bind_port(token: Auth | None, port_id: str, host: str) -> None:
     """binding:host_id is admin-only in neutron; nova sets it with its service credentials (the compute service
     user; the caller's token when there is no service user yet)."""
     try:
@@ -134,7 +135,7 @@ def bind_port(token: str | None, port_id: str, host: str) -> None:
     internal_client.call("PUT", N + f"/ports/{port_id}", token=token, json={"port": {"binding:host_id": host}})
 
 
-def release_port(token: str | None, port_id: str, preexisting: bool) -> None:
+def release_port(token: Auth | None, port_id: str, preexisting: bool) -> None:
     if preexisting:
         internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
                              json={"port": {"device_id": "", "device_owner": ""}})
@@ -144,13 +145,13 @@ def release_port(token: str | None, port_id: str, preexisting: bool) -> None:
         raise NetworkError(f"Port deletion failed: {r.text}")
 
 
-def set_port_groups(token: str | None, port_id: str, group_ids: list[str]) -> None:
+def set_port_groups(token: Auth | None, port_id: str, group_ids: list[str]) -> None:
     r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
                              json={"port": {"security_groups": group_ids}})
     _raise(r, "Port update failed")
 
 
-def floating_ips(token: str | None, port_id: str) -> dict[str, list[str]]:
+def floating_ips(token: Auth | None, port_id: str) -> dict[str, list[str]]:
     """The floating addresses over each fixed address of a port."""
     out: dict[str, list[str]] = {}
     for fip in (_get(f"/floatingips?port_id={port_id}", token) or {}).get("floatingips", []):
@@ -159,7 +160,7 @@ def floating_ips(token: str | None, port_id: str) -> dict[str, list[str]]:
     return out
 
 
-def describe(token: str | None, p: dict[str, Any]) -> dict[str, Any]:
+def describe(token: Auth | None, p: dict[str, Any]) -> dict[str, Any]:
     """A server_ports row's view of a port: its network's name and its addresses, each with its floating ones
     (nova/network/neutron.py _build_network_info_model)."""
     net = network(token, p["network_id"]) or {"name": p["network_id"]}

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from pocketstack.core import internal_client
+from pocketstack.core.internal_client import Auth
 
 HEADERS = {"OpenStack-API-Version": "volume 3.44"}
 CONNECTOR = {"platform": "x86_64", "os_type": "linux", "ip": "127.0.0.1", "host": "pocketstack",
@@ -29,12 +30,12 @@ def _message(r: Any) -> str:
         return r.text
 
 
-def get(token: str | None, project_id: str, volume_id: str) -> dict[str, Any] | None:
+def get(token: Auth | None, project_id: str, volume_id: str) -> dict[str, Any] | None:
     r = internal_client.call("GET", _url(project_id, f"/volumes/{volume_id}"), token=token, headers=HEADERS)
     return r.json()["volume"] if r.status_code == 200 else None
 
 
-def attach(token: str | None, project_id: str, volume_id: str, server_id: str, device: str) -> str:
+def attach(token: Auth | None, project_id: str, volume_id: str, server_id: str, device: str) -> str:
     """attachment_create with a connector, then os-complete: the volume ends in-use."""
     body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": server_id,
                            "connector": {**CONNECTOR, "mountpoint": device}}}
@@ -49,17 +50,17 @@ def attach(token: str | None, project_id: str, volume_id: str, server_id: str, d
     return attachment_id
 
 
-def detach(token: str | None, project_id: str, attachment_id: str | None) -> None:
+def detach(token: Auth | None, project_id: str, attachment_id: str | None) -> None:
     if attachment_id:
         internal_client.call("DELETE", _url(project_id, f"/attachments/{attachment_id}"), token=token,
                              headers=HEADERS)
 
 
-def delete(token: str | None, project_id: str, volume_id: str) -> None:
+def delete(token: Auth | None, project_id: str, volume_id: str) -> None:
     internal_client.call("DELETE", _url(project_id, f"/volumes/{volume_id}"), token=token, headers=HEADERS)
 
 
-def create_from_image(token: str | None, project_id: str, image_id: str, size: int, name: str,
+def create_from_image(token: Auth | None, project_id: str, image_id: str, size: int, name: str,
                       timeout: float = 120) -> str:
     """A bootable volume from an image, waited for until available (nova's _await_block_device_map_created)."""
     body = {"volume": {"size": size, "imageRef": image_id, "name": name}}

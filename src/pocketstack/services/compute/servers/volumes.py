@@ -14,6 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
@@ -159,7 +160,7 @@ def detach_volume(ctx: Context, rq: ApiRequest) -> None:
                             "compute_detach_volume")
 
 
-def release_all(token: str | None, server: dict[str, Any]) -> None:
+def release_all(token: Auth | None, server: dict[str, Any]) -> None:
     """On server delete: detach every volume, and delete those marked delete_on_termination."""
     with db.reader() as conn:
         rows = attachments_of(conn, [server["id"]])[server["id"]]

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from pocketstack.core import internal_client, service_auth
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.qemu.machine import info
 
 GIB = 1024 ** 3
@@ -145,7 +146,7 @@ def volume_path(project_id: str, volume_id: str) -> Path:
 
 
 # --- snapshots ---------------------------------------------------------------------------
-def upload_snapshot(source: Path, source_fmt: str, image_id: str, user_token: str | None) -> None:
+def upload_snapshot(source: Path, source_fmt: str, image_id: str, user_token: Auth | None) -> None:
     """Convert the disk to a standalone qcow2 (-U: the paused or stopped guest's QEMU may hold the lock)
     and upload it into the queued image, whose disk_format becomes qcow2 first (as nova's libvirt driver
     sets the snapshot's format to what it uploads)."""

@@ -16,6 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.drivers.base import ConsoleTypeUnavailable, HostResources, Server, machine_uptime
@@ -148,7 +149,7 @@ class QemuDriver:
         return server["image_id"] or None
 
     # --- lifecycle -------------------------------------------------------------------------
-    def spawn(self, server: Server, token: str | None) -> None:
+    def spawn(self, server: Server, token: Auth | None) -> None:
         with self.lock(server["id"]):
             g = self.guest(server)
             if g.running():                                # a retried build job: the guest is there
@@ -159,7 +160,7 @@ class QemuDriver:
             self.make_disks(server, self.boot_image(server), server["flavor"])
             self.launch(server, wait_ports=True)
 
-    def destroy(self, server: Server, token: str | None) -> None:
+    def destroy(self, server: Server, token: Auth | None) -> None:
         with self.lock(server["id"]):
             g = self.guest(server)
             g.kill()
@@ -229,7 +230,7 @@ class QemuDriver:
                 qmp.call(g.qmp_sock, "cont")
             g.state_file.unlink(missing_ok=True)
 
-    def rescue(self, server: Server, token: str | None) -> None:
+    def rescue(self, server: Server, token: Auth | None) -> None:
         """Boot a fresh overlay of the server's image, with the server's own disk as the second disk."""
         with self.lock(server["id"]):
             image_id = server["image_id"]
@@ -277,7 +278,7 @@ class QemuDriver:
             if old.get("prior_vm_state", "active") != "stopped":
                 self.launch(server, old)
 
-    def rebuild(self, server: Server, image_id: str, token: str | None) -> None:
+    def rebuild(self, server: Server, image_id: str, token: Auth | None) -> None:
         with self.lock(server["id"]):
             g = self.guest(server)
             was_stopped = server["vm_state"] == "stopped"
@@ -292,7 +293,7 @@ class QemuDriver:
         with self.lock(server["id"]):
             qmp.call(self.guest(server).qmp_sock, "inject-nmi")
 
-    def snapshot(self, server: Server, image_id: str, token: str | None) -> None:
+    def snapshot(self, server: Server, image_id: str, token: Auth | None) -> None:
         """The root disk as a standalone qcow2, taken while the guest's CPUs are stopped (QMP stop flushes
         its writes), uploaded into the queued image."""
         with self.lock(server["id"]):
