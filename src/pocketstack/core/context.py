@@ -35,6 +35,9 @@ class Context:
     version: APIVersion | None = None         # negotiated microversion, if the service has them
     service_type: str | None = None
     global_request_id: str | None = None
+    # policy answers already given to this caller (core.policy): a list of 1,000 servers asks the
+    # same three rules of the same project 1,000 times
+    policy_memo: dict[tuple[int, str, Any], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def authenticated(self) -> bool:

@@ -147,6 +147,7 @@ def identify(ctx: Context, rq: ApiRequest) -> None:
     account, _, user = account_user.partition(":")
     ctx.user_id, ctx.user_name, ctx.project_name, ctx.project_id = account_user, user, account, None
     ctx.roles, ctx.token_data = [], {"tempauth": found}
+    ctx.policy_memo.clear()
 
 
 def _open(token: str) -> list[str] | None:
