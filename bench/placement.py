@@ -5,20 +5,21 @@
     .venv/bin/python bench/placement.py --providers 200 --servers 20
     .venv/bin/python bench/placement.py --providers 0 --servers 1000 --detail 1000,10000
 
-pocketstack starts on a fresh data dir (SQLite, one worker). It creates N compute-node-like resource providers
-(VCPU 16 x 16.0, MEMORY_MB 64 GiB x 1.5, DISK_GB 1 TiB, a custom trait on every tenth, half of them in one
-aggregate) through the Placement API, then times GET /allocation_candidates (all candidates, limit=50, a required
-trait, member_of) and reports the median and p95 of 20 calls each. Then it lifts the admin project's compute
-quotas, POSTs `--servers` servers (m1.nano, no network) as fast as it can, polls until every one is ACTIVE
-and reports servers per second from the first POST to the last ACTIVE: each build asks Placement for candidates
-and claims them with PUT /allocations, so the providers above are in every scheduling query. The fake
-host is given room for them (`compute: {vcpus: 4096, memory_mb: 4194304, local_gb: 65536}`).
+pocketstack starts on a fresh data dir (SQLite, one worker). It creates N compute-node-like resource
+providers (VCPU 16 x 16.0, MEMORY_MB 64 GiB x 1.5, DISK_GB 1 TiB, a custom trait on every tenth, half of
+them in one aggregate) through the Placement API, then times GET /allocation_candidates (all candidates,
+limit=50, a required trait, member_of) and reports the median and p95 of 20 calls each. Then it lifts
+the admin project's compute quotas, POSTs `--servers` servers (m1.nano, no network) as fast as it can,
+polls until every one is ACTIVE and reports servers per second from the first POST to the last ACTIVE:
+each build asks Placement for candidates and claims them with PUT /allocations, so the providers above
+are in every scheduling query. The fake host is given room for them
+(`compute: {vcpus: 4096, memory_mb: 4194304, local_gb: 65536}`).
 
-`--detail N,M`: GET /servers/detail?limit=1000 (median and p95 of 10 calls) with N, then M servers. Servers
-past the ones built above are made by a BENCH-ONLY direct path: copies of an ACTIVE server's row written
-straight into the running cloud's SQLite database (WAL) (new id, name, instance name; same flavor, image, host),
-because building 10,000 through the API takes hours on this machine. The API never sees them being made,
-only listed, which is what this part measures.
+`--detail N,M`: GET /servers/detail?limit=1000 (median and max of 10 calls) with N, then M servers.
+Servers past the ones built above are made by a BENCH-ONLY direct path: copies of an ACTIVE server's
+row written straight into the running cloud's SQLite database (WAL; new id, name, instance name; same
+flavor, image, host), because building 10,000 through the API takes hours on this machine. The API
+never sees them being made, only listed, which is what this part measures.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--providers", type=int, default=1000)
     ap.add_argument("--servers", type=int, default=100)
-    ap.add_argument("--detail", default="", help="server counts for the /servers/detail page timing, e.g. 1000,10000")
+    ap.add_argument("--detail", default="",
+                    help="server counts for the /servers/detail page timing, e.g. 1000,10000")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-placement-"))
     url, proc = start_pocketstack(tmp, "compute:\n  vcpus: 4096\n  memory_mb: 4194304\n  local_gb: 65536\n")
