@@ -93,7 +93,10 @@ def _key(conf: dict[str, Any], data_dir: Path) -> bytes:
         tmp = path.with_suffix(f".{os.getpid()}.tmp")
         tmp.write_bytes(Fernet.generate_key())
         tmp.chmod(0o600)
-        os.replace(tmp, path) if not path.exists() else tmp.unlink()
+        if path.exists():          # another worker made it first
+            tmp.unlink()
+        else:
+            os.replace(tmp, path)
     return path.read_bytes().strip()
 
 
