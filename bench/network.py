@@ -46,11 +46,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_pocketstack(tmp: Path) -> tuple[str, subprocess.Popen[bytes]]:
+def start_pocketstack(tmp: Path, extra_config: str = "") -> tuple[str, subprocess.Popen[bytes]]:
     port = free_port()
     cfg = tmp / "ps.yaml"
     cfg.write_text("identity:\n  password_hash_rounds: 4\nnetwork:\n  quotas:\n    quota_port: -1\n"
-                   "    quota_network: -1\n    quota_subnet: -1\n")
+                   "    quota_network: -1\n    quota_subnet: -1\n" + extra_config)
     proc = subprocess.Popen([str(ROOT / ".venv/bin/pocketstack"), "serve", "--port", str(port), "--data-dir",
                              str(tmp / "ps"), "--admin-password", PASSWORD, "--config", str(cfg),
                              "--log-level", "warning"], stdout=open(tmp / "server.log", "ab"),

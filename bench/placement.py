@@ -3,19 +3,29 @@
 
     .venv/bin/python bench/placement.py                        # 1,000 providers, 100 servers
     .venv/bin/python bench/placement.py --providers 200 --servers 20
+    .venv/bin/python bench/placement.py --providers 0 --servers 1000 --detail 1000,10000
 
-pocketstack starts on a fresh data dir (SQLite, one worker). It creates N compute-node-like resource providers
-(VCPU 16 x 16.0, MEMORY_MB 64 GiB x 1.5, DISK_GB 1 TiB, a custom trait on every tenth, half of them in one
-aggregate) through the Placement API, then times GET /allocation_candidates (all candidates, limit=50, a required
-trait, member_of) and reports the median and p95 of 20 calls each. Then it lifts the admin project's compute
-quotas, POSTs `--servers` servers (m1.nano, no network) as fast as it can, polls until every one is ACTIVE
-and reports servers per second from the first POST to the last ACTIVE: each build asks Placement for candidates
-and claims them with PUT /allocations, so the providers above are in every scheduling query.
+pocketstack starts on a fresh data dir (SQLite, one worker). It creates N compute-node-like resource
+providers (VCPU 16 x 16.0, MEMORY_MB 64 GiB x 1.5, DISK_GB 1 TiB, a custom trait on every tenth, half of
+them in one aggregate) through the Placement API, then times GET /allocation_candidates (all candidates,
+limit=50, a required trait, member_of) and reports the median and p95 of 20 calls each. Then it lifts
+the admin project's compute quotas, POSTs `--servers` servers (m1.nano, no network) as fast as it can,
+polls until every one is ACTIVE and reports servers per second from the first POST to the last ACTIVE:
+each build asks Placement for candidates and claims them with PUT /allocations, so the providers above
+are in every scheduling query. The fake host is given room for them
+(`compute: {vcpus: 4096, memory_mb: 4194304, local_gb: 65536}`).
+
+`--detail N,M`: GET /servers/detail?limit=1000 (median and max of 10 calls) with N, then M servers.
+Servers past the ones built above are made by a BENCH-ONLY direct path: copies of an ACTIVE server's
+row written straight into the running cloud's SQLite database (WAL; new id, name, instance name; same
+flavor, image, host), because building 10,000 through the API takes hours on this machine. The API
+never sees them being made, only listed, which is what this part measures.
 """
 
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -47,9 +57,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--providers", type=int, default=1000)
     ap.add_argument("--servers", type=int, default=100)
+    ap.add_argument("--detail", default="",
+                    help="server counts for the /servers/detail page timing, e.g. 1000,10000")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bench-placement-"))
-    url, proc = start_pocketstack(tmp)
+    url, proc = start_pocketstack(tmp, "compute:\n  vcpus: 4096\n  memory_mb: 4194304\n  local_gb: 65536\n")
     try:
         token = login(url)
         pl = httpx.Client(base_url=url + "/placement", timeout=120, headers={
@@ -71,47 +83,97 @@ def main() -> None:
                 pl.put(f"/resource_providers/{rp['uuid']}/aggregates", json={
                     "resource_provider_generation": gen, "aggregates": [AGG]}).raise_for_status()
         print(f"created {args.providers} providers in {time.perf_counter() - t0:.1f} s")
-        q = "resources=VCPU:1,MEMORY_MB:512,DISK_GB:1"
-        print(f"\n| GET /allocation_candidates ({args.providers} providers) | median ms | p95 ms | candidates |")
-        print("|---|---|---|---|")
-        for label, path in [("all candidates", f"/allocation_candidates?{q}"),
-                            ("limit=50", f"/allocation_candidates?{q}&limit=50"),
-                            ("required=CUSTOM_BENCH", f"/allocation_candidates?{q}&required=CUSTOM_BENCH"),
-                            ("member_of=<agg>", f"/allocation_candidates?{q}&member_of={AGG}"),
-                            ("granular, 2 groups, isolate", "/allocation_candidates?resources1=VCPU:1&"
-                             "resources2=MEMORY_MB:512&group_policy=none&limit=50")]:
-            med, p95, n = timed(pl, path)
-            print(f"| {label} | {med:.1f} | {p95:.1f} | {n} |")
-        # scheduling throughput
-        headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.96"}
-        nova = httpx.Client(base_url=url + "/compute/v2.1", timeout=120, headers=headers)
-        project = httpx.get(url + "/identity/v3/auth/tokens", headers={
-            "X-Auth-Token": token, "X-Subject-Token": token}).json()["token"]["project"]["id"]
-        nova.put(f"/os-quota-sets/{project}", json={"quota_set": {
-            "instances": -1, "cores": -1, "ram": -1}}).raise_for_status()
-        image = httpx.get(url + "/image/v2/images", headers={"X-Auth-Token": token}).json()["images"][0]["id"]
-        t0 = time.perf_counter()
-        ids = []
-        for i in range(args.servers):
-            r = nova.post("/servers", json={"server": {"name": f"bench-{i}", "imageRef": image, "flavorRef": "42",
-                                                       "networks": "none"}})
-            r.raise_for_status()
-            ids.append(r.json()["server"]["id"])
-        posted = time.perf_counter() - t0
-        pending = set(ids)
-        errors = 0
-        while pending:
-            for s in nova.get("/servers/detail?limit=1000").json()["servers"]:
-                if s["id"] in pending and s["status"] in ("ACTIVE", "ERROR"):
-                    pending.discard(s["id"])
-                    errors += s["status"] == "ERROR"
-            time.sleep(0.05)
-        total = time.perf_counter() - t0
-        print(f"\n{args.servers} servers: POSTs took {posted:.1f} s, all ACTIVE after {total:.1f} s "
-              f"({args.servers / total:.1f} servers/s), {errors} in ERROR")
+        if args.providers:
+            candidates(pl, args.providers)
+        nova, ids = schedule(url, token, args.servers)
+        existing = len(ids)
+        for count in [int(n) for n in args.detail.split(",") if n]:
+            copy_servers(tmp / "ps" / "pocketstack.db", ids[0], count - existing)
+            existing = max(existing, count)
+            med, p95, n = timed_detail(nova)
+            print(f"| GET /servers/detail?limit=1000, {count:,} servers | {med:.0f} | {p95:.0f} | {n} |")
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def candidates(pl: httpx.Client, providers: int) -> None:
+    q = "resources=VCPU:1,MEMORY_MB:512,DISK_GB:1"
+    print(f"\n| GET /allocation_candidates ({providers} providers) | median ms | p95 ms | candidates |")
+    print("|---|---|---|---|")
+    for label, path in [("all candidates", f"/allocation_candidates?{q}"),
+                        ("limit=50", f"/allocation_candidates?{q}&limit=50"),
+                        ("required=CUSTOM_BENCH", f"/allocation_candidates?{q}&required=CUSTOM_BENCH"),
+                        ("member_of=<agg>", f"/allocation_candidates?{q}&member_of={AGG}"),
+                        ("granular, 2 groups, isolate", "/allocation_candidates?resources1=VCPU:1&"
+                         "resources2=MEMORY_MB:512&group_policy=none&limit=50")]:
+        med, p95, n = timed(pl, path)
+        print(f"| {label} | {med:.1f} | {p95:.1f} | {n} |")
+
+
+def schedule(url: str, token: str, servers: int) -> tuple[httpx.Client, list[str]]:
+    """POST `servers` servers back to back; servers/s from the first POST to the last ACTIVE."""
+    headers = {"X-Auth-Token": token, "OpenStack-API-Version": "compute 2.96"}
+    nova = httpx.Client(base_url=url + "/compute/v2.1", timeout=120, headers=headers)
+    project = httpx.get(url + "/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": token, "X-Subject-Token": token}).json()["token"]["project"]["id"]
+    nova.put(f"/os-quota-sets/{project}", json={"quota_set": {
+        "instances": -1, "cores": -1, "ram": -1}}).raise_for_status()
+    image = httpx.get(url + "/image/v2/images", headers={"X-Auth-Token": token}).json()["images"][0]["id"]
+    t0 = time.perf_counter()
+    ids = []
+    for i in range(servers):
+        r = nova.post("/servers", json={"server": {"name": f"bench-{i}", "imageRef": image, "flavorRef": "42",
+                                                   "networks": "none"}})
+        r.raise_for_status()
+        ids.append(r.json()["server"]["id"])
+    posted = time.perf_counter() - t0
+    pending = set(ids)
+    errors = 0
+    while pending:
+        for s in nova.get("/servers/detail?limit=1000").json()["servers"]:
+            if s["id"] in pending and s["status"] in ("ACTIVE", "ERROR"):
+                pending.discard(s["id"])
+                errors += s["status"] == "ERROR"
+        time.sleep(0.05)
+    total = time.perf_counter() - t0
+    print(f"\n{servers} servers: POSTs took {posted:.1f} s, all ACTIVE after {total:.1f} s "
+          f"({servers / total:.1f} servers/s), {errors} in ERROR")
+    return nova, ids
+
+
+def copy_servers(db_path: Path, template_id: str, count: int) -> None:
+    """BENCH-ONLY: `count` copies of one server's row, written straight into the database (see the
+    module docstring); a running pocketstack sees them at its next read (SQLite WAL)."""
+    if count <= 0:
+        return
+    conn = sqlite3.connect(db_path, timeout=60)
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("SELECT * FROM compute_servers WHERE id = ?", (template_id,)).fetchone())
+    cols = list(row)
+    stmt = f"INSERT INTO compute_servers ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})"
+    t0 = time.perf_counter()
+    batch = []
+    for _ in range(count):
+        new = str(uuid.uuid4())
+        batch.append([{**row, "id": new, "name": f"copy-{new[:8]}", "hostname": f"copy-{new[:8]}",
+                       "instance_name": f"instance-{new[:8]}"}[c] for c in cols])
+    conn.executemany(stmt, batch)
+    conn.commit()
+    conn.close()
+    print(f"(bench-only: {count} server rows copied into the database in {time.perf_counter() - t0:.1f} s)")
+
+
+def timed_detail(nova: httpx.Client, n: int = 10) -> tuple[float, float, int]:
+    samples, count = [], 0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        r = nova.get("/servers/detail?limit=1000")
+        samples.append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+        count = len(r.json()["servers"])
+    samples.sort()
+    return statistics.median(samples), samples[-1] if n < 20 else samples[int(n * 0.95) - 1], count
 
 
 if __name__ == "__main__":

@@ -239,7 +239,12 @@ class Pocketstack:
                 ctx.version = service.microversions.negotiate(request.headers)
             except ApiError as err:
                 version_error = err
-        route, params = service.match(request.method, request.url.path[len(prefix):] or "/", ctx.version)
+        try:
+            route, params = service.match(request.method, request.url.path[len(prefix):] or "/", ctx.version)
+        except ApiError:
+            if version_error is not None:       # an unusable version is refused before any path is looked up
+                raise version_error from None
+            raise
         request.state.route = route.path
         rq = ApiRequest(request, params, prefix)
         if version_error is not None and route.auth is not False:

@@ -34,6 +34,9 @@ def _serve_args(sub: argparse._SubParsersAction) -> None:
                    help="the object store's own port, as Swift's proxy on DevStack: /v1/AUTH_<project>, /info "
                         "(default: `object_store: {port: ...}` of --config, else 8080; 0: none, the "
                         "/object-store prefix only)")
+    p.add_argument("--object-store-tempauth", action="store_true",
+                   help="Swift's tempauth beside Keystone: GET /auth/v1.0 with X-Auth-User/X-Auth-Key "
+                        "(users from `object_store: {tempauth: {user_<account>_<user>: ...}}` of --config)")
 
 
 def _common_args(p: argparse.ArgumentParser) -> None:
@@ -149,6 +152,10 @@ def settings_from(args: argparse.Namespace) -> Settings:
         options.setdefault("network", {})["dataplane"] = args.dataplane
     if getattr(args, "compute_driver", None):
         options.setdefault("compute", {})["driver"] = args.compute_driver
+    if getattr(args, "object_store_tempauth", False):
+        section = options.setdefault("object_store", {})
+        tempauth = section.get("tempauth")
+        section["tempauth"] = {**(tempauth if isinstance(tempauth, dict) else {}), "enabled": True}
     return Settings(host=args.host, port=args.port, data_dir=(args.data_dir or default_data_dir()).resolve(),
                     database_url=args.database_url, workers=getattr(args, "workers", 1),
                     admin_password=args.admin_password,

@@ -40,6 +40,9 @@ class Context:
     service_user_name: str | None = None
     service_project_id: str | None = None
     service_roles: list[str] = field(default_factory=list)
+    # policy answers already given to this caller (core.policy): a list of 1,000 servers asks the
+    # same three rules of the same project 1,000 times
+    policy_memo: dict[tuple[int, str, Any], bool] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def authenticated(self) -> bool:

@@ -201,13 +201,20 @@ class Policy:
 
     def authorize(self, rule_name: str, target: dict[str, Any], ctx: Context, *, do_raise: bool = True) -> bool:
         """The one policy check: False (or Forbidden with do_raise) when denied; PolicyNotRegistered
-        when `rule_name` has no registered default (a misspelling is a bug, not a `default` check)."""
-        from oslo_policy import policy as oslo_policy
-        try:
-            allowed = bool(self.enforcer.authorize(rule_name, flatten(target), ctx.policy_credentials(),
-                                                   do_raise=False))
-        except oslo_policy.InvalidScope:
-            allowed = False
+        when `rule_name` has no registered default (a misspelling is a bug, not a `default` check).
+        The answer is kept on the context: one caller, one rule, one target, one answer per request."""
+        key = (id(self), rule_name, _target_key(target))
+        allowed = ctx.policy_memo.get(key)
+        if allowed is None:
+            from oslo_policy import policy as oslo_policy
+            try:
+                allowed = bool(self.enforcer.authorize(rule_name, flatten(target), ctx.policy_credentials(),
+                                                       do_raise=False))
+            except oslo_policy.InvalidScope:
+                allowed = False
+            if len(ctx.policy_memo) > 4096:
+                ctx.policy_memo.clear()
+            ctx.policy_memo[key] = allowed
         if not allowed and do_raise:
             raise Forbidden(self.message.format(rule=rule_name), rule=rule_name)
         return allowed
@@ -217,6 +224,14 @@ class Policy:
 
     def enforce(self, rule_name: str, target: dict[str, Any], ctx: Context) -> None:
         self.authorize(rule_name, target, ctx)
+
+
+def _target_key(target: dict[str, Any]) -> Any:
+    """A hashable form of a policy target: its items when flat (the usual {"project_id": ...}), else JSON."""
+    try:
+        return frozenset(target.items())     # TypeError for an unhashable value (a nested dict)
+    except TypeError:
+        return json.dumps(target, sort_keys=True, default=str)
 
 
 def flatten(target: dict[str, Any], prefix: str = "") -> dict[str, Any]:

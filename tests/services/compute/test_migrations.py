@@ -31,6 +31,9 @@ def test_resize_writes_a_migration_record(nova_admin, nova_demo, cli):
     (first,) = _wait_status(nova_admin, one, "finished")
     assert first["migration_type"] == "resize" and first["instance_uuid"] == one
     assert first["source_compute"] == first["dest_compute"] and first["uuid"] and first["project_id"]
+    # the flavors' internal ids, as nova shows its instance_types ids (m1.small is the second flavor made)
+    assert first["new_instance_type_id"] == 2 and isinstance(first["old_instance_type_id"], int)
+    assert first["old_instance_type_id"] != first["new_instance_type_id"]
     assert nova_demo.action(one, {"confirmResize": None}).status_code == 204
     assert nova_demo.action(two, {"revertResize": None}).status_code == 202
     _wait_status(nova_admin, one, "confirmed")

@@ -118,3 +118,41 @@ def test_volume_proxy(nova_demo, cinder):
     assert nova_demo.get("/os-volumes/00000000-0000-0000-0000-000000000000", headers=old).status_code == 404
     assert nova_demo.delete(f"/os-volumes/{vol['id']}", headers=old).status_code == 202
     assert nova_demo.get("/os-volumes", headers=nova_demo.at("2.36")).status_code == 404
+
+
+def test_extend_attached_volume_tells_compute(nova_demo, nova_admin, cinder):
+    """volume 3.42: an in-use volume grows; block storage sends compute the volume-extended event and the
+    server gets an extend_volume action with a successful compute_extend_volume event (as tempest waits for)."""
+    vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
+    _wait_volume(cinder, vol["id"], "available")
+    sid = nova_demo.boot()["id"]
+    nova_demo.wait(sid, "ACTIVE")
+    assert nova_demo.post(f"/servers/{sid}/os-volume_attachments",
+                          json={"volumeAttachment": {"volumeId": vol["id"]}}).status_code == 200
+    _wait_volume(cinder, vol["id"], "in-use")
+    old = cinder.post(f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}},
+                      headers={"OpenStack-API-Version": "volume 3.41"})
+    assert old.status_code == 400                                  # in-use needs 3.42
+    r = cinder.post(f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}},
+                    headers={"OpenStack-API-Version": "volume 3.42"})
+    assert r.status_code == 202, r.text
+    assert _wait_volume(cinder, vol["id"], "in-use")["size"] == 2
+    for _ in range(100):
+        actions = nova_demo.get(f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+        extend = [a for a in actions if a["action"] == "extend_volume"]
+        if extend:
+            break
+        time.sleep(0.1)
+    (action,) = extend
+    shown = nova_admin.get(f"/servers/{sid}/os-instance-actions/{action['request_id']}").json()["instanceAction"]
+    (event,) = shown["events"]
+    assert event["event"] == "compute_extend_volume" and event["result"] == "Success" and event["finish_time"]
+    # the event straight from a caller, for a volume that is not attached: nova's compute fails it
+    events = {"events": [{"name": "volume-extended", "server_uuid": sid, "tag": unique("v")}]}
+    assert nova_demo.post("/os-server-external-events", json=events).status_code == 403
+    assert nova_admin.post("/os-server-external-events", json=events).status_code == 200
+    actions = nova_admin.get(f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
+    assert len([a for a in actions if a["action"] == "extend_volume"]) == 2
+    nova_demo.delete(f"/servers/{sid}")
+    nova_demo.wait_gone(sid)
+    cinder.delete(f"/volumes/{vol['id']}")

@@ -5,12 +5,12 @@ from dataclasses import replace
 from pocketstack.core.routing import Service
 from pocketstack.services.baremetal import (
     allocations, bootstrap, chassis, common, deploy_templates, discovery, drivers, errors, node_extras,
-    node_states, node_traits, nodes, policies, portgroups, ports, volume)
+    node_states, node_traits, nodes, policies, portgroups, ports, ramdisk, volume)
 from pocketstack.services.baremetal.versions import MICROVERSIONS
 
 V1_ROUTES = [*nodes.ROUTES, *node_states.ROUTES, *node_traits.ROUTES, *node_extras.ROUTES, *ports.ROUTES,
              *portgroups.ROUTES, *chassis.ROUTES, *drivers.ROUTES, *allocations.ROUTES,
-             *volume.ROUTES, *deploy_templates.ROUTES]
+             *volume.ROUTES, *deploy_templates.ROUTES, *ramdisk.ROUTES]
 # quirk: ironic routes a path without its /v1 (GET /drivers) to v1 (controllers/root.py _lookup)
 UNVERSIONED = [replace(r, path=r.path[len("/v1"):]) for r in V1_ROUTES]
 

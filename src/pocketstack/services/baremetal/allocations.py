@@ -282,19 +282,25 @@ def delete_allocation(ctx: Context, rq: ApiRequest) -> None:
         _release(conn, row)
 
 
-def _node_allocation(conn: Any, ctx: Context, rq: ApiRequest) -> Any:
+def _node_allocation(conn: Any, ctx: Context, rq: ApiRequest, *, unknown_node_status: int = 404) -> Any:
     common.hidden(ctx, v.ALLOCATIONS)
-    node = common.find_node(conn, ctx, rq.params["node_ident"])
-    common.check_node(ctx, node, rq.params["node_ident"])
+    ident = rq.params["node_ident"]
+    try:
+        node = common.find_node(conn, ctx, ident)
+    except NotFound as err:
+        if unknown_node_status == 400:   # quirk: ironic's GET lists allocations filtered by the node: 400
+            raise BadRequest(err.message) from None
+        raise
+    common.check_node(ctx, node, ident)
     row = conn.execute(sa.select(allocations).where(allocations.c.node_uuid == node["uuid"])).mappings().first()
     if row is None:
-        raise NotFound(f"Allocation for node {node['uuid']} could not be found.")
+        raise NotFound(f"Allocation for node {ident} was not found")
     return row
 
 
 def show_node_allocation(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
-        row = _node_allocation(conn, ctx, rq)
+        row = _node_allocation(conn, ctx, rq, unknown_node_status=400)
     _check(ctx, row, row["uuid"], "baremetal:allocation:get")
     return render(ctx, rq, row)
 

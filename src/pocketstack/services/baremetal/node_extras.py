@@ -108,6 +108,16 @@ def list_vendor_methods(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {}
 
 
+def call_vendor_method(ctx: Context, rq: ApiRequest) -> None:
+    """Ironic's vendor_passthru: ?method=NAME, any HTTP verb. fake-hardware's vendor interface has no
+    methods (see list_vendor_methods), so every call is the conductor's `No handler` 400."""
+    method = rq.query.get("method")
+    if not method:
+        raise BadRequest("Method not specified")
+    _node(ctx, rq)
+    raise BadRequest(f"No handler for method {method}")
+
+
 N = "/v1/nodes/{node_ident}"
 T = common.node_target()
 ROUTES = [
@@ -124,4 +134,6 @@ ROUTES = [
           policy="baremetal:node:set_indicator_state", target=T, status=204),
     route("GET", N + "/vendor_passthru/methods", list_vendor_methods, policy="baremetal:node:vendor_passthru",
           target=T),
+    *(route(m, N + "/vendor_passthru", call_vendor_method, policy="baremetal:node:vendor_passthru", target=T)
+      for m in ("GET", "POST", "PUT", "PATCH", "DELETE")),
 ]

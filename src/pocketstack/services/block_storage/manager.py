@@ -149,7 +149,27 @@ def extend_volume(p: dict[str, Any]) -> None:
     if vol is None or vol["status"] != "extending":
         return
     backend.resize(vol["blob_key"], p["new_size"])
-    _set(volumes, vol["id"], "extending", status=_settled(vol["id"]), size=p["new_size"])
+    status = _settled(vol["id"])
+    _set(volumes, vol["id"], "extending", status=status, size=p["new_size"])
+    if status == "in-use":
+        _tell_compute_extended(vol["id"])
+
+
+def _tell_compute_extended(volume_id: str) -> None:
+    """cinder's nova.API.extend_volume: a `volume-extended` external event (compute 2.51) per server
+    the volume is attached to, tagged with the volume id; compute grows the guest's disk."""
+    with db.reader() as conn:
+        servers = conn.execute(sa.select(attachments.c.instance_uuid).where(
+            attachments.c.volume_id == volume_id, attachments.c.attach_status == "attached",
+            attachments.c.instance_uuid.is_not(None))).scalars().all()
+    if not servers:
+        return
+    events = [{"name": "volume-extended", "server_uuid": server, "tag": volume_id} for server in sorted(set(servers))]
+    r = internal_client.call("POST", "/compute/v2.1/os-server-external-events", token=_service_token(),
+                             headers={"OpenStack-API-Version": "compute 2.51"}, json={"events": events})
+    if r.status_code not in (200, 207):
+        LOG.warning("compute refused the volume-extended event of volume %s: %s %s", volume_id, r.status_code,
+                    r.text[:200])
 
 
 def revert_volume(p: dict[str, Any]) -> None:

@@ -43,6 +43,14 @@ volume_type_extra_specs = sa.Table(
     sa.Column("value", sa.String(255), nullable=False),
 )
 
+default_volume_types = sa.Table(                  # a project's own default type (3.62 /default-types)
+    "volume_default_types", db.metadata,
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("volume_type_id", sa.String(36), sa.ForeignKey("volume_types.id", ondelete="CASCADE"),
+              nullable=False),
+    *db.timestamps(),
+)
+
 volume_type_projects = sa.Table(
     "volume_type_projects", db.metadata,
     sa.Column("type_id", sa.String(36), sa.ForeignKey("volume_types.id", ondelete="CASCADE"), primary_key=True),

@@ -16,6 +16,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.block_storage import common
 from pocketstack.services.block_storage.common import routes
+from pocketstack.services.block_storage.tables import default_volume_types
 from pocketstack.services.block_storage.tables import volume_type_extra_specs as specs
 from pocketstack.services.block_storage.tables import volume_type_projects as access
 from pocketstack.services.block_storage.tables import volume_types, volumes
@@ -75,7 +76,11 @@ def _specs(conn: Connection, type_ids: list[str]) -> dict[str, dict[str, str]]:
 
 # --- logic ---------------------------------------------------------------------------------
 def find(conn: Connection, ctx: Context, ref: str | None) -> dict[str, Any]:
-    """A type by id or name (the default type when ref is None), 404 when unknown or not accessible."""
+    """A type by id or name (the default type when ref is None: the project's own, set through
+    /default-types, else the cloud's), 404 when unknown or not accessible."""
+    if ref is None and ctx.project_id:
+        ref = conn.execute(sa.select(default_volume_types.c.volume_type_id).where(
+            default_volume_types.c.project_id == ctx.project_id)).scalar()
     ref = ref or DEFAULT_TYPE
     row = conn.execute(sa.select(volume_types).where(sa.or_(volume_types.c.id == ref, volume_types.c.name == ref))
                        ).mappings().first()

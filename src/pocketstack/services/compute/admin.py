@@ -74,11 +74,28 @@ def create_events(ctx: Context, rq: ApiRequest) -> Any:
     if all(e["code"] == 404 for e in out):
         raise NotFound("No instances found for any event")
     for event in accepted:  # what nova-compute does with them (ComputeManager.external_instance_event)
-        if event["name"] == "network-changed":
+        if event["name"] == "volume-extended":
+            volume_extended(ctx, event["server_uuid"], event.get("tag"))
+        elif event["name"] == "network-changed":
             info_cache.refresh(ctx.token, event["server_uuid"], event.get("tag"))
         elif event["name"] == "network-vif-deleted" and event.get("tag"):
             info_cache.forget(event["server_uuid"], event["tag"])
     return json_response(status, {"events": out})
+
+
+def volume_extended(ctx: Context, server_id: str, volume_id: str | None) -> None:
+    """nova's compute API records an `extend_volume` action; the compute manager's extend_volume
+    (event `compute_extend_volume`) grows the attached disk: the volume's own file here, already
+    grown by block storage, so the event fails only for a volume not attached to the server."""
+    with db.session() as conn:
+        action_id = common.record_action(conn, ctx, server_id, "extend_volume")
+        attached = conn.execute(sa.select(t.volume_attachments.c.id).where(
+            t.volume_attachments.c.server_id == server_id, t.volume_attachments.c.volume_id == volume_id)).first()
+        if attached is None:
+            common.record_event(conn, action_id, "compute_extend_volume", "Error",
+                                f"Volume {volume_id} is not attached to instance {server_id}")
+        else:
+            common.record_event(conn, action_id, "compute_extend_volume")
 
 
 def show_diagnostics(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

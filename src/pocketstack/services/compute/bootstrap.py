@@ -20,10 +20,10 @@ FLAVORS = [("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 20, 1), ("3", "m
 
 def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]:
     now = utcnow()
-    for flavor_id, name, ram, disk, vcpus in FLAVORS:
+    for number, (flavor_id, name, ram, disk, vcpus) in enumerate(FLAVORS, start=1):
         conn.execute(t.flavors.insert().values(id=flavor_id, name=name, ram=ram, disk=disk, vcpus=vcpus, ephemeral=0,
                                                swap=0, rxtx_factor=1.0, is_public=True, disabled=False,
-                                               description=None, created_at=now))
+                                               description=None, created_at=now, internal_id=number))
         conn.execute(t.flavor_extra_specs.insert().values(flavor_id=flavor_id, key="hw_rng:allowed", value="True"))
     return {"flavors": {name: flavor_id for flavor_id, name, *_ in FLAVORS}}
 

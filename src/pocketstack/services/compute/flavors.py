@@ -148,12 +148,18 @@ def create_flavor(conn: Connection, ctx: Context, body: dict[str, Any]) -> dict[
            "disk": int(body["disk"]), "ephemeral": int(body.get("OS-FLV-EXT-DATA:ephemeral", 0)),
            "swap": int(body.get("swap", 0)), "rxtx_factor": float(body.get("rxtx_factor", 1.0)),
            "is_public": public if isinstance(public, bool) else common.to_bool(public, "is_public"),
-           "disabled": False, "description": body.get("description"), "created_at": utcnow()}
+           "disabled": False, "description": body.get("description"), "created_at": utcnow(),
+           "internal_id": next_internal_id(conn)}
     for key in ("ram", "vcpus", "disk", "ephemeral", "swap"):
         if row[key] > 2147483647:
             raise BadRequest(f"Invalid input for field/attribute {key}.")
     conn.execute(t.flavors.insert().values(**row))
     return row
+
+
+def next_internal_id(conn: Connection) -> int:
+    """nova's instance_types.id: an integer given in creation order, never reused while the row lives."""
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.flavors.c.internal_id), 0))).scalar_one()) + 1
 
 
 # --- routes ----------------------------------------------------------------------------

@@ -29,11 +29,15 @@ M = t.migrations
 
 def record(conn: Connection, server: dict[str, Any], uuid: str, kind: str, new_flavor_id: str | None) -> None:
     """A new migration of `server` ("resize" or "live-migration"), pre-migrating until the job runs."""
+    new_flavor_id = new_flavor_id or server["flavor_id"]
+    internal = dict(conn.execute(sa.select(t.flavors.c.id, t.flavors.c.internal_id).where(
+        t.flavors.c.id.in_({server["flavor_id"], new_flavor_id}))).all())
     conn.execute(M.insert().values(
         uuid=uuid, instance_uuid=server["id"], project_id=server["project_id"], user_id=server["user_id"],
         migration_type=kind, status="pre-migrating", source_compute=common.HOST, dest_compute=common.HOST,
         source_node=common.HOST, dest_node=common.HOST, dest_host="127.0.0.1", old_flavor_id=server["flavor_id"],
-        new_flavor_id=new_flavor_id or server["flavor_id"], created_at=utcnow()))
+        new_flavor_id=new_flavor_id, old_instance_type_id=internal.get(server["flavor_id"]),
+        new_instance_type_id=internal.get(new_flavor_id), created_at=utcnow()))
 
 
 def set_status(uuid: str | None, status: str) -> None:
@@ -53,8 +57,7 @@ def _fields(row: Any) -> dict[str, Any]:
 
 def _view(ctx: Context, rq: ApiRequest, row: Any) -> dict[str, Any]:
     body = {**_fields(row), "instance_uuid": row["instance_uuid"],
-            # nova's internal flavor ids (integers) do not exist here: flavors are known by their public id
-            "new_instance_type_id": None, "old_instance_type_id": None}
+            "new_instance_type_id": row["new_instance_type_id"], "old_instance_type_id": row["old_instance_type_id"]}
     if ctx.version >= MIGRATION_TYPE:
         body["migration_type"] = row["migration_type"]
         if row["migration_type"] == "live-migration" and row["status"] in LIVE_IN_PROGRESS:

@@ -21,7 +21,7 @@ from typing import Any
 from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest
-from pocketstack.services.object_store import state
+from pocketstack.services.object_store import state, tempauth
 
 HEADER = "x-account-access-control"
 KEY = "sys-access-control"
@@ -92,6 +92,9 @@ def show(meta: Mapping[str, Any]) -> dict[str, str]:
 def _matches(ctx: Context, grantees: Any) -> bool:
     if not isinstance(grantees, list):
         return False
+    found = tempauth.groups(ctx)
+    if found is not None:
+        return any(g in found for g in grantees)
     projects = [p for p in (ctx.project_id, ctx.project_name, "*") if p]
     users = [u for u in (ctx.user_id, ctx.user_name, "*") if u]
     names = {ctx.project_id} | {f"{p}:{u}" for p in projects for u in users}

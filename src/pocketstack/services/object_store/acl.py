@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlparse
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden, Unauthorized
-from pocketstack.services.object_store import account_acl, policies
+from pocketstack.services.object_store import account_acl, policies, tempauth
 from pocketstack.services.object_store.constraints import RESELLER_PREFIX, bad
 
 READ, LIST, WRITE, OWNER, ACCOUNT = "read", "list", "write", "owner", "account"
@@ -44,12 +44,18 @@ def is_owner(ctx: Context, account: str) -> bool:
 def _operator(ctx: Context, account: str) -> bool:
     if not ctx.authenticated:
         return False
+    found = tempauth.groups(ctx)
+    if found is not None:
+        return tempauth.is_owner(found, account)
     if is_reseller(ctx):
         return True
     return ctx.project_id == project_of(account) and bool(roles(ctx) & policies.OPERATOR_ROLES)
 
 
 def is_reader(ctx: Context, account: str) -> bool:
+    found = tempauth.groups(ctx)
+    if found is not None:
+        return tempauth.is_reader(found, account)
     return (ctx.authenticated and ctx.project_id == project_of(account)
             and bool(roles(ctx) & (policies.READER_ROLES | policies.OPERATOR_ROLES)))
 
@@ -102,6 +108,9 @@ def referrer_allowed(referrer: str | None, rules: list[str]) -> bool:
 def group_allowed(ctx: Context, groups: list[str]) -> bool:
     if not ctx.authenticated:
         return False
+    found = tempauth.groups(ctx)
+    if found is not None:       # tempauth: any of the user's groups named in the ACL
+        return any(g in groups for g in found)
     users = {ctx.user_id, ctx.user_name, "*"}
     projects = {ctx.project_id, ctx.project_name, "*"}
     if any(f"{p}:{u}" in groups for p in projects for u in users if p and u):
@@ -111,7 +120,7 @@ def group_allowed(ctx: Context, groups: list[str]) -> bool:
 
 def authorize(ctx: Context, account: str, op: str, container_meta: Mapping[str, Any] | None = None,
               referrer: str | None = None) -> None:
-    if project_of(account) is not None:
+    if project_of(account) is not None or tempauth.is_definitive(account):
         if _operator(ctx, account):
             return
         if op in (READ, LIST) and is_reader(ctx, account):

@@ -26,7 +26,7 @@ EXPLANATIONS = {
 def render(err: ApiError, rq: ApiRequest | None = None) -> Response:
     trans_id = getattr(rq, "trans_id", None) or headers.trans_id()
     extra = {"X-Trans-Id": trans_id, "X-Openstack-Request-Id": trans_id}
-    if err.status == 401:
+    if err.status == 401 and "WWW-Authenticate" not in err.headers:
         extra["WWW-Authenticate"] = "Keystone uri='unknown'"
     if err.extra.get("plain"):
         body, media = err.message.encode(), "text/plain"

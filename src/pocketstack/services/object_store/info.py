@@ -11,7 +11,8 @@ from starlette.responses import Response
 from pocketstack.core.context import Context
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.object_store import bulk, constraints, formpost, headers, slo, staticweb, tempurl
+from pocketstack.services.object_store import (
+    bulk, constraints, formpost, headers, ratelimit, slo, staticweb, tempauth, tempurl)
 
 CROSSDOMAIN = ('<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM '
                '"http://www.adobe.com/xml/dtds/cross-domain-policy.dtd" >\n<cross-domain-policy>\n'
@@ -20,6 +21,7 @@ CROSSDOMAIN = ('<?xml version="1.0"?>\n<!DOCTYPE cross-domain-policy SYSTEM '
 
 def capabilities() -> dict[str, Any]:
     """One entry per middleware that works here, and nothing else."""
+    optional = {"ratelimit": ratelimit.info(), "tempauth": tempauth.info()}
     return {
         "swift": {**constraints.LIMITS, "version": "2.38.3", "strict_cors_mode": True,
                   "allow_account_management": False, "account_autocreate": True,
@@ -38,6 +40,7 @@ def capabilities() -> dict[str, Any]:
         "formpost": formpost.INFO,
         "staticweb": staticweb.INFO,
         "keystoneauth": {},
+        **{name: body for name, body in optional.items() if body is not None},
     }
 
 

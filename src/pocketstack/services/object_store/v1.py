@@ -19,8 +19,8 @@ from pocketstack.core.errors import ApiError
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.object_store import (
-    accounts, bulk, containers, cors, object_read, object_versioning, objects, request, staticweb,
-    version_listing)
+    accounts, bulk, containers, cors, object_read, object_versioning, objects, ratelimit, request, staticweb,
+    tempauth, version_listing)
 
 
 async def _sync(handler: Any, ctx: Context, rq: ApiRequest) -> Response:
@@ -130,8 +130,23 @@ def _with_cors(handler: Any) -> Any:
     return wrapped
 
 
+def _pipeline(handler: Any) -> Any:
+    """ratelimit, then tempauth (when on), then the handler: their places in Swift's proxy pipeline."""
+    @functools.wraps(handler)
+    async def wrapped(ctx: Context, rq: ApiRequest) -> Response:
+        limited = await ratelimit.check(rq)
+        if limited is not None:
+            return limited
+        tempauth.identify(ctx, rq)
+        if asyncio.iscoroutinefunction(handler):
+            resp: Response = await handler(ctx, rq)
+            return resp
+        return await _sync(handler, ctx, rq)
+    return wrapped
+
+
 def _r(method: str, path: str, handler: Any) -> Any:
-    return route(method, path, _with_cors(handler), policy=PUBLIC, auth=False, raw_body=True)
+    return route(method, path, _pipeline(_with_cors(handler)), policy=PUBLIC, auth=False, raw_body=True)
 
 
 ACCOUNT, CONTAINER, OBJECT = "/v1/{account}", "/v1/{account}/{container}", "/v1/{account}/{container}/{obj:path}"
