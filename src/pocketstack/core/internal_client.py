@@ -134,8 +134,8 @@ class _StreamingASGI(httpx.AsyncBaseTransport):
                 if message.get("body") and request.method != "HEAD":
                     await body.put(message["body"])
                 if not message.get("more_body", False):
+                    await body.put(None)    # before the disconnect it lets receive() report
                     finished.set()
-                    await body.put(None)
 
         async def run() -> None:
             try:
@@ -144,13 +144,13 @@ class _StreamingASGI(httpx.AsyncBaseTransport):
                 if not started.done():
                     started.set_exception(exc)
                 elif not finished.is_set():
-                    finished.set()
                     await body.put(exc)
+                    finished.set()
             if not started.done():
                 started.set_exception(RuntimeError("the application sent no response"))
             elif not finished.is_set():     # an application that ends without its last message
-                finished.set()
                 await body.put(None)
+                finished.set()
         task = asyncio.create_task(run())
         status, headers = await started
         return httpx.Response(status, headers=headers, stream=_QueuedBody(body, task))
