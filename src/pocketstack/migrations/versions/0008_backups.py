@@ -1,4 +1,5 @@
-"""backups: volume backups are objects in the object store (service_metadata: their name prefix)
+"""backups: volume backups are objects in the object store (service_metadata: their name prefix);
+the image cache
 
 Revision ID: 0008_backups
 Revises: 0007
@@ -17,9 +18,18 @@ def upgrade() -> None:
     with op.batch_alter_table('volume_backups') as batch:
         batch.add_column(sa.Column('service_metadata', sa.String(length=255), nullable=True))
         batch.alter_column('blob_key', existing_type=sa.String(length=255), nullable=True)
+    op.create_table('image_cache',
+                    sa.Column('image_id', sa.String(length=36), nullable=False),
+                    sa.Column('state', sa.String(length=16), nullable=False),
+                    sa.Column('size', sa.BigInteger(), nullable=False),
+                    sa.Column('hits', sa.Integer(), nullable=False),
+                    sa.Column('last_accessed', sa.Float(), nullable=False),
+                    sa.Column('last_modified', sa.Float(), nullable=False),
+                    sa.PrimaryKeyConstraint('image_id', name=op.f('pk_image_cache')))
 
 
 def downgrade() -> None:
+    op.drop_table('image_cache')
     with op.batch_alter_table('volume_backups') as batch:
         batch.alter_column('blob_key', existing_type=sa.String(length=255), nullable=False)
         batch.drop_column('service_metadata')

@@ -7,6 +7,7 @@ image queued -> saving -> active; any failure puts it back to queued and leaves 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -19,7 +20,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import (
     BadRequest, Conflict, Forbidden, Gone, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType)
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, quotas, stores
+from pocketstack.services.image import access, cache, quotas, stores
 from pocketstack.services.image.tables import images
 
 IMAGE_SIZE_CAP = 1 << 40          # glance's image_size_cap default (1 TiB)
@@ -152,7 +153,18 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         (start, end), status = span, 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
-    return StreamingResponse(blobs.store().read(key, start, end), status_code=status, headers=headers)
+    return StreamingResponse(_body(image, key, start, end, whole=span is None), status_code=status, headers=headers)
+
+
+def _body(image: dict[str, Any], key: str, start: int, end: int, whole: bool) -> Iterator[bytes]:
+    """From the image cache when it holds the image; a whole download of an uncached one fills it."""
+    if not cache.enabled() or image["status"] != "active":
+        return blobs.store().read(key, start, end)
+    cached = cache.cached_key(image["id"])
+    if cached is not None:
+        return blobs.store().read(cached, start, end)
+    chunks = blobs.store().read(key, start, end)
+    return cache.teed(image["id"], chunks, image["size"]) if whole else chunks
 
 
 IMG = "/v2/images/{image_id}"
