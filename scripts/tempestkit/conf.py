@@ -207,6 +207,9 @@ def discover(cloud, cfg, notes):
             notes.append(f"image_ref {images[0].get('name')}")
         else:
             notes.append(f"no active image found (GET images: {r.status})")
+        if cloud.get(iurl + "/cache").status == 200:       # the cache API answers: Glance has a cache
+            setopt("image", "image_caching_enabled", "true")
+            notes.append("image cache enabled")
 
     # flavors, hypervisors
     if cloud.has("compute"):

@@ -43,6 +43,8 @@ RULES = [
     rule("get_image_location", ADMIN_OR_READER, "Reads the location of the image", [("GET", IMG)], ["project"]),
     rule("set_image_location", ADMIN_OR_MEMBER, "Sets location URI to given image", [("PATCH", IMG)],
          ["project"]),
+    rule("fetch_image_location", SERVICE, "Show all locations associated to an image",
+         [("GET", IMG + "/locations")], ["project"]),
     rule("add_member", ADMIN_OR_MEMBER, "Create image member", [("POST", IMG + "/members")], ["project"]),
     rule("delete_member", ADMIN_OR_MEMBER, "Delete image member",
          [("DELETE", IMG + "/members/{member_id}")], ["project"]),
