@@ -1,5 +1,5 @@
 """backups: volume backups are objects in the object store (service_metadata: their name prefix);
-the image cache
+the image cache; image locations in the http store
 
 Revision ID: 0008_backups
 Revises: 0007
@@ -26,9 +26,18 @@ def upgrade() -> None:
                     sa.Column('last_accessed', sa.Float(), nullable=False),
                     sa.Column('last_modified', sa.Float(), nullable=False),
                     sa.PrimaryKeyConstraint('image_id', name=op.f('pk_image_cache')))
+    op.create_table('image_locations',
+                    sa.Column('image_id', sa.String(length=36), nullable=False),
+                    sa.Column('url', sa.String(length=2048), nullable=False),
+                    sa.Column('metadata', sa.JSON(), nullable=False),
+                    sa.ForeignKeyConstraint(['image_id'], ['image_images.id'],
+                                            name=op.f('fk_image_locations_image_id_image_images'),
+                                            ondelete='CASCADE'),
+                    sa.PrimaryKeyConstraint('image_id', name=op.f('pk_image_locations')))
 
 
 def downgrade() -> None:
+    op.drop_table('image_locations')
     op.drop_table('image_cache')
     with op.batch_alter_table('volume_backups') as batch:
         batch.alter_column('blob_key', existing_type=sa.String(length=255), nullable=False)

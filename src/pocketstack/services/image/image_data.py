@@ -20,7 +20,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import (
     BadRequest, Conflict, Forbidden, Gone, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType)
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, cache, quotas, stores
+from pocketstack.services.image import access, cache, locations, quotas, stores
 from pocketstack.services.image.tables import images
 
 IMAGE_SIZE_CAP = 1 << 40          # glance's image_size_cap default (1 TiB)
@@ -139,7 +139,7 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         image = access.load(conn, ctx, image_id)
     if image["status"] == "deactivated" and not ctx.is_admin:
         raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
-    key = stores.readable_key(image_id, image["stores"])
+    key = stores.readable_key(image_id, image["stores"]) or locations.http_url(image_id)
     if image["status"] not in ("active", "deactivated") or image["size"] is None or key is None:
         return Response(b"", status_code=204)
     size = image["size"]
@@ -158,12 +158,13 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
 
 def _body(image: dict[str, Any], key: str, start: int, end: int, whole: bool) -> Iterator[bytes]:
     """From the image cache when it holds the image; a whole download of an uncached one fills it."""
+    read = locations.read_http if key.startswith(("http://", "https://")) else blobs.store().read
     if not cache.enabled() or image["status"] != "active":
-        return blobs.store().read(key, start, end)
+        return read(key, start, end)
     cached = cache.cached_key(image["id"])
     if cached is not None:
         return blobs.store().read(cached, start, end)
-    chunks = blobs.store().read(key, start, end)
+    chunks = read(key, start, end)
     return cache.teed(image["id"], chunks, image["size"]) if whole else chunks
 
 

@@ -43,6 +43,8 @@ RULES = [
     rule("get_image_location", ADMIN_OR_READER, "Reads the location of the image", [("GET", IMG)], ["project"]),
     rule("set_image_location", ADMIN_OR_MEMBER, "Sets location URI to given image", [("PATCH", IMG)],
          ["project"]),
+    rule("add_image_location", f"{SERVICE} or ({PROJECT_MEMBER} and project_id:%(owner)s)",
+         "Add location URI to given image", [("POST", IMG + "/locations")], ["project"]),
     rule("fetch_image_location", SERVICE, "Show all locations associated to an image",
          [("GET", IMG + "/locations")], ["project"]),
     rule("add_member", ADMIN_OR_MEMBER, "Create image member", [("POST", IMG + "/members")], ["project"]),

@@ -135,3 +135,11 @@ image_cache = sa.Table(
     sa.Column("last_accessed", sa.Float, nullable=False, default=0.0),
     sa.Column("last_modified", sa.Float, nullable=False, default=0.0),
 )
+
+# locations in the read-only `http` store (POST /v2/images/{id}/locations): the data stays at the URL
+image_locations = sa.Table(
+    "image_locations", db.metadata,
+    sa.Column("image_id", sa.String(36), sa.ForeignKey("image_images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False, default=dict),
+)
