@@ -467,6 +467,11 @@ def write_tempest_conf(path, cloud, password, args, notes):
     for svc in enforce - {"keystone", "nova", "neutron", "glance", "cinder", "placement"}:
         setopt("enforce_scope", svc, "true")
 
+    if getattr(args, "http_image", None) and not args.server_config:
+        # the server's operator allows it (server_config_text): the http store and location API tests
+        setopt("image", "http_image", args.http_image)
+        setopt("image-feature-enabled", "http_store_enabled", "true")
+        setopt("image-feature-enabled", "do_secure_hash", "true")
     setopt("validation", "run_validation", "false")
     if getattr(args, "guests", False):
         guest_validation(setopt, cloud, notes)

@@ -120,4 +120,5 @@ def test_add_location_errors(http_cloud, http_site):
     bad = add({"url": url, "validation_data": {"os_hash_algo": "sha512", "os_hash_value": "beefdead" * 16}})
     assert bad.status_code == 202 and _task(demo, image["id"])["status"] == "failure"
     shown = demo.get(f"/v2/images/{image['id']}").json()
-    assert shown["status"] == "queued" and shown["checksum"] is None
+    assert shown["status"] == "queued" and shown["checksum"] is None and shown["stores"] == "web"
+    assert demo.get(f"/v2/images/{image['id']}/file").status_code == 204
