@@ -169,7 +169,7 @@ def main(argv=None):
                 log("--guests with --server-config: the config file must turn on "
                     "network.dataplane linux and compute.driver qemu itself")
             http_image = HttpImage()
-            args.http_image = http_image.url
+            args.http_image, args.http_qcow2_image = http_image.url, http_image.qcow2_url
             server = Server(prefix, workdir, password, free_port(),
                             max(args.startup_timeout, 300) if args.guests else args.startup_timeout,
                             args.server_config, args.password_hash_rounds, args.guests_cloud,

@@ -470,6 +470,7 @@ def write_tempest_conf(path, cloud, password, args, notes):
     if getattr(args, "http_image", None) and not args.server_config:
         # the server's operator allows it (server_config_text): the http store and location API tests
         setopt("image", "http_image", args.http_image)
+        setopt("image", "http_qcow2_image", args.http_qcow2_image)
         setopt("image-feature-enabled", "http_store_enabled", "true")
         setopt("image-feature-enabled", "do_secure_hash", "true")
     setopt("validation", "run_validation", "false")

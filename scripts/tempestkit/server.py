@@ -35,7 +35,8 @@ def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
     if http_image_port:
-        lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]", f"    allowed_ports: [{http_image_port}]"]
+        lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]", f"    allowed_ports: [{http_image_port}]",
+                  "  import_methods: [glance-direct, web-download, copy-image, glance-download]"]
     if guests_cloud:
         lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"
@@ -206,14 +207,25 @@ class HttpImage:
 
     DATA = bytes((i * 13 + 7) % 256 for i in range(1 << 20))
 
+    @staticmethod
+    def empty_qcow2(size=1 << 20):
+        """An empty qcow2 (version 2, 64 KiB clusters): header, L1 table, refcount table and block."""
+        import struct
+        cluster = 1 << 16
+        header = struct.pack(">4sIQIIQIIQQIIQ", b"QFI\xfb", 2, 0, 0, 16, size, 0, 1, cluster, 2 * cluster, 1, 0, 0)
+        refcount_table = struct.pack(">Q", 3 * cluster)
+        refcounts = struct.pack(">4H", 1, 1, 1, 1)
+        return b"".join(part.ljust(cluster, b"\0") for part in (header, b"", refcount_table, refcounts))
+
     def __init__(self):
         import http.server
         import threading
-        data = self.DATA
+        files = {"/http-image.raw": self.DATA, "/http-image.qcow2": self.empty_qcow2()}
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802 - http.server's name
-                if self.path != "/http-image.raw":
+                data = files.get(self.path)
+                if data is None:
                     self.send_error(404)
                     return
                 self.send_response(200)
@@ -226,6 +238,7 @@ class HttpImage:
                 pass
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}/http-image.raw"
+        self.qcow2_url = f"http://127.0.0.1:{self.port}/http-image.qcow2"
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
