@@ -35,7 +35,8 @@ def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
     if http_image_port:
-        lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]", f"    allowed_ports: [{http_image_port}]",
+        lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]",
+                  f"    allowed_ports: [{http_image_port}]",
                   "  import_methods: [glance-direct, web-download, copy-image, glance-download]"]
     if guests_cloud:
         lines += ["compute:", "  driver: qemu"]
@@ -212,7 +213,8 @@ class HttpImage:
         """An empty qcow2 (version 2, 64 KiB clusters): header, L1 table, refcount table and block."""
         import struct
         cluster = 1 << 16
-        header = struct.pack(">4sIQIIQIIQQIIQ", b"QFI\xfb", 2, 0, 0, 16, size, 0, 1, cluster, 2 * cluster, 1, 0, 0)
+        header = struct.pack(">4sIQIIQIIQQIIQ", b"QFI\xfb", 2, 0, 0, 16, size, 0, 1, cluster, 2 * cluster,
+                             1, 0, 0)
         refcount_table = struct.pack(">Q", 3 * cluster)
         refcounts = struct.pack(">4H", 1, 1, 1, 1)
         return b"".join(part.ljust(cluster, b"\0") for part in (header, b"", refcount_table, refcounts))

@@ -111,7 +111,8 @@ class _StreamingASGI(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(self.depth)
-        started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = loop.create_future()
         finished = asyncio.Event()
         chunks = request.stream.__aiter__()  # type: ignore[union-attr]
         sent_all = False
@@ -177,7 +178,8 @@ def _scope(request: httpx.Request) -> dict[str, Any]:
     raw_path = request.url.raw_path.split(b"?")[0]
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
             "headers": [(k.lower(), v) for (k, v) in request.headers.raw], "scheme": request.url.scheme,
-            "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path, "query_string": request.url.query,
+            "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path,
+            "query_string": request.url.query,
             "server": (request.url.host, request.url.port), "client": ("127.0.0.1", 123), "root_path": ""}
 
 
@@ -216,7 +218,8 @@ def stream(method: str, path: str, *, token: str | None = None, json: Any = None
         client = httpx.AsyncClient(transport=_StreamingASGI(_app), base_url=_base_url, timeout=300)
 
         async def send() -> httpx.Response:
-            return await client.send(_request(client, method, path, token, json, headers, content), stream=True)
+            request = _request(client, method, path, token, json, headers, content)
+            return await client.send(request, stream=True)
         try:
             response = run(send)
             try:

@@ -242,10 +242,12 @@ RECORD_FIELDS = {"id": "id", "user_id": "user_id", "project_id": "project_id", "
                  "availability_zone": "availability_zone", "container": "container", "parent_id": "parent_id",
                  "status": "status", "fail_reason": "fail_reason", "size": "size", "display_name": "name",
                  "display_description": "description", "service_metadata": "service_metadata",
-                 "object_count": "object_count", "snapshot_id": "snapshot_id", "data_timestamp": "data_timestamp",
+                 "object_count": "object_count", "snapshot_id": "snapshot_id",
+                 "data_timestamp": "data_timestamp",
                  "restore_volume_id": "restore_volume_id", "metadata": "metadata", "created_at": "created_at",
                  "updated_at": "updated_at"}
-REQUIRED = ("display_name", "display_description", "container", "size", "service_metadata", "object_count", "id")
+REQUIRED = ("display_name", "display_description", "container", "size", "service_metadata", "object_count",
+            "id")
 
 
 def export_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -260,7 +262,8 @@ def export_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     record = {name: (common.ts(row[col]) if col.endswith(("_at", "timestamp")) else row[col])
               for name, col in RECORD_FIELDS.items()}
     record.update(service=backup_objects.BACKUP_SERVICE, host="pocketstack", deleted=False, deleted_at=None,
-                  num_dependent_backups=deps, temp_volume_id=None, temp_snapshot_id=None, encryption_key_id=None,
+                  num_dependent_backups=deps, temp_volume_id=None, temp_snapshot_id=None,
+                  encryption_key_id=None,
                   volume_metadata=row["volume_metadata"], is_incremental=bool(row["is_incremental"]),
                   driver_info={})
     url = base64.b64encode(json.dumps(record).encode()).decode()
@@ -295,7 +298,8 @@ def import_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         if conn.execute(sa.select(backups.c.id).where(backups.c.id == data["id"])).first():
             raise BadRequest("Invalid backup: Backup already exists in database.")
-        common.check_quota(conn, ctx.project_id or "", {"backups": 1, "backup_gigabytes": int(data["size"] or 0)})
+        size = int(data["size"] or 0)
+        common.check_quota(conn, ctx.project_id or "", {"backups": 1, "backup_gigabytes": size})
         now = utcnow()
         row = dict(id=data["id"], project_id=ctx.project_id, user_id=ctx.user_id, name=data["display_name"],
                    description=data["display_description"], status="available",

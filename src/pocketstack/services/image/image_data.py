@@ -153,7 +153,8 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         (start, end), status = span, 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
-    return StreamingResponse(_body(image, key, start, end, whole=span is None), status_code=status, headers=headers)
+    body = _body(image, key, start, end, whole=span is None)
+    return StreamingResponse(body, status_code=status, headers=headers)
 
 
 def _body(image: dict[str, Any], key: str, start: int, end: int, whole: bool) -> Iterator[bytes]:
