@@ -20,7 +20,7 @@ from tempestkit.common import BASELINE, CACHE, REPO, SERVICES, base_name, die, f
 from tempestkit.conf import write_tempest_conf
 from tempestkit.results import (build_selection, collate, failed_requests, failure_signature, last_failed_request,
                                 last_lines, list_tests, parse_subunit, print_table, summarize)
-from tempestkit.server import Cloud, Server, identity_uri
+from tempestkit.server import Cloud, HttpImage, Server, identity_uri
 from tempestkit.venv import REQUIREMENTS, TEMPEST_VERSION, ensure_venv
 
 
@@ -168,9 +168,12 @@ def main(argv=None):
             if args.guests and args.server_config:
                 log("--guests with --server-config: the config file must turn on "
                     "network.dataplane linux and compute.driver qemu itself")
+            http_image = HttpImage()
+            args.http_image, args.http_qcow2_image = http_image.url, http_image.qcow2_url
             server = Server(prefix, workdir, password, free_port(),
                             max(args.startup_timeout, 300) if args.guests else args.startup_timeout,
-                            args.server_config, args.password_hash_rounds, args.guests_cloud)
+                            args.server_config, args.password_hash_rounds, args.guests_cloud,
+                            None if args.server_config else http_image.port)
             server.start()
             uri_v3 = server.url + "/identity/v3"
         cloud = Cloud(uri_v3, password)

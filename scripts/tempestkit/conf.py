@@ -207,6 +207,9 @@ def discover(cloud, cfg, notes):
             notes.append(f"image_ref {images[0].get('name')}")
         else:
             notes.append(f"no active image found (GET images: {r.status})")
+        if cloud.get(iurl + "/cache").status == 200:       # the cache API answers: Glance has a cache
+            setopt("image", "image_caching_enabled", "true")
+            notes.append("image cache enabled")
 
     # flavors, hypervisors
     if cloud.has("compute"):
@@ -464,6 +467,12 @@ def write_tempest_conf(path, cloud, password, args, notes):
     for svc in enforce - {"keystone", "nova", "neutron", "glance", "cinder", "placement"}:
         setopt("enforce_scope", svc, "true")
 
+    if getattr(args, "http_image", None) and not args.server_config:
+        # the server's operator allows it (server_config_text): the http store and location API tests
+        setopt("image", "http_image", args.http_image)
+        setopt("image", "http_qcow2_image", args.http_qcow2_image)
+        setopt("image-feature-enabled", "http_store_enabled", "true")
+        setopt("image-feature-enabled", "do_secure_hash", "true")
     setopt("validation", "run_validation", "false")
     if getattr(args, "guests", False):
         guest_validation(setopt, cloud, notes)

@@ -12,8 +12,9 @@ from pathlib import Path
 from tempestkit.common import SECURITY_COMPLIANCE, die, free_port, http, log
 
 
-def server_config_text(hash_rounds=None, guests_cloud=None):
-    """guests_cloud: run real guests (Linux dataplane, qemu driver) under this network.cloud_name."""
+def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None):
+    """guests_cloud: run real guests (Linux dataplane, qemu driver) under this network.cloud_name.
+    http_image_port: the operator allows http(s) locations and web-download on 127.0.0.1:<port>."""
     lines = ["# written by scripts/tempest.py", "identity:"]
     if hash_rounds:
         # bcrypt cost 12 (keystone's default) makes every token and user
@@ -33,6 +34,10 @@ def server_config_text(hash_rounds=None, guests_cloud=None):
     lines += ["image:", "  require_image_format_match: false", "  stores:",
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
+    if http_image_port:
+        lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]",
+                  f"    allowed_ports: [{http_image_port}]",
+                  "  import_methods: [glance-direct, web-download, copy-image, glance-download]"]
     if guests_cloud:
         lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"
@@ -40,7 +45,7 @@ def server_config_text(hash_rounds=None, guests_cloud=None):
 
 class Server:
     def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
-                 hash_rounds=None, guests_cloud=None):
+                 hash_rounds=None, guests_cloud=None, http_image_port=None):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
@@ -51,7 +56,7 @@ class Server:
             self.config = Path(config).resolve()
         else:
             self.config = workdir / "pocketstack.yaml"
-            self.config.write_text(server_config_text(hash_rounds, guests_cloud))
+            self.config.write_text(server_config_text(hash_rounds, guests_cloud, http_image_port))
         self.log_path = workdir / "server.log"
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -194,3 +199,50 @@ class Cloud:
         return http("GET", url, token=self.token, **kw)
 
 
+
+
+class HttpImage:
+    """[image] http_image on 127.0.0.1: a small raw image served over plain HTTP (what DevStack
+    points http_image at is a download site; here nothing leaves the machine). For the location
+    API and http store tests, which fetch it from the cloud and from tempest itself."""
+
+    DATA = bytes((i * 13 + 7) % 256 for i in range(1 << 20))
+
+    @staticmethod
+    def empty_qcow2(size=1 << 20):
+        """An empty qcow2 (version 2, 64 KiB clusters): header, L1 table, refcount table and block."""
+        import struct
+        cluster = 1 << 16
+        header = struct.pack(">4sIQIIQIIQQIIQ", b"QFI\xfb", 2, 0, 0, 16, size, 0, 1, cluster, 2 * cluster,
+                             1, 0, 0)
+        refcount_table = struct.pack(">Q", 3 * cluster)
+        refcounts = struct.pack(">4H", 1, 1, 1, 1)
+        return b"".join(part.ljust(cluster, b"\0") for part in (header, b"", refcount_table, refcounts))
+
+    def __init__(self):
+        import http.server
+        import threading
+        files = {"/http-image.raw": self.DATA, "/http-image.qcow2": self.empty_qcow2()}
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 - http.server's name
+                data = files.get(self.path)
+                if data is None:
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Type", "application/octet-stream")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/http-image.raw"
+        self.qcow2_url = f"http://127.0.0.1:{self.port}/http-image.qcow2"
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()

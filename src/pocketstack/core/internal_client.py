@@ -2,19 +2,22 @@
 
 Calls go through the whole pipeline (auth, policy, schemas, versions) of the called service,
 without a socket. Sync callers (handlers and jobs run in worker threads) use `call()`, which
-hops onto the server's event loop.
+hops onto the server's event loop. `content` may be a sync iterator of bytes (read in worker
+threads as the called service asks for it); `stream()` hands the response body over piece by
+piece, so neither direction ever holds a whole image or volume in memory.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol, Union
-from urllib.parse import quote
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, Protocol, Union
+from urllib.parse import quote, unquote
 
 import anyio.from_thread
-
-if TYPE_CHECKING:
-    import httpx          # imported on the first call: with its command-line extras, a tenth of a second
-
+import anyio.to_thread
+import httpx
 
 
 class Credentials(Protocol):
@@ -38,18 +41,35 @@ def public_base_url() -> str:
     return _base_url
 
 
+Body = bytes | Iterable[bytes] | AsyncIterator[bytes] | None
+
+
 async def acall(method: str, path: str, *, token: Auth | None = None, json: Any = None,
-                headers: dict[str, str] | None = None, content: bytes | None = None) -> httpx.Response:
-    import httpx
+                headers: dict[str, str] | None = None, content: Body = None) -> httpx.Response:
+    transport = httpx.ASGITransport(app=_app)
+    async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
+        return await client.send(await _request(client, method, path, token, json, headers, content))
+
+
+async def _request(client: httpx.AsyncClient, method: str, path: str, token: Auth | None, json: Any,
+                   headers: dict[str, str] | None, content: Body) -> httpx.Request:
     hdrs: dict[str, str] = {}
     if isinstance(token, str) and token:
         hdrs["X-Auth-Token"] = token
     elif token is not None and not isinstance(token, str):    # may ask identity for tokens: off the loop
         hdrs.update(await anyio.to_thread.run_sync(token.headers))
     hdrs.update(headers or {})
-    transport = httpx.ASGITransport(app=_app)
-    async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
-        return await client.request(method, _encode_path(path), json=json, headers=hdrs, content=content)
+    if content is not None and not isinstance(content, (bytes, AsyncIterator)):
+        content = _pulled(iter(content))
+    return client.build_request(method, _encode_path(path), json=json, headers=hdrs,
+                                content=content)  # type: ignore[arg-type]
+
+
+async def _pulled(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
+    """A blocking iterator (disk reads, compression) pulled off the event loop, piece by piece."""
+    done = object()
+    while (chunk := await anyio.to_thread.run_sync(next, chunks, done)) is not done:
+        yield chunk  # type: ignore[misc]
 
 
 def _encode_path(path: str) -> str:
@@ -78,10 +98,6 @@ def call(method: str, path: str, **kw: Any) -> httpx.Response:
     """From a worker thread: run the request on the server's event loop and wait for it. Only a
     caller outside any loop's worker threads (a CLI tool, a test) runs a loop of its own; an error
     of the request itself, a RuntimeError included, is raised as is and never sent a second time."""
-    auth = kw.get("token")
-    if auth is not None and not isinstance(auth, str):       # resolved here, in the caller's thread
-        kw = {**kw, "token": None, "headers": {**auth.headers(), **(kw.get("headers") or {})}}
-
     async def guarded() -> httpx.Response:
         try:
             return await acall(method, path, **kw)
@@ -94,3 +110,143 @@ def call(method: str, path: str, **kw: Any) -> httpx.Response:
     except _NOT_IN_WORKER:
         pass
     return anyio.run(lambda: acall(method, path, **kw))
+
+
+class _StreamingASGI(httpx.AsyncBaseTransport):
+    """httpx's ASGITransport gathers the whole response body before it returns; this one hands each
+    body message over as the application sends it, through a small queue (the application waits
+    while the queue is full, so a slow reader slows the writer instead of filling memory)."""
+
+    def __init__(self, app: Any, depth: int = 4) -> None:
+        self.app, self.depth = app, depth
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        body: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(self.depth)
+        loop = asyncio.get_running_loop()
+        started: asyncio.Future[tuple[int, list[tuple[bytes, bytes]]]] = loop.create_future()
+        finished = asyncio.Event()
+        chunks = request.stream.__aiter__()  # type: ignore[union-attr]
+        sent_all = False
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_all
+            if sent_all:
+                await finished.wait()
+                return {"type": "http.disconnect"}
+            try:
+                return {"type": "http.request", "body": await chunks.__anext__(), "more_body": True}
+            except StopAsyncIteration:
+                sent_all = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                started.set_result((message["status"], list(message.get("headers", []))))
+            elif message["type"] == "http.response.body" and not finished.is_set():
+                if message.get("body") and request.method != "HEAD":
+                    await body.put(message["body"])
+                if not message.get("more_body", False):
+                    await body.put(None)    # before the disconnect it lets receive() report
+                    finished.set()
+
+        async def run() -> None:
+            try:
+                await self.app(_scope(request), receive, send)
+            except Exception as exc:  # noqa: BLE001 - handed to the reader
+                if not started.done():
+                    started.set_exception(exc)
+                elif not finished.is_set():
+                    await body.put(exc)
+                    finished.set()
+            if not started.done():
+                started.set_exception(RuntimeError("the application sent no response"))
+            elif not finished.is_set():     # an application that ends without its last message
+                await body.put(None)
+                finished.set()
+        task = asyncio.create_task(run())
+        status, headers = await started
+        return httpx.Response(status, headers=headers, stream=_QueuedBody(body, task))
+
+
+class _QueuedBody(httpx.AsyncByteStream):
+    def __init__(self, queue: asyncio.Queue[bytes | BaseException | None], task: asyncio.Task[None]) -> None:
+        self.queue, self.task = queue, task
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        while (item := await self.queue.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    async def aclose(self) -> None:
+        if not self.task.done():        # a reader that stops early: the application stops too
+            self.task.cancel()
+            with contextlib.suppress(BaseException):
+                await self.task
+
+
+def _scope(request: httpx.Request) -> dict[str, Any]:
+    raw_path = request.url.raw_path.split(b"?")[0]
+    return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": request.method,
+            "headers": [(k.lower(), v) for (k, v) in request.headers.raw], "scheme": request.url.scheme,
+            "path": unquote(raw_path.decode("ascii")), "raw_path": raw_path,
+            "query_string": request.url.query,
+            "server": (request.url.host, request.url.port), "client": ("127.0.0.1", 123), "root_path": ""}
+
+
+class Streamed:
+    """A response whose body is read piece by piece from a worker thread (see stream())."""
+
+    def __init__(self, response: httpx.Response, run: Callable[..., Any]) -> None:
+        self.response, self._run = response, run
+        self.status_code, self.headers = response.status_code, response.headers
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        pieces = self.response.aiter_raw()
+        while (piece := self._run(_next_piece, pieces)) is not None:
+            yield piece
+
+    def read(self) -> bytes:
+        """The whole body: only for small bodies (error texts, listings, metadata documents)."""
+        return b"".join(self.iter_bytes())
+
+    @property
+    def text(self) -> str:
+        return self.read().decode("utf-8", "replace")
+
+
+async def _next_piece(pieces: AsyncIterator[bytes]) -> bytes | None:
+    return await anext(pieces, None)
+
+
+@contextlib.contextmanager
+def stream(method: str, path: str, *, token: Auth | None = None, json: Any = None,
+           headers: dict[str, str] | None = None, content: Body = None) -> Iterator[Streamed]:
+    """call() with the response body streamed: `with stream("GET", url) as r: for piece in
+    r.iter_bytes(): ...`. From a worker thread each piece hops over from the server's loop; a
+    caller outside any loop (a CLI tool, a test) gets a loop of its own in a helper thread."""
+    with _loop_runner() as run:
+        client = httpx.AsyncClient(transport=_StreamingASGI(_app), base_url=_base_url, timeout=300)
+
+        async def send() -> httpx.Response:
+            request = await _request(client, method, path, token, json, headers, content)
+            return await client.send(request, stream=True)
+        try:
+            response = run(send)
+            try:
+                yield Streamed(response, run)
+            finally:
+                run(response.aclose)
+        finally:
+            run(client.aclose)
+
+
+@contextlib.contextmanager
+def _loop_runner() -> Iterator[Callable[..., Any]]:
+    try:
+        anyio.from_thread.run_sync(bool)
+    except _NOT_IN_WORKER:
+        with anyio.from_thread.start_blocking_portal() as portal:
+            yield portal.call
+        return
+    yield anyio.from_thread.run

@@ -100,8 +100,14 @@ def _issue(service_type: str, scope: dict[str, Any], key: tuple[str, str | None]
 
 def token(service_type: str) -> str:
     """A token of the service user, scoped to project `service`."""
-    return _issue(service_type, {"project": {"name": "service", "domain": {"id": "default"}}},
-                  (service_type, None))[0]
+    return project_token(service_type)[0]
+
+
+def project_token(service_type: str) -> tuple[str, str]:
+    """token() and the id of project `service` it is scoped to (the service's own Swift account)."""
+    token_id, data = _issue(service_type, {"project": {"name": "service", "domain": {"id": "default"}}},
+                            (service_type, None))
+    return token_id, data["project"]["id"]
 
 
 def trust_token(service_type: str, trust_id: str) -> str:

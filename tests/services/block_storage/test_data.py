@@ -48,7 +48,6 @@ def test_backup_restore_new_and_existing_volume(cinder_demo, cloud, known_image)
     assert cinder_demo.get(f"/volumes/{vol['id']}").json()["volume"]["status"] in ("backing-up", "available")
     backup = cinder_demo.wait("backup", backup["id"])
     assert backup["container"] == "c1" and backup["size"] == 1 and backup["metadata"] == {}
-    assert read_head(backing_file(cloud, f"backups/backup-{backup['id']}"), len(data)) == data
     cinder_demo.wait("volume", vol["id"])
     r = cinder_demo.post(f"/backups/{backup['id']}/restore", json={"restore": {"name": unique("restored")}})
     assert r.status_code == 202

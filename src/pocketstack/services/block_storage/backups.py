@@ -1,12 +1,12 @@
 """Backups: /backups, /backups/detail, /backups/{id}, restore, actions, export and import of records
-(api-ref: block-storage v3, Backups (backups); Backup actions). A backup is a sparse copy of the
-volume's (or snapshot's) bytes in the blob store's backups/ directory."""
+(api-ref: block-storage v3, Backups (backups); Backup actions). A backup is a set of objects in the
+object store, written and read by the backup jobs (backup_objects, as Cinder's Swift driver)."""
 
 from __future__ import annotations
 
 import base64
+import binascii
 import json
-import os
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +20,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.block_storage import backend, common, manager, volumes
+from pocketstack.services.block_storage import backup_objects, common, manager, volumes
 from pocketstack.services.block_storage import versions as v
 from pocketstack.services.block_storage.common import routes, target_loader
 from pocketstack.services.block_storage.tables import backups, snapshots, volume_metadata
@@ -29,7 +29,6 @@ from pocketstack.services.block_storage.tables import volumes as volumes_table
 TEXT = {"type": ["string", "null"], "maxLength": 255}
 OPT = {"type": ["string", "null"]}
 META = {"type": ["object", "null"], "additionalProperties": {"type": "string", "maxLength": 255}}
-BACKUP_SERVICE = "cinder.backup.drivers.posix.PosixBackupDriver"
 STATUSES = {"available", "error", "creating", "deleting", "restoring", "error_deleting"}
 # --- schemas -------------------------------------------------------------------------------
 CREATE = {"type": "object", "required": ["backup"], "additionalProperties": False, "properties": {
@@ -114,10 +113,10 @@ def create_backup(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         row = dict(id=backup_id, project_id=ctx.project_id, user_id=ctx.user_id, name=body.get("name"),
                    description=body.get("description"), status="creating", volume_id=vol["id"],
                    snapshot_id=snap["id"] if snap else None, size=vol["size"], object_count=0,
-                   container=body.get("container") or "volumebackups",
+                   container=body.get("container") or backup_objects.DEFAULT_CONTAINER,
                    availability_zone=body.get("availability_zone") or common.AZ, is_incremental=incremental,
                    parent_id=parent, data_timestamp=snap["created_at"] if snap else now,
-                   metadata=body.get("metadata") or {}, blob_key=backend.backup_key(backup_id), created_at=now,
+                   metadata=body.get("metadata") or {}, blob_key=None, created_at=now,
                    updated_at=None, volume_metadata=_volume_metadata(conn, vol["id"]))
         conn.execute(backups.insert().values(**row))
         if snap:
@@ -238,55 +237,84 @@ def backup_action(ctx: Context, rq: ApiRequest) -> None:
             raise BadRequest(f"There is no such action: {name}")
 
 
-def _export_key(backup_id: str) -> str:
-    return f"{backend.BACKUP_DIR}/export-{backup_id}"
+# Cinder's Backup object fields, as encode_record exports them (display_name, service_metadata, ...)
+RECORD_FIELDS = {"id": "id", "user_id": "user_id", "project_id": "project_id", "volume_id": "volume_id",
+                 "availability_zone": "availability_zone", "container": "container", "parent_id": "parent_id",
+                 "status": "status", "fail_reason": "fail_reason", "size": "size", "display_name": "name",
+                 "display_description": "description", "service_metadata": "service_metadata",
+                 "object_count": "object_count", "snapshot_id": "snapshot_id",
+                 "data_timestamp": "data_timestamp",
+                 "restore_volume_id": "restore_volume_id", "metadata": "metadata", "created_at": "created_at",
+                 "updated_at": "updated_at"}
+REQUIRED = ("display_name", "display_description", "container", "size", "service_metadata", "object_count",
+            "id")
 
 
 def export_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    """The record is the row itself; the bytes get a second name so they outlive the backup's deletion."""
+    """The record is the row in Cinder's field names; the objects stay where they are."""
     with db.reader() as conn:
         row = common.load_row(conn, backups, ctx, rq.params["backup_id"], "Backup")
+        deps = len(_dependents(conn, [row["id"]]))
     if row["status"] != "available":
         raise BadRequest(f"Invalid backup: Backup status must be available and not {row['status']}.")
-    exported = backend.path(_export_key(row["id"]))
-    if not exported.exists():
-        os.link(backend.path(row["blob_key"]), exported)
-    record = {k: (common.ts(val) if k.endswith(("_at", "timestamp")) else val) for k, val in row.items()
-              if k not in ("blob_key",)}
-    record["service_metadata"] = _export_key(row["id"])
+    if not row["service_metadata"]:
+        raise BadRequest(f"Invalid backup: Backup {row['id']} has no objects in the object store to export.")
+    record = {name: (common.ts(row[col]) if col.endswith(("_at", "timestamp")) else row[col])
+              for name, col in RECORD_FIELDS.items()}
+    record.update(service=backup_objects.BACKUP_SERVICE, host="pocketstack", deleted=False, deleted_at=None,
+                  num_dependent_backups=deps, temp_volume_id=None, temp_snapshot_id=None,
+                  encryption_key_id=None,
+                  volume_metadata=row["volume_metadata"], is_incremental=bool(row["is_incremental"]),
+                  driver_info={})
     url = base64.b64encode(json.dumps(record).encode()).decode()
-    return {"backup-record": {"backup_service": BACKUP_SERVICE, "backup_url": url}}
+    return {"backup-record": {"backup_service": backup_objects.BACKUP_SERVICE, "backup_url": url}}
+
+
+def _decode_record(url: str) -> dict[str, Any]:
+    try:
+        data = json.loads(base64.b64decode(url, validate=True))
+    except (ValueError, binascii.Error, TypeError):
+        raise BadRequest("Invalid input received: Can't parse backup record.") from None
+    if not isinstance(data, dict):
+        raise BadRequest("Invalid input received: Can't parse backup record.")
+    if "id" not in data:
+        raise BadRequest("Invalid input received: Provided backup record is missing an id")
+    if "size" not in data:
+        raise BadRequest("Invalid input received: Provided backup record is missing size attribute")
+    missing = sorted(set(REQUIRED) - set(data))
+    if missing:
+        raise BadRequest(f"Invalid backup: Driver successfully decoded imported backup data, but there are "
+                         f"missing fields ({', '.join(missing)}).")
+    return data
 
 
 def import_record(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    """A backup row for objects already in the store (recorded by export_record), available at once:
+    the objects are checked when it is restored, as Cinder's chunked driver checks them."""
     record = rq.body["backup-record"]
-    if record["backup_service"] != BACKUP_SERVICE:
+    if record["backup_service"] != backup_objects.BACKUP_SERVICE:
         raise BadRequest(f"Invalid input received: Backup service {record['backup_service']} is not supported.")
-    try:
-        data = json.loads(base64.b64decode(record["backup_url"]))
-        backup_id = data["id"]
-    except (ValueError, KeyError, TypeError):
-        raise BadRequest("Invalid input received: Can't parse backup record.") from None
-    source = data.get("service_metadata")
-    if not isinstance(source, str) or not source.startswith(f"{backend.BACKUP_DIR}/export-") \
-            or not backend.exists(source):
-        raise BadRequest(f"Invalid input received: the data of backup {backup_id} is not in the backup store.")
+    data = _decode_record(record["backup_url"])
     with db.session() as conn:
-        if conn.execute(sa.select(backups.c.id).where(backups.c.id == backup_id)).first():
-            raise Conflict(f"Backup {backup_id} already exists.")
-        backend.copy(source, backend.backup_key(backup_id))
+        if conn.execute(sa.select(backups.c.id).where(backups.c.id == data["id"])).first():
+            raise BadRequest("Invalid backup: Backup already exists in database.")
+        size = int(data["size"] or 0)
+        common.check_quota(conn, ctx.project_id or "", {"backups": 1, "backup_gigabytes": size})
         now = utcnow()
-        row = dict(id=backup_id, project_id=ctx.project_id, user_id=ctx.user_id, name=data.get("name"),
-                   description=data.get("description"), status="available", volume_id=data.get("volume_id") or "",
-                   snapshot_id=data.get("snapshot_id"), size=int(data.get("size") or 0),
-                   object_count=int(data.get("object_count") or 0), container=data.get("container"),
-                   availability_zone=data.get("availability_zone"), is_incremental=False, parent_id=None,
-                   data_timestamp=now, metadata=data.get("metadata") or {}, blob_key=backend.backup_key(backup_id),
-                   created_at=now, updated_at=None, volume_metadata=data.get("volume_metadata") or {})
+        row = dict(id=data["id"], project_id=ctx.project_id, user_id=ctx.user_id, name=data["display_name"],
+                   description=data["display_description"], status="available",
+                   volume_id=data.get("volume_id") or IMPORT_VOLUME_ID, snapshot_id=data.get("snapshot_id"),
+                   size=int(data["size"] or 0), object_count=int(data["object_count"] or 0),
+                   container=data["container"], availability_zone=common.AZ,
+                   is_incremental=bool(data.get("parent_id")), parent_id=data.get("parent_id"),
+                   data_timestamp=now, metadata=data.get("metadata") or {}, blob_key=None,
+                   service_metadata=data["service_metadata"], created_at=now, updated_at=None,
+                   volume_metadata=data.get("volume_metadata") or {})
         conn.execute(backups.insert().values(**row))
     return {"backup": summary(ctx, rq, row)}
 
 
+IMPORT_VOLUME_ID = "00000000-0000-0000-0000-000000000000"
 B = "/backups/{backup_id}"
 backup_target = target_loader("volume_backups", "backup_id", "Backup")
 # checked in the handlers (a resource the caller may not see is concealed as 404)

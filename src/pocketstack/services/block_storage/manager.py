@@ -7,15 +7,18 @@ job; a job that fails for good leaves its resource in Cinder's error state, neve
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any
+import mmap
+import os
+import struct
+import tempfile
+from collections.abc import Callable, Iterator
+from typing import IO, Any
 
-import anyio
 import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
-from pocketstack.services.block_storage import backend, common, messages, qcow2
+from pocketstack.services.block_storage import backend, backup_objects, common, messages, qcow2
 from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage.tables import (
     attachments, backups, group_snapshots, groups, snapshots, volume_metadata, volume_type_extra_specs, volumes)
@@ -82,7 +85,7 @@ def create_volume(p: dict[str, Any]) -> None:
         bak = _row(backups, p["source_id"])
         if bak is None:
             raise Failed(f"backup {p['source_id']} is gone")
-        backend.copy(bak["blob_key"], key, vol["size"])
+        _restore_into(bak, key, vol["size"])
         _set(backups, bak["id"], "restoring", status="available")
     elif source == "image":
         backend.create(key, vol["size"])
@@ -106,25 +109,46 @@ def _schedulable(vol: dict[str, Any]) -> bool:
 
 
 def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:
-    """The image's bytes into the volume, converted to raw as cinder's qemu-img does."""
-    r = internal_client.call("GET", f"/image/v2/images/{p['source_id']}/file", token=_auth(p))
-    if r.status_code != 200:
-        raise Failed(f"image {p['source_id']} download failed: HTTP {r.status_code}")
-    data, disk_format = r.content, p.get("disk_format") or "raw"
-    if disk_format == "qcow2":
-        if qcow2.virtual_size(data) > size_gb * GiB:
-            raise Failed(f"image {p['source_id']} is larger than the volume")
-        try:
-            qcow2.decode(data, key)
-        except qcow2.Unsupported as exc:
-            raise Failed(f"image {p['source_id']}: {exc}") from None
-    elif disk_format in ("raw", "iso", "ami", "aki", "ari"):
-        if len(data) > size_gb * GiB:
-            raise Failed(f"image {p['source_id']} is larger than the volume")
-        backend.write_at_start(key, (data[i:i + backend.CHUNK] for i in range(0, len(data), backend.CHUNK)))
-    else:
-        raise Failed(f"image {p['source_id']}: converting {disk_format} images is not supported")
+    """The image's bytes into the volume, converted to raw as cinder's qemu-img does; streamed from
+    the image service piece by piece (a qcow2 goes through a temp file, its tables being anywhere)."""
+    image_id, disk_format = p["source_id"], p.get("disk_format") or "raw"
+    if disk_format not in ("qcow2", "raw", "iso", "ami", "aki", "ari"):
+        raise Failed(f"image {image_id}: converting {disk_format} images is not supported")
+    with internal_client.stream("GET", f"/image/v2/images/{image_id}/file", token=_auth(p)) as r:
+        if r.status_code != 200:
+            raise Failed(f"image {image_id} download failed: HTTP {r.status_code}")
+        if disk_format != "qcow2":
+            if int(r.headers.get("content-length") or 0) > size_gb * GiB:
+                raise Failed(f"image {image_id} is larger than the volume")
+            backend.write_at_start(key, _capped(r.iter_bytes(), size_gb * GiB, image_id))
+        else:
+            with tempfile.TemporaryFile(dir=backend.path(backend.VOLUME_DIR)) as spool:
+                for piece in r.iter_bytes():
+                    spool.write(piece)
+                spool.flush()
+                _decode_qcow2(spool, key, size_gb, image_id)
     backend.resize(key, size_gb)
+
+
+def _capped(pieces: Iterator[bytes], limit: int, image_id: str) -> Iterator[bytes]:
+    total = 0
+    for piece in pieces:
+        total += len(piece)
+        if total > limit:
+            raise Failed(f"image {image_id} is larger than the volume")
+        yield piece
+
+
+def _decode_qcow2(spool: IO[bytes], key: str, size_gb: int, image_id: str) -> None:
+    if os.fstat(spool.fileno()).st_size < 72:
+        raise Failed(f"image {image_id}: not a qcow2 image")
+    with mmap.mmap(spool.fileno(), 0, access=mmap.ACCESS_READ) as image:
+        if qcow2.virtual_size(image) > size_gb * GiB:    # type: ignore[arg-type]
+            raise Failed(f"image {image_id} is larger than the volume")
+        try:
+            qcow2.decode(image, key)    # type: ignore[arg-type]
+        except (qcow2.Unsupported, struct.error) as exc:
+            raise Failed(f"image {image_id}: {exc}") from None
 
 
 def delete_volume(p: dict[str, Any]) -> None:
@@ -165,7 +189,8 @@ def _tell_compute_extended(volume_id: str) -> None:
     if not servers:
         return
     events = [{"name": "volume-extended", "server_uuid": server, "tag": volume_id} for server in sorted(set(servers))]
-    r = internal_client.call("POST", "/compute/v2.1/os-server-external-events", token=_service_token(),
+    r = internal_client.call("POST", "/compute/v2.1/os-server-external-events",
+                             token=service_auth.token("block-storage"),
                              headers={"OpenStack-API-Version": "compute 2.51"}, json={"events": events})
     if r.status_code not in (200, 207):
         LOG.warning("compute refused the volume-extended event of volume %s: %s %s", volume_id, r.status_code,
@@ -190,18 +215,11 @@ def upload_image(p: dict[str, Any]) -> None:
     chunks = qcow2.encode(vol["blob_key"]) if p.get("disk_format") == "qcow2" else backend.read(vol["blob_key"])
     r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=_auth(p),
                              headers={"Content-Type": "application/octet-stream"},
-                             content=_stream(chunks))  # type: ignore[arg-type]
+                             content=chunks)
     if r.status_code >= 300:   # as cinder does, an image that never got its data is deleted
         LOG.warning("upload of volume %s to image %s failed: %s", vol["id"], p["image_id"], r.text[:300])
         internal_client.call("DELETE", f"/image/v2/images/{p['image_id']}", token=_auth(p))
     _set(volumes, vol["id"], "uploading", status=_settled(vol["id"]))
-
-
-async def _stream(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
-    """Blocking reads of the volume, pulled off the event loop, for the image service's upload."""
-    done = object()
-    while (chunk := await anyio.to_thread.run_sync(next, chunks, done)) is not done:
-        yield chunk  # type: ignore[misc]
 
 
 # --- snapshots ----------------------------------------------------------------------------------
@@ -234,19 +252,53 @@ def delete_snapshot(p: dict[str, Any]) -> None:
 
 # --- backups ------------------------------------------------------------------------------------
 def create_backup(p: dict[str, Any]) -> None:
+    """cinder-backup's backup: the source's bytes become objects (backup_objects); a re-run after a
+    restart writes the same object names again."""
     bak = _row(backups, p["backup_id"])
     if bak is None or bak["status"] != "creating":
         return
     source = _row(snapshots, bak["snapshot_id"]) if bak["snapshot_id"] else _row(volumes, bak["volume_id"])
     if source is None:
         raise Failed("the backup's source is gone")
-    backend.copy(source["blob_key"], bak["blob_key"])
-    used = sum(1 for _ in backend.data_ranges_of(bak["blob_key"]))
-    _set(backups, bak["id"], "creating", status="available", object_count=max(used, 1))
+    if not bak["service_metadata"]:
+        bak["service_metadata"] = backup_objects.object_prefix(bak["volume_id"], bak["id"],
+                                                               bak["availability_zone"] or common.AZ)
+        _set(backups, bak["id"], "creating", service_metadata=bak["service_metadata"])
+    parent = _row(backups, bak["parent_id"]) if bak["parent_id"] else None
+    if bak["parent_id"] and (parent is None or not parent["service_metadata"]):
+        raise Failed(f"parent backup {bak['parent_id']} has no objects to compare with: do a full backup")
+    try:
+        count = backup_objects.backup(bak, str(backend.path(source["blob_key"])), parent)
+    except backup_objects.BackupError as exc:
+        raise Failed(str(exc)) from None
+    _set(backups, bak["id"], "creating", status="available", object_count=count)
     if not bak["snapshot_id"]:
         _set(volumes, bak["volume_id"], "backing-up", status=_settled(bak["volume_id"]))
     else:
         _set(snapshots, bak["snapshot_id"], "backing-up", status="available")
+
+
+def _chain(bak: dict[str, Any]) -> list[dict[str, Any]]:
+    """The backup and its parents, the full backup first (chunkeddriver.restore's backup_list)."""
+    chain = [bak]
+    while chain[-1]["parent_id"]:
+        parent = _row(backups, chain[-1]["parent_id"])
+        if parent is None:
+            raise Failed(f"parent backup {chain[-1]['parent_id']} of backup {bak['id']} is gone")
+        chain.append(parent)
+    return chain[::-1]
+
+
+def _restore_into(bak: dict[str, Any], key: str, size_gb: int) -> dict[str, str]:
+    """The backup's bytes into the volume file (made first when new); the volume metadata to set."""
+    backend.create(key, size_gb)
+    if not bak["service_metadata"]:        # a backup made before backups became objects
+        backend.copy(bak["blob_key"], key, size_gb)
+        return dict(bak["volume_metadata"] or {})
+    try:
+        return backup_objects.restore(_chain(bak), str(backend.path(key)))
+    except backup_objects.BackupError as exc:
+        raise Failed(str(exc)) from None
 
 
 def restore_backup(p: dict[str, Any]) -> None:
@@ -255,9 +307,9 @@ def restore_backup(p: dict[str, Any]) -> None:
         return
     if bak is None:
         raise Failed(f"backup {p['backup_id']} is gone")
-    backend.copy(bak["blob_key"], vol["blob_key"], vol["size"])
+    restored = _restore_into(bak, vol["blob_key"], vol["size"])
     with db.session() as conn:
-        for key, value in (bak["volume_metadata"] or {}).items():
+        for key, value in restored.items():
             conn.execute(volume_metadata.delete().where(volume_metadata.c.volume_id == vol["id"],
                                                         volume_metadata.c.key == key))
             conn.execute(volume_metadata.insert().values(volume_id=vol["id"], key=key, value=value))
@@ -266,10 +318,22 @@ def restore_backup(p: dict[str, Any]) -> None:
 
 
 def delete_backup(p: dict[str, Any]) -> None:
+    """The backup's objects go, unless another backup row (an imported record) still names them."""
     bak = _row(backups, p["backup_id"])
     if bak is None:
         return
-    backend.delete(bak["blob_key"])
+    if bak["service_metadata"]:
+        with db.reader() as conn:
+            shared = conn.execute(sa.select(backups.c.id).where(
+                backups.c.id != bak["id"], backups.c.container == bak["container"],
+                backups.c.service_metadata == bak["service_metadata"])).first()
+        if shared is None:
+            try:
+                backup_objects.delete(bak["container"], bak["service_metadata"])
+            except backup_objects.BackupError as exc:
+                raise Failed(str(exc)) from None
+    if bak["blob_key"]:
+        backend.delete(bak["blob_key"])
     with db.session() as conn:
         conn.execute(backups.delete().where(backups.c.id == bak["id"]))
 
@@ -371,6 +435,8 @@ def _fail_backup(p: dict[str, Any], error: str) -> None:
     _set(backups, bak["id"], None, status="error", fail_reason=error[:2000])
     if bak["status"] == "creating" and not bak["snapshot_id"]:
         _set(volumes, bak["volume_id"], "backing-up", status=_settled(bak["volume_id"]))
+    elif bak["status"] == "creating":
+        _set(snapshots, bak["snapshot_id"], "backing-up", status="available")
 
 
 def _guarded(run: Callable[[dict[str, Any]], None],

@@ -124,7 +124,8 @@ backups = _resource(
     sa.Column("restore_volume_id", sa.String(36)),
     sa.Column("metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("volume_metadata", sa.JSON, nullable=False, default=dict),   # restored with the bytes
-    sa.Column("blob_key", sa.String(255), nullable=False),
+    sa.Column("service_metadata", sa.String(255)),     # cinder's name: the objects' prefix in `container`
+    sa.Column("blob_key", sa.String(255)),             # only backups made before they became objects
     indexes=(sa.Index("ix_volume_backups_volume_id", "volume_id"),),
 )
 

@@ -2,15 +2,16 @@
 
 from pocketstack.core.routing import Service
 from pocketstack.services.image import (
-    access, actions, bootstrap, discovery, errors, image_data, images, imports, members, metadefs, metadefs_objects,
-    patch, policies)
+    access, actions, bootstrap, cache, discovery, errors, image_data, images, imports, locations, members,
+    metadefs, metadefs_objects, patch, policies)
 
 SERVICE = Service(
     max_body=None,      # glance has no request body size limit of its own
     type="image",
     prefixes=["/image"],
     routes=[*discovery.ROUTES, *images.ROUTES, *patch.ROUTES, *actions.ROUTES, *image_data.ROUTES,
-            *imports.ROUTES, *members.ROUTES, *metadefs.ROUTES, *metadefs_objects.ROUTES],
+            *imports.ROUTES, *cache.ROUTES, *locations.ROUTES, *members.ROUTES, *metadefs.ROUTES,
+            *metadefs_objects.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     bootstrap=bootstrap.run,

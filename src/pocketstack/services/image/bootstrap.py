@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import blobs, db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
-from pocketstack.services.image import imports, metadefs, quotas, stores, web_download
+from pocketstack.services.image import cache, imports, locations, metadefs, quotas, stores, web_download
 from pocketstack.services.image.tables import image_properties, images
 
 
@@ -105,6 +105,8 @@ def startup(settings: Any) -> None:
     """An upload cut short by a stop leaves its image 'saving' (or 'uploading' with nothing staged):
     put it back to 'queued', as if the upload had failed."""
     imports.startup(settings)
+    cache.startup(settings)
+    locations.startup()
     quotas.configure(settings)
     stores.configure(settings)
     stores.configure_formats(settings)

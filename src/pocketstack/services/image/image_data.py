@@ -7,6 +7,7 @@ image queued -> saving -> active; any failure puts it back to queued and leaves 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import anyio
@@ -19,7 +20,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import (
     BadRequest, Conflict, Forbidden, Gone, PayloadTooLarge, RangeNotSatisfiable, UnsupportedMediaType)
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, quotas, stores
+from pocketstack.services.image import access, cache, locations, quotas, stores
 from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import images
 
@@ -141,7 +142,7 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         image = access.load(conn, ctx, image_id)
     if image["status"] == "deactivated" and not ctx.is_admin:
         raise Forbidden("The requested image has been deactivated. Image data download is forbidden.")
-    key = stores.readable_key(image_id, image["stores"])
+    key = stores.readable_key(image_id, image["stores"]) or locations.http_url(image_id)
     if image["status"] not in ("active", "deactivated") or image["size"] is None or key is None:
         return Response(b"", status_code=204)
     size = image["size"]
@@ -155,7 +156,20 @@ def download(ctx: Context, rq: ApiRequest) -> Response:
         (start, end), status = span, 206
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{size}"
     headers["Content-Length"] = str(end - start)
-    return StreamingResponse(blobs.store().read(key, start, end), status_code=status, headers=headers)
+    body = _body(image, key, start, end, whole=span is None)
+    return StreamingResponse(body, status_code=status, headers=headers)
+
+
+def _body(image: dict[str, Any], key: str, start: int, end: int, whole: bool) -> Iterator[bytes]:
+    """From the image cache when it holds the image; a whole download of an uncached one fills it."""
+    read = locations.read_http if key.startswith(("http://", "https://")) else blobs.store().read
+    if not cache.enabled() or image["status"] != "active":
+        return read(key, start, end)
+    cached = cache.cached_key(image["id"])
+    if cached is not None:
+        return blobs.store().read(cached, start, end)
+    chunks = read(key, start, end)
+    return cache.teed(image["id"], chunks, image["size"]) if whole else chunks
 
 
 IMG = "/v2/images/{image_id}"

@@ -15,7 +15,7 @@ from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, image_list, quotas, stores
+from pocketstack.services.image import access, cache, image_list, quotas, stores
 from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import image_properties, image_tags, images
 
@@ -247,6 +247,7 @@ def delete_image(ctx: Context, rq: ApiRequest) -> None:
         view = show(conn, access.load(conn, ctx, image_id)["id"]) if notifications.enabled() else None
         held = delete_image_row(conn, ctx, image_id)
     stores.delete_data(image_id, held)
+    cache.forget(image_id)
     if view is not None:
         image_notifications.deleted(ctx, view)
 

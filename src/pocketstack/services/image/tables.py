@@ -122,3 +122,24 @@ metadef_associations = sa.Table(
     sa.Column("properties_target", sa.String(80)),
     *db.timestamps(),
 )
+
+
+# Glance's image cache (glance/image_cache, sqlite/centralized_db drivers): the cached copies of
+# image data (blob `image-cache/<id>`) and the images queued for the prefetcher
+image_cache = sa.Table(
+    "image_cache", db.metadata,
+    sa.Column("image_id", sa.String(36), primary_key=True),
+    sa.Column("state", sa.String(16), nullable=False),            # queued | cached
+    sa.Column("size", sa.BigInteger, nullable=False, default=0),
+    sa.Column("hits", sa.Integer, nullable=False, default=0),
+    sa.Column("last_accessed", sa.Float, nullable=False, default=0.0),
+    sa.Column("last_modified", sa.Float, nullable=False, default=0.0),
+)
+
+# locations in the read-only `http` store (POST /v2/images/{id}/locations): the data stays at the URL
+image_locations = sa.Table(
+    "image_locations", db.metadata,
+    sa.Column("image_id", sa.String(36), sa.ForeignKey("image_images.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("url", sa.String(2048), nullable=False),
+    sa.Column("metadata", sa.JSON, nullable=False, default=dict),
+)
