@@ -116,6 +116,8 @@ backups = _resource(
     sa.Column("restore_volume_id", sa.String(36)),
     sa.Column("metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("volume_metadata", sa.JSON, nullable=False, default=dict),   # restored with the bytes
+    sa.Column("volume_bootable", sa.Boolean, nullable=False, default=False),   # restored too (cinder's base
+    sa.Column("volume_image_metadata", sa.JSON, nullable=False, default=dict),  # meta and glance meta)
     sa.Column("blob_key", sa.String(255), nullable=False),
     indexes=(sa.Index("ix_volume_backups_volume_id", "volume_id"),),
 )

@@ -22,7 +22,7 @@ from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, flavors, floating_ips, migrations, quotas
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views
+from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views, volume_backed
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -180,8 +180,13 @@ def unlock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 def create_image(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "createImage", ["active", "stopped", "paused", "suspended"])
     props = {k: str(val) for k, val in (body.get("metadata") or {}).items()}
-    image_id = _snapshot_image(ctx, row, body["name"], props)
-    _start(ctx, row, "createImage", "createImage", "image_snapshot", lock=False, image_id=image_id)
+    if volume_backed.is_volume_backed(row):
+        common.enforce(ctx, P + "servers:create_image:allow_volume_backed",
+                       {"project_id": row["project_id"], "user_id": row["user_id"]})
+        image_id = volume_backed.snapshot_volume_backed(ctx, row, body["name"], props)
+    else:
+        image_id = _snapshot_image(ctx, row, body["name"], props)
+        _start(ctx, row, "createImage", "createImage", "image_snapshot", lock=False, image_id=image_id)
     href = f"{ctx.base_url}/compute/v2.1/images/{image_id}"
     if ctx.version >= IMAGE_ID_BODY:
         return json_response(202, {"image_id": image_id})
@@ -357,5 +362,6 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
 
 
 # the rule depends on the action in the body (nova checks it in each action method)
-ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()), P + "os-lock-server:unlock:unlock_override")
+ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()), P + "os-lock-server:unlock:unlock_override",
+                          P + "servers:create_image:allow_volume_backed")
 ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=ACTION_RULES)]
