@@ -145,6 +145,8 @@ def list_servers(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:
             sa.select(S).where(*clauses).order_by(*_order(ctx, rq, admin))).mappings()]
         extras = views.Extras(conn, [r["id"] for r in rows])
     rows = paging.page_after(_python_filters(rq, rows, extras), marker, limit)
+    if detail:
+        extras.load_security_groups(ctx.token, [r["id"] for r in rows])
     render = (lambda r: views.render_server(ctx, rq, r, extras)) if detail else \
         (lambda r: views.render_brief(ctx, rq, r))
     out: dict[str, Any] = {"servers": [render(r) for r in rows]}
