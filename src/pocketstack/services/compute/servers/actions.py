@@ -321,6 +321,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "os-getConsoleOutput": (P + "os-console-output", console_output),
     "os-getVNCConsole": (P + "os-remote-consoles", vnc_console),
     "os-getSPICEConsole": (P + "os-remote-consoles", vnc_console),
+    "os-getRDPConsole": (P + "os-remote-consoles", vnc_console),
     "os-getSerialConsole": (P + "os-remote-consoles", vnc_console),
     "changePassword": (P + "os-admin-password", change_password),
     "migrate": (P + "os-migrate-server:migrate", migrate),
@@ -355,7 +356,7 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
         raise BadRequest(f"Invalid input for field/attribute {key}. 'name' is a required property")
     if key in ("createImage", "createBackup"):
         schemas_check(body.get("metadata"))
-    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-getVNCConsole", "os-resetState"):
+    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-resetState", *consoles.LEGACY_TYPES):
         common.check_locked(ctx, row)
     result = handler(ctx, rq, row, key, body)
     return result if result is not None else empty(202)
