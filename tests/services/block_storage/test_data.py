@@ -64,7 +64,8 @@ def test_backup_restore_new_and_existing_volume(cinder_demo, cloud, known_image)
     assert r.status_code == 202 and r.json()["restore"]["volume_id"] == target["id"]
     target = cinder_demo.wait("volume", target["id"])
     assert _head(cloud, target["id"], len(data)) == data and target["bootable"] == "true"
-    from_backup = cinder_demo.wait("volume", cinder_demo.create("volume", size=1, backup_id=backup["id"])["id"])
+    from_backup = cinder_demo.create("volume", size=1, backup_id=backup["id"])
+    from_backup = cinder_demo.wait("volume", from_backup["id"])
     assert from_backup["volume_image_metadata"]["image_id"] == image_id and from_backup["bootable"] == "true"
     incremental = cinder_demo.create("backup", volume_id=vol["id"], incremental=True)
     incremental = cinder_demo.wait("backup", incremental["id"])

@@ -69,7 +69,8 @@ def create_volume(p: dict[str, Any]) -> None:
         backend.copy(snap["blob_key"], key, vol["size"])
         src = _row(volumes, snap["volume_id"])
         # cinder copies the glance metadata to the snapshot and from it to the new volume
-        values.update(bootable=bool(src and src["bootable"]), image_metadata=src["image_metadata"] if src else {})
+        values.update(bootable=bool(src and src["bootable"]),
+                      image_metadata=src["image_metadata"] if src else {})
     elif source == "volume":
         src = _row(volumes, p["source_id"])
         if src is None:
@@ -82,7 +83,8 @@ def create_volume(p: dict[str, Any]) -> None:
             raise Failed(f"backup {p['source_id']} is gone")
         backend.copy(bak["blob_key"], key, vol["size"])
         _set(backups, bak["id"], "restoring", status="available")
-        values.update(bootable=bool(bak["volume_bootable"]), image_metadata=bak["volume_image_metadata"] or {})
+        values.update(bootable=bool(bak["volume_bootable"]),
+                      image_metadata=bak["volume_image_metadata"] or {})
     elif source == "image":
         backend.create(key, vol["size"])
         _write_image(p, key, vol["size"])

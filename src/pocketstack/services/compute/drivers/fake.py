@@ -19,8 +19,8 @@ VERSION = 1000  # nova's fake driver: versionutils.convert_version_to_int("1.0")
 CONSOLES = {"vnc": True, "spice": False, "serial_console": False, "rdp": False, "mks": False}
 SECTION = {"vnc": "vnc", "spice": "spice", "serial": "serial_console", "rdp": "rdp", "mks": "mks"}
 # where each console type's URL leads (a page of the compute API that says there is no console)
-PAGES = {"novnc": "vnc_lite.html", "spice-html5": "spice_auto.html", "rdp-html5": "rdp.html", "webmks": "mks.html",
-         "serial": "serial.html"}
+PAGES = {"novnc": "vnc_lite.html", "spice-html5": "spice_auto.html", "rdp-html5": "rdp.html",
+         "webmks": "mks.html", "serial": "serial.html"}
 
 
 def console_log(server: Server) -> list[str]:

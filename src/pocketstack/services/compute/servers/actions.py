@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Forbidden, NotFound
+from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
@@ -80,12 +80,7 @@ def _snapshot_image(ctx: Context, row: dict[str, Any], name: str, props: dict[st
     image = {"name": name, "disk_format": disk_format, "container_format": "bare", "instance_uuid": row["id"],
              "image_type": "snapshot", "base_image_ref": row["image_id"] or "",
              "owner_specified.openstack.object": f"images/{name}", **props}
-    r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)
-    if r.status_code in (403, 413):
-        raise Forbidden("Quota exceeded for resources: ['image']")
-    if r.status_code != 201:
-        raise BadRequest(f"Image creation failed: {r.text[:200]}")
-    return str(r.json()["id"])
+    return volume_backed.create_image(ctx, image)
 
 
 def simple_action(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
@@ -356,13 +351,15 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
         raise BadRequest(f"Invalid input for field/attribute {key}. 'name' is a required property")
     if key in ("createImage", "createBackup"):
         schemas_check(body.get("metadata"))
-    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-resetState", *consoles.LEGACY_TYPES):
+    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-resetState",
+                   *consoles.LEGACY_TYPES):
         common.check_locked(ctx, row)
     result = handler(ctx, rq, row, key, body)
     return result if result is not None else empty(202)
 
 
 # the rule depends on the action in the body (nova checks it in each action method)
-ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()), P + "os-lock-server:unlock:unlock_override",
+ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()),
+                          P + "os-lock-server:unlock:unlock_override",
                           P + "servers:create_image:allow_volume_backed")
 ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=ACTION_RULES)]

@@ -65,7 +65,8 @@ def image_bdms(image: dict[str, Any] | None) -> list[dict[str, Any]]:
     return [b for b in mapping if isinstance(b, dict) and b.get("destination_type") == "volume"]
 
 
-def volume_bdms(ctx: Context, body: dict[str, Any], image: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+def volume_bdms(ctx: Context, body: dict[str, Any],
+                image: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """The volumes block_device_mapping_v2 (merged with the image's own mapping) asks for, checked as
     nova's API checks them (400s)."""
     requested = list(body.get("block_device_mapping_v2") or [])
@@ -83,13 +84,15 @@ def volume_bdms(ctx: Context, body: dict[str, Any], image: dict[str, Any] | None
             out.append({"source": "image", "uuid": bdm.get("uuid"), "size": _image_volume_size(ctx, bdm),
                         **common_fields})
         elif source == "volume":
-            out.append({"source": "volume", "uuid": _usable_volume(ctx, body, bdm, boot_index), **common_fields})
+            out.append({"source": "volume", "uuid": _usable_volume(ctx, body, bdm, boot_index),
+                        **common_fields})
         elif source == "snapshot":
             snap_id = bdm.get("snapshot_id") or bdm.get("uuid") or ""
             snap = volume_api.get_snapshot(ctx.token, ctx.project_id or "", snap_id)
             if snap is None:
                 raise BadRequest(f"Block Device Mapping is Invalid: failed to get snapshot {snap_id}.")
-            out.append({"source": "snapshot", "uuid": snap["id"], "size": int(bdm.get("volume_size") or snap["size"]),
+            out.append({"source": "snapshot", "uuid": snap["id"],
+                        "size": int(bdm.get("volume_size") or snap["size"]),
                         "volume_type": bdm.get("volume_type"), **common_fields})
         elif source == "blank":
             if not bdm.get("volume_size"):

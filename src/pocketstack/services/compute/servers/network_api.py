@@ -102,15 +102,17 @@ def instances_security_groups(token: str | None, server_ids: list[str]) -> dict[
     ports: list[dict[str, Any]] = []
     for i in range(0, len(server_ids), 100):
         query = "&".join(f"device_id={s}" for s in server_ids[i:i + 100])
-        ports += (_get(f"/ports?{query}&fields=device_id&fields=security_groups", token) or {}).get("ports", [])
+        found = _get(f"/ports?{query}&fields=device_id&fields=security_groups", token) or {}
+        ports += found.get("ports", [])
     wanted = sorted({g for p in ports for g in p.get("security_groups") or []})
     names: dict[str, str] = {}
     for i in range(0, len(wanted), 100):
         query = "&".join(f"id={g}" for g in wanted[i:i + 100])
-        groups = (_get(f"/security-groups?{query}&fields=id&fields=name", token) or {}).get("security_groups", [])
-        names.update({g["id"]: g["name"] for g in groups})
+        found = _get(f"/security-groups?{query}&fields=id&fields=name", token) or {}
+        names.update({g["id"]: g["name"] for g in found.get("security_groups", [])})
     for p in ports:               # a group this caller may not see is left out, as nova does
-        out.setdefault(p["device_id"], []).extend(names[g] for g in p.get("security_groups") or [] if g in names)
+        out.setdefault(p["device_id"], []).extend(
+            names[g] for g in p.get("security_groups") or [] if g in names)
     return out
 
 

@@ -78,7 +78,8 @@ def create(token: str | None, project_id: str, volume: dict[str, Any], timeout: 
 
 
 def get_snapshot(token: str | None, project_id: str, snapshot_id: str) -> dict[str, Any] | None:
-    r = internal_client.call("GET", _url(project_id, f"/snapshots/{snapshot_id}"), token=token, headers=HEADERS)
+    r = internal_client.call("GET", _url(project_id, f"/snapshots/{snapshot_id}"), token=token,
+                             headers=HEADERS)
     return r.json()["snapshot"] if r.status_code == 200 else None
 
 

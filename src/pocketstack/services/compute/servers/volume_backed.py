@@ -30,13 +30,14 @@ def snapshot_volume_backed(ctx: Context, row: dict[str, Any], name: str, props: 
     base: dict[str, Any] = {}
     if boot is not None:
         boot_volume = volume_api.get(ctx.token, project, boot["volume_id"]) or {}
-        base = {k: val for k, val in (boot_volume.get("volume_image_metadata") or {}).items() if k not in NOT_COPIED}
+        meta = boot_volume.get("volume_image_metadata") or {}
+        base = {k: val for k, val in meta.items() if k not in NOT_COPIED}
     mapping = []
     for a in attached:
         volume = volume_api.get(ctx.token, project, a["volume_id"]) or {}
         try:
-            snap = volume_api.create_snapshot_force(ctx.token, project, a["volume_id"], f"snapshot for {name}",
-                                                    volume.get("description"))
+            snap = volume_api.create_snapshot_force(ctx.token, project, a["volume_id"],
+                                                    f"snapshot for {name}", volume.get("description"))
         except volume_api.VolumeError as exc:
             raise (Forbidden if "quota" in str(exc).lower() else BadRequest)(str(exc)) from None
         mapping.append(_image_mapping(snap["id"], a, volume.get("size")))
@@ -45,12 +46,7 @@ def snapshot_volume_backed(ctx: Context, row: dict[str, Any], name: str, props: 
              "min_ram": int(base.get("min_ram") or 0), "min_disk": int(base.get("min_disk") or 0), **props}
     if mapping:
         image.update(block_device_mapping=json.dumps(mapping), bdm_v2="True")
-    r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)
-    if r.status_code in (403, 413):
-        raise Forbidden("Quota exceeded for resources: ['image']")
-    if r.status_code != 201:
-        raise BadRequest(f"Image creation failed: {r.text[:200]}")
-    image_id = str(r.json()["id"])
+    image_id = create_image(ctx, image)
     r = internal_client.call("PUT", f"/image/v2/images/{image_id}/file", token=ctx.token, content=b"",
                              headers={"Content-Type": "application/octet-stream"})
     if r.status_code != 204:
@@ -59,6 +55,16 @@ def snapshot_volume_backed(ctx: Context, row: dict[str, Any], name: str, props: 
         action_id = common.record_action(conn, ctx, row["id"], "createImage")
         common.record_event(conn, action_id, "api_snapshot_instance")
     return image_id
+
+
+def create_image(ctx: Context, image: dict[str, Any]) -> str:
+    """The snapshot's image record in the image service (createImage, createBackup, shelve)."""
+    r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)
+    if r.status_code in (403, 413):
+        raise Forbidden("Quota exceeded for resources: ['image']")
+    if r.status_code != 201:
+        raise BadRequest(f"Image creation failed: {r.text[:200]}")
+    return str(r.json()["id"])
 
 
 def _image_mapping(snapshot_id: str, attachment: dict[str, Any], size: Any) -> dict[str, Any]:
