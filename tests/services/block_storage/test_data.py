@@ -31,6 +31,7 @@ def test_volume_from_image_clone_and_snapshot_copy_bytes(cinder_demo, cloud, kno
     assert read_head(backing_file(cloud, f"volumes/snapshot-{snap['id']}"), len(data)) == data
     from_snap = cinder_demo.volume(snapshot_id=snap["id"])
     assert from_snap["snapshot_id"] == snap["id"] and _head(cloud, from_snap["id"], len(data)) == data
+    assert from_snap["bootable"] == "true" and from_snap["volume_image_metadata"]["image_id"] == image_id
     too_small = cinder_demo.post("/volumes", json={"volume": {"size": 1, "source_volid": clone["id"]}})
     assert too_small.status_code == 400
 
@@ -53,11 +54,18 @@ def test_backup_restore_new_and_existing_volume(cinder_demo, cloud, known_image)
     assert r.status_code == 202
     restored = cinder_demo.wait("volume", r.json()["restore"]["volume_id"])
     assert _head(cloud, restored["id"], len(data)) == data
+    # cinder restores the bootable flag and the glance metadata with the bytes (Tempest's
+    # test_volume_backup_restore boots from the restored volume)
+    assert restored["bootable"] == "true" and restored["volume_image_metadata"]["image_id"] == image_id
     target = cinder_demo.volume(size=2)
+    assert target["bootable"] == "false"
     r = cinder_demo.post(f"/backups/{backup['id']}/restore", json={"restore": {"volume_id": target["id"]}})
     assert r.status_code == 202 and r.json()["restore"]["volume_id"] == target["id"]
-    cinder_demo.wait("volume", target["id"])
-    assert _head(cloud, target["id"], len(data)) == data
+    target = cinder_demo.wait("volume", target["id"])
+    assert _head(cloud, target["id"], len(data)) == data and target["bootable"] == "true"
+    from_backup = cinder_demo.create("volume", size=1, backup_id=backup["id"])
+    from_backup = cinder_demo.wait("volume", from_backup["id"])
+    assert from_backup["volume_image_metadata"]["image_id"] == image_id and from_backup["bootable"] == "true"
     incremental = cinder_demo.create("backup", volume_id=vol["id"], incremental=True)
     incremental = cinder_demo.wait("backup", incremental["id"])
     assert incremental["is_incremental"] is True

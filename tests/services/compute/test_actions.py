@@ -108,8 +108,11 @@ def test_consoles_and_migrate(nova_demo, nova_admin, server):
     console = nova_demo.post(f"/servers/{server}/remote-consoles",
                              json={"remote_console": {"protocol": "vnc", "type": "novnc"}})
     assert console.status_code == 200 and "token" in console.json()["remote_console"]["url"]
-    assert _act(nova_demo, server, {"os-getVNCConsole": {"type": "novnc"}}, 200).json()["console"]["url"]
-    _act(nova_demo, server, {"os-getVNCConsole": {"type": "bogus"}}, 400)
+    legacy = nova_demo.action(server, {"os-getVNCConsole": {"type": "novnc"}}, headers=nova_demo.at("2.5"))
+    assert legacy.status_code == 200 and legacy.json()["console"]["url"]
+    bogus = nova_demo.action(server, {"os-getVNCConsole": {"type": "bogus"}}, headers=nova_demo.at("2.5"))
+    assert bogus.status_code == 400
+    _act(nova_demo, server, {"os-getVNCConsole": {"type": "novnc"}}, 404)      # nova: 2.1 to 2.5 only
     _act(nova_demo, server, {"migrate": None}, 403)
     r = _act(nova_admin, server, {"migrate": None}, 400)
     assert "No valid host" in r.json()["badRequest"]["message"]

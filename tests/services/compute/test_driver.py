@@ -72,6 +72,20 @@ def test_remote_consoles_refused_as_nova_refuses_an_unavailable_type(nova_demo, 
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Unavailable console type serial."
     r = nova_demo.action(server, {"os-getVNCConsole": {"type": "xvpvnc"}}, headers=nova_demo.at("2.1"))
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Invalid console type xvpvnc"
+    for action, kind in (("os-getSPICEConsole", "spice-html5"), ("os-getRDPConsole", "rdp-html5")):
+        r = nova_demo.action(server, {action: {"type": kind}}, headers=nova_demo.at("2.5"))
+        assert r.status_code == 400
+        assert r.json()["badRequest"]["message"] == f"Unavailable console type {kind}."
+    # an enabled protocol with another protocol's type: nova's ConsoleTypeInvalid
+    r = nova_demo.post(f"/servers/{server}/remote-consoles",
+                       json={"remote_console": {"protocol": "vnc", "type": "serial"}})
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Invalid console type serial"
+    # mks and webmks came with 2.8, spice-direct with 2.99 (past the newest version here)
+    for protocol, kind, version in (("mks", "webmks", "2.7"), ("vnc", "webmks", "2.7"),
+                                    ("spice", "spice-direct", "2.96")):
+        r = nova_demo.post(f"/servers/{server}/remote-consoles", headers=nova_demo.at(version),
+                           json={"remote_console": {"protocol": protocol, "type": kind}})
+        assert r.status_code == 400 and "Invalid input for field/attribute" in r.text, r.text
 
 
 def test_vnc_url_leads_to_a_page_that_says_there_is_no_console(nova_demo, server) -> None:

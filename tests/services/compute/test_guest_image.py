@@ -257,6 +257,11 @@ def test_guest_boots_like_cirros(guest: Guest) -> None:
     fmt = guest.ssh("sudo /usr/sbin/mke2fs -q -t ext4 /dev/vdb && sudo mount /dev/vdb /mnt && echo hi | sudo tee /mnt/x"
                     " && sudo umount /mnt")
     assert fmt.returncode == 0, fmt.stderr
+    # Tempest's create_timestamp (test_stamp_pattern): make_fs with its default vfat, mkdir, mount, umount
+    vfat = guest.ssh(PROLOGUE + "sudo mkfs -t vfat /dev/vdb && sudo mkdir -p /mnt/vdb && "
+                     "sudo mount /dev/vdb /mnt/vdb && sudo sh -c 'date > /mnt/vdb/timestamp; sync' && "
+                     "sudo cat /mnt/vdb/timestamp && sudo umount /mnt/vdb && sudo blkid /dev/vdb")
+    assert vfat.returncode == 0 and 'TYPE="vfat"' in vfat.stdout, (vfat.stdout, vfat.stderr)
 
     # a volume attached while the guest runs (ACPI PCI hot-plug): lsblk sees it, user cirros can read it
     hot = guest.tmp / "hot.raw"

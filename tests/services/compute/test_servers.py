@@ -248,10 +248,23 @@ def test_default_group_on_a_network_without_port_security(nova_demo, private_net
         off = nova_demo.wait(nova_demo.boot(net["id"])["id"], "ACTIVE")
         (port,) = _ports(cloud, demo_token, off["id"])
         assert port["security_groups"] == [] and port["port_security_enabled"] is False
+        # the server shows its ports' groups, as nova does with neutron: none here (Tempest's
+        # test_boot_into_disabled_port_security_network_without_secgroup)
+        assert "security_groups" not in off
         on = nova_demo.wait(nova_demo.boot(private_net)["id"], "ACTIVE")
         (port,) = _ports(cloud, demo_token, on["id"])
         default = httpx.get(cloud.url + "/networking/v2.0/security-groups?name=default", headers=h).json()
         assert port["security_groups"] == [default["security_groups"][0]["id"]]
+        assert on["security_groups"] == [{"name": "default"}]
+        listed = {s["id"]: s for s in nova_demo.get("/servers/detail").json()["servers"]}
+        assert "security_groups" not in listed[off["id"]]
+        assert listed[on["id"]]["security_groups"] == [{"name": "default"}]
+        # a group set on the port in the network service shows on the server
+        extra = httpx.post(cloud.url + "/networking/v2.0/security-groups", headers=h,
+                           json={"security_group": {"name": unique("sg")}}).json()["security_group"]
+        httpx.put(cloud.url + f"/networking/v2.0/ports/{port['id']}", headers=h, json={"port": {
+            "security_groups": [extra["id"]]}}).raise_for_status()
+        assert nova_demo.show(on["id"])["security_groups"] == [{"name": extra["name"]}]
         for s in (off, on):
             assert nova_demo.delete(f"/servers/{s['id']}").status_code == 204
             nova_demo.wait_gone(s["id"])

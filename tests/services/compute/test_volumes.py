@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import httpx
@@ -156,3 +157,86 @@ def test_extend_attached_volume_tells_compute(nova_demo, nova_admin, cinder):
     nova_demo.delete(f"/servers/{sid}")
     nova_demo.wait_gone(sid)
     cinder.delete(f"/volumes/{vol['id']}")
+
+
+def _bfv(nova_demo, bdm: dict, **server) -> dict:
+    r = nova_demo.post("/servers", json={"server": {
+        "name": unique("bfv"), "flavorRef": "1", "networks": "none", **server,
+        "block_device_mapping_v2": [{"boot_index": 0, "destination_type": "volume", **bdm}]}})
+    assert r.status_code == 202, r.text
+    return nova_demo.wait(r.json()["server"]["id"], "ACTIVE", timeout=60)
+
+
+def _wait_gone_volume(cinder, volume_id: str) -> None:
+    for _ in range(200):
+        if cinder.get(f"/volumes/{volume_id}").status_code == 404:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"volume {volume_id} was not deleted")
+
+
+def test_boot_from_volume_snapshot(nova_demo, cinder):
+    """source_type snapshot, destination volume: nova creates the volume from the snapshot (Tempest's
+    test_create_server_from_volume_snapshot)."""
+    from tests.services.compute.conftest import IMAGE
+    vol = cinder.post("/volumes", json={"volume": {"size": 1, "imageRef": IMAGE[0]}}).json()["volume"]
+    _wait_volume(cinder, vol["id"], "available")
+    snap = cinder.post("/snapshots", json={"snapshot": {"volume_id": vol["id"]}}).json()["snapshot"]
+    for _ in range(100):
+        if cinder.get(f"/snapshots/{snap['id']}").json()["snapshot"]["status"] == "available":
+            break
+        time.sleep(0.1)
+    server = _bfv(nova_demo, {"uuid": snap["id"], "source_type": "snapshot", "volume_size": 2,
+                              "delete_on_termination": True})
+    (attached,) = server["os-extended-volumes:volumes_attached"]
+    made = _wait_volume(cinder, attached["id"], "in-use")
+    assert made["snapshot_id"] == snap["id"] and made["size"] == 2 and made["bootable"] == "true"
+    assert made["volume_image_metadata"]["image_id"] == IMAGE[0]
+    nova_demo.delete(f"/servers/{server['id']}")
+    nova_demo.wait_gone(server["id"])
+    _wait_gone_volume(cinder, made["id"])
+    missing = nova_demo.post("/servers", json={"server": {
+        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": "0" * 8 + "-0000-0000-0000-" + "0" * 12,
+                                     "source_type": "snapshot", "destination_type": "volume"}]}})
+    assert missing.status_code == 400 and "failed to get snapshot" in missing.text
+    cinder.delete(f"/snapshots/{snap['id']}")
+
+
+def test_create_image_of_volume_backed_server_defines_its_mapping(nova_demo, cinder, cloud, demo_token):
+    """createImage of a volume-backed server (nova's snapshot_volume_backed): a volume snapshot and an
+    active image with no bytes whose block_device_mapping names it; booting that image makes a volume
+    from the snapshot (Tempest's test_image_defined_boot_from_volume)."""
+    from tests.services.compute.conftest import IMAGE
+    first = _bfv(nova_demo, {"uuid": IMAGE[0], "source_type": "image", "volume_size": 1,
+                             "delete_on_termination": True})
+    r = nova_demo.post(f"/servers/{first['id']}/action", json={"createImage": {
+        "name": unique("vbimg"), "metadata": {"purpose": "test"}}})
+    assert r.status_code == 202, r.text
+    glance = httpx.Client(base_url=f"{cloud.url}/image/v2", headers={"X-Auth-Token": demo_token}, timeout=30)
+    image = glance.get(f"/images/{r.json()['image_id']}").json()
+    assert image["status"] == "active" and image["size"] == 0 and image["purpose"] == "test"
+    assert image["bdm_v2"] == "True" and image["root_device_name"] == "/dev/vda"
+    (bdm,) = json.loads(image["block_device_mapping"])
+    assert bdm["source_type"] == "snapshot" and bdm["destination_type"] == "volume" and bdm["boot_index"] == 0
+    assert bdm["delete_on_termination"] is True and bdm["volume_size"] == 1
+    assert bdm["device_name"] == "/dev/vda"
+    snap = cinder.get(f"/snapshots/{bdm['snapshot_id']}").json()["snapshot"]
+    assert snap["volume_id"] == first["os-extended-volumes:volumes_attached"][0]["id"]
+    for _ in range(100):
+        if cinder.get(f"/snapshots/{snap['id']}").json()["snapshot"]["status"] == "available":
+            break
+        time.sleep(0.1)
+    second = nova_demo.boot(imageRef=image["id"])
+    second = nova_demo.wait(second["id"], "ACTIVE", timeout=60)
+    (attached,) = second["os-extended-volumes:volumes_attached"]
+    made = _wait_volume(cinder, attached["id"], "in-use")
+    assert made["snapshot_id"] == snap["id"] and made["attachments"][0]["server_id"] == second["id"]
+    assert made["volume_image_metadata"]["image_id"] == IMAGE[0]
+    nova_demo.delete(f"/servers/{second['id']}")
+    nova_demo.wait_gone(second["id"])
+    _wait_gone_volume(cinder, made["id"])            # the image's mapping said delete_on_termination
+    cinder.delete(f"/snapshots/{snap['id']}")
+    glance.delete(f"/images/{image['id']}")
+    nova_demo.delete(f"/servers/{first['id']}")
+    nova_demo.wait_gone(first["id"])

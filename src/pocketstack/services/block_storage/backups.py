@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict
+from pocketstack.core.errors import BadRequest
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
 from pocketstack.core.policy import in_handler
@@ -117,7 +117,8 @@ def create_backup(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                    availability_zone=body.get("availability_zone") or common.AZ, is_incremental=incremental,
                    parent_id=parent, data_timestamp=snap["created_at"] if snap else now,
                    metadata=body.get("metadata") or {}, blob_key=None, created_at=now,
-                   updated_at=None, volume_metadata=_volume_metadata(conn, vol["id"]))
+                   updated_at=None, volume_metadata=_volume_metadata(conn, vol["id"]),
+                   volume_bootable=bool(vol["bootable"]), volume_image_metadata=vol["image_metadata"] or {})
         conn.execute(backups.insert().values(**row))
         if snap:
             conn.execute(snapshots.update().where(snapshots.c.id == snap["id"]).values(status="backing-up"))

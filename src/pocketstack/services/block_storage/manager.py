@@ -74,7 +74,9 @@ def create_volume(p: dict[str, Any]) -> None:
             raise Failed(f"snapshot {p['source_id']} is gone")
         backend.copy(snap["blob_key"], key, vol["size"])
         src = _row(volumes, snap["volume_id"])
-        values["bootable"] = bool(src and src["bootable"])
+        # cinder copies the glance metadata to the snapshot and from it to the new volume
+        values.update(bootable=bool(src and src["bootable"]),
+                      image_metadata=src["image_metadata"] if src else {})
     elif source == "volume":
         src = _row(volumes, p["source_id"])
         if src is None:
@@ -87,6 +89,8 @@ def create_volume(p: dict[str, Any]) -> None:
             raise Failed(f"backup {p['source_id']} is gone")
         _restore_into(bak, key, vol["size"])
         _set(backups, bak["id"], "restoring", status="available")
+        values.update(bootable=bool(bak["volume_bootable"]),
+                      image_metadata=bak["volume_image_metadata"] or {})
     elif source == "image":
         backend.create(key, vol["size"])
         _write_image(p, key, vol["size"])
@@ -314,7 +318,9 @@ def restore_backup(p: dict[str, Any]) -> None:
                                                         volume_metadata.c.key == key))
             conn.execute(volume_metadata.insert().values(volume_id=vol["id"], key=key, value=value))
     _set(backups, bak["id"], "restoring", status="available", restore_volume_id=None)
-    _set(volumes, vol["id"], "restoring-backup", status="available")
+    # cinder's backup metadata API restores the bootable flag and the glance metadata with the bytes
+    _set(volumes, vol["id"], "restoring-backup", status="available", bootable=bool(bak["volume_bootable"]),
+         image_metadata=bak["volume_image_metadata"] or {})
 
 
 def delete_backup(p: dict[str, Any]) -> None:

@@ -125,6 +125,8 @@ backups = _resource(
     sa.Column("metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("volume_metadata", sa.JSON, nullable=False, default=dict),   # restored with the bytes
     sa.Column("service_metadata", sa.String(255)),     # cinder's name: the objects' prefix in `container`
+    sa.Column("volume_bootable", sa.Boolean, nullable=False, default=False),   # restored too (cinder's base
+    sa.Column("volume_image_metadata", sa.JSON, nullable=False, default=dict),  # meta and glance meta)
     sa.Column("blob_key", sa.String(255)),             # only backups made before they became objects
     indexes=(sa.Index("ix_volume_backups_volume_id", "volume_id"),),
 )

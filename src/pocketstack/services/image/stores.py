@@ -147,6 +147,8 @@ def detect_format(key: str, size: int) -> tuple[str, int | None]:
 def check_format(key: str, disk_format: str | None, container_format: str | None, size: int) -> int | None:
     """Glance's upload inspection: data in a bare container must be what its disk_format says
     (raw may hold anything; opaque formats may hold raw data). Returns the virtual size."""
+    if size == 0:       # no data, no format to contradict: nova's volume-backed snapshots are such images
+        return 0
     if container_format != "bare":
         return virtual_size(key, disk_format, size)
     found, vsize = detect_format(key, size)

@@ -28,6 +28,18 @@ class ConsoleTypeInvalid(Exception):
         super().__init__(f"Invalid console type {console_type}")
 
 
+# the console types each protocol has (nova's compute manager: any other type for the protocol is
+# ConsoleTypeInvalid; xvpvnc is gone since Ussuri, spice-direct needs 2.99, past our newest version)
+CONSOLE_TYPES = {"vnc": ("novnc",), "spice": ("spice-html5",), "serial": ("serial",), "rdp": ("rdp-html5",),
+                 "mks": ("webmks",)}
+
+
+def check_console_type(protocol: str, console_type: str) -> None:
+    """Nova's ConsoleTypeInvalid, raised once the protocol's console is known to be enabled."""
+    if console_type not in CONSOLE_TYPES.get(protocol, ()):
+        raise ConsoleTypeInvalid(console_type)
+
+
 @dataclass
 class HostResources:
     """What the resource tracker reports for the host (nova's get_available_resource), before

@@ -11,7 +11,7 @@ from pocketstack.core import internal_client
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.base import (
-    ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources, Server, machine_uptime)
+    ConsoleTypeUnavailable, HostResources, Server, check_console_type, machine_uptime)
 
 # the simulated host's default size (64 vCPUs, 256 GiB, 2 TiB), overridable in the `compute:` section
 CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
@@ -20,8 +20,8 @@ VERSION = 1000  # nova's fake driver: versionutils.convert_version_to_int("1.0")
 CONSOLES = {"vnc": True, "spice": False, "serial_console": False, "rdp": False, "mks": False}
 SECTION = {"vnc": "vnc", "spice": "spice", "serial": "serial_console", "rdp": "rdp", "mks": "mks"}
 # where each console type's URL leads (a page of the compute API that says there is no console)
-PAGES = {"novnc": "vnc_lite.html", "spice-html5": "spice_auto.html", "spice-direct": "spice_auto.html",
-         "rdp-html5": "rdp.html", "webmks": "mks.html", "serial": "serial.html"}
+PAGES = {"novnc": "vnc_lite.html", "spice-html5": "spice_auto.html", "rdp-html5": "rdp.html",
+         "webmks": "mks.html", "serial": "serial.html"}
 
 
 def console_log(server: Server) -> list[str]:
@@ -127,8 +127,7 @@ class FakeDriver:
         as in nova's defaults) gets a URL whose page says plainly that no guest console exists."""
         if not self.consoles.get(SECTION.get(protocol, protocol), False):
             raise ConsoleTypeUnavailable(console_type)
-        if console_type not in PAGES:  # xvpvnc: gone from nova since Ussuri
-            raise ConsoleTypeInvalid(console_type)
+        check_console_type(protocol, console_type)
         return f"{base_url}/compute/{PAGES[console_type]}?path=%3Ftoken%3D{new_uuid()}"
 
     # --- the host --------------------------------------------------------------------------

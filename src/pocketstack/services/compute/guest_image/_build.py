@@ -52,16 +52,19 @@ BINARIES = (
     ("sbin/resize2fs", "sbin/resize2fs", None),
     ("sbin/e2fsck", "sbin/e2fsck", None),
     ("sbin/tune2fs", "sbin/tune2fs", None),
+    ("sbin/mkfs", "sbin/mkfs", None),              # Tempest's make_fs: `sudo mkfs -t vfat /dev/vdb`
+    ("sbin/mkfs.fat", "sbin/mkfs.fat", None),
     ("lib/x86_64-linux-gnu/security/pam_permit.so", "lib/x86_64-linux-gnu/security/pam_permit.so", 0o644),
 )
 LINKS = {"sbin/mkfs.ext4": "mke2fs", "sbin/mkfs.ext3": "mke2fs", "sbin/mkfs.ext2": "mke2fs",
          "sbin/fsck.ext4": "e2fsck", "sbin/e2label": "tune2fs",
          "usr/sbin/mke2fs": "../../sbin/mke2fs",  # Tempest runs `sudo /usr/sbin/mke2fs -t ext4 /dev/vdb`
-         "bin/ip": "busybox"}                     # and `sudo /bin/ip ...`
+         "bin/ip": "busybox",                     # and `sudo /bin/ip ...`
+         "sbin/mkfs.vfat": "mkfs.fat", "sbin/mkfs.msdos": "mkfs.fat", "sbin/mkdosfs": "mkfs.fat"}
 # busybox applets the guest gets from Debian's real tools instead
 # (Debian's static busybox runs its own applets before $PATH in ash, so `ping` is always busybox's: it
 # gets cap_net_raw as a file capability, which lets user cirros ping as in cirros.)
-NOT_BUSYBOX = {"mke2fs", "mkfs.ext2", "su"}
+NOT_BUSYBOX = {"mke2fs", "mkfs.ext2", "su", "mkdosfs"}
 # security.capability of /bin/busybox: vfs_cap_data revision 2, effective, permitted CAP_NET_RAW (13)
 BUSYBOX_CAPS = struct.pack("<5I", 0x02000001, 1 << 13, 0, 0, 0)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 # linux-image-cloud-amd64 is a metapackage; resolve() replaces it with the real kernel package.
 PACKAGES = ("linux-image-cloud-amd64", "busybox-static", "dropbear-bin", "libtomcrypt1", "libtommath1",
-            "sudo", "libpam-modules", "util-linux", "e2fsprogs")
+            "sudo", "libpam-modules", "util-linux", "e2fsprogs", "dosfstools")
 
 
 def _show(names: list[str]) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Forbidden, NotFound
+from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
@@ -22,7 +22,7 @@ from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, flavors, floating_ips, migrations, quotas
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views
+from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views, volume_backed
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -81,12 +81,7 @@ def _snapshot_image(ctx: Context, row: dict[str, Any], name: str, props: dict[st
     image = {"name": name, "disk_format": disk_format, "container_format": "bare", "instance_uuid": row["id"],
              "image_type": "snapshot", "base_image_ref": row["image_id"] or "",
              "owner_specified.openstack.object": f"images/{name}", **props}
-    r = internal_client.call("POST", "/image/v2/images", token=ctx.token, json=image)
-    if r.status_code in (403, 413):
-        raise Forbidden("Quota exceeded for resources: ['image']")
-    if r.status_code != 201:
-        raise BadRequest(f"Image creation failed: {r.text[:200]}")
-    return str(r.json()["id"])
+    return volume_backed.create_image(ctx, image)
 
 
 def simple_action(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
@@ -181,8 +176,13 @@ def unlock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 def create_image(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "createImage", ["active", "stopped", "paused", "suspended"])
     props = {k: str(val) for k, val in (body.get("metadata") or {}).items()}
-    image_id = _snapshot_image(ctx, row, body["name"], props)
-    _start(ctx, row, "createImage", "createImage", "image_snapshot", lock=False, image_id=image_id)
+    if volume_backed.is_volume_backed(row):
+        common.enforce(ctx, P + "servers:create_image:allow_volume_backed",
+                       {"project_id": row["project_id"], "user_id": row["user_id"]})
+        image_id = volume_backed.snapshot_volume_backed(ctx, row, body["name"], props)
+    else:
+        image_id = _snapshot_image(ctx, row, body["name"], props)
+        _start(ctx, row, "createImage", "createImage", "image_snapshot", lock=False, image_id=image_id)
     href = f"{ctx.base_url}/compute/v2.1/images/{image_id}"
     if ctx.version >= IMAGE_ID_BODY:
         return json_response(202, {"image_id": image_id})
@@ -317,6 +317,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "os-getConsoleOutput": (P + "os-console-output", console_output),
     "os-getVNCConsole": (P + "os-remote-consoles", vnc_console),
     "os-getSPICEConsole": (P + "os-remote-consoles", vnc_console),
+    "os-getRDPConsole": (P + "os-remote-consoles", vnc_console),
     "os-getSerialConsole": (P + "os-remote-consoles", vnc_console),
     "changePassword": (P + "os-admin-password", change_password),
     "migrate": (P + "os-migrate-server:migrate", migrate),
@@ -351,12 +352,15 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
         raise BadRequest(f"Invalid input for field/attribute {key}. 'name' is a required property")
     if key in ("createImage", "createBackup"):
         schemas_check(body.get("metadata"))
-    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-getVNCConsole", "os-resetState"):
+    if key not in ("lock", "unlock", "createImage", "os-getConsoleOutput", "os-resetState",
+                   *consoles.LEGACY_TYPES):
         common.check_locked(ctx, row)
     result = handler(ctx, rq, row, key, body)
     return result if result is not None else empty(202)
 
 
 # the rule depends on the action in the body (nova checks it in each action method)
-ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()), P + "os-lock-server:unlock:unlock_override")
+ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()),
+                          P + "os-lock-server:unlock:unlock_override",
+                          P + "servers:create_image:allow_volume_backed")
 ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=ACTION_RULES)]

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from pocketstack.core import db
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.compute import common, drivers
@@ -17,14 +17,15 @@ from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.drivers import fake
 
 LEGACY_TYPES = {"os-getVNCConsole": ("vnc", ["novnc", "xvpvnc"]), "os-getSPICEConsole": ("spice", ["spice-html5"]),
-                "os-getSerialConsole": ("serial", ["serial"])}
-PROTOCOLS = {"vnc": ["novnc", "xvpvnc"], "spice": ["spice-html5", "spice-direct"], "serial": ["serial"],
-             "rdp": ["rdp-html5"], "mks": ["webmks"]}
+                "os-getRDPConsole": ("rdp", ["rdp-html5"]), "os-getSerialConsole": ("serial", ["serial"])}
 REMOTE = v.V("2.6", "POST /servers/{id}/remote-consoles")
+MKS = v.V("2.8", "remote consoles: protocol mks, type webmks")
+# nova's remote_consoles schemas: create_v26, then create_v28 (the pair is checked by the driver)
+PROTOCOLS = ["vnc", "spice", "rdp", "serial"]
+TYPES = ["novnc", "xvpvnc", "rdp-html5", "spice-html5", "serial"]
 REMOTE_BODY = {"type": "object", "required": ["remote_console"], "additionalProperties": False, "properties": {
     "remote_console": {"type": "object", "required": ["protocol", "type"], "additionalProperties": False,
-                       "properties": {"protocol": {"type": "string", "enum": list(PROTOCOLS)},
-                                      "type": {"type": "string"}}}}}
+                       "properties": {"protocol": {"type": "string"}, "type": {"type": "string"}}}}}
 
 
 def _ready(row: dict[str, Any]) -> None:
@@ -56,6 +57,8 @@ def _url(ctx: Context, row: dict[str, Any], protocol: str, kind: str) -> str:
 
 
 def legacy_console(ctx: Context, row: dict[str, Any], key: str, body: Any) -> dict[str, Any]:
+    if ctx.version >= REMOTE:       # nova's legacy console actions are 2.1 to 2.5 only
+        raise NotFound("There is no such action: " + key)
     protocol, types = LEGACY_TYPES[key]
     kind = (body or {}).get("type") if isinstance(body, dict) else None
     if kind not in types:
@@ -66,8 +69,12 @@ def legacy_console(ctx: Context, row: dict[str, Any], key: str, body: Any) -> di
 
 def create_remote_console(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     protocol, kind = rq.body["remote_console"]["protocol"], rq.body["remote_console"]["type"]
-    if kind not in PROTOCOLS[protocol]:
-        raise BadRequest(f"Invalid input for field/attribute type. Value: {kind}.")
+    mks = ctx.version >= MKS
+    for field, value, allowed in (("protocol", protocol, PROTOCOLS + ["mks"] * mks),
+                                  ("type", kind, TYPES + ["webmks"] * mks)):
+        if value not in allowed:
+            raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. "
+                             f"'{value}' is not one of {allowed}")
     with db.reader() as conn:
         row = common.load_server(conn, ctx, rq.params["server_id"])
     _ready(row)

@@ -165,6 +165,8 @@ def list_servers(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:
         else:
             rows = _sql_page(conn, clauses, _order(ctx, rq, admin), marker, limit)
             extras = views.Extras(conn, [r["id"] for r in rows])
+    if detail:
+        extras.load_security_groups(ctx.token, [r["id"] for r in rows])
     render = (lambda r: views.render_server(ctx, rq, r, extras)) if detail else \
         (lambda r: views.render_brief(ctx, rq, r))
     out: dict[str, Any] = {"servers": [render(r) for r in rows]}

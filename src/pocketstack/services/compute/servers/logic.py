@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import ipaddress
 import binascii
 import re
@@ -44,42 +45,92 @@ def _boot_image(ctx: Context, body: dict[str, Any]) -> tuple[str, dict[str, Any]
     if not image_ref:
         raise BadRequest("Missing imageRef attribute")
     image = _image(ctx, image_ref)
+    if any(_boot_index(b) == 0 for b in image_bdms(image)):
+        # quirk: nova keeps the image's id on such a server; here an empty image_id is what tells the
+        # drivers that the root disk is a volume (made from the image's snapshot)
+        return "", image
     return image["id"], image
 
 
-def volume_bdms(ctx: Context, body: dict[str, Any]) -> list[dict[str, Any]]:
-    """The volumes block_device_mapping_v2 asks for, checked as nova's API checks them (400s)."""
+def image_bdms(image: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The block device mapping an image defines (nova's _get_image_defined_bdms, bdm_v2 form): what
+    createImage of a volume-backed server leaves, a snapshot of each of its volumes."""
+    raw = (image or {}).get("block_device_mapping")
+    if not raw or str(image.get("bdm_v2", "")).lower() != "true":   # type: ignore[union-attr]
+        return []
+    try:
+        mapping = json.loads(raw) if isinstance(raw, str) else raw
+    except ValueError:
+        return []
+    return [b for b in mapping if isinstance(b, dict) and b.get("destination_type") == "volume"]
+
+
+def volume_bdms(ctx: Context, body: dict[str, Any],
+                image: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The volumes block_device_mapping_v2 (merged with the image's own mapping) asks for, checked as
+    nova's API checks them (400s)."""
+    requested = list(body.get("block_device_mapping_v2") or [])
+    if not any(_boot_index(b) == 0 for b in requested):      # nova's _merge_bdms_lists: the user's win
+        names = {b.get("device_name") for b in requested if b.get("device_name")}
+        requested = [b for b in image_bdms(image) if b.get("device_name") not in names] + requested
     out = []
-    for bdm in body.get("block_device_mapping_v2") or []:
+    for bdm in requested:
         if bdm.get("destination_type", "volume" if bdm.get("source_type") == "volume" else "local") != "volume":
             continue
-        source, boot = bdm.get("source_type"), bdm.get("boot_index")
-        boot_index = int(boot) if boot not in (None, "", "none") else None
+        source, boot_index = bdm.get("source_type"), _boot_index(bdm)
+        dot = common.to_bool(bdm.get("delete_on_termination", False), "dot")
+        common_fields = {"boot_index": boot_index, "tag": bdm.get("tag"), "delete_on_termination": dot}
         if source == "image":
-            size = bdm.get("volume_size")
-            if not size:
-                raise BadRequest("Block Device Mapping is Invalid: Images with destination_type 'volume' need "
-                                 "to have a non-zero size specified")
-            _image(ctx, bdm.get("uuid") or "")
-            out.append({"source": "image", "uuid": bdm["uuid"], "size": int(size), "boot_index": boot_index,
-                        "delete_on_termination": common.to_bool(bdm.get("delete_on_termination", False), "dot"),
-                        "tag": bdm.get("tag")})
+            out.append({"source": "image", "uuid": bdm.get("uuid"), "size": _image_volume_size(ctx, bdm),
+                        **common_fields})
         elif source == "volume":
-            volume = volume_api.get(ctx.token, ctx.project_id or "", bdm.get("uuid") or "")
-            if volume is None:
-                raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {bdm.get('uuid')}.")
-            # nova reads the boot volume's bootable flag only when no imageRef names the image
-            # (compute.api: get_bdm_image_metadata); with one, any volume may be the root disk
-            if boot_index == 0 and not body.get("imageRef") and str(volume.get("bootable")).lower() != "true":
-                raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume['id']} is not bootable.")
-            if volume["status"] != "available":
-                raise BadRequest(f"Invalid volume: volume '{volume['id']}' status must be 'available'. Currently "
-                                 f"in '{volume['status']}'")
-            out.append({"source": "volume", "uuid": volume["id"], "boot_index": boot_index, "tag": bdm.get("tag"),
-                        "delete_on_termination": common.to_bool(bdm.get("delete_on_termination", False), "dot")})
+            out.append({"source": "volume", "uuid": _usable_volume(ctx, body, bdm, boot_index),
+                        **common_fields})
+        elif source == "snapshot":
+            snap_id = bdm.get("snapshot_id") or bdm.get("uuid") or ""
+            snap = volume_api.get_snapshot(ctx.token, ctx.project_id or "", snap_id)
+            if snap is None:
+                raise BadRequest(f"Block Device Mapping is Invalid: failed to get snapshot {snap_id}.")
+            out.append({"source": "snapshot", "uuid": snap["id"],
+                        "size": int(bdm.get("volume_size") or snap["size"]),
+                        "volume_type": bdm.get("volume_type"), **common_fields})
+        elif source == "blank":
+            if not bdm.get("volume_size"):
+                raise BadRequest("Block Device Mapping is Invalid: You specified more local devices than the "
+                                 "limit allows")
+            out.append({"source": "blank", "uuid": None, "size": int(bdm["volume_size"]),
+                        "volume_type": bdm.get("volume_type"), **common_fields})
         else:
             raise BadRequest(f"Block Device Mapping is Invalid: source type {source} is not supported here.")
     return out
+
+
+def _boot_index(bdm: dict[str, Any]) -> int | None:
+    boot = bdm.get("boot_index")
+    return int(boot) if boot not in (None, "", "none") else None
+
+
+def _image_volume_size(ctx: Context, bdm: dict[str, Any]) -> int:
+    size = bdm.get("volume_size")
+    if not size:
+        raise BadRequest("Block Device Mapping is Invalid: Images with destination_type 'volume' need "
+                         "to have a non-zero size specified")
+    _image(ctx, bdm.get("uuid") or "")
+    return int(size)
+
+
+def _usable_volume(ctx: Context, body: dict[str, Any], bdm: dict[str, Any], boot_index: int | None) -> str:
+    volume = volume_api.get(ctx.token, ctx.project_id or "", bdm.get("uuid") or "")
+    if volume is None:
+        raise BadRequest(f"Block Device Mapping is Invalid: failed to get volume {bdm.get('uuid')}.")
+    # nova reads the boot volume's bootable flag only when no imageRef names the image
+    # (compute.api: get_bdm_image_metadata); with one, any volume may be the root disk
+    if boot_index == 0 and not body.get("imageRef") and str(volume.get("bootable")).lower() != "true":
+        raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume['id']} is not bootable.")
+    if volume["status"] != "available":
+        raise BadRequest(f"Invalid volume: volume '{volume['id']}' status must be 'available'. Currently "
+                         f"in '{volume['status']}'")
+    return str(volume["id"])
 
 
 def _check_image_fits(image: dict[str, Any], flavor: dict[str, Any]) -> None:
@@ -156,7 +207,7 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
     _validate_body(ctx, body)
     lo, hi = _counts(body)
     image_id, image = _boot_image(ctx, body)
-    bdms = volume_bdms(ctx, body)
+    bdms = volume_bdms(ctx, body, image)
     if bdms and hi > 1:
         raise BadRequest("Cannot attach one or more volumes to multiple instances")
     requested = network_api.validate_requested(ctx.token, ctx.project_id or "", body.get("networks"))

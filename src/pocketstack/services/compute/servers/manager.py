@@ -154,13 +154,20 @@ def _block_devices(token: Auth | None, row: dict[str, Any]) -> None:
         if volume_id in done:
             continue
         if volume_id is None:
-            volume_id = volume_api.create_from_image(token, row["project_id"], bdm["uuid"], bdm["size"], "")
+            volume_id = volume_api.create(token, row["project_id"], _new_volume(bdm))
         device = "/dev/vda" if bdm["boot_index"] == 0 else volumes.next_device(used)
         used.append(device)
         attachment_id = volume_api.attach(token, row["project_id"], volume_id, row["id"], device)
         with db.session() as conn:
             volumes.record(conn, row["id"], volume_id, attachment_id, device, tag=bdm.get("tag"),
                            delete_on_termination=bdm["delete_on_termination"], boot_index=bdm["boot_index"])
+
+
+def _new_volume(bdm: dict[str, Any]) -> dict[str, Any]:
+    """The volume nova's driver_block_device makes for an image, snapshot or blank mapping."""
+    source = {"image": "imageRef", "snapshot": "snapshot_id"}.get(bdm["source"])
+    return {"size": bdm["size"], "name": "", "volume_type": bdm.get("volume_type"),
+            **({source: bdm["uuid"]} if source else {})}
 
 
 def delete(p: dict[str, Any]) -> None:

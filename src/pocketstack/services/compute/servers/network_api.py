@@ -96,6 +96,27 @@ def security_group_ids(token: Auth | None, project_id: str, names: list[str]) ->
     return ids
 
 
+def instances_security_groups(token: str | None, server_ids: list[str]) -> dict[str, list[str]]:
+    """Each server's groups as its ports have them, by name, one entry per port and group (nova's
+    security_group_api.get_instances_security_groups_bindings): a port without port security has none."""
+    out: dict[str, list[str]] = {s: [] for s in server_ids}
+    ports: list[dict[str, Any]] = []
+    for i in range(0, len(server_ids), 100):
+        query = "&".join(f"device_id={s}" for s in server_ids[i:i + 100])
+        found = _get(f"/ports?{query}&fields=device_id&fields=security_groups", token) or {}
+        ports += found.get("ports", [])
+    wanted = sorted({g for p in ports for g in p.get("security_groups") or []})
+    names: dict[str, str] = {}
+    for i in range(0, len(wanted), 100):
+        query = "&".join(f"id={g}" for g in wanted[i:i + 100])
+        found = _get(f"/security-groups?{query}&fields=id&fields=name", token) or {}
+        names.update({g["id"]: g["name"] for g in found.get("security_groups", [])})
+    for p in ports:               # a group this caller may not see is left out, as nova does
+        out.setdefault(p["device_id"], []).extend(
+            names[g] for g in p.get("security_groups") or [] if g in names)
+    return out
+
+
 def _raise(r: Any, what: str) -> None:
     if r.status_code >= 400:
         try:

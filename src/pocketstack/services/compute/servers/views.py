@@ -15,6 +15,7 @@ from pocketstack.core.routing import ApiRequest
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
+from pocketstack.services.compute.servers import network_api
 
 KEYPAIR_IN_REBUILD = v.V("2.54", "rebuild takes and shows key_name")
 PROGRESS = ("ACTIVE", "BUILD", "REBUILD", "RESIZE", "VERIFY_RESIZE", "MIGRATING")
@@ -53,6 +54,7 @@ class Extras:
         self.ports: dict[str, list[dict[str, Any]]] = {s: [] for s in server_ids}
         self.groups: dict[str, list[str]] = {s: [] for s in server_ids}
         self.volumes: dict[str, list[dict[str, Any]]] = {s: [] for s in server_ids}
+        self.security_groups: dict[str, list[str]] = {}
         for r in conn.execute(sa.select(t.volume_attachments).where(
                 t.volume_attachments.c.server_id.in_(server_ids)).order_by(t.volume_attachments.c.device)).mappings():
             self.volumes[r["server_id"]].append(dict(r))
@@ -66,6 +68,11 @@ class Extras:
         for r in conn.execute(sa.select(t.server_group_members).where(
                 t.server_group_members.c.server_id.in_(server_ids))):
             self.groups[r.server_id].append(r.group_id)
+
+    def load_security_groups(self, token: str | None, server_ids: list[str]) -> None:
+        """From the network service, outside any transaction (its ports' groups, as nova shows them)."""
+        self.security_groups.update(network_api.instances_security_groups(
+            token, [s for s in server_ids if self.ports.get(s)]))
 
 
 def render_brief(ctx: Context, rq: ApiRequest, row: dict[str, Any]) -> dict[str, Any]:
@@ -118,8 +125,8 @@ def render_server(ctx: Context, rq: ApiRequest, row: dict[str, Any], extras: Ext
     if not partial:
         body["OS-SRV-USG:launched_at"] = _stamp(row["launched_at"])
         body["OS-SRV-USG:terminated_at"] = _stamp(row["terminated_at"])
-    if extras.ports[sid] and row["security_groups"] and not partial:
-        body["security_groups"] = [{"name": g} for g in row["security_groups"]]
+    if extras.security_groups.get(sid) and not partial:
+        body["security_groups"] = [{"name": g} for g in extras.security_groups[sid]]
     extended = not partial and common.can(ctx, ESA, target)
     if extended:
         body.update({"OS-EXT-SRV-ATTR:host": row["host"], "OS-EXT-SRV-ATTR:instance_name": row["instance_name"],
@@ -183,6 +190,8 @@ def show_body(ctx: Context, rq: ApiRequest, server_id: str, *, changed: str | No
         row = common.load_server(conn, ctx, server_id)
         extras = Extras(conn, [row["id"]])
     partial = changed is not None and ctx.version < v.SERVER_FIELDS_ALWAYS
+    if not partial:
+        extras.load_security_groups(ctx.token, [row["id"]])
     body = render_server(ctx, rq, row, extras, show_groups=True, partial=partial, rebuild=changed == "rebuild")
     if changed == "rebuild" and ctx.version >= USER_DATA_IN_REBUILD:
         body["user_data"] = row["user_data"]

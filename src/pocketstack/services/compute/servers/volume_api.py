@@ -60,11 +60,10 @@ def delete(token: Auth | None, project_id: str, volume_id: str) -> None:
     internal_client.call("DELETE", _url(project_id, f"/volumes/{volume_id}"), token=token, headers=HEADERS)
 
 
-def create_from_image(token: Auth | None, project_id: str, image_id: str, size: int, name: str,
-                      timeout: float = 120) -> str:
-    """A bootable volume from an image, waited for until available (nova's _await_block_device_map_created)."""
-    body = {"volume": {"size": size, "imageRef": image_id, "name": name}}
-    r = internal_client.call("POST", _url(project_id, "/volumes"), token=token, headers=HEADERS, json=body)
+def create(token: Auth | None, project_id: str, volume: dict[str, Any], timeout: float = 120) -> str:
+    """A volume (blank, from an image or a snapshot), waited for until available."""
+    r = internal_client.call("POST", _url(project_id, "/volumes"), token=token, headers=HEADERS,
+                             json={"volume": {k: val for k, val in volume.items() if val is not None}})
     if r.status_code != 202:
         raise VolumeError(_message(r))
     volume_id = str(r.json()["volume"]["id"])
@@ -77,3 +76,20 @@ def create_from_image(token: Auth | None, project_id: str, image_id: str, size: 
             raise VolumeError(f"Volume {volume_id} did not finish being created even after we waited.")
         time.sleep(0.2)
     raise VolumeError(f"Volume {volume_id} did not finish being created even after we waited {timeout} seconds.")
+
+
+def get_snapshot(token: str | None, project_id: str, snapshot_id: str) -> dict[str, Any] | None:
+    r = internal_client.call("GET", _url(project_id, f"/snapshots/{snapshot_id}"), token=token,
+                             headers=HEADERS)
+    return r.json()["snapshot"] if r.status_code == 200 else None
+
+
+def create_snapshot_force(token: str | None, project_id: str, volume_id: str, name: str,
+                          description: str | None) -> dict[str, Any]:
+    """A snapshot of a volume that may be in use (nova's create_snapshot_force, for createImage of a
+    volume-backed server)."""
+    body = {"snapshot": {"volume_id": volume_id, "force": True, "name": name, "description": description}}
+    r = internal_client.call("POST", _url(project_id, "/snapshots"), token=token, headers=HEADERS, json=body)
+    if r.status_code != 202:
+        raise VolumeError(_message(r))
+    return dict(r.json()["snapshot"])

@@ -19,7 +19,8 @@ from pocketstack.core import db, internal_client
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
-from pocketstack.services.compute.drivers.base import ConsoleTypeUnavailable, HostResources, Server, machine_uptime
+from pocketstack.services.compute.drivers.base import (
+    ConsoleTypeUnavailable, HostResources, Server, check_console_type, machine_uptime)
 from pocketstack.services.compute.drivers.qemu import accel, devices, disks, host, qmp
 from pocketstack.services.compute.drivers.qemu.consoles import ConsoleProxy
 from pocketstack.services.compute.drivers.qemu.machine import Disk, Guest, Nic, Spec, qemu_version
@@ -351,9 +352,11 @@ class QemuDriver:
         return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").splitlines()
 
     def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
-        """noVNC and the serial console through websockify; SPICE, RDP and MKS are not there (nova's 400)."""
-        if console_type not in ("novnc", "serial") or not self.consoles.available():
+        """noVNC and the serial console through websockify; SPICE, RDP and MKS are not wired (nova's 400 for a
+        console whose section is disabled), nor is any console when Debian's websockify is missing."""
+        if protocol not in ("vnc", "serial") or not self.consoles.available():
             raise ConsoleTypeUnavailable(console_type)
+        check_console_type(protocol, console_type)
         g = self.guest(server)
         if not g.running():
             raise ConsoleTypeUnavailable(console_type)
