@@ -309,7 +309,11 @@ def log_request(scope: dict[str, Any], status: int, size: str | None, seconds: f
 
 def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
     admit()
-    return handler(ctx, rq)
+    serving = service_auth.serving.set(ctx.service_type)     # its calls carry its service token
+    try:
+        return handler(ctx, rq)
+    finally:
+        service_auth.serving.reset(serving)
 
 
 def build_app(settings: Settings, listeners: list[Listener] | None = None) -> Pocketstack:

@@ -3,12 +3,14 @@ and the service's identity where oslo.policy rules look for it (`service_roles:s
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from pocketstack.core.auth import authenticate
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Unauthorized
 from pocketstack.core.policy import Policy, RuleDefault
+from tests.conftest import start_cloud, stop_cloud
 
 # token -> (user, project, roles, expired)
 TOKENS = {
@@ -58,3 +60,22 @@ def test_an_expired_user_token_passes_only_with_a_valid_service_token():
     ctx = _ctx()
     authenticate(validate, ctx, "old-user", "nova")
     assert ctx.user_id == "u1" and ctx.service_user_id == "nova-id"
+
+
+def test_a_handlers_calls_carry_its_service_token(tmp_path):
+    """A request nova serves calls glance with the user's token plus nova's own token as
+    X-Service-Token (DevStack's send_service_user_token): an operator rule that admits only calls
+    carrying a service token lets the proxy through and refuses the user calling glance directly."""
+    policy_dir = tmp_path / "data" / "policy"
+    policy_dir.mkdir(parents=True)
+    (policy_dir / "image.yaml").write_text('"get_images": "service_roles:service"\n')
+    cloud = start_cloud(tmp_path)
+    try:
+        demo = {"X-Auth-Token": cloud.token("pocketstack")}
+        direct = httpx.get(f"{cloud.url}/image/v2/images", headers=demo)
+        assert direct.status_code == 403, direct.text
+        proxied = httpx.get(f"{cloud.url}/compute/v2.1/images", headers=demo)
+        assert proxied.status_code == 200, proxied.text
+        assert proxied.json()["images"], "glance answered the proxied call with its images"
+    finally:
+        stop_cloud(cloud)

@@ -97,7 +97,14 @@ class _Raised(Exception):
 def call(method: str, path: str, **kw: Any) -> httpx.Response:
     """From a worker thread: run the request on the server's event loop and wait for it. Only a
     caller outside any loop's worker threads (a CLI tool, a test) runs a loop of its own; an error
-    of the request itself, a RuntimeError included, is raised as is and never sent a second time."""
+    of the request itself, a RuntimeError included, is raised as is and never sent a second time.
+    A call with the user's token from a service's handler also carries that service's token as
+    X-Service-Token (core.service_auth.handler_service_token)."""
+    if isinstance(kw.get("token"), str) and kw["token"]:      # a handler's call with the user's token
+        from pocketstack.core import service_auth
+        if service_token := service_auth.handler_service_token():
+            kw["headers"] = {"X-Service-Token": service_token, **(kw.get("headers") or {})}
+
     async def guarded() -> httpx.Response:
         try:
             return await acall(method, path, **kw)

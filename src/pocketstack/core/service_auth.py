@@ -26,12 +26,18 @@ in the database) and still fails once the token is revoked or past `allow_expire
   (the called service sees `ctx.service_user_id` / `ctx.service_roles`, as keystonemiddleware's
   X-Service-* headers), and the original request id as X-OpenStack-Request-ID (the global request
   id, as nova passes it on).
+Calls a request makes while it is served (a Nova handler asking Neutron for ports) go with the
+user's token and, as DevStack's `send_service_user_token = True` has nova, cinder and glance do,
+the calling service's own token as X-Service-Token: `handler_service_token()`, which
+internal_client.call adds for the service `serving()` names (app.py sets it around each handler).
+
 The minted token lives `ACTING_LIFETIME` at most, is cached per (service, user, scope) like the
 service tokens, and is minted again when close to expiry, so a job of any length keeps working.
 """
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import threading
 from typing import Any, Protocol
@@ -56,6 +62,9 @@ service_credentials = sa.Table(
 
 _cache: dict[tuple[str, str | None], tuple[str, dt.datetime, dict[str, Any]]] = {}
 snapshots.forget_on_restore(_cache.clear)
+serving: contextvars.ContextVar[str | None] = contextvars.ContextVar("pocketstack_serving", default=None)
+_users: set[str] | None = None       # service types that have a service user (read once)
+snapshots.forget_on_restore(lambda: globals().update(_users=None))
 _lock = threading.Lock()
 MARGIN = dt.timedelta(seconds=120)
 
@@ -96,6 +105,19 @@ def _issue(service_type: str, scope: dict[str, Any], key: tuple[str, str | None]
     with _lock:
         _cache[key] = (token, expires, data)
     return token, data
+
+
+def handler_service_token() -> str | None:
+    """The token of the service whose handler runs in this thread, for X-Service-Token; None
+    outside a handler or for a service without a service user (identity, the dashboard)."""
+    global _users
+    service = serving.get()
+    if service is None:
+        return None
+    if _users is None:
+        with db.reader() as conn:
+            _users = known(conn)
+    return token(service) if service in _users else None
 
 
 def token(service_type: str) -> str:
