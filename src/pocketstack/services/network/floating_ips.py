@@ -63,6 +63,10 @@ def association(conn: Connection, ctx: Context, fip: dict[str, Any], port_id: st
     """Column values associating the floating IP with a port (or with nothing)."""
     if not port_id:
         return {"port_id": None, "fixed_ip_address": None, "router_id": None, "status": "DOWN"}
+    from pocketstack.services.network import port_forwardings
+    if port_forwardings.in_use(conn, fip["id"]):
+        raise Conflict(f"Floating IP {fip['id']} in use by Port Forwarding resources.",
+                       kind="FipInUseByPortForwarding")
     port = common.load(conn, ports.PORTS, ctx, port_id)
     if not ctx.is_admin and port["project_id"] != fip["project_id"]:
         raise BadRequest(f"Bad floatingip request: Cannot process floating IP association with Port {port_id}, "
@@ -155,6 +159,7 @@ def update_floating_ip(conn: Connection, ctx: Context, row: dict[str, Any], item
 
 def delete_floating_ip(conn: Connection, row: dict[str, Any]) -> None:
     qos.unbind(conn, row["id"])
+    conn.execute(t.port_forwardings.delete().where(t.port_forwardings.c.floatingip_id == row["id"]))
     conn.execute(t.floating_ips.delete().where(t.floating_ips.c.id == row["id"]))
     routers.drop_port(conn, row["floating_port_id"])
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))

@@ -13,7 +13,7 @@ import subprocess
 from typing import Any
 
 LOG = logging.getLogger(__name__)
-TOOLS = ("ip", "nft", "dnsmasq")
+TOOLS = ("ip", "nft", "dnsmasq", "radvd")
 
 
 class KernelError(RuntimeError):
@@ -38,6 +38,13 @@ def bridge_netfilter() -> bool:
             except OSError:
                 pass
     return os.path.exists(knob)
+
+
+def load_vlan() -> bool:
+    """Whether 802.1q devices can be made (trunk subports), loading the 8021q module if need be."""
+    if not os.path.exists("/proc/net/vlan") and shutil.which("modprobe"):
+        subprocess.run(["modprobe", "8021q"], capture_output=True)
+    return os.path.exists("/proc/net/vlan")
 
 
 def run(*cmd: str, stdin: str | None = None, check: bool = True) -> str:
