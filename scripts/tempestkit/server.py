@@ -12,8 +12,9 @@ from pathlib import Path
 from tempestkit.common import SECURITY_COMPLIANCE, die, free_port, http, log
 
 
-def server_config_text(hash_rounds=None, guests_cloud=None):
-    """guests_cloud: run real guests (Linux dataplane, qemu driver) under this network.cloud_name."""
+def server_config_text(hash_rounds=None, guests_cloud=None, qemu=True):
+    """guests_cloud: run the Linux dataplane under this network.cloud_name, with real guests (the qemu
+    driver) unless qemu is false (--dataplane)."""
     lines = ["# written by scripts/tempest.py", "identity:"]
     if hash_rounds:
         # bcrypt cost 12 (keystone's default) makes every token and user
@@ -33,14 +34,14 @@ def server_config_text(hash_rounds=None, guests_cloud=None):
     lines += ["image:", "  require_image_format_match: false", "  stores:",
               "    - {id: fast, description: Fast access store, default: true, weight: 50}",
               "    - {id: cheap, description: Less expensive store, weight: 100}"]
-    if guests_cloud:
+    if guests_cloud and qemu:
         lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"
 
 
 class Server:
     def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
-                 hash_rounds=None, guests_cloud=None):
+                 hash_rounds=None, guests_cloud=None, qemu=True):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
@@ -51,7 +52,7 @@ class Server:
             self.config = Path(config).resolve()
         else:
             self.config = workdir / "pocketstack.yaml"
-            self.config.write_text(server_config_text(hash_rounds, guests_cloud))
+            self.config.write_text(server_config_text(hash_rounds, guests_cloud, qemu))
         self.log_path = workdir / "server.log"
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),
