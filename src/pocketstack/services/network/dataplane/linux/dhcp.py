@@ -89,12 +89,7 @@ def command(conf_dir: Path, ns_dev: str, network: Network) -> list[str]:
 
 
 def running_pid(conf_dir: Path) -> int | None:
-    try:
-        pid = int((conf_dir / "pid").read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"dnsmasq" in cmdline and str(conf_dir).encode() in cmdline else None
+    return kernel.daemon_pid(conf_dir / "pid", "dnsmasq")
 
 
 def ensure(ns: str, conf_dir: Path, ns_dev: str, network: Network, content: dict[str, str]) -> None:
@@ -125,10 +120,4 @@ def ensure(ns: str, conf_dir: Path, ns_dev: str, network: Network, content: dict
 
 
 def stop(conf_dir: Path) -> None:
-    pid = running_pid(conf_dir)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-
+    kernel.terminate(running_pid(conf_dir))

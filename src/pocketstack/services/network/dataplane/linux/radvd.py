@@ -6,9 +6,6 @@ router)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import time
 from pathlib import Path
 
 from pocketstack.services.network.dataplane.linux import kernel
@@ -38,12 +35,7 @@ def config(prefixes: list[tuple[str, Subnet, int]]) -> str:
 
 
 def running_pid(conf_dir: Path) -> int | None:
-    try:
-        pid = int((conf_dir / "radvd.pid").read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"radvd" in cmdline and str(conf_dir).encode() in cmdline else None
+    return kernel.daemon_pid(conf_dir / "radvd.pid", "radvd")
 
 
 def ensure(ns: str, conf_dir: Path, prefixes: list[tuple[str, Subnet, int]]) -> None:
@@ -64,13 +56,5 @@ def ensure(ns: str, conf_dir: Path, prefixes: list[tuple[str, Subnet, int]]) -> 
 
 
 def stop(conf_dir: Path) -> None:
-    pid = running_pid(conf_dir)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        deadline = time.monotonic() + 2
-        while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
-            time.sleep(0.02)
+    kernel.terminate(running_pid(conf_dir), wait=2)         # its pid file must be free for the next one
     (conf_dir / "radvd.pid").unlink(missing_ok=True)
