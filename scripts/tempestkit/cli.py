@@ -98,7 +98,8 @@ def main(argv=None):
             "that runs real guests")
     if args.dataplane and not args.url and os.geteuid() != 0:
         die("--dataplane starts pocketstack with --dataplane linux, which needs root (network namespaces)")
-    args.guests_cloud = ("tg" + secrets.token_hex(3)) if (args.guests or args.dataplane) and not args.url else None
+    linux = (args.guests or args.dataplane) and not args.url
+    args.guests_cloud = ("tg" + secrets.token_hex(3)) if linux else None
     if args.baseline and not Path(args.baseline_file).exists():
         die(f"{args.baseline_file} does not exist")
     args.identity_uri = None

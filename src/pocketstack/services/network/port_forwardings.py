@@ -75,21 +75,22 @@ def _router_for(conn: Connection, ctx: Context, fip: dict[str, Any], values: dic
     """The internal address (the port's first IPv4 address when not given) and the router that joins its
     subnet to the floating IP's network; sets values["internal_ip_address"]."""
     port = common.load(conn, ports.PORTS, ctx, values["internal_port_id"])
-    v4 = [(ip, s) for ip, s in conn.execute(sa.select(t.ip_allocations.c.ip_address, t.ip_allocations.c.subnet_id)
-                                            .where(t.ip_allocations.c.port_id == port["id"])).all() if ":" not in ip]
+    a = t.ip_allocations
+    v4 = [(ip, s) for ip, s in conn.execute(sa.select(a.c.ip_address, a.c.subnet_id).where(
+        a.c.port_id == port["id"])).all() if ":" not in ip]
     if not v4:
         raise BadRequest(f"Bad port_forwarding request: Port {port['id']} does not have any IPv4 address.")
     wanted = values.setdefault("internal_ip_address", v4[0][0])
     subnet_id = next((s for ip, s in v4 if ip == wanted), None)
     if subnet_id is None:
-        raise BadRequest(f"Bad port_forwarding request: Requested internal IP address {wanted} is not suitable "
-                         f"for internal neutron port {port['id']}, as its fixed_ips are "
+        raise BadRequest(f"Bad port_forwarding request: Requested internal IP address {wanted} is not "
+                         f"suitable for internal neutron port {port['id']}, as its fixed_ips are "
                          f"{[{'subnet_id': s, 'ip_address': ip} for ip, s in v4]}")
     router_id = routers.router_for(conn, subnet_id, fip["floating_network_id"])
     if router_id is None:
-        raise BadRequest(f"Bad port_forwarding request: External network {fip['floating_network_id']} is not "
-                         f"reachable from subnet {subnet_id}. Cannot set Port forwarding for port {port['id']} "
-                         f"with Floating IP {fip['id']}")
+        raise BadRequest(f"Bad port_forwarding request: External network {fip['floating_network_id']} is "
+                         f"not reachable from subnet {subnet_id}. Cannot set Port forwarding for port "
+                         f"{port['id']} with Floating IP {fip['id']}")
     if fip["router_id"] and fip["router_id"] != router_id:
         raise BadRequest(f"Bad port_forwarding request: The Floating IP {fip['id']} had been set on router "
                          f"{fip['router_id']}, the internal Neutron port {port['id']} can not reach it")
@@ -100,21 +101,21 @@ def _check_unique(conn: Connection, fip_id: str, row: dict[str, Any]) -> None:
     pf = t.port_forwardings
     for keys in (("floatingip_id", "external_port", "protocol"),
                  ("internal_port_id", "internal_ip_address", "internal_port", "protocol")):
-        clash = conn.execute(sa.select(pf.c.id).where(pf.c.id != row["id"], *(pf.c[k] == row[k] for k in keys))
-                             ).scalar()
+        same = [pf.c[k] == row[k] for k in keys]
+        clash = conn.execute(sa.select(pf.c.id).where(pf.c.id != row["id"], *same)).scalar()
         if clash:
             params = {k: row[k] for k in keys if k != "protocol"}
-            raise BadRequest("Bad port_forwarding request: A duplicate port forwarding entry with same attributes "
-                             f"already exists, conflicting values are {params}")
+            raise BadRequest("Bad port_forwarding request: A duplicate port forwarding entry with same "
+                             f"attributes already exists, conflicting values are {params}")
 
 
 def create(conn: Connection, ctx: Context, fip: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
     values = checked(item)
     if fip["port_id"]:
         raise Conflict(f"Cannot associate floating IP {fip['floating_ip_address']} ({fip['id']}) with port "
-                       f"{values['internal_port_id']} using fixed IP {values.get('internal_ip_address')}, as that "
-                       f"fixed IP already has a floating IP on external network {fip['floating_network_id']}.",
-                       kind="FloatingIPPortAlreadyAssociated")
+                       f"{values['internal_port_id']} using fixed IP {values.get('internal_ip_address')}, as "
+                       "that fixed IP already has a floating IP on external network "
+                       f"{fip['floating_network_id']}.", kind="FloatingIPPortAlreadyAssociated")
     router_id = _router_for(conn, ctx, fip, values)
     row = {"id": new_uuid(), "floatingip_id": fip["id"], "description": "", **values}
     _check_unique(conn, fip["id"], row)
@@ -124,7 +125,8 @@ def create(conn: Connection, ctx: Context, fip: dict[str, Any], item: dict[str, 
     return row
 
 
-def update(conn: Connection, ctx: Context, fip: dict[str, Any], row: dict[str, Any], item: dict[str, Any]) -> None:
+def update(conn: Connection, ctx: Context, fip: dict[str, Any], row: dict[str, Any],
+           item: dict[str, Any]) -> None:
     values = checked(item, row)
     merged = {**row, **values}
     if "internal_ip_address" in values:
@@ -206,12 +208,13 @@ def remove_pf(ctx: Context, rq: ApiRequest) -> None:
 
 
 PF = "/v2.0/floatingips/{floatingip_id}/port_forwardings"
+ONE = PF + "/{port_forwarding_id}"
 _target = floating_ips.floatingip_target
+_RULE = "{}_floatingip_port_forwarding"
 ROUTES = [
-    route("GET", PF, list_pfs, policy="get_floatingip_port_forwarding", target=_target),
-    route("POST", PF, create_pf, policy="create_floatingip_port_forwarding", target=_target, status=201),
-    route("GET", PF + "/{port_forwarding_id}", show_pf, policy="get_floatingip_port_forwarding", target=_target),
-    route("PUT", PF + "/{port_forwarding_id}", put_pf, policy="update_floatingip_port_forwarding", target=_target),
-    route("DELETE", PF + "/{port_forwarding_id}", remove_pf, policy="delete_floatingip_port_forwarding",
-          target=_target, status=204),
+    route("GET", PF, list_pfs, policy=_RULE.format("get"), target=_target),
+    route("POST", PF, create_pf, policy=_RULE.format("create"), target=_target, status=201),
+    route("GET", ONE, show_pf, policy=_RULE.format("get"), target=_target),
+    route("PUT", ONE, put_pf, policy=_RULE.format("update"), target=_target),
+    route("DELETE", ONE, remove_pf, policy=_RULE.format("delete"), target=_target, status=204),
 ]

@@ -28,8 +28,8 @@ def config(prefixes: list[tuple[str, Subnet, int]]) -> str:
             out.append("   AdvOtherConfigFlag on;")
         for subnet, _ in mine:
             auto = "off" if subnet.ipv6_ra_mode == "dhcpv6-stateful" else "on"
-            out += [f"   prefix {subnet.cidr}", "   {", "        AdvOnLink on;", f"        AdvAutonomous {auto};",
-                    "   };"]
+            out += [f"   prefix {subnet.cidr}", "   {", "        AdvOnLink on;",
+                    f"        AdvAutonomous {auto};", "   };"]
         out.append("};")
     return "\n".join(out) + "\n" if out else ""
 
