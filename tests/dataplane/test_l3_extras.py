@@ -26,12 +26,13 @@ def l3(api: tuple[Neutron, Neutron], machines: Any) -> dict[str, Any]:  # noqa: 
     router = demo.get("/routers", params={"name": "router1"}).json()["routers"][0]
     public = admin.get("/networks", params={"name": "public"}).json()["networks"][0]
     net, sub = demo.network_with_subnet("10.21.0.0/24")
-    assert demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]}).status_code == 200
+    r = demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    assert r.status_code == 200
     group = demo.create("security-groups", name="hairpin")
     for proto, extra in (("icmp", {}), ("tcp", {"port_range_min": 8080, "port_range_max": 8080}),
                          ("udp", {"port_range_min": 5353, "port_range_max": 5353})):
-        demo.create("security-group-rules", security_group_id=group["id"], direction="ingress", ethertype="IPv4",
-                    protocol=proto, **extra)
+        demo.create("security-group-rules", security_group_id=group["id"], direction="ingress",
+                    ethertype="IPv4", protocol=proto, **extra)
     out: dict[str, Any] = {"router": router, "public": public, "net": net, "group": group}
     for name in ("h1", "h2"):
         vm = machines(name)
@@ -64,7 +65,8 @@ def test_hairpin_own_and_neighbours_floating_ip(api: Any, l3: dict[str, Any]) ->
         assert h1.reach("tcp", a1, 8080)
         # the neighbour sees the sender's floating IP, as neutron's float-snat rule makes it
         router_ns = f"ps-{h1.cloud_name}-qrouter-{l3['router']['id']}"
-        ruleset = run("ip", "netns", "exec", router_ns, "nft", "list", "table", "ip", "pocketstack_router").stdout
+        ruleset = run("ip", "netns", "exec", router_ns, "nft", "list", "table", "ip",
+                      "pocketstack_router").stdout
         assert f"ct status dnat ip saddr {h1.ip} snat to {a1}" in ruleset
     finally:
         for fip in fips:
@@ -136,14 +138,16 @@ def _link_local_ready(vm: Any) -> bool:
 
 
 @pytest.mark.parametrize("mode", ["dhcpv6-stateful", "dhcpv6-stateless"])
-def test_ipv6_dhcpv6_with_router_advertisements(api: Any, l3: dict[str, Any], machines: Any, mode: str) -> None:  # noqa: F811
+def test_ipv6_dhcpv6_with_router_advertisements(api: Any, l3: dict[str, Any], machines: Any,  # noqa: F811
+                                                mode: str) -> None:
     admin, demo = api
     n = 78 if mode == "dhcpv6-stateful" else 79
     net = demo.create("networks", name=f"v6-{mode}")
     sub = demo.create("subnets", network_id=net["id"], ip_version=6, cidr=f"fd00:{n}::/64", ipv6_ra_mode=mode,
                       ipv6_address_mode=mode, dns_nameservers=[f"fd00:{n}::53"])
     router = l3["router"]
-    assert demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]}).status_code == 200
+    r = demo.put(f"/routers/{router['id']}/add_router_interface", json={"subnet_id": sub["id"]})
+    assert r.status_code == 200
     vm = machines(f"v6{n}")
     port = instance_port(admin, demo, net["id"])
     address = port["fixed_ips"][0]["ip_address"]
@@ -165,7 +169,8 @@ def test_ipv6_dhcpv6_with_router_advertisements(api: Any, l3: dict[str, Any], ma
         globals_ = [line for line in vm.sh("ip", "-6", "addr", "show", "dev", "eth0", "scope", "global").stdout
                     .splitlines() if "inet6" in line]
         assert len(globals_) == 1 and address in globals_[0], globals_
-        assert wait(lambda: vm.sh("ping", "-6", "-c", "1", "-W", "1", f"fd00:{n}::1", check=False).returncode == 0)
+        ping = ["ping", "-6", "-c", "1", "-W", "1", f"fd00:{n}::1"]
+        assert wait(lambda: vm.sh(*ping, check=False).returncode == 0)
     finally:
         vm.remove()
         demo.put(f"/routers/{router['id']}/remove_router_interface", json={"subnet_id": sub["id"]})
