@@ -95,7 +95,10 @@ def test_port_forwarding_from_this_machine(api: Any, l3: dict[str, Any]) -> None
         assert demo.delete(f"{base}/{made[0]['id']}").status_code == 204
         assert wait(lambda: not from_machine("tcp", address, 2222), timeout=5)
         assert from_machine("udp", address, 5300)
+        r = demo.delete(f"/floatingips/{fip['id']}")
+        assert r.status_code == 409 and "in use by Port Forwarding" in r.text
     finally:
+        demo.delete(f"{base}/{made[1]['id']}")
         demo.delete(f"/floatingips/{fip['id']}")
     assert wait(lambda: not from_machine("udp", address, 5300), timeout=5)
 

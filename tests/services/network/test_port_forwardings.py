@@ -79,6 +79,11 @@ def test_duplicates_and_not_found(neutron_demo: Any, setup: dict[str, Any]) -> N
     # a floating IP with port forwardings takes no port, and the other way round
     r = neutron_demo.put(f"/floatingips/{setup['fip']['id']}", json={"floatingip": {"port_id": port["id"]}})
     assert r.status_code == 409 and error_type(r) == "FipInUseByPortForwarding"
+    shown = neutron_demo.get(f"/floatingips/{setup['fip']['id']}").json()["floatingip"]
+    assert shown["port_forwardings"] == [{"protocol": "tcp", "internal_ip_address": pf["internal_ip_address"],
+                                          "internal_port": 22, "external_port": 2222}]
+    r = neutron_demo.delete(f"/floatingips/{setup['fip']['id']}")
+    assert r.status_code == 409 and error_type(r) == "FipInUseByPortForwarding"
     assert neutron_demo.delete(f"{base}/{pf['id']}").status_code == 204
     r = neutron_demo.delete(f"{base}/{pf['id']}")
     assert r.status_code == 404
@@ -89,6 +94,8 @@ def test_floating_ip_with_a_port_refuses(neutron_demo: Any, setup: dict[str, Any
     fip = neutron_demo.create("floatingips", floating_network_id=setup["public"]["id"], port_id=other["id"])
     r = neutron_demo.post(f"/floatingips/{fip['id']}/port_forwardings", json=body(setup["port"]))
     assert r.status_code == 409 and error_type(r) == "FloatingIPPortAlreadyAssociated"
+    r = neutron_demo.post(setup["base"], json=body(other))          # its port already has a floating IP
+    assert r.status_code == 409 and error_type(r) == "PortHasBindingFloatingIP"
     neutron_demo.delete(f"/floatingips/{fip['id']}")
     neutron_demo.delete(f"/ports/{other['id']}")
 

@@ -117,6 +117,13 @@ def create(conn: Connection, ctx: Context, fip: dict[str, Any], item: dict[str, 
                        "that fixed IP already has a floating IP on external network "
                        f"{fip['floating_network_id']}.", kind="FloatingIPPortAlreadyAssociated")
     router_id = _router_for(conn, ctx, fip, values)
+    bound = conn.execute(sa.select(t.floating_ips.c.floating_ip_address, t.floating_ips.c.id).where(
+        t.floating_ips.c.port_id == values["internal_port_id"],
+        t.floating_ips.c.fixed_ip_address == values["internal_ip_address"])).first()
+    if bound:
+        raise Conflict(f"Cannot create port forwarding to floating IP {bound[0]} ({bound[1]}) with port "
+                       f"{values['internal_port_id']} using fixed IP {values['internal_ip_address']}, as that "
+                       "port already has a binding floating IP.", kind="PortHasBindingFloatingIP")
     row = {"id": new_uuid(), "floatingip_id": fip["id"], "description": "", **values}
     _check_unique(conn, fip["id"], row)
     conn.execute(t.port_forwardings.insert().values(**row))
