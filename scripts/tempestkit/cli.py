@@ -62,6 +62,9 @@ def parse_args(argv):
                    help="real guests: start pocketstack with the Linux dataplane and the qemu compute "
                         "driver (needs root) and write DevStack's cirros validation options "
                         "(run_validation, floating IP + keypair SSH as cirros)")
+    p.add_argument("--dataplane", action="store_true",
+                   help="start pocketstack with the Linux network dataplane alone (needs root; no guests, "
+                        "no validation options): the API tests run with packets really flowing")
     p.add_argument("--set", action="append", metavar="SECTION.KEY=VALUE",
                    help="override a tempest.conf option (repeatable)")
     p.add_argument("--json", help="write results as JSON here")
@@ -93,7 +96,10 @@ def main(argv=None):
         die("--guests starts pocketstack with --dataplane linux --compute-driver qemu, which needs "
             "root (network namespaces, taps, QEMU guests): run as root, or use --url with a cloud "
             "that runs real guests")
-    args.guests_cloud = ("tg" + secrets.token_hex(3)) if args.guests and not args.url else None
+    if args.dataplane and not args.url and os.geteuid() != 0:
+        die("--dataplane starts pocketstack with --dataplane linux, which needs root (network namespaces)")
+    linux = (args.guests or args.dataplane) and not args.url
+    args.guests_cloud = ("tg" + secrets.token_hex(3)) if linux else None
     if args.baseline and not Path(args.baseline_file).exists():
         die(f"{args.baseline_file} does not exist")
     args.identity_uri = None
@@ -173,7 +179,7 @@ def main(argv=None):
             server = Server(prefix, workdir, password, free_port(),
                             max(args.startup_timeout, 300) if args.guests else args.startup_timeout,
                             args.server_config, args.password_hash_rounds, args.guests_cloud,
-                            None if args.server_config else http_image.port)
+                            None if args.server_config else http_image.port, qemu=args.guests)
             server.start()
             uri_v3 = server.url + "/identity/v3"
         cloud = Cloud(uri_v3, password)

@@ -12,8 +12,9 @@ from pathlib import Path
 from tempestkit.common import SECURITY_COMPLIANCE, die, free_port, http, log
 
 
-def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None):
-    """guests_cloud: run real guests (Linux dataplane, qemu driver) under this network.cloud_name.
+def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None, qemu=True):
+    """guests_cloud: run the Linux dataplane under this network.cloud_name, with real guests (the qemu
+    driver) unless qemu is false (--dataplane).
     http_image_port: the operator allows http(s) locations and web-download on 127.0.0.1:<port>."""
     lines = ["# written by scripts/tempest.py", "identity:"]
     if hash_rounds:
@@ -38,14 +39,14 @@ def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None
         lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]",
                   f"    allowed_ports: [{http_image_port}]",
                   "  import_methods: [glance-direct, web-download, copy-image, glance-download]"]
-    if guests_cloud:
+    if guests_cloud and qemu:
         lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"
 
 
 class Server:
     def __init__(self, cmd_prefix, workdir, password, port, timeout, config=None,
-                 hash_rounds=None, guests_cloud=None, http_image_port=None):
+                 hash_rounds=None, guests_cloud=None, http_image_port=None, qemu=True):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.data_dir = workdir / "data"
@@ -56,7 +57,7 @@ class Server:
             self.config = Path(config).resolve()
         else:
             self.config = workdir / "pocketstack.yaml"
-            self.config.write_text(server_config_text(hash_rounds, guests_cloud, http_image_port))
+            self.config.write_text(server_config_text(hash_rounds, guests_cloud, http_image_port, qemu))
         self.log_path = workdir / "server.log"
         self.cmd = cmd_prefix + [
             "serve", "--host", "127.0.0.1", "--port", str(port),

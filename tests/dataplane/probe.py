@@ -1,6 +1,8 @@
 """What a stand-in machine runs inside its namespace (`ip netns exec NS python3 probe.py ...`):
 
   dhcp IFACE MAC          DHCP discover/request; prints the lease as JSON
+  dhcp6 IFACE MAC MODE    DHCPv6 (MODE stateful: solicit/request, stateless: information-request); prints
+                          the address (stateful) and DNS servers as JSON
   serve tcp|udp PORT      echo server (forever)
   tcp HOST PORT           exit 0 when a TCP echo comes back within 1 s
   udp HOST PORT           exit 0 when a UDP echo comes back within 1 s
@@ -88,6 +90,62 @@ def dhcp(iface: str, mac: str) -> dict:
     return out
 
 
+def _opt6(code: int, data: bytes) -> bytes:
+    return struct.pack("!HH", code, len(data)) + data
+
+
+def _options6(data: bytes) -> dict[int, bytes]:
+    opts, i = {}, 0
+    while i + 4 <= len(data):
+        code, length = struct.unpack("!HH", data[i:i + 4])
+        opts[code] = data[i + 4:i + 4 + length]
+        i += 4 + length
+    return opts
+
+
+def dhcp6(iface: str, mac: str, mode: str) -> dict:
+    """A DHCPv6 client (RFC 8415) from the link-local address, with a DUID-LL made of the MAC."""
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, iface.encode())
+    scope = socket.if_nametoindex(iface)
+    s.bind(("::", 546, 0, scope))
+    s.settimeout(2)
+    duid = struct.pack("!HH", 3, 1) + bytes.fromhex(mac.replace(":", ""))
+    iaid = b"\0\0\0\1"
+    xid = random.getrandbits(24).to_bytes(3, "big")
+    oro = _opt6(6, struct.pack("!H", 23))                       # option request: DNS servers
+
+    def exchange(kind: int, body: bytes, want: int) -> dict[int, bytes]:
+        for _ in range(5):
+            s.sendto(bytes([kind]) + xid + body, ("ff02::1:2", 547, 0, scope))
+            try:
+                while True:
+                    data = s.recv(2048)
+                    if data[0] == want and data[1:4] == xid:
+                        return _options6(data[4:])
+            except socket.timeout:
+                continue
+        raise SystemExit(f"no DHCPv6 answer to message type {kind}")
+
+    client = _opt6(1, duid)
+    if mode == "stateless":
+        opts = exchange(11, client + oro, 7)                  # information-request -> reply
+    else:
+        ia = _opt6(3, iaid + b"\0" * 8)
+        offer = exchange(1, client + ia + oro, 2)             # solicit -> advertise
+        addr = _options6(offer.get(3, b"")[12:]).get(5)
+        ia = _opt6(3, iaid + b"\0" * 8 + (_opt6(5, addr) if addr else b""))
+        opts = exchange(3, client + _opt6(2, offer[2]) + ia + oro, 7)    # request -> reply
+    dns = opts.get(23, b"")
+    out: dict = {"dns": [socket.inet_ntop(socket.AF_INET6, dns[i:i + 16]) for i in range(0, len(dns), 16)]}
+    if 3 in opts:
+        ia_opts = _options6(opts[3][12:])
+        if 5 in ia_opts:
+            out["ip"] = socket.inet_ntop(socket.AF_INET6, ia_opts[5][:16])
+    return out
+
+
 def serve(kind: str, port: int) -> None:
     if kind == "udp":
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -128,6 +186,8 @@ def main(argv: list[str]) -> int:
     cmd = argv[0]
     if cmd == "dhcp":
         print(json.dumps(dhcp(argv[1], argv[2])))
+    elif cmd == "dhcp6":
+        print(json.dumps(dhcp6(argv[1], argv[2], argv[3])))
     elif cmd == "serve":
         serve(argv[1], int(argv[2]))
     elif cmd in ("tcp", "udp"):

@@ -38,6 +38,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "atomically adding/removing extra routes", "2019-07-10T00:00:00+00:00"),
     "filter-validation": ("Filter parameters validation", "Provides validation on filter parameters.",
                           "2018-07-04T10:00:00-00:00"),
+    "floating-ip-port-forwarding": ("Floating IP Port Forwarding", "Provides floating IP port forwarding "
+                                    "function", "2018-08-09T10:00:00-00:00"),
     "fip-port-details": ("Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource",
                          "2018-04-09T10:00:00-00:00"),
     "ip-substring-filtering": ("IP address substring filtering", "Provides IP address substring filtering when "

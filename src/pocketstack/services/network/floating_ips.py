@@ -23,7 +23,7 @@ UPDATABLE = {"port_id", "fixed_ip_address", "qos_policy_id"}
 COLUMNS = {k: k for k in ("id", "floating_network_id", "floating_ip_address", "port_id", "fixed_ip_address",
                           "router_id", "status", "project_id", "description", "revision_number")}
 COLUMNS["tenant_id"] = "project_id"
-ATTRIBUTES = {*common.STANDARD, *COLUMNS, "port_details", "qos_policy_id"}
+ATTRIBUTES = {*common.STANDARD, *COLUMNS, "port_details", "qos_policy_id", "port_forwardings"}
 DETAILS = ("name", "network_id", "mac_address", "admin_state_up", "status", "device_id", "device_owner")
 
 
@@ -34,6 +34,11 @@ def render_floating_ips(conn: Connection, ctx: Context, rows: list[Any]) -> list
     details = {p["id"]: {k: p[k] for k in DETAILS} for p in conn.execute(
         sa.select(t.ports).where(t.ports.c.id.in_(port_ids))).mappings()}
     policies = qos.bindings_of(conn, [r["id"] for r in rows])
+    forwardings: dict[str, list[dict[str, Any]]] = {}       # floating-ip-port-forwarding's read-only list
+    for pf in conn.execute(sa.select(t.port_forwardings).where(t.port_forwardings.c.floatingip_id.in_(
+            [r["id"] for r in rows])).order_by(t.port_forwardings.c.id)).mappings():
+        forwardings.setdefault(pf["floatingip_id"], []).append(
+            {k: pf[k] for k in ("protocol", "internal_ip_address", "internal_port", "external_port")})
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]], named=False)
@@ -41,6 +46,7 @@ def render_floating_ips(conn: Connection, ctx: Context, rows: list[Any]) -> list
                                        "fixed_ip_address", "router_id", "status")})
         body["port_details"] = details.get(r["port_id"])
         body["qos_policy_id"] = policies.get(r["id"])
+        body["port_forwardings"] = forwardings.get(r["id"], [])
         out.append(body)
     return out
 
@@ -63,6 +69,10 @@ def association(conn: Connection, ctx: Context, fip: dict[str, Any], port_id: st
     """Column values associating the floating IP with a port (or with nothing)."""
     if not port_id:
         return {"port_id": None, "fixed_ip_address": None, "router_id": None, "status": "DOWN"}
+    from pocketstack.services.network import port_forwardings
+    if port_forwardings.in_use(conn, fip["id"]):
+        raise Conflict(f"Floating IP {fip['id']} in use by Port Forwarding resources.",
+                       kind="FipInUseByPortForwarding")
     port = common.load(conn, ports.PORTS, ctx, port_id)
     if not ctx.is_admin and port["project_id"] != fip["project_id"]:
         raise BadRequest(f"Bad floatingip request: Cannot process floating IP association with Port {port_id}, "
@@ -155,6 +165,7 @@ def update_floating_ip(conn: Connection, ctx: Context, row: dict[str, Any], item
 
 def delete_floating_ip(conn: Connection, row: dict[str, Any]) -> None:
     qos.unbind(conn, row["id"])
+    conn.execute(t.port_forwardings.delete().where(t.port_forwardings.c.floatingip_id == row["id"]))
     conn.execute(t.floating_ips.delete().where(t.floating_ips.c.id == row["id"]))
     routers.drop_port(conn, row["floating_port_id"])
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
@@ -203,6 +214,10 @@ def remove_floatingip(ctx: Context, rq: ApiRequest) -> None:
         row = common.load(conn, FLOATING_IPS, ctx, rq.params["floatingip_id"])
         common.check_revision(rq, row)
         events = nova_notifier.floatingip_events(conn, row["port_id"])
+        from pocketstack.services.network import port_forwardings
+        if port_forwardings.in_use(conn, row["id"]):
+            raise Conflict(f"Floating IP {row['id']} in use by Port Forwarding resources.",
+                           kind="FipInUseByPortForwarding")
         common.notify_deleted(conn, FLOATING_IPS, ctx, row)
         delete_floating_ip(conn, row)
     nova_notifier.send(ctx, events)

@@ -233,3 +233,15 @@ for _res, _path in (("metering_label", "metering-labels"), ("metering_label_rule
              ["project"]),
         rule(f"delete_{_res}", _ADMIN_OR_MANAGER, f"Delete a {_res}", [("DELETE", _coll + "/{id}")], ["project"]),
     ])
+# floating IP port forwardings (neutron/conf/policies/port_forwarding.py): the floating IP's project
+_PF = f"{V2}/floatingips/{{floatingip_id}}/port_forwardings"
+RULES.extend([
+    rule("create_floatingip_port_forwarding", ADMIN_OR_MEMBER, "Create a floating IP port forwarding",
+         [("POST", _PF)], ["project"]),
+    rule("get_floatingip_port_forwarding", ADMIN_OR_READER, "Get floating IP port forwardings",
+         [("GET", _PF), ("GET", _PF + "/{id}")], ["project"]),
+    rule("update_floatingip_port_forwarding", ADMIN_OR_MEMBER, "Update a floating IP port forwarding",
+         [("PUT", _PF + "/{id}")], ["project"]),
+    rule("delete_floatingip_port_forwarding", ADMIN_OR_MEMBER, "Delete a floating IP port forwarding",
+         [("DELETE", _PF + "/{id}")], ["project"]),
+])

@@ -437,9 +437,10 @@ def delete_port(conn: Connection, row: dict[str, Any], *, internal: bool = False
     if not internal and row["device_owner"] in SERVICE_OWNERS:
         raise Conflict(f"Port {row['id']} cannot be deleted directly via the port API: has device owner "
                        f"{row['device_owner']}.", kind="ServicePortInUse")
-    from pocketstack.services.network import trunks
+    from pocketstack.services.network import port_forwardings, trunks
     trunks.check_port_deletable(conn, row["id"])
     trunks.release_subport(conn, row["id"])
+    port_forwardings.forget_port(conn, row["id"])
     conn.execute(t.port_bindings.delete().where(t.port_bindings.c.port_id == row["id"]))
     conn.execute(t.floating_ips.update().where(t.floating_ips.c.port_id == row["id"]).values(
         port_id=None, fixed_ip_address=None, router_id=None, status="DOWN"))

@@ -143,6 +143,25 @@ floating_ips = sa.Table(
     sa.Index("ix_neutron_floating_ips_project_id", "project_id"),
 )
 
+# floating IP port forwardings (neutron/db/models/port_forwarding.py): DNAT of one external port of a
+# floating IP to a port and address inside; the floating IP then has no port of its own
+port_forwardings = sa.Table(
+    "neutron_port_forwardings", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("floatingip_id", sa.String(36), sa.ForeignKey("neutron_floating_ips.id", ondelete="CASCADE",
+                                                        name="fk_neutron_pf_floatingip"), nullable=False),
+    sa.Column("external_port", sa.Integer, nullable=False),
+    sa.Column("internal_port", sa.Integer, nullable=False),
+    sa.Column("internal_ip_address", sa.String(64), nullable=False),
+    sa.Column("internal_port_id", sa.String(36), nullable=False),
+    sa.Column("protocol", sa.String(40), nullable=False),
+    sa.Column("description", sa.String(255), nullable=False, default=""),
+    sa.UniqueConstraint("floatingip_id", "external_port", "protocol", name="uq_neutron_pf_external"),
+    sa.UniqueConstraint("internal_port_id", "internal_ip_address", "internal_port", "protocol",
+                        name="uq_neutron_pf_internal"),
+    sa.Index("ix_neutron_port_forwardings_floatingip_id", "floatingip_id"),
+)
+
 subnetpools = sa.Table(
     "neutron_subnetpools", db.metadata, *standard(),
     sa.Column("ip_version", sa.Integer, nullable=False),

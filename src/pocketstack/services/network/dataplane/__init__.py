@@ -22,7 +22,8 @@ def requirements_error(name: str) -> str | None:
         if os.geteuid() != 0:
             return "--dataplane linux needs root (CAP_NET_ADMIN): run as root or use --dataplane none"
         if missing := kernel.missing_tools():
-            return f"--dataplane linux needs {', '.join(missing)} (Debian: iproute2 nftables dnsmasq-base)"
+            return (f"--dataplane linux needs {', '.join(missing)} "
+                    "(Debian: iproute2 nftables dnsmasq-base radvd)")
         if not kernel.bridge_netfilter():
             return "--dataplane linux needs the br_netfilter kernel module (modprobe br_netfilter; Debian: kmod)"
     return None

@@ -49,6 +49,8 @@ class Port:
     ips: list[tuple[str, str]] = field(default_factory=list)       # (subnet_id, address)
     groups: list[str] = field(default_factory=list)
     limits: list[tuple[str, int, int]] = field(default_factory=list)  # QoS (direction, max_kbps, burst_kbps)
+    parent: str | None = None       # a trunk subport: its trunk's parent port, and its VLAN id on it
+    vlan: int = 0
 
     @property
     def is_service(self) -> bool:
@@ -74,6 +76,15 @@ class FloatingIp:
 
 
 @dataclass
+class Forwarding:
+    address: str                    # the floating IP
+    protocol: str
+    external_port: int
+    internal_ip: str
+    internal_port: int
+
+
+@dataclass
 class Router:
     id: str
     admin_state_up: bool
@@ -82,6 +93,7 @@ class Router:
     gw_port: Port | None = None
     interfaces: list[Port] = field(default_factory=list)
     floating_ips: list[FloatingIp] = field(default_factory=list)
+    forwardings: list[Forwarding] = field(default_factory=list)
 
 
 @dataclass
@@ -158,6 +170,11 @@ def read() -> State:
         for port in ports.values():        # the port's own policy, else its network's (neutron's precedence)
             policy = policy_of.get(port.id) or (None if port.is_service else policy_of.get(port.network_id))
             port.limits = sorted(limits.get(policy, [])) if policy else []
+        for r in conn.execute(sa.select(t.trunk_subports.c.port_id, t.trunk_subports.c.segmentation_id,
+                                        t.trunks.c.port_id.label("parent")).join(
+                t.trunks, t.trunks.c.id == t.trunk_subports.c.trunk_id)).mappings():
+            if r["port_id"] in ports and r["parent"] in ports:
+                ports[r["port_id"]].parent, ports[r["port_id"]].vlan = r["parent"], int(r["segmentation_id"])
         groups = {r["id"]: Group(r["id"], r["stateful"]) for r in conn.execute(sa.select(t.security_groups)).mappings()}
         for r in conn.execute(sa.select(t.security_group_rules)).mappings():
             if r["security_group_id"] in groups:
@@ -177,4 +194,11 @@ def read() -> State:
             if r["router_id"] in routers and r["fixed_ip_address"]:
                 routers[r["router_id"]].floating_ips.append(FloatingIp(
                     r["id"], r["floating_ip_address"], r["fixed_ip_address"], r["port_id"], r["status"]))
+        pf, fip = t.port_forwardings, t.floating_ips
+        for r in conn.execute(sa.select(pf, fip.c.router_id, fip.c.floating_ip_address).join(
+                fip, fip.c.id == pf.c.floatingip_id).order_by(pf.c.id)).mappings():
+            if r["router_id"] in routers:
+                routers[r["router_id"]].forwardings.append(Forwarding(
+                    r["floating_ip_address"], r["protocol"], r["external_port"], r["internal_ip_address"],
+                    r["internal_port"]))
     return State(networks, subnets, ports, routers, groups)

@@ -34,6 +34,9 @@ def files(state: State, network: Network, dhcp_port: Port, metadata: bool = Fals
             if subnet_id in dhcp_subnets:
                 name = hostname(port, ip)
                 addr = f"[{ip}]" if ":" in ip else ip
+                if ":" in ip and dhcp_subnets[subnet_id].ipv6_address_mode in ("slaac", "dhcpv6-stateless"):
+                    addn.append(f"{ip}\t{name}.{DOMAIN}. {name}")      # an address the machine makes itself
+                    continue
                 hosts.append(f"{port.mac},{name}.{DOMAIN}.,{addr},set:port-{port.id}")
                 addn.append(f"{ip}\t{name}.{DOMAIN}. {name}")
         for opt in port.extra_dhcp_opts:
@@ -67,11 +70,11 @@ def ranges(network: Network) -> list[str]:
         net = ipaddress.ip_network(subnet.cidr)
         if subnet.ip_version == 4:
             out.append(f"--dhcp-range=set:subnet{i},{net.network_address},static,{net.netmask},{LEASE}")
-        elif subnet.ipv6_address_mode == "slaac":
-            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},ra-only,{net.prefixlen},{LEASE}")
-        elif subnet.ipv6_address_mode == "dhcpv6-stateless":
-            out.append(f"--dhcp-range=set:subnet{i},{net.network_address},ra-stateless,{net.prefixlen},{LEASE}")
-        else:
+        elif subnet.ipv6_address_mode in ("dhcpv6-stateful", "dhcpv6-stateless") or \
+                not (subnet.ipv6_address_mode or subnet.ipv6_ra_mode):
+            # DHCPv6 (neutron's Dnsmasq driver): `static`, so dnsmasq hands out only the addresses of the
+            # hosts file (stateful) and answers Information-Requests (stateless); SLAAC subnets get no range
+            # (their addresses come from the router's advertisements)
             out.append(f"--dhcp-range=set:subnet{i},{net.network_address},static,{net.prefixlen},{LEASE}")
     return out
 
@@ -86,12 +89,7 @@ def command(conf_dir: Path, ns_dev: str, network: Network) -> list[str]:
 
 
 def running_pid(conf_dir: Path) -> int | None:
-    try:
-        pid = int((conf_dir / "pid").read_text().strip())
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except (OSError, ValueError):
-        return None
-    return pid if b"dnsmasq" in cmdline and str(conf_dir).encode() in cmdline else None
+    return kernel.daemon_pid(conf_dir / "pid", "dnsmasq")
 
 
 def ensure(ns: str, conf_dir: Path, ns_dev: str, network: Network, content: dict[str, str]) -> None:
@@ -122,34 +120,4 @@ def ensure(ns: str, conf_dir: Path, ns_dev: str, network: Network, content: dict
 
 
 def stop(conf_dir: Path) -> None:
-    pid = running_pid(conf_dir)
-    if pid:
-        try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-
-
-RA_MODES = {"slaac": "ra-only", "dhcpv6-stateless": "ra-stateless", "dhcpv6-stateful": "ra-only"}
-
-
-def ensure_ra(ns: str, conf_dir: Path, prefixes: list[tuple[str, str, str]]) -> None:
-    """IPv6 router advertisements from a router namespace (radvd's part in neutron), by a dnsmasq that serves
-    nothing else (`--port=0`, no DHCP ranges): (device, prefix, ipv6_ra_mode) per attached IPv6 subnet."""
-    if not prefixes:
-        stop(conf_dir)
-        return
-    conf_dir.mkdir(parents=True, exist_ok=True)
-    os.chmod(conf_dir, 0o755)
-    cmd = ["dnsmasq", "--no-hosts", "--no-resolv", "--conf-file=/dev/null", "--port=0", "--user=nobody",
-           "--group=nogroup", f"--pid-file={conf_dir / 'pid'}", "--leasefile-ro", "--bind-interfaces",
-           "--enable-ra", "--except-interface=lo", *sorted({f"--interface={dev}" for dev, _, _ in prefixes}),
-           *[f"--dhcp-range={ipaddress.ip_network(prefix).network_address},{RA_MODES.get(mode, 'ra-only')},"
-             f"{ipaddress.ip_network(prefix).prefixlen},{LEASE}" for dev, prefix, mode in prefixes]]
-    digest = hashlib.sha256("\0".join(cmd).encode()).hexdigest()
-    stamp = conf_dir / "cmd.sha256"
-    if running_pid(conf_dir) and stamp.exists() and stamp.read_text() == digest:
-        return
-    stop(conf_dir)
-    kernel.in_ns(ns, *cmd)
-    stamp.write_text(digest)
+    kernel.terminate(running_pid(conf_dir))

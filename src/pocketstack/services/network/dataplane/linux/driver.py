@@ -24,7 +24,8 @@ from pocketstack.core.context import Context
 from pocketstack.core.ids import new_uuid
 from pocketstack.services.network import common, nova_notifier
 from pocketstack.services.network import tables as t
-from pocketstack.services.network.dataplane.linux import desired, devices, dhcp, firewall, kernel, metadata, routers
+from pocketstack.services.network.dataplane.linux import (
+    desired, devices, dhcp, firewall, kernel, metadata, radvd, routers)
 from pocketstack.services.network.dataplane.linux.names import Names
 
 LOG = logging.getLogger(__name__)
@@ -294,11 +295,16 @@ class LinuxDataplane:
         return None
 
     def ports(self, state: desired.State, present: dict[str, Any]) -> set[str]:
-        """Wire every bound port whose tap device is there: on its bridge, with the network's MTU."""
+        """Wire every bound port whose tap device is there: on its bridge, with the network's MTU. A trunk's
+        subport is a VLAN device on its parent's tap (named as the subport's own tap, as neutron's linuxbridge
+        trunk driver does), so it is wired like any port, onto its own network's bridge."""
+        if self.subports(state, present):
+            present = kernel.links(self.names.int_ns)
         wired, lines = set(), []
         for port in state.ports.values():
             tap = Names.tap(port.id)
-            if port.is_service or not port.host or tap not in present or port.network_id not in state.networks:
+            if port.is_service or not (port.host or port.parent) or tap not in present or \
+                    port.network_id not in state.networks:
                 continue
             mtu = state.networks[port.network_id].mtu
             if present[tap].get("master") != Names.bridge(port.network_id) or self.applied.get("tap:" + tap) != mtu:
@@ -317,6 +323,29 @@ class LinuxDataplane:
         for key in [k for k in self.applied if k.startswith(("qos:tap", "tap:tap")) and k[4:] not in present]:
             del self.applied[key]                                 # unplugged: a new device starts bare
         return wired
+
+    def subports(self, state: desired.State, present: dict[str, Any]) -> bool:
+        """802.1q devices for the subports of trunks whose parent is plugged; those of subports that left
+        their trunk (or changed VLAN) removed. Returns whether anything changed."""
+        wanted = {Names.tap(p.id): (Names.tap(p.parent), p.vlan) for p in state.ports.values()
+                  if p.parent and Names.tap(p.parent) in present}
+        if wanted and not kernel.load_vlan():
+            if not self.applied.get("novlan"):        # said once: the kernel will not change under us
+                LOG.error("trunk subports not wired: this kernel has no 802.1q VLAN devices (modprobe 8021q)")
+                self.applied["novlan"] = True
+            return False
+        lines = []
+        for name, link in present.items():
+            if (link.get("link") or "").startswith("tap") and name.startswith("tap") and \
+                    wanted.get(name) != (link["link"], self.applied.get("vlan:" + name)):
+                lines.append(f"link del {name}")
+                self.applied.pop("vlan:" + name, None)
+        for name, (parent, vlan) in wanted.items():
+            if name not in present or f"link del {name}" in lines:
+                lines += [f"link add link {parent} name {name} type vlan id {vlan}", f"link set {name} up"]
+                self.applied["vlan:" + name] = vlan
+        kernel.ip_batch(self.names.int_ns, lines, check=False)
+        return bool(lines)
 
     def statuses(self, state: desired.State, wired: set[str]) -> None:
         """DOWN -> ACTIVE when wired (and network-vif-plugged to compute), ACTIVE -> DOWN when unplugged;
@@ -354,7 +383,7 @@ class LinuxDataplane:
                 dhcp.stop(self.run_dir / "dhcp" / network_id)
                 shutil.rmtree(self.run_dir / "dhcp" / network_id, ignore_errors=True)
                 router_id = ns.removeprefix(self.names.prefix + "qrouter-")
-                dhcp.stop(self.run_dir / "ra" / router_id)
+                radvd.stop(self.run_dir / "ra" / router_id)
                 shutil.rmtree(self.run_dir / "ra" / router_id, ignore_errors=True)
                 for key in ("router:" + router_id, "network:" + network_id):
                     if key in self.proxies:

@@ -83,6 +83,7 @@ def _bridge_table(ports: list[Port], index: dict[str, int], limited_ports: list[
              "    iifname . arp saddr ether != @mac_ok drop",
              "    iifname . arp saddr ip != @ip4_ok drop",
              "    ether type ip udp sport 67 udp dport 68 drop",                  # no rogue DHCP server
+             "    ether type ip6 udp sport 547 udp dport 546 drop",               # nor DHCPv6 server
              "    ether type ip iifname . ip saddr != @ip4_ok drop",
              "    ether type ip ip saddr 0.0.0.0 udp dport != 67 drop",           # 0.0.0.0 only to ask for a lease
              "    ether type ip6 iifname . ip6 saddr != @ip6_ok drop",
@@ -141,7 +142,7 @@ def _chain(name: str, body: list[str]) -> list[str]:
 
 
 def _egress(rules: list[Rule], stateful: bool) -> list[str]:
-    body = ["udp sport 68 udp dport 67 return",                        # DHCP
+    body = ["udp sport 68 udp dport 67 return", "udp sport 546 udp dport 547 return",     # DHCP, DHCPv6
             "icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert } return"]
     if stateful:
         body += ["ct state established,related return", "ct state invalid drop"]
@@ -150,7 +151,7 @@ def _egress(rules: list[Rule], stateful: bool) -> list[str]:
 
 
 def _ingress(rules: list[Rule], stateful: bool) -> list[str]:
-    body = ["udp sport 67 udp dport 68 accept",
+    body = ["udp sport 67 udp dport 68 accept", "udp sport 547 udp dport 546 accept",
             "icmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } accept"]
     if stateful:
         body += ["ct state established,related accept", "ct state invalid drop"]

@@ -10,10 +10,12 @@ import os
 import shutil
 import signal
 import subprocess
+import time
+from pathlib import Path
 from typing import Any
 
 LOG = logging.getLogger(__name__)
-TOOLS = ("ip", "nft", "dnsmasq")
+TOOLS = ("ip", "nft", "dnsmasq", "radvd")
 
 
 class KernelError(RuntimeError):
@@ -38,6 +40,13 @@ def bridge_netfilter() -> bool:
             except OSError:
                 pass
     return os.path.exists(knob)
+
+
+def load_vlan() -> bool:
+    """Whether 802.1q devices can be made (trunk subports), loading the 8021q module if need be."""
+    if not os.path.exists("/proc/net/vlan") and shutil.which("modprobe"):
+        subprocess.run(["modprobe", "8021q"], capture_output=True)
+    return os.path.exists("/proc/net/vlan")
 
 
 def run(*cmd: str, stdin: str | None = None, check: bool = True) -> str:
@@ -73,6 +82,31 @@ def sysctl(ns: str, *settings: str) -> None:
 
 def in_ns(ns: str, *cmd: str, check: bool = True) -> str:
     return run("ip", "netns", "exec", ns, *cmd, check=check)
+
+
+# --- daemons ------------------------------------------------------------------------
+def daemon_pid(pid_file: Path, binary: str) -> int | None:
+    """The pid a daemon (dnsmasq, radvd) wrote, while that process is the daemon started with a command
+    line naming the pid file's directory (a recycled pid is not ours)."""
+    try:
+        pid = int(pid_file.read_text().strip())
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (OSError, ValueError):
+        return None
+    return pid if binary.encode() in cmdline and str(pid_file.parent).encode() in cmdline else None
+
+
+def terminate(pid: int | None, wait: float = 0.0) -> None:
+    """SIGTERM, then wait up to `wait` seconds for the process to be gone."""
+    if not pid:
+        return
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + wait
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 # --- namespaces ----------------------------------------------------------------------

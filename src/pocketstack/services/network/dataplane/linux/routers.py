@@ -1,7 +1,12 @@
 """Routers: a `qrouter-` namespace per router with a `qr-` device per attached subnet and a `qg-` device on
 the external network, static routes, SNAT through the gateway and floating IPs as DNAT/SNAT pairs (neutron's
-L3 agent, legacy mode, with nftables instead of iptables). Floating IP addresses sit on the `qg-` device as
-/32s, so they answer ARP on the external bridge.
+L3 agent, legacy mode, with nftables instead of iptables), port forwardings as DNAT of one port of a floating
+IP, and IPv6 router advertisements from radvd on the `qr-` devices of IPv6 subnets. Floating IP addresses sit
+on the `qg-` device as /32s, so they answer ARP on the external bridge.
+
+Hairpin, as neutron's l3 agent does it: traffic from inside to a floating IP (a machine's own, or its
+neighbour's on the same network) is DNATed and then SNATed, to the sender's own floating IP or else to the
+gateway address, so the answer comes back through the router and conntrack undoes both.
 
 Nothing leaves through the gateway for a destination outside the external network's own subnets: the
 machine the external veth leads to never gets a packet it would have to route further."""
@@ -9,10 +14,12 @@ machine the external veth leads to never gets a packet it would have to route fu
 from __future__ import annotations
 
 import ipaddress
+import os
+import shutil
 
 from pathlib import Path
 
-from pocketstack.services.network.dataplane.linux import devices, dhcp, kernel
+from pocketstack.services.network.dataplane.linux import devices, kernel, radvd
 from pocketstack.services.network.dataplane.linux.desired import Router, State
 from pocketstack.services.network.dataplane.linux.names import Names
 
@@ -28,9 +35,10 @@ def cidr_of(state: State, subnet_id: str, ip: str) -> str:
 def ensure(names: Names, state: State, router: Router, present: dict[str, dict], ra_dir: Path) -> None:
     ns = names.router_ns(router.id)
     kernel.add_namespace(ns)
-    kernel.sysctl(ns, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1")
+    kernel.sysctl(ns, "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
+                  "net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0")
     inside = kernel.links(ns)
-    wanted_devs = set()
+    wanted_devs, gone = set(), set()
     for port in [*router.interfaces, *([router.gw_port] if router.gw_port else [])]:
         network = state.networks.get(port.network_id)
         if network is None:
@@ -42,7 +50,9 @@ def ensure(names: Names, state: State, router: Router, present: dict[str, dict],
                      present)
         addrs = {cidr_of(state, sid, ip) for sid, ip in port.ips}
         if port is router.gw_port:
-            addrs |= {f"{f.address}/32" for f in router.floating_ips}
+            addrs |= {f"{f.address}/32" for f in router.floating_ips} | \
+                {f"{f.address}/32" for f in router.forwardings}
+            gone = {a.split("/")[0] for a in kernel.addresses(ns, dev) - addrs if a.endswith("/32")}
         devices.set_addresses(ns, dev, addrs)
     for dev in inside:
         if dev.startswith(("qr-", "qg-")) and dev not in wanted_devs:
@@ -50,9 +60,20 @@ def ensure(names: Names, state: State, router: Router, present: dict[str, dict],
     kernel.ip_batch(ns, [f"addr replace {METADATA_IP}/32 dev lo"])
     _routes(ns, state, router)
     kernel.nft(ns, render_nat(state, router))
-    dhcp.ensure_ra(ns, ra_dir, [(Names.inner("qr-", port.id), subnet.cidr, subnet.ipv6_ra_mode)
-                                for port in router.interfaces for sid, _ in port.ips
-                                if (subnet := state.subnet_of(sid)) and subnet.ip_version == 6 and subnet.ipv6_ra_mode])
+    for address in gone:        # a floating IP that went: its connections go too (neutron's conntrack -D)
+        forget_connections(ns, address)
+    radvd.ensure(ns, ra_dir, [(Names.inner("qr-", port.id), subnet, state.networks[port.network_id].mtu)
+                              for port in router.interfaces for sid, _ in port.ips
+                              if (subnet := state.subnet_of(sid)) and subnet.ip_version == 6
+                              and port.network_id in state.networks])
+
+
+def forget_connections(ns: str, address: str) -> None:
+    """Drop the conntrack entries to and from an address (DNATed ones included), as neutron's
+    delete_addr_and_conntrack_state does; without the conntrack tool (Debian: conntrack) they time out."""
+    if shutil.which("conntrack") or os.path.exists("/usr/sbin/conntrack"):
+        for flag in ("-d", "-q", "-s", "-r"):
+            kernel.in_ns(ns, "conntrack", "-D", flag, address, check=False)
 
 
 def _routes(ns: str, state: State, router: Router) -> None:
@@ -85,9 +106,18 @@ def render_nat(state: State, router: Router) -> str:
         gw_ip = next((ip for _, ip in gw.ips if ":" not in ip), None)
         for fip in router.floating_ips:
             pre.append(f"ip daddr {fip.address} dnat to {fip.fixed}")
+        for pf in router.forwardings:
+            pre.append(f"ip daddr {pf.address} {pf.protocol} dport {pf.external_port} "
+                       f"dnat to {pf.internal_ip}:{pf.internal_port}")
+        for fip in router.floating_ips:
             post.append(f'oifname "{qg}" ip saddr {fip.fixed} snat to {fip.address}')
         if router.enable_snat and gw_ip:
             post.append(f'oifname "{qg}" snat to {gw_ip}')
+        # hairpin: from inside to a floating IP (DNATed above) and back out of a `qr-` device
+        for fip in router.floating_ips:
+            post.append(f'iifname != "{qg}" ct status dnat ip saddr {fip.fixed} snat to {fip.address}')
+        if router.enable_snat and gw_ip:
+            post.append(f'iifname != "{qg}" ct status dnat snat to {gw_ip}')
         # quirk: the one rule that keeps guest traffic inside: out of the gateway only to the external subnets
         fwd.append(f'oifname "{qg}" ip daddr != {{ {", ".join(external)} }} drop' if external else
                    f'oifname "{qg}" drop')
