@@ -14,6 +14,8 @@ from typing import Any
 
 import httpx
 import openstack
+import openstack.config
+import openstack.connection
 import pytest
 
 from tests.conftest import Cloud, free_port, start_cloud, stop_cloud
@@ -93,8 +95,9 @@ def listener() -> Iterator[Listener]:
 
 
 def _connect(cloud: Cloud, name: str = "pocketstack") -> Any:
-    os.environ["OS_CLIENT_CONFIG_FILE"] = str(cloud.clouds_yaml)
-    return openstack.connect(cloud=name)
+    """A connection to this test's cloud (never through OS_CLIENT_CONFIG_FILE, which names the session's)."""
+    region = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)]).get_one(cloud=name)
+    return openstack.connection.Connection(config=region)
 
 
 def _one(by_type: dict[str, list[Any]], event_type: str,
