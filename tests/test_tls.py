@@ -66,7 +66,8 @@ def test_openstacksdk_over_https_with_the_certificate_as_ca(tls_cloud):
     clouds = cloud.clouds()
     assert clouds["pocketstack"]["auth"]["auth_url"].startswith("https://")
     assert clouds["pocketstack"]["cacert"] == str(cert)
-    region = config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)]).get_one(cloud="pocketstack-admin")
+    region = config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)], load_envvars=False).get_one(
+        cloud="pocketstack-admin")
     assert region.config["cacert"] == str(cert)      # keystoneauth's session verifies against it
     conn = connection.Connection(config=region)
     endpoints = [e["url"] for e in conn.identity.get("/endpoints").json()["endpoints"]]

@@ -16,7 +16,7 @@ from typing import Any
 
 import anyio
 from sqlalchemy import exc as sa_exc
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
 from pocketstack import bootstrap, control, dashboard, services
@@ -217,6 +217,9 @@ class Pocketstack:
         except ApiError as err:
             response = service.render_error(err, rq)
             response.headers.update(err.headers)
+        except ClientDisconnect:      # the client went away mid-body: nobody reads the answer
+            LOG.info("%s: the client disconnected during %s %s", request_id, request.method, path)
+            return Response(b"", status_code=499)
         except sa_exc.DataError:      # a value the database refuses (a NUL on PostgreSQL): the client's
             LOG.info("%s: the database refused a value of %s %s", request_id, request.method, path)
             response = service.render_error(BadRequest("Invalid input: a value the database cannot store."), rq)

@@ -96,7 +96,8 @@ def listener() -> Iterator[Listener]:
 
 def _connect(cloud: Cloud, name: str = "pocketstack") -> Any:
     """A connection to this test's cloud (never through OS_CLIENT_CONFIG_FILE, which names the session's)."""
-    region = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)]).get_one(cloud=name)
+    config = openstack.config.OpenStackConfig(config_files=[str(cloud.clouds_yaml)], load_envvars=False)
+    region = config.get_one(cloud=name)
     return openstack.connection.Connection(config=region)
 
 

@@ -151,10 +151,22 @@ def write_turn() -> Iterator[None]:
     if not _writers.acquire(timeout=WRITE_TURN_TIMEOUT):
         raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, Exception(
             f"database is locked (no write turn in this process for {WRITE_TURN_TIMEOUT:.0f} s)"))
+    _turns.depth = getattr(_turns, "depth", 0) + 1
     try:
         yield
     finally:
+        _turns.depth -= 1
         _writers.release()
+
+
+_turns = threading.local()
+
+
+def holds_write_turn() -> bool:
+    """True while this thread is inside a write turn (SQLite): work that needs a write turn of its
+    own, on another thread this one waits for (an in-process call that issues a token), would wait
+    for it in vain."""
+    return getattr(_turns, "depth", 0) > 0
 
 
 @contextlib.contextmanager
