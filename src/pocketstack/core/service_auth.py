@@ -88,11 +88,16 @@ def credentials(service_type: str) -> dict[str, Any]:
     return dict(row)
 
 
-def _issue(service_type: str, scope: dict[str, Any], key: tuple[str, str | None]) -> tuple[str, dict[str, Any]]:
+def _fresh(key: tuple[str, str | None]) -> tuple[str, dt.datetime, dict[str, Any]] | None:
+    """A cached token still good for MARGIN, or None."""
     with _lock:
         hit = _cache.get(key)
-        if hit is not None and hit[1] - MARGIN > utcnow():
-            return hit[0], hit[2]
+    return hit if hit is not None and hit[1] - MARGIN > utcnow() else None
+
+
+def _issue(service_type: str, scope: dict[str, Any], key: tuple[str, str | None]) -> tuple[str, dict[str, Any]]:
+    if hit := _fresh(key):
+        return hit[0], hit[2]
     cred = credentials(service_type)
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "id": cred["user_id"], "password": cred["password"]}}}, "scope": scope}}
@@ -120,9 +125,7 @@ def handler_service_token() -> str | None:
     if service not in _users:
         return None
     if db.holds_write_turn():       # issuing one writes: only a cached token, never a wait on ourselves
-        with _lock:
-            hit = _cache.get((service, None))
-        return hit[0] if hit is not None and hit[1] - MARGIN > utcnow() else None
+        return hit[0] if (hit := _fresh((service, None))) else None
     return token(service)
 
 
@@ -192,10 +195,8 @@ class ActingFor:
         scope = who.get("project_id") or who.get("domain_id") or who.get("system") or ""
         limit = who.get("trust_id") or who.get("application_credential_id") or ""
         key = (self.service_type, f"for:{who['user_id']}:{scope}:{limit}")
-        with _lock:
-            hit = _cache.get(key)
-            if hit is not None and hit[1] - MARGIN > utcnow():
-                return hit[0]
+        if hit := _fresh(key):
+            return hit[0]
         if _minter is None:
             raise ServiceUnavailable("No identity service is configured to act for users.")
         minted, expires = _minter(token(self.service_type), who, ACTING_LIFETIME)
