@@ -5,11 +5,12 @@ Node Vendor Passthru)."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlparse
 
-from pocketstack.core import db
+from pocketstack.core import db, schemas
 from pocketstack.core.context import Context
 from pocketstack.core.clock import utcnow
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, NotFound, ValidationFailed
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common
 from pocketstack.services.baremetal import versions as v
@@ -56,6 +57,60 @@ def show_inventory(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                           "disks": [{"name": "/dev/sda", "size": int(props.get("local_gb") or 0) << 30}],
                           "interfaces": []},
             "plugin_data": {}}
+
+
+# --- virtual media (1.89, GET from 1.93) ----------------------------------------
+VMEDIA_DEVICES = ("disk", "cdrom", "floppy")
+VMEDIA_SCHEMES = ("http", "https", "nfs", "cifs", "smb")
+VMEDIA_SCHEMA = schemas.obj({"device_type": {"type": "string", "enum": list(VMEDIA_DEVICES)},
+                             "image_url": {"type": "string"},
+                             "image_download_source": {"type": "string", "enum": ["http", "local", "swift"]}},
+                            ["device_type", "image_url"], additional=False)
+
+
+def _unsupported(node: Any, extension: str) -> str:
+    return f"Driver {node['driver']} does not support {extension} (disabled or not implemented)."
+
+
+def _vmedia_failed(ctx: Context, rq: ApiRequest, extension: str, error: str) -> None:
+    """The conductor works in the background and records what failed as the node's last_error: no
+    hardware type here has a virtual media capable management interface (fake's has none either)."""
+    with db.session() as conn:
+        node = common.find_node(conn, ctx, rq.params["node_ident"])
+        conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(
+            last_error=error.format(node=node["uuid"], exc=_unsupported(node, extension)),
+            updated_at=utcnow()))
+
+
+def get_vmedia(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.GET_VMEDIA)
+    node = _node(ctx, rq)
+    raise BadRequest(_unsupported(node, "get_virtual_media"))
+
+
+def attach_vmedia(ctx: Context, rq: ApiRequest) -> None:
+    common.hidden(ctx, v.VMEDIA_ATTACH)
+    try:
+        schemas.validate(VMEDIA_SCHEMA, rq.body)
+    except ValidationFailed as exc:
+        raise BadRequest(f"Invalid input for field/attribute vmedia. Value: '{rq.body}'. {exc.detail}") from None
+    scheme = urlparse(rq.body["image_url"]).scheme
+    if scheme not in VMEDIA_SCHEMES:
+        raise BadRequest(f"Unsupported or missing URL scheme: {scheme}")
+    _node(ctx, rq)
+    _vmedia_failed(ctx, rq, "attach_virtual_media",
+                   "Could not attach device " + rq.body["device_type"] + " to node {node}: {exc}")
+
+
+def detach_vmedia(ctx: Context, rq: ApiRequest) -> None:
+    common.hidden(ctx, v.VMEDIA_ATTACH)
+    types = [t for t in (rq.query.get("device_types") or "").split(",") if t]
+    invalid = [t for t in types if t not in VMEDIA_DEVICES]
+    if invalid:
+        raise BadRequest(f"Invalid device type(s) {', '.join(invalid)} (valid are {', '.join(VMEDIA_DEVICES)})")
+    _node(ctx, rq)
+    _vmedia_failed(ctx, rq, "detach_virtual_media",
+                   "Could not detach device(s) " + str(types or list(VMEDIA_DEVICES)) + " from node {node}: {exc}")
 
 
 # the fake management interface's indicators (ironic/drivers/modules/fake.py get_supported_indicators)
@@ -126,6 +181,9 @@ ROUTES = [
     route("GET", N + "/firmware", list_firmware, policy="baremetal:node:firmware:get", target=T),
     route("GET", N + "/history", list_history, policy="baremetal:node:history:get", target=T),
     route("GET", N + "/inventory", show_inventory, policy="baremetal:node:inventory:get", target=T),
+    route("GET", N + "/vmedia", get_vmedia, policy="baremetal:node:vmedia:get", target=T),
+    route("POST", N + "/vmedia", attach_vmedia, policy="baremetal:node:vmedia:attach", target=T, status=204),
+    route("DELETE", N + "/vmedia", detach_vmedia, policy="baremetal:node:vmedia:detach", target=T, status=204),
     route("GET", N + "/management/indicators", list_indicators, policy="baremetal:node:get_indicator_state",
           target=T),
     route("GET", N + "/management/indicators/{indicator}", show_indicator,

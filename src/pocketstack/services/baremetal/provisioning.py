@@ -132,11 +132,11 @@ def run_provision(payload: dict[str, Any]) -> float | None:
             return None
         if state == "deleting":
             if node["automated_clean"] is False:
-                _finish(conn, node, "available", instance_info={}, instance_uuid=None, power_state=POWER_OFF)
+                _finish(conn, node, "available", instance_info={}, instance_uuid=None, instance_name=None, power_state=POWER_OFF)
                 return None
             conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(
                 provision_state="cleaning", target_provision_state="available", provision_updated_at=utcnow(),
-                instance_info={}, instance_uuid=None, power_state=POWER_OFF, updated_at=utcnow()))
+                instance_info={}, instance_uuid=None, instance_name=None, power_state=POWER_OFF, updated_at=utcnow()))
             _release_vifs(conn, node["uuid"])
             _drop_allocation(conn, node["uuid"])
             return DELAY["value"]
