@@ -320,3 +320,28 @@ def test_disable_ramdisk_versions(ironic):
         "target": "service", "service_steps": steps, "disable_ramdisk": True}).status_code == 202
     ironic.wait(node, "active")
 
+
+
+def test_node_history_records_failures(ironic):
+    node = ironic.create_node(driver="ipmi")["uuid"]
+    ironic.provision(node, "manage")
+    ironic.wait(node, "enroll")                                       # no ipmi_address: verification fails
+    assert ironic.get(f"/v1/nodes/{node}/history", headers=ironic.at("1.77")).status_code == 404
+    events = ironic.get(f"/v1/nodes/{node}/history", headers=ironic.at("1.78")).json()["history"]
+    assert len(events) == 1
+    event = events[0]
+    assert set(event) == {"uuid", "created_at", "severity", "event", "links"}
+    assert event["severity"] == "ERROR" and "ipmi_address" in event["event"]
+    path = f"/v1/nodes/{node}/history/{event['uuid']}"
+    old = ironic.get(path, headers=ironic.at("1.112")).json()
+    assert old["event_type"] == "verify" and old["conductor"] and "project" not in old and "state" not in old
+    assert "project" in ironic.get(path, headers=ironic.at("1.113")).json()
+    new = ironic.get(path, headers=ironic.at("1.115")).json()
+    assert new["state"] == "verifying" and new["target_provision_state"] == "manageable"
+    assert isinstance(new["duration_seconds"], int)
+    detail = ironic.get(f"/v1/nodes/{node}/history?detail=true", headers=ironic.at("1.114")).json()["history"]
+    assert "project" in detail[0] and "duration_seconds" not in detail[0]
+    assert ironic.get(f"/v1/nodes/{node}/history/{uuid.uuid4()}").status_code == 404
+    other = ironic.create_node()["uuid"]
+    assert ironic.get(f"/v1/nodes/{other}/history/{event['uuid']}").status_code == 404   # another node's event
+    assert ironic.get(f"/v1/nodes/{other}/history").json() == {"history": []}

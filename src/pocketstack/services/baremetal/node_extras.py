@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+import sqlalchemy as sa
+
 from pocketstack.core import db, schemas
 from pocketstack.core.context import Context
 from pocketstack.core.clock import utcnow
 from pocketstack.core.errors import BadRequest, NotFound, ValidationFailed
+from pocketstack.core.listing import Listing
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.baremetal import common
+from pocketstack.services.baremetal import common, provisioning
 from pocketstack.services.baremetal import versions as v
-from pocketstack.services.baremetal.tables import nodes
+from pocketstack.services.baremetal.tables import node_history, nodes
 
 
 def _node(ctx: Context, rq: ApiRequest) -> Any:
@@ -40,10 +43,51 @@ def list_firmware(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"firmware": []}
 
 
+HISTORY_FIELDS = ("uuid", "created_at", "severity", "event")
+HISTORY_DETAIL = (*HISTORY_FIELDS, "event_type", "conductor", "user", "project", "state", "target_provision_state",
+                  "duration_seconds")
+HISTORY = Listing(node_history, sort_keys={"created_at", "uuid", "severity", "event_type"},
+                  default_sort=[("created_at", "asc")], id_key="uuid")
+
+
+def render_event(ctx: Context, rq: ApiRequest, node_uuid: str, row: Any, detail: bool) -> dict[str, Any]:
+    """NodeHistoryController._history_event_convert_with_links: a short event is cut at 255 characters;
+    the detail shows project from 1.113 and the state fields from 1.115."""
+    names = [f for f in (HISTORY_DETAIL if detail else HISTORY_FIELDS)
+             if not (f == "project" and ctx.version < v.NODE_HISTORY_PROJECT)
+             and not (f in ("state", "target_provision_state", "duration_seconds")
+                      and ctx.version < v.NODE_HISTORY_FIELDS)]
+    body = {f: common.iso(row[f]) if f == "created_at" else row[f] for f in names}
+    if not detail and len(body["event"] or "") > 255:
+        body["event"] = body["event"][:251] + "..."
+    href = common.build_url(common.public_url(ctx, rq), "nodes", f"{node_uuid}/history/{row['uuid']}")
+    body["links"] = [{"href": href, "rel": "self"}]
+    return body
+
+
 def list_history(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     common.hidden(ctx, v.NODE_HISTORY)
-    _node(ctx, rq)
-    return {"history": []}
+    node = _node(ctx, rq)
+    detail = bool(common.bool_param(rq, "detail"))
+    q = common.parse_list(ctx, rq, HISTORY)         # ironic's default sort here is created_at, as parse_list's id
+    with db.reader() as conn:
+        stmt = sa.select(node_history).where(node_history.c.node_uuid == node["uuid"])
+        rows, more = common.page(conn, HISTORY, stmt, q,
+                                 lambda m: NotFound(f"Node history record {m} could not be found."))
+    items = [render_event(ctx, rq, node["uuid"], r, detail) for r in rows]
+    return common.collection(ctx, rq, "history", items, more, q, path=f"nodes/{rq.params['node_ident']}/history")
+
+
+def show_history_event(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.hidden(ctx, v.NODE_HISTORY)
+    node = _node(ctx, rq)
+    event = rq.params["event"]
+    with db.reader() as conn:
+        row = conn.execute(sa.select(node_history).where(node_history.c.uuid == event,
+                                                         node_history.c.node_uuid == node["uuid"])).mappings().first()
+    if row is None:
+        raise NotFound(f"Node history record {event} could not be found.")
+    return render_event(ctx, rq, node["uuid"], row, detail=True)
 
 
 def show_inventory(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -77,9 +121,10 @@ def _vmedia_failed(ctx: Context, rq: ApiRequest, extension: str, error: str) -> 
     hardware type here has a virtual media capable management interface (fake's has none either)."""
     with db.session() as conn:
         node = common.find_node(conn, ctx, rq.params["node_ident"])
-        conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(
-            last_error=error.format(node=node["uuid"], exc=_unsupported(node, extension)),
-            updated_at=utcnow()))
+        message = error.format(node=node["uuid"], exc=_unsupported(node, extension))
+        provisioning.record_history(conn, node, message, "UNKNOWN", user=ctx.user_id)
+        conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(last_error=message,
+                                                                               updated_at=utcnow()))
 
 
 def get_vmedia(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -180,6 +225,7 @@ ROUTES = [
     route("GET", N + "/bios/{setting}", show_bios_setting, policy="baremetal:node:bios:get", target=T),
     route("GET", N + "/firmware", list_firmware, policy="baremetal:node:firmware:get", target=T),
     route("GET", N + "/history", list_history, policy="baremetal:node:history:get", target=T),
+    route("GET", N + "/history/{event}", show_history_event, policy="baremetal:node:history:get", target=T),
     route("GET", N + "/inventory", show_inventory, policy="baremetal:node:inventory:get", target=T),
     route("GET", N + "/vmedia", get_vmedia, policy="baremetal:node:vmedia:get", target=T),
     route("POST", N + "/vmedia", attach_vmedia, policy="baremetal:node:vmedia:attach", target=T, status=204),

@@ -176,3 +176,20 @@ inspection_rules = sa.Table(
     sa.Column("actions", sa.JSON, nullable=False),
     *db.timestamps(),
 )
+
+node_history = sa.Table(
+    "baremetal_node_history", db.metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("node_uuid", sa.String(36), sa.ForeignKey("baremetal_nodes.uuid", ondelete="CASCADE"), nullable=False),
+    sa.Column("conductor", sa.String(255)),
+    sa.Column("event_type", sa.String(255)),
+    sa.Column("severity", sa.String(255)),
+    sa.Column("event", sa.Text),
+    sa.Column("user", sa.String(64)),
+    sa.Column("project", sa.String(64)),
+    sa.Column("state", sa.String(15)),
+    sa.Column("target_provision_state", sa.String(15)),
+    sa.Column("duration_seconds", sa.Integer),
+    *db.timestamps(),
+    sa.Index("ix_baremetal_node_history_node_uuid", "node_uuid"),
+)

@@ -1,8 +1,8 @@
-"""baremetal: runbooks, inspection rules, port vendor/category/dynamic portgroup fields
+"""baremetal: runbooks, inspection rules, node history, port and portgroup fields of 1.100-1.111
 
 Revision ID: 0013
 Revises: 0012
-Create Date: 2026-12-07 18:19:03.252620
+Create Date: 2026-12-07 18:30:30.301349
 """
 from alembic import op
 import sqlalchemy as sa
@@ -43,6 +43,26 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('uuid', name=op.f('pk_baremetal_runbooks')),
     sa.UniqueConstraint('name', name=op.f('uq_baremetal_runbooks_name'))
     )
+    op.create_table('baremetal_node_history',
+    sa.Column('uuid', sa.String(length=36), nullable=False),
+    sa.Column('node_uuid', sa.String(length=36), nullable=False),
+    sa.Column('conductor', sa.String(length=255), nullable=True),
+    sa.Column('event_type', sa.String(length=255), nullable=True),
+    sa.Column('severity', sa.String(length=255), nullable=True),
+    sa.Column('event', sa.Text(), nullable=True),
+    sa.Column('user', sa.String(length=64), nullable=True),
+    sa.Column('project', sa.String(length=64), nullable=True),
+    sa.Column('state', sa.String(length=15), nullable=True),
+    sa.Column('target_provision_state', sa.String(length=15), nullable=True),
+    sa.Column('duration_seconds', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['node_uuid'], ['baremetal_nodes.uuid'], name=op.f('fk_baremetal_node_history_node_uuid_baremetal_nodes'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('uuid', name=op.f('pk_baremetal_node_history'))
+    )
+    with op.batch_alter_table('baremetal_node_history', schema=None) as batch_op:
+        batch_op.create_index('ix_baremetal_node_history_node_uuid', ['node_uuid'], unique=False)
+
     with op.batch_alter_table('baremetal_portgroups', schema=None) as batch_op:
         batch_op.add_column(sa.Column('dynamic_portgroup', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
@@ -66,6 +86,10 @@ def downgrade() -> None:
     with op.batch_alter_table('baremetal_portgroups', schema=None) as batch_op:
         batch_op.drop_column('dynamic_portgroup')
 
+    with op.batch_alter_table('baremetal_node_history', schema=None) as batch_op:
+        batch_op.drop_index('ix_baremetal_node_history_node_uuid')
+
+    op.drop_table('baremetal_node_history')
     op.drop_table('baremetal_runbooks')
     op.drop_table('baremetal_inspection_rules')
     # ### end Alembic commands ###
