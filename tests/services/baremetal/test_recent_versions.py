@@ -345,3 +345,17 @@ def test_node_history_records_failures(ironic):
     other = ironic.create_node()["uuid"]
     assert ironic.get(f"/v1/nodes/{other}/history/{event['uuid']}").status_code == 404   # another node's event
     assert ironic.get(f"/v1/nodes/{other}/history").json() == {"history": []}
+
+
+def test_portgroup_filters_are_exclusive(ironic):
+    node = ironic.create_node(shard="rack-8")["uuid"]
+    r = ironic.get(f"/v1/portgroups?node={node}&shard=rack-8")
+    assert r.status_code == 400 and "simultaneously" in fault(r)["faultstring"]
+    assert ironic.get("/v1/portgroups?shard=rack-8&conductor_groups=x").status_code == 400
+
+
+def test_vmedia_other_methods(ironic):
+    node = ironic.create_node()["uuid"]
+    media = {"device_type": "cdrom", "image_url": "http://example.com/boot.iso"}
+    assert ironic.put(f"/v1/nodes/{node}/vmedia", json=media, headers=ironic.at("1.88")).status_code == 404
+    assert ironic.put(f"/v1/nodes/{node}/vmedia", json=media, headers=ironic.at("1.89")).status_code == 405

@@ -12,8 +12,9 @@ import sqlalchemy as sa
 from pocketstack.core import db, schemas
 from pocketstack.core.context import Context
 from pocketstack.core.clock import utcnow
-from pocketstack.core.errors import BadRequest, NotFound, ValidationFailed
+from pocketstack.core.errors import BadRequest, MethodNotAllowed, NotFound, ValidationFailed
 from pocketstack.core.listing import Listing
+from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.baremetal import common, provisioning
 from pocketstack.services.baremetal import versions as v
@@ -158,6 +159,13 @@ def detach_vmedia(ctx: Context, rq: ApiRequest) -> None:
                    "Could not detach device(s) " + str(types or list(VMEDIA_DEVICES)) + " from node {node}: {exc}")
 
 
+def vmedia_other_method(ctx: Context, rq: ApiRequest) -> None:
+    """quirk: NodesController._lookup answers 404 for /vmedia below 1.89 whatever the method; from 1.89
+    the controller has no such method: 405."""
+    common.hidden(ctx, v.VMEDIA_ATTACH)
+    raise MethodNotAllowed("The method is not allowed for the requested URL.")
+
+
 # the fake management interface's indicators (ironic/drivers/modules/fake.py get_supported_indicators)
 INDICATORS = {"chassis": {"led-0": {"readonly": True, "states": ["OFF", "ON"]}},
               "system": {"led": {"readonly": False, "states": ["BLINKING", "OFF", "ON"]}}}
@@ -230,6 +238,7 @@ ROUTES = [
     route("GET", N + "/vmedia", get_vmedia, policy="baremetal:node:vmedia:get", target=T),
     route("POST", N + "/vmedia", attach_vmedia, policy="baremetal:node:vmedia:attach", target=T, status=204),
     route("DELETE", N + "/vmedia", detach_vmedia, policy="baremetal:node:vmedia:detach", target=T, status=204),
+    *(route(m, N + "/vmedia", vmedia_other_method, policy=ANY_USER) for m in ("PUT", "PATCH")),
     route("GET", N + "/management/indicators", list_indicators, policy="baremetal:node:get_indicator_state",
           target=T),
     route("GET", N + "/management/indicators/{indicator}", show_indicator,

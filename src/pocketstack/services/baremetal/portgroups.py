@@ -137,9 +137,10 @@ def list_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: str | No
             stmt = stmt.where(portgroups.c.node_uuid == node_uuid)
         if rq.query.get("address"):
             stmt = stmt.where(portgroups.c.address == rq.query["address"].lower())
-        stmt = ports.node_filters(ctx, rq, stmt, portgroups.c.node_uuid,
-                                  exclusive=bool(node_uuid or rq.query.get("address")),
-                                  combined=bool(node_uuid or rq.query.get("address")))
+        given = [node_uuid, *(rq.query.get(k) for k in ("address", "shard", "conductor_groups"))]
+        if len([g for g in given if g]) > 1:
+            raise BadRequest("Filtering by node, address, or shard simultaneously is not supported.")
+        stmt = ports.node_filters(ctx, rq, stmt, portgroups.c.node_uuid, exclusive=False, combined=False)
         if owner:
             stmt = stmt.where(portgroups.c.node_uuid.in_(sa.select(nodes.c.uuid).where(
                 sa.or_(nodes.c.owner == owner, nodes.c.lessee == owner))))
