@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import UTC
 from pocketstack.core.context import Context
-from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotAcceptable, NotFound
+from pocketstack.core.errors import ApiError, BadRequest, Forbidden, MethodNotAllowed, NotAcceptable, NotFound
 from pocketstack.core.listing import Listing, Query
 from pocketstack.core.routing import ApiRequest, Service
 from pocketstack.core.versions import APIVersion
@@ -173,6 +173,15 @@ def require(ctx: Context, since: APIVersion) -> None:
         raise NotAcceptable("Request not acceptable.")
 
 
+def gate(ctx: Context, rq: ApiRequest, since: APIVersion, message: str) -> None:
+    """A collection newer than the request's version (validation.api_version and friends): a read of
+    it is 404, anything else 405."""
+    if ctx.version is None or ctx.version < since:
+        if rq.method == "GET":
+            raise NotFound(message)
+        raise MethodNotAllowed(message)
+
+
 def hidden(ctx: Context, since: APIVersion, what: str = "The resource could not be found.") -> None:
     """A collection newer than the request's version does not exist for it: 404."""
     if ctx.version is None or ctx.version < since:
@@ -207,6 +216,32 @@ def parse_list(ctx: Context, rq: ApiRequest, listing: Listing, *, invalid_sort: 
         require(ctx, v.FIELDS)
         q.fields = [f for f in fields.split(",") if f]
     return q
+
+
+def list_fields(rq: ApiRequest, q: Query, known: tuple[str, ...], default: tuple[str, ...]) -> Any:
+    """get_request_return_fields: ?fields= (each known), or every field with ?detail=true, or the
+    collection's short default; both at once is 400."""
+    detail = bool(bool_param(rq, "detail"))
+    if detail and q.fields:
+        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
+    bad = [f for f in q.fields if f not in known]
+    if bad:
+        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    return q.fields or (None if detail else default)
+
+
+def find_by_ident(conn: Connection, table: sa.Table, ident: str, not_found: str, invalid: str) -> Any:
+    """A UUID names a row by its uuid, a logical name by its name; anything else is the 400 `invalid`."""
+    if is_uuid(ident):
+        col = table.c.uuid
+    elif NAME_RE.match(ident):
+        col = table.c.name
+    else:
+        raise BadRequest(invalid)
+    row = conn.execute(sa.select(table).where(col == ident)).mappings().first()
+    if row is None:
+        raise NotFound(not_found)
+    return row
 
 
 def page(conn: Connection, listing: Listing, stmt: sa.Select, q: Query,

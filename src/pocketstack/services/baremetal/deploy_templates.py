@@ -95,16 +95,10 @@ def _writable(ctx: Context) -> None:
 def list_templates(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     common.hidden(ctx, v.DEPLOY_TEMPLATES)
     q = common.parse_list(ctx, rq, TEMPLATES)
-    detail = bool(common.bool_param(rq, "detail"))
-    if detail and q.fields:
-        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
-    bad = [f for f in q.fields if f not in FIELDS]
-    if bad:
-        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    fields = common.list_fields(rq, q, FIELDS, ("uuid", "name"))
     with db.reader() as conn:
         rows, more = common.page(conn, TEMPLATES, sa.select(deploy_templates), q,
                                  lambda m: NotFound(f"Deploy template {m} could not be found."))
-    fields = q.fields or (None if detail else ("uuid", "name"))
     return common.collection(ctx, rq, "deploy_templates", [render(ctx, rq, r, fields) for r in rows], more, q)
 
 

@@ -13,7 +13,7 @@ from starlette.responses import Response
 from pocketstack.core import db, schemas
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, MethodNotAllowed, NotFound, ValidationFailed
+from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
@@ -87,10 +87,7 @@ def render(ctx: Context, rq: ApiRequest, row: Any, fields: list[str] | tuple[str
 # --- logic -------------------------------------------------------------------
 def _gate(ctx: Context, rq: ApiRequest) -> None:
     """validation.api_version: reads are 404 below 1.96, writes 405."""
-    if ctx.version < v.INSPECTION_RULES:
-        if rq.method == "GET":
-            raise NotFound("The API version does not allow inspection rules")
-        raise MethodNotAllowed("The API version does not allow inspection rules")
+    common.gate(ctx, rq, v.INSPECTION_RULES, "The API version does not allow inspection rules")
 
 
 def _validate(body: Any) -> dict[str, Any]:
@@ -133,18 +130,12 @@ def _values(body: dict[str, Any]) -> dict[str, Any]:
 def list_rules(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     _gate(ctx, rq)
     q = common.parse_list(ctx, rq, RULES, invalid_sort={"actions", "conditions"})
-    detail = bool(common.bool_param(rq, "detail"))
-    if detail and q.fields:
-        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
-    bad = [f for f in q.fields if f not in FIELDS]
-    if bad:
-        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    fields = common.list_fields(rq, q, FIELDS, ("uuid", "priority", "phase", "description"))
     stmt = sa.select(inspection_rules)
     if rq.query.get("phase"):
         stmt = stmt.where(inspection_rules.c.phase == rq.query["phase"])
     with db.reader() as conn:
         rows, more = common.page(conn, RULES, stmt, q, lambda m: NotFound(f"Rule {m} could not be found."))
-    fields = q.fields or (None if detail else ("uuid", "priority", "phase", "description"))
     return common.collection(ctx, rq, "inspection_rules", [render(ctx, rq, r, fields) for r in rows], more, q,
                              path="inspection_rules")
 

@@ -95,16 +95,8 @@ def _bool(name: str, value: Any) -> bool:
 
 def _find(conn: Any, ident: str) -> Any:
     """objects.Port.get: a UUID, else a port name (ports have names from 1.88; the lookup has no gate)."""
-    if common.is_uuid(ident):
-        col = ports.c.uuid
-    elif common.NAME_RE.match(ident):
-        col = ports.c.name
-    else:
-        raise BadRequest(f"Expected UUID or name for port_ident: {ident}")
-    row = conn.execute(sa.select(ports).where(col == ident)).mappings().first()
-    if row is None:
-        raise NotFound(f"Port {ident} could not be found.")
-    return row
+    return common.find_by_ident(conn, ports, ident, f"Port {ident} could not be found.",
+                                f"Expected UUID or name for port_ident: {ident}")
 
 
 def _node_of(conn: Any, node_uuid: str) -> Any:

@@ -14,7 +14,7 @@ from starlette.responses import Response
 from pocketstack.core import db, schemas
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAllowed, NotFound, ValidationFailed
+from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
@@ -65,10 +65,7 @@ def render(ctx: Context, rq: ApiRequest, row: Any, fields: list[str] | tuple[str
 # --- logic -------------------------------------------------------------------
 def _route_gate(ctx: Context, rq: ApiRequest) -> None:
     """RunbooksController._route: below 1.92 a GET is 404, anything else 405."""
-    if ctx.version < v.RUNBOOKS:
-        if rq.method == "GET":
-            raise NotFound("The API version does not allow runbooks")
-        raise MethodNotAllowed("The API version does not allow runbooks")
+    common.gate(ctx, rq, v.RUNBOOKS, "The API version does not allow runbooks")
 
 
 def _target(row: Any) -> dict[str, Any]:
@@ -99,16 +96,8 @@ def _validate(ctx: Context, body: Any) -> dict[str, Any]:
 
 
 def find(conn: Any, ident: str) -> Any:
-    if common.is_uuid(ident):
-        col = runbooks.c.uuid
-    elif common.NAME_RE.match(ident):
-        col = runbooks.c.name
-    else:
-        raise BadRequest(f"Expected a logical name or UUID but received {ident}.")
-    row = conn.execute(sa.select(runbooks).where(col == ident)).mappings().first()
-    if row is None:
-        raise NotFound(f"Runbook {ident} could not be found.")
-    return row
+    return common.find_by_ident(conn, runbooks, ident, f"Runbook {ident} could not be found.",
+                                f"Expected a logical name or UUID but received {ident}.")
 
 
 def _name_free(conn: Any, name: str, own: str | None) -> None:
@@ -154,18 +143,12 @@ def list_runbooks(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         common.authorize(ctx, "baremetal:runbook:list", target)
         project = ctx.project_id
     q = common.parse_list(ctx, rq, RUNBOOKS, invalid_sort={"extra", "steps", "traits"})
-    detail = bool(common.bool_param(rq, "detail"))
-    if detail and q.fields:
-        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
-    bad = [f for f in q.fields if f not in _fields(ctx)]
-    if bad:
-        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    fields = common.list_fields(rq, q, _fields(ctx), ("uuid", "name"))
     stmt = sa.select(runbooks)
     if project is not None:
         stmt = stmt.where(sa.or_(runbooks.c.owner == project, runbooks.c.public.is_(True)))
     with db.reader() as conn:
         rows, more = common.page(conn, RUNBOOKS, stmt, q, lambda m: NotFound(f"Runbook {m} could not be found."))
-    fields = q.fields or (None if detail else ("uuid", "name"))
     return common.collection(ctx, rq, "runbooks", [render(ctx, rq, r, fields) for r in rows], more, q)
 
 
