@@ -359,3 +359,13 @@ def test_vmedia_other_methods(ironic):
     media = {"device_type": "cdrom", "image_url": "http://example.com/boot.iso"}
     assert ironic.put(f"/v1/nodes/{node}/vmedia", json=media, headers=ironic.at("1.88")).status_code == 404
     assert ironic.put(f"/v1/nodes/{node}/vmedia", json=media, headers=ironic.at("1.89")).status_code == 405
+
+
+def test_json_suffix_on_ports_and_chassis(ironic):
+    node = ironic.create_node()["uuid"]
+    port = _port(ironic, node).json()["uuid"]
+    assert ironic.get(f"/v1/ports/{port}.json", headers=ironic.at("1.90")).json()["uuid"] == port
+    assert ironic.get(f"/v1/ports/{port}.json", headers=ironic.at("1.91")).status_code == 404
+    chassis = ironic.post("/v1/chassis", json={}).json()["uuid"]
+    assert ironic.get(f"/v1/chassis/{chassis}.json", headers=ironic.at("1.90")).json()["uuid"] == chassis
+    assert ironic.get(f"/v1/chassis/{chassis}.json", headers=ironic.at("1.91")).status_code == 400   # not a UUID

@@ -256,6 +256,7 @@ def list_node_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     fields = rq.query.get("fields")
     wanted = [f for f in fields.split(",") if f] if fields is not None else None
     if wanted is not None:
@@ -308,6 +309,7 @@ def create_port(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     patch = common.check_patch(rq.body)
     with db.session() as conn:
         row = _find(conn, rq.params["port_id"])
@@ -332,6 +334,7 @@ def update_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_port(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     with db.session() as conn:
         row = _find(conn, rq.params["port_id"])
         _check_access(ctx, _node_of(conn, row["node_uuid"]), rq.params["port_id"], "baremetal:port:delete")
