@@ -197,3 +197,34 @@ def test_serve_refuses_a_missing_pool_or_conf(ceph_conf: str, tmp_path: Any) -> 
     r = subprocess.run(base + ["--ceph-conf", str(tmp_path / "nope.conf"), "--ceph-pool", POOL],
                        capture_output=True, text=True, timeout=60)
     assert r.returncode == 2 and "no such file" in r.stderr
+
+
+LARGE_MB = int(os.environ.get("POCKETSTACK_CEPH_LARGE_MB") or 0)
+
+
+@pytest.mark.skipif(not LARGE_MB, reason="a large image takes minutes here: POCKETSTACK_CEPH_LARGE_MB=300 (or 1024) "
+                                         "runs it; bench/blobs.py --image-mb 1024 measures it")
+def test_a_large_image_round_trip(ceph_cloud: Any) -> None:
+    """An image of LARGE_MB MiB, streamed both ways, comes back with the same sha512."""
+    glance = Glance(ceph_cloud.url, ceph_cloud.token())
+    image = glance.create(name=unique("large"))
+    block = os.urandom(1 << 20)
+    sent = hashlib.sha512()
+
+    def body():
+        for i in range(LARGE_MB):
+            piece = block[:-8] + i.to_bytes(8, "big")
+            sent.update(piece)
+            yield piece
+    r = glance.put(f"/v2/images/{image['id']}/file", content=body(), timeout=3600,
+                   headers={"Content-Type": "application/octet-stream"})
+    assert r.status_code == 204, r.text
+    shown = glance.get(f"/v2/images/{image['id']}").json()
+    assert shown["size"] == LARGE_MB << 20 and shown["os_hash_value"] == sent.hexdigest()
+    back, got = hashlib.sha512(), 0
+    with glance.stream("GET", f"/v2/images/{image['id']}/file", timeout=3600) as r:
+        for chunk in r.iter_bytes(1 << 20):
+            back.update(chunk)
+            got += len(chunk)
+    assert got == LARGE_MB << 20 and back.hexdigest() == sent.hexdigest()
+    assert glance.delete(f"/v2/images/{image['id']}").status_code == 204
