@@ -1,6 +1,6 @@
 """A cloud whose Swift objects and image data live in Ceph (--blob-backend ceph): bytes come back
 exactly, ranges, SLO and DLO, objects over several 4 MiB RADOS chunks, Glance upload/download,
-SIGKILL during and after writes, restarts."""
+SIGKILL during and after writes and the restart after it."""
 
 from __future__ import annotations
 
@@ -92,6 +92,11 @@ def test_glance_upload_download_and_location(ceph_cloud: Any) -> None:
     assert got.status_code == 200 and got.content == data
     r = glance.get(f"/v2/images/{image['id']}/file", headers={"Range": f"bytes={CHUNK_SIZE}-{CHUNK_SIZE + 99}"})
     assert r.status_code == 206 and r.content == data[CHUNK_SIZE:CHUNK_SIZE + 100]
+    located = glance.get(f"/v2/images/{image['id']}/locations")
+    assert located.status_code == 200, located.text
+    [where] = located.json()
+    assert where["url"].startswith("rados://") and where["url"].endswith(f"/image/file/{image['id']}")
+    assert where["metadata"] == {"store": "file"}
     assert glance.delete(f"/v2/images/{image['id']}").status_code == 204
     assert glance.get(f"/v2/images/{image['id']}/file").status_code == 404
 
@@ -101,7 +106,7 @@ def _rados_names(conf: str, namespace: str) -> list[str]:
     return sorted(o.key for o in store.ioctx().list_objects())
 
 
-def test_sigkill_keeps_acknowledged_writes_and_restart_collects_an_interrupted_one(ceph_conf: str,
+def test_sigkill_and_restart_keep_acknowledged_writes_and_collect_an_interrupted_one(ceph_conf: str,
                                                                                    tmp_path: Any) -> None:
     namespace = f"kill-{uuid.uuid4().hex[:8]}"
     first = start_cloud(tmp_path, options=ceph_options(namespace, orphan_grace_seconds=0),
@@ -113,6 +118,9 @@ def test_sigkill_keeps_acknowledged_writes_and_restart_collects_an_interrupted_o
         data = os.urandom(CHUNK_SIZE + 99)
         assert swift.put(f"/{c}/kept", content=data).status_code == 201
         assert swift.put(f"/{c}/replaced", content=b"old bytes").status_code == 201
+        glance = Glance(first.url, first.token())
+        image = glance.create(name=unique("img"))
+        assert glance.upload(image["id"], data[::-1]).status_code == 204
         # a PUT cut off mid-body: its first chunks are in RADOS, its head never written
         host, port = httpx.URL(first.url).host, httpx.URL(first.url).port
         sock = socket.create_connection((host, port))
@@ -136,6 +144,7 @@ def test_sigkill_keeps_acknowledged_writes_and_restart_collects_an_interrupted_o
         swift = _swift(second)
         assert swift.get(f"/{c}/kept").content == data
         assert swift.get(f"/{c}/replaced").content == b"old bytes"
+        assert Glance(second.url, second.token()).get(f"/v2/images/{image['id']}/file").content == data[::-1]
         names = _rados_names(ceph_conf, namespace)
         heads = {n for n in names if "#" not in n}
         orphans = [n for n in names if "#" in n and n.rsplit("#", 2)[0] not in heads]
@@ -161,28 +170,6 @@ def _wait_for_chunks(conf: str, namespace: str, _hint: str, timeout: float = 30)
             return True
         time.sleep(0.2)
     return False
-
-
-def test_restart_keeps_objects_and_images(ceph_conf: str, tmp_path: Any) -> None:
-    namespace = f"restart-{uuid.uuid4().hex[:8]}"
-    first = start_cloud(tmp_path, options=ceph_options(namespace), extra_args=ceph_args(ceph_conf))
-    try:
-        swift = _swift(first)
-        c = swift.container()
-        data = os.urandom(1 << 20)
-        swift.put(f"/{c}/o", content=data)
-        glance = Glance(first.url, first.token())
-        image = glance.create(name=unique("img"))
-        glance.upload(image["id"], data[::-1])
-    finally:
-        stop_cloud(first)
-    second = start_cloud(tmp_path, port=int(first.url.rsplit(":", 1)[1]), options=ceph_options(namespace),
-                         extra_args=ceph_args(ceph_conf))
-    try:
-        assert _swift(second).get(f"/{c}/o").content == data
-        assert Glance(second.url, second.token()).get(f"/v2/images/{image['id']}/file").content == data[::-1]
-    finally:
-        stop_cloud(second)
 
 
 def test_serve_refuses_a_missing_pool_or_conf(ceph_conf: str, tmp_path: Any) -> None:
