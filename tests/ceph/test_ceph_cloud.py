@@ -215,3 +215,24 @@ def test_a_large_image_round_trip(ceph_cloud: Any) -> None:
             got += len(chunk)
     assert got == LARGE_MB << 20 and back.hexdigest() == sent.hexdigest()
     assert glance.delete(f"/v2/images/{image['id']}").status_code == 204
+
+
+def test_live_reset_restores_the_blobs_of_the_bootstrap_snapshot(ceph_cloud: Any) -> None:
+    """Last in this file: it resets the module's cloud. What was written after the first start goes,
+    the bootstrap image's bytes stay (copied back from the snapshot's RADOS namespace if changed)."""
+    swift = _swift(ceph_cloud)
+    c = swift.container()
+    assert swift.put(f"/{c}/after-bootstrap", content=b"goes away").status_code == 201
+    glance = Glance(ceph_cloud.url, ceph_cloud.token())
+    [image] = [i for i in glance.get("/v2/images").json()["images"] if i["status"] == "active"][:1]
+    if image.get("protected"):
+        glance.patch_image(image["id"], [{"op": "replace", "path": "/protected", "value": False}])
+    assert glance.delete(f"/v2/images/{image['id']}").status_code == 204     # its bytes go too
+    admin = {"X-Auth-Token": ceph_cloud.token()}
+    r = httpx.post(f"{ceph_cloud.url}/pocketstack/v1/reset", headers=admin, timeout=120)
+    assert r.status_code == 200, r.text
+    swift = _swift(ceph_cloud)
+    assert swift.get(f"/{c}/after-bootstrap").status_code == 404
+    glance = Glance(ceph_cloud.url, ceph_cloud.token())
+    data = glance.get(f"/v2/images/{image['id']}/file").content
+    assert len(data) == image["size"] and hashlib.sha512(data).hexdigest() == image["os_hash_value"]

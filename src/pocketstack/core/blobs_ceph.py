@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from pocketstack.core.blobs import CHUNK, BlobStore, Writer
+from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, Writer
 
 LOG = logging.getLogger("pocketstack.blobs")
 CHUNK_SIZE = 4 << 20        # a RADOS object per 4 MiB (osd_max_object_size is 128 MiB)
@@ -132,7 +132,7 @@ class CephStore(BlobStore):
     def from_settings(cls, settings: Any) -> CephStore:
         conf, pool = cluster_options(settings)
         if error := requirements_error(settings):
-            raise ValueError(error)
+            raise BackendUnavailable(error)
         return cls(str(conf), str(pool), str(settings.option("blobs.ceph_namespace") or "blobs"),
                    float(settings.option("blobs.orphan_grace_seconds", 3600)))
 
