@@ -76,7 +76,6 @@ def ceph_options(namespace: str, **extra: Any) -> dict[str, Any]:
 def ceph_cloud(ceph_conf: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """A cloud of its own on ceph (a RADOS namespace of its own)."""
     tmp = tmp_path_factory.mktemp("ceph-cloud")
-    running = start_cloud(tmp, options=ceph_options(f"t-{uuid.uuid4().hex[:8]}"),
-                          extra_args=[*ceph_args(ceph_conf), "--allow-reset"])
+    running = start_cloud(tmp, options=ceph_options(f"t-{uuid.uuid4().hex[:8]}"), extra_args=ceph_args(ceph_conf))
     yield running
     stop_cloud(running)

@@ -1,6 +1,6 @@
 """A cloud whose Swift objects and image data live in Ceph (--blob-backend ceph): bytes come back
 exactly, ranges, SLO and DLO, objects over several 4 MiB RADOS chunks, Glance upload/download,
-SIGKILL during and after writes and the restart after it."""
+SIGKILL during and after writes, the restart after it and a live reset."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from pocketstack.core.blobs_ceph import CHUNK_SIZE, CephStore
+from pocketstack.services.image.bootstrap import CIRROS_NAME
 from tests.ceph.conftest import POOL, ceph_args, ceph_options
 from tests.conftest import start_cloud, stop_cloud, unique
 from tests.services.image.conftest import Glance
@@ -101,13 +102,33 @@ def test_glance_upload_download_and_location(ceph_cloud: Any) -> None:
     assert glance.get(f"/v2/images/{image['id']}/file").status_code == 404
 
 
+def _check_live_reset(ceph_cloud: Any) -> None:
+    """What was written after the first start goes; the bootstrap image, deleted with its bytes,
+    comes back with them (copied back from the bootstrap snapshot's RADOS namespace)."""
+    swift = _swift(ceph_cloud)
+    c = swift.container()
+    assert swift.put(f"/{c}/after-bootstrap", content=b"goes away").status_code == 201
+    glance = Glance(ceph_cloud.url, ceph_cloud.token())
+    [image] = glance.get("/v2/images", params={"name": CIRROS_NAME}).json()["images"]     # the bootstrap's
+    if image.get("protected"):
+        glance.patch_image(image["id"], [{"op": "replace", "path": "/protected", "value": False}])
+    assert glance.delete(f"/v2/images/{image['id']}").status_code == 204     # its bytes go too
+    admin = {"X-Auth-Token": ceph_cloud.token()}
+    r = httpx.post(f"{ceph_cloud.url}/pocketstack/v1/reset", headers=admin, timeout=120)
+    assert r.status_code == 200, r.text
+    swift = _swift(ceph_cloud)
+    assert swift.get(f"/{c}/after-bootstrap").status_code == 404
+    glance = Glance(ceph_cloud.url, ceph_cloud.token())
+    data = glance.get(f"/v2/images/{image['id']}/file").content
+    assert len(data) == image["size"] and hashlib.sha512(data).hexdigest() == image["os_hash_value"]
+
+
 def _rados_names(conf: str, namespace: str) -> list[str]:
     store = CephStore(conf, POOL, namespace)
     return sorted(o.key for o in store.ioctx().list_objects())
 
 
-def test_sigkill_and_restart_keep_acknowledged_writes_and_collect_an_interrupted_one(ceph_conf: str,
-                                                                                   tmp_path: Any) -> None:
+def test_sigkill_restart_and_reset(ceph_conf: str, tmp_path: Any) -> None:
     namespace = f"kill-{uuid.uuid4().hex[:8]}"
     first = start_cloud(tmp_path, options=ceph_options(namespace, orphan_grace_seconds=0),
                         extra_args=ceph_args(ceph_conf))
@@ -129,7 +150,7 @@ def test_sigkill_and_restart_keep_acknowledged_writes_and_collect_an_interrupted
                       f"X-Auth-Token: {swift.client.headers['X-Auth-Token']}\r\n"
                       f"Content-Length: {body_size}\r\n\r\n").encode())
         sock.sendall(os.urandom(2 * CHUNK_SIZE + 5))
-        written = _wait_for_chunks(ceph_conf, namespace, f"/{c}/")
+        written = _wait_for_chunks(ceph_conf, namespace)
         first.process.send_signal(signal.SIGKILL)
         first.process.wait(timeout=10)
         killed = True
@@ -139,7 +160,8 @@ def test_sigkill_and_restart_keep_acknowledged_writes_and_collect_an_interrupted
         if not killed:
             stop_cloud(first)
     second = start_cloud(tmp_path, port=int(first.url.rsplit(":", 1)[1]),
-                         options=ceph_options(namespace, orphan_grace_seconds=0), extra_args=ceph_args(ceph_conf))
+                         options=ceph_options(namespace, orphan_grace_seconds=0),
+                         extra_args=[*ceph_args(ceph_conf), "--allow-reset"])
     try:
         swift = _swift(second)
         assert swift.get(f"/{c}/kept").content == data
@@ -155,11 +177,12 @@ def test_sigkill_and_restart_keep_acknowledged_writes_and_collect_an_interrupted
             if "#" in n:
                 key, gen, _ = n.rsplit("#", 2)
                 assert store.head(key)["gen"] == gen, n
+        _check_live_reset(second)       # and a reset of this restarted cloud puts the bootstrap blobs back
     finally:
         stop_cloud(second)
 
 
-def _wait_for_chunks(conf: str, namespace: str, _hint: str, timeout: float = 30) -> bool:
+def _wait_for_chunks(conf: str, namespace: str, timeout: float = 30) -> bool:
     """True once a chunk without a head exists (the PUT under way has written some)."""
     import time
     deadline = time.monotonic() + timeout
@@ -213,23 +236,3 @@ def test_a_large_image_round_trip(ceph_cloud: Any) -> None:
     assert got == LARGE_MB << 20 and back.hexdigest() == sent.hexdigest()
     assert glance.delete(f"/v2/images/{image['id']}").status_code == 204
 
-
-def test_live_reset_restores_the_blobs_of_the_bootstrap_snapshot(ceph_cloud: Any) -> None:
-    """Last in this file: it resets the module's cloud. What was written after the first start goes,
-    the bootstrap image's bytes stay (copied back from the snapshot's RADOS namespace if changed)."""
-    swift = _swift(ceph_cloud)
-    c = swift.container()
-    assert swift.put(f"/{c}/after-bootstrap", content=b"goes away").status_code == 201
-    glance = Glance(ceph_cloud.url, ceph_cloud.token())
-    [image] = [i for i in glance.get("/v2/images").json()["images"] if i["status"] == "active"][:1]
-    if image.get("protected"):
-        glance.patch_image(image["id"], [{"op": "replace", "path": "/protected", "value": False}])
-    assert glance.delete(f"/v2/images/{image['id']}").status_code == 204     # its bytes go too
-    admin = {"X-Auth-Token": ceph_cloud.token()}
-    r = httpx.post(f"{ceph_cloud.url}/pocketstack/v1/reset", headers=admin, timeout=120)
-    assert r.status_code == 200, r.text
-    swift = _swift(ceph_cloud)
-    assert swift.get(f"/{c}/after-bootstrap").status_code == 404
-    glance = Glance(ceph_cloud.url, ceph_cloud.token())
-    data = glance.get(f"/v2/images/{image['id']}/file").content
-    assert len(data) == image["size"] and hashlib.sha512(data).hexdigest() == image["os_hash_value"]
