@@ -105,11 +105,13 @@ async def bulk_delete(ctx: Context, rq: ApiRequest) -> Response:
 def extract(ctx: Context, rq: ApiRequest, t: request.Target, key: str, mode: str) -> Result:
     result = Result()
     base_container, base_prefix = t.container or "", t.obj or ""
+    raw = blobs.store().open(key)
     try:
-        archive = tarfile.open(blobs.store().path(key), mode)
-    except (tarfile.TarError, OSError):
+        archive = tarfile.open(fileobj=raw, mode=mode)
+    except (tarfile.TarError, OSError, EOFError):
+        raw.close()
         raise BadRequest("Invalid Tar File: invalid header", plain=True) from None
-    with archive:
+    with raw, archive:
         for member in archive:
             if not member.isfile():
                 continue
