@@ -215,6 +215,10 @@ def test_runbooks_crud_and_versions(ironic):
     r = ironic.patch(f"/v1/runbooks/{rb['uuid']}", json=[{"op": "add", "path": "/description", "value": "d"},
                                                          {"op": "replace", "path": "/name", "value": "free-name"}])
     assert r.status_code == 200 and r.json()["description"] == "d" and r.json()["name"] == "free-name"
+    r = ironic.patch(f"/v1/runbooks/{rb['uuid']}", json=[{"op": "add", "path": "/extra/k", "value": "v"}],
+                     headers=ironic.at("1.111"))
+    assert r.status_code == 200 and "description" not in r.json()
+    assert ironic.get(f"/v1/runbooks/{rb['uuid']}").json()["description"] == "d"     # kept by the older client
     assert ironic.delete(f"/v1/runbooks/{rb['uuid']}").status_code == 204
     assert ironic.get(f"/v1/runbooks/{rb['uuid']}").status_code == 404
 

@@ -117,12 +117,12 @@ def _unsupported(node: Any, extension: str) -> str:
     return f"Driver {node['driver']} does not support {extension} (disabled or not implemented)."
 
 
-def _vmedia_failed(ctx: Context, rq: ApiRequest, extension: str, error: str) -> None:
+def _vmedia_failed(ctx: Context, rq: ApiRequest, extension: str, action: str) -> None:
     """The conductor works in the background and records what failed as the node's last_error: no
     hardware type here has a virtual media capable management interface (fake's has none either)."""
     with db.session() as conn:
         node = common.find_node(conn, ctx, rq.params["node_ident"])
-        message = error.format(node=node["uuid"], exc=_unsupported(node, extension))
+        message = f"Could not {action} node {node['uuid']}: {_unsupported(node, extension)}"
         provisioning.record_history(conn, node, message, "UNKNOWN", user=ctx.user_id)
         conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(last_error=message,
                                                                                updated_at=utcnow()))
@@ -144,8 +144,7 @@ def attach_vmedia(ctx: Context, rq: ApiRequest) -> None:
     if scheme not in VMEDIA_SCHEMES:
         raise BadRequest(f"Unsupported or missing URL scheme: {scheme}")
     _node(ctx, rq)
-    _vmedia_failed(ctx, rq, "attach_virtual_media",
-                   "Could not attach device " + rq.body["device_type"] + " to node {node}: {exc}")
+    _vmedia_failed(ctx, rq, "attach_virtual_media", f"attach device {rq.body['device_type']} to")
 
 
 def detach_vmedia(ctx: Context, rq: ApiRequest) -> None:
@@ -155,8 +154,7 @@ def detach_vmedia(ctx: Context, rq: ApiRequest) -> None:
     if invalid:
         raise BadRequest(f"Invalid device type(s) {', '.join(invalid)} (valid are {', '.join(VMEDIA_DEVICES)})")
     _node(ctx, rq)
-    _vmedia_failed(ctx, rq, "detach_virtual_media",
-                   "Could not detach device(s) " + str(types or list(VMEDIA_DEVICES)) + " from node {node}: {exc}")
+    _vmedia_failed(ctx, rq, "detach_virtual_media", f"detach device(s) {types or list(VMEDIA_DEVICES)} from")
 
 
 def vmedia_other_method(ctx: Context, rq: ApiRequest) -> None:

@@ -73,13 +73,15 @@ def _target(row: Any) -> dict[str, Any]:
             "config": {"service_project_name": "service"}}
 
 
-def _validate(ctx: Context, body: Any) -> dict[str, Any]:
-    schema = SCHEMA_112 if ctx.version >= v.RUNBOOK_TRAITS else SCHEMA
+def _validate(ctx: Context, body: Any, relaxed: bool = False) -> dict[str, Any]:
+    """`relaxed`: the 1.112 rules whatever the version (quirk: ironic's PATCH always validates with them)."""
+    relaxed = relaxed or ctx.version >= v.RUNBOOK_TRAITS
+    schema = SCHEMA_112 if relaxed else SCHEMA
     try:
         schemas.validate(schema, body)
     except ValidationFailed as exc:
         raise BadRequest(f"Invalid input for field/attribute runbook. Value: '{body}'. {exc.detail}") from None
-    if ctx.version >= v.RUNBOOK_TRAITS:
+    if relaxed:
         if not common.NAME_RE.match(body["name"]):
             raise BadRequest(f"Invalid input for field/attribute runbook. Value: '{body}'. "
                              f"'{body['name']}' does not match '^[A-Za-z0-9\\-._~]+$'")
@@ -212,12 +214,13 @@ def update_runbook(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         new = common.apply_patch(doc, patch)
         if new.get("name") is None or new.get("steps") is None:
             raise BadRequest("'/name' and '/steps' are mandatory attributes and can not be removed")
-        new = _validate(ctx, {k: val for k, val in new.items() if val is not None})
+        new = _validate(ctx, {k: val for k, val in new.items() if val is not None}, relaxed=True)
         _name_free(conn, new["name"], row["uuid"])
         conn.execute(runbooks.update().where(runbooks.c.uuid == row["uuid"]).values(
             name=new["name"], steps=new["steps"], extra=new.get("extra") or {}, owner=new.get("owner"),
             public=bool(new.get("public")), disable_ramdisk=bool(new.get("disable_ramdisk")),
-            description=new.get("description"), updated_at=utcnow()))
+            description=new.get("description") if "description" in allowed else row["description"],
+            updated_at=utcnow()))
         row = find(conn, row["uuid"])
     return render(ctx, rq, row, None)
 
