@@ -117,8 +117,9 @@ def guest_image_command(args: argparse.Namespace) -> int:
 
 
 def db_command(args: argparse.Namespace) -> int:
-    import pocketstack.services  # noqa: F401  (every table: the models the schema is checked against)
+    from pocketstack import services
     from pocketstack.core import db
+    services.load_all()          # every table: the models the schema is checked against
     url = Settings(data_dir=(args.data_dir or default_data_dir()).resolve(), database_url=args.database_url).db_url
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

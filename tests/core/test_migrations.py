@@ -10,9 +10,11 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-import pocketstack.services  # noqa: F401  (every table)
+from pocketstack import services
 from pocketstack.cli import main
 from pocketstack.core import db
+
+services.load_all()          # every table
 
 
 def _urls(tmp_path) -> list[str]:
