@@ -189,10 +189,12 @@ def check_tls(settings: Settings) -> str | None:
 
 def check_dataplane(settings: Settings) -> str | None:
     """One line when the configured network dataplane cannot run here (checked before anything starts)."""
-    from pocketstack.services.network.dataplane import requirements_error
     name = str(settings.option("network.dataplane", "none") or "none")
-    if name != "none" and settings.workers > 1:
+    if name == "none":
+        return None                 # the default: nothing to check, and the network service loads later
+    if settings.workers > 1:
         return f"--dataplane {name} runs in one process: use --workers 1"
+    from pocketstack.services.network.dataplane import requirements_error
     return requirements_error(name)
 
 
@@ -227,6 +229,8 @@ def check_notifications(settings: Settings) -> str | None:
 
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
+    if str(settings.option("compute.driver", "fake") or "fake") == "fake":
+        return None                 # the default: nothing to check, and the compute service loads later
     from pocketstack.services.compute import drivers
     return drivers.requirements_error(drivers.name_in(settings), settings)
 
@@ -317,11 +321,12 @@ def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[A
     starts so the catalog can point at it; when it cannot be had, one line says so and the object
     store is served at its prefix on the main port only."""
     from pocketstack.core.listeners import Listener, bind
-    from pocketstack.services import object_store
+    from pocketstack.services import BY_TYPE
+    object_store = BY_TYPE["object-store"]       # its registry entry: the service loads on its first request
     port = args.object_store_port
     if port is None:
         port = int(settings.option("object_store.port", 8080) or 0)
-    prefix = object_store.SERVICE.listener_prefix
+    prefix = object_store.listener_prefix
     if not port or prefix is None:
         return [], None
     fallback = f"the object store is served at {settings.base_url}{prefix}/v1 only"
@@ -330,8 +335,8 @@ def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[A
     sock, why = bind(settings.host, port)
     if sock is None:
         return [], f"object store port {why}: {fallback}"
-    settings.listeners[object_store.SERVICE.type] = sock.getsockname()[1]
-    return [Listener(object_store.SERVICE.type, prefix, sock)], None
+    settings.listeners[object_store.type] = sock.getsockname()[1]
+    return [Listener(object_store.type, prefix, sock)], None
 
 
 def main(argv: list[str] | None = None) -> int:
