@@ -8,6 +8,7 @@ request id -> route to service by prefix -> authenticate -> negotiate version ->
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import functools
 import logging
@@ -85,9 +86,11 @@ async def read_limited(request: Request, limit: int | None) -> bytes:
         chunks.append(chunk)
     return b"".join(chunks)
 
-# after the first answer (or this long after the start when no request comes), the services not
-# used yet are loaded in the background, then the job worker starts
-WARM_UP_AFTER = 1.0
+# the services no request has used yet load in the background once the server has answered its first
+# request and then had no request for WARM_UP_IDLE seconds, or WARM_UP_AFTER seconds after the start,
+# whichever comes first: a client's first requests (a token, then the catalog's services) get the CPU
+WARM_UP_IDLE = 0.2
+WARM_UP_AFTER = 5.0
 
 
 class Mount:
@@ -115,6 +118,7 @@ class Pocketstack:
         self.policy_dir = settings.data_dir / "policy"
         self.started = False                   # startup hooks run as services load, once the app starts
         self._first_answer = asyncio.Event()
+        self._in_flight, self._last_request = 0, 0.0
         self._warm_up: asyncio.Task[None] | None = None
         self._workers: asyncio.Task[None] | None = None
         self._dashboard: Any = None            # built on its first request (dashboard.build)
@@ -133,11 +137,16 @@ class Pocketstack:
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
         request.state.request_id = request_id     # for error bodies that carry it (placement)
-        response = await self.respond(request, request_id)
-        response.headers["x-openstack-request-id"] = request_id
-        elapsed = time.perf_counter() - started
-        await response(scope, receive, send)
-        self._first_answer.set()
+        self._in_flight += 1
+        try:
+            response = await self.respond(request, request_id)
+            response.headers["x-openstack-request-id"] = request_id
+            elapsed = time.perf_counter() - started
+            await response(scope, receive, send)
+        finally:
+            self._in_flight -= 1
+            self._last_request = time.monotonic()
+            self._first_answer.set()
         metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
                         request.method, response.status_code, elapsed)
         log_request(scope, response.status_code, response.headers.get("content-length"),
@@ -180,6 +189,7 @@ class Pocketstack:
                     if every or self.load_at_start(mount):
                         self.load(mount)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
+                self._workers = asyncio.create_task(jobs.worker_loop())    # claims the kinds loaded services registered
                 self._warm_up = asyncio.create_task(self.warm_up())
                 self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
@@ -221,21 +231,21 @@ class Pocketstack:
         return await anyio.to_thread.run_sync(self.load, mount)
 
     async def warm_up(self) -> None:
-        """After the first answer (a client's first request is its token), load every service not
-        used yet, one at a time, then start the job worker: the jobs of any service find their
-        kinds registered."""
-        if not all(mount.ready for mount in self.mounts):
-            try:
-                await asyncio.wait_for(self._first_answer.wait(), timeout=WARM_UP_AFTER)
-            except asyncio.TimeoutError:
-                pass
+        """Load every service no request has used yet, one at a time, once the start's first requests
+        are answered (WARM_UP_IDLE, WARM_UP_AFTER): their startup hooks run (recovery of interrupted
+        work, periodic tasks) and their job kinds become claimable."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WARM_UP_AFTER
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._first_answer.wait(), timeout=WARM_UP_AFTER)
+        while loop.time() < deadline and (self._in_flight or time.monotonic() - self._last_request < WARM_UP_IDLE):
+            await asyncio.sleep(0.05)
         for mount in self.mounts:
             if not mount.ready:
                 try:
                     await self.loaded(mount)
                 except Exception:  # noqa: BLE001 - its first request will try again, and say why
                     LOG.exception("loading the %s service failed", mount.type)
-        self._workers = asyncio.create_task(jobs.worker_loop())
 
     def snapshot_due(self) -> bool:
         """Whether this start takes the `bootstrap` snapshot (below): then every service loads first,
