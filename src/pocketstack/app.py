@@ -45,6 +45,9 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     blobs.configure(settings.data_dir / "blobs").sweep_temp()
     if db.at_head(settings.db_url):
         pass                                            # nothing to migrate, nothing to check
+    elif migrate and db.is_empty(settings.db_url):      # a first start: the schema from the models
+        services.load_all()                             # (bootstrap imports them all anyway)
+        db.create_schema(settings.db_url)
     elif migrate:
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
