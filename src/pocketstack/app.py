@@ -31,7 +31,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, InternalError, PayloadTooLarge
 from pocketstack.core.http import base_url, dumps, empty, json_response
 from pocketstack.core.ids import global_request_id, new_request_id
-from pocketstack.core.policy import Policy
+from pocketstack.core.policy import Policy, operator_file
 from pocketstack.core.routing import ApiRequest, Route, Service, parse_json
 
 ACCESS = logging.getLogger("pocketstack.access")
@@ -119,7 +119,6 @@ class Pocketstack:
         self.by_prefix = sorted(((p, m) for m in self.mounts for p in m.prefixes), key=lambda x: -len(x[0]))
         self.validate_token = validate_token
         self.policy_dir = settings.data_dir / "policy"
-        self.started = False                   # startup hooks run as services load, once the app starts
         self._first_answer = asyncio.Event()
         self._in_flight, self._last_request = 0, 0.0
         self._warm_up: asyncio.Task[None] | None = None
@@ -186,7 +185,6 @@ class Pocketstack:
                                         host=self.settings.option("notifications.host"),
                                         opt_out=self.settings.option("notifications.opt_out"))
                 jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
-                self.started = True
                 every = self.snapshot_due()
                 for mount in self.mounts:
                     if every or self.load_at_start(mount):
@@ -209,7 +207,7 @@ class Pocketstack:
         """Identity (every request's token) and pocketstack's own API load at start, and so does a
         service the operator gave a policy file (a broken one stops the start, as it always did)."""
         return mount.type in ("identity", services.CONTROL.type) or \
-            (self.policy_dir / f"{mount.type}.yaml").exists()
+            operator_file(self.policy_dir, mount.type).exists()
 
     def load(self, mount: Mount) -> Service:
         """Import the service, build its policy, run its startup hook: once, in whichever thread

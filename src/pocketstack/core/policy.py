@@ -154,6 +154,11 @@ def rule(name: str, check_str: str, description: str, operations: list[tuple[str
         scope_types=scope_types)
 
 
+def operator_file(policy_dir: Path, service_type: str) -> Path:
+    """Where an operator's policy file for the service is (the data dir's policy/<type>.yaml)."""
+    return policy_dir / f"{service_type}.yaml"
+
+
 class Policy:
     """One service's rules and oslo.policy enforcer. The enforcer is built on the first check (or at
     once when the operator has a policy file for the service, so a broken file stops the start)."""
@@ -162,10 +167,8 @@ class Policy:
                  message: str = "You are not authorized to perform the requested action: {rule}.") -> None:
         self.rules = list(rules)
         self.policy_file: str | None = None
-        if policy_dir is not None:
-            candidate = policy_dir / f"{service_type}.yaml"
-            if candidate.exists():
-                self.policy_file = str(candidate)
+        if policy_dir is not None and operator_file(policy_dir, service_type).exists():
+            self.policy_file = str(operator_file(policy_dir, service_type))
         self.message = message
         self.names = {r.name for r in self.rules}
         self._enforcer: Any = None
