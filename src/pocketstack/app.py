@@ -235,6 +235,8 @@ class Pocketstack:
         """Load every service no request has used yet, one at a time, once the start's first requests
         are answered (WARM_UP_IDLE, WARM_UP_AFTER): their startup hooks run (recovery of interrupted
         work, periodic tasks) and their job kinds become claimable."""
+        if self.settings.option("startup.warm_up", True) is False:
+            return            # the config's `startup: {warm_up: false}`: each service loads on its first request only
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WARM_UP_AFTER
         with contextlib.suppress(asyncio.TimeoutError):
