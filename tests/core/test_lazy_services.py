@@ -23,7 +23,7 @@ def test_every_entry_loads_the_service_it_describes():
         service = entry.load()
         assert (service.type, service.prefixes, service.catalog, service.listener_prefix) == \
             (entry.type, entry.prefixes, entry.catalog, entry.listener_prefix)
-    assert [s.type for s in services.ALL] == [e.type for e in services.ENTRIES]
+    assert [s.type for s in services.load_all()] == [e.type for e in services.ENTRIES]
 
 
 def test_prefixes_are_unique():

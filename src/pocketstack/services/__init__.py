@@ -4,8 +4,8 @@ What the app needs before a service's first request is small data, kept here: it
 prefixes, catalog entries and own-port prefix. A service's modules (routes, schemas, views,
 policies, tables) are imported by `Entry.load()`, which the app calls on the first request under
 one of its prefixes (or when it warms the services up after the first request); importing this
-package imports none of them. `ALL` (every Service, each service imported) stays for the tools and
-tests that walk the route table.
+package imports none of them. `load_all()` gives every Service (each service imported), for the
+tools and tests that walk the route table or need every table.
 """
 
 from __future__ import annotations
@@ -67,9 +67,3 @@ def about(service_type: str) -> dict[str, Any]:
 def load_all() -> list[Service]:
     """Every service, imported (and with them every table in core.db's metadata)."""
     return [e.load() for e in ENTRIES]
-
-
-def __getattr__(name: str) -> Any:
-    if name == "ALL":
-        return load_all()
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
