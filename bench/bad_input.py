@@ -7,7 +7,7 @@
 
 Starts a throwaway cloud (tests/conftest.py start_cloud), takes tokens for admin, demo and alt
 from its clouds.yaml, creates one resource of each main kind per service in demo's project, then
-enumerates the route table (`pocketstack.services.ALL`, each Service's `routes`) and sends, per
+enumerates the route table (`pocketstack.services.load_all()`, each Service's `routes`) and sends, per
 route: malformed JSON, invalid UTF-8, a JSON array/string/number/null instead of an object,
 missing required fields, unknown fields, wrong types, oversize strings, huge and negative
 integers (from the route's body schema where it declares one, from the resource key otherwise),
@@ -606,7 +606,7 @@ def run(*, full: bool = False, limit: int | None = None, database_url: str | Non
         TOKENS.clear()
         TOKENS.update(tokens)
         target = make_resources(cloud.url, tokens)
-        mounted = [s for s in services.ALL if not only or s.type in only]
+        mounted = [s for s in services.load_all() if not only or s.type in only]
         todo = attacks(mounted, target, full)
         random.Random(seed).shuffle(todo)
         if limit is not None and len(todo) > limit:

@@ -26,5 +26,21 @@ def test_tokens_and_projects_survive_a_restart(tmp_path):
         assert shown.json()["project"]["name"] == "survivor"
         assert second.clouds_yaml.read_text() == clouds_before   # a later start changes nothing
         assert (second.clouds_yaml.stat().st_mode & 0o777) == 0o600
+        # the services load on their first request after a restart: every catalog entry answers
+        fresh = {"X-Auth-Token": second.token()}
+        listed = httpx.get(f"{second.url}/identity/v3/auth/catalog", headers=fresh)
+        assert listed.status_code == 200
+        catalog = {e["type"]: e for e in listed.json()["catalog"]}
+        assert {"identity", "compute", "image", "network", "volumev3", "block-storage", "object-store",
+                "placement", "orchestration", "baremetal", "accelerator", "cloudformation"} <= set(catalog)
+        roots = {"compute": "/compute/", "image": "/image/", "network": "/networking/", "placement": "/placement/",
+                 "orchestration": "/heat-api/", "baremetal": "/baremetal/", "accelerator": "/accelerator/",
+                 "volumev3": "/volume/"}
+        for kind, root in roots.items():         # each one's version document, its first request since the start
+            assert any(e["url"].startswith(second.url + root.rstrip("/")) for e in catalog[kind]["endpoints"])
+            r = httpx.get(second.url + root, headers=fresh)
+            assert r.status_code in (200, 300), (kind, r.status_code, r.text[:200])
+        flavors = httpx.get(f"{second.url}/compute/v2.1/flavors", headers=fresh)
+        assert "m1.tiny" in {f["name"] for f in flavors.json()["flavors"]}
     finally:
         stop_cloud(second)

@@ -8,9 +8,11 @@ request id -> route to service by prefix -> authenticate -> negotiate version ->
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import functools
 import logging
+import threading
 import time
 from typing import Any
 
@@ -19,7 +21,7 @@ from sqlalchemy import exc as sa_exc
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import PlainTextResponse, Response
 
-from pocketstack import bootstrap, control, dashboard, services
+from pocketstack import bootstrap, dashboard, services
 from pocketstack.config import Settings
 from pocketstack.core import (
     blobs, db, faults, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
@@ -29,7 +31,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import ApiError, BadRequest, InternalError, PayloadTooLarge
 from pocketstack.core.http import base_url, dumps, empty, json_response
 from pocketstack.core.ids import global_request_id, new_request_id
-from pocketstack.core.policy import Policy
+from pocketstack.core.policy import Policy, operator_file
 from pocketstack.core.routing import ApiRequest, Route, Service, parse_json
 
 ACCESS = logging.getLogger("pocketstack.access")
@@ -43,11 +45,14 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     blobs.configure(settings.data_dir / "blobs", settings).sweep()
     if db.at_head(settings.db_url):
         pass                                            # nothing to migrate, nothing to check
+    elif migrate and db.is_empty(settings.db_url):      # a first start: the schema from the models
+        services.load_all()                             # (bootstrap imports them all anyway)
+        db.create_schema(settings.db_url)
     elif migrate:
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)
-    return first_start and bootstrap.run(settings, services.ALL)
+    return first_start and bootstrap.run(settings, services.ENTRIES)
 
 
 
@@ -84,18 +89,39 @@ async def read_limited(request: Request, limit: int | None) -> bytes:
         chunks.append(chunk)
     return b"".join(chunks)
 
+# the services no request has used yet load in the background once the server has answered its first
+# request and then had no request for WARM_UP_IDLE seconds, or WARM_UP_AFTER seconds after the start,
+# whichever comes first: a client's first requests (a token, then the catalog's services) get the CPU
+WARM_UP_IDLE = 0.2
+WARM_UP_AFTER = 5.0
+
+
+class Mount:
+    """A service as the app mounts it: its prefixes known from the start (services.Entry), its
+    modules imported, its policy built and its startup hook run on its first use: a request under
+    one of its prefixes, or the warm-up that follows the first request."""
+
+    def __init__(self, entry: services.Entry | Service) -> None:
+        self.entry = entry
+        self.type, self.prefixes = entry.type, entry.prefixes
+        self.service: Service | None = entry if isinstance(entry, Service) else None
+        self.ready = False
+        self.lock = threading.Lock()
+
+
 class Pocketstack:
-    def __init__(self, settings: Settings, mounted: list[Service], validate_token: TokenValidator,
+    def __init__(self, settings: Settings, mounted: list[services.Entry | Service], validate_token: TokenValidator,
                  listeners: list[Listener] | None = None) -> None:
         self.settings = settings
         self.listeners = listeners or []          # services' own ports (Swift's 8080), bound by the CLI
         self._running = Running()
-        self.services = sorted(mounted, key=lambda s: -max(len(p) for p in s.prefixes))
-        self.by_prefix = sorted(((p, s) for s in mounted for p in s.prefixes), key=lambda x: -len(x[0]))
+        self.mounts = [Mount(m) for m in mounted]
+        self.by_prefix = sorted(((p, m) for m in self.mounts for p in m.prefixes), key=lambda x: -len(x[0]))
         self.validate_token = validate_token
-        policy_dir = settings.data_dir / "policy"
-        for service in mounted:
-            service.policy = Policy(service.type, service.policies, policy_dir)
+        self.policy_dir = settings.data_dir / "policy"
+        self._first_answer = asyncio.Event()
+        self._in_flight, self._last_request = 0, 0.0
+        self._warm_up: asyncio.Task[None] | None = None
         self._workers: asyncio.Task[None] | None = None
         self._dashboard: Any = None            # built on its first request (dashboard.build)
         self.first_start = False               # set by `serve` when prepare() bootstrapped the cloud
@@ -113,10 +139,16 @@ class Pocketstack:
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
         request.state.request_id = request_id     # for error bodies that carry it (placement)
-        response = await self.respond(request, request_id)
-        response.headers["x-openstack-request-id"] = request_id
-        elapsed = time.perf_counter() - started
-        await response(scope, receive, send)
+        self._in_flight += 1
+        try:
+            response = await self.respond(request, request_id)
+            response.headers["x-openstack-request-id"] = request_id
+            elapsed = time.perf_counter() - started
+            await response(scope, receive, send)
+        finally:
+            self._in_flight -= 1
+            self._last_request = time.monotonic()
+            self._first_answer.set()
         metrics.observe(getattr(request.state, "service", "none"), getattr(request.state, "route", "unmatched"),
                         request.method, response.status_code, elapsed)
         log_request(scope, response.status_code, response.headers.get("content-length"),
@@ -153,20 +185,78 @@ class Pocketstack:
                                         host=self.settings.option("notifications.host"),
                                         opt_out=self.settings.option("notifications.opt_out"))
                 jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
-                for service in self.services:
-                    if service.startup:
-                        service.startup(self.settings)
+                every = self.snapshot_due()
+                for mount in self.mounts:
+                    if every or self.load_at_start(mount):
+                        self.load(mount)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
-                self._workers = asyncio.create_task(jobs.worker_loop())
+                self._workers = asyncio.create_task(jobs.worker_loop())    # claims the kinds loaded services registered
+                self._warm_up = asyncio.create_task(self.warm_up())
                 self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._running.stop()
-                if self._workers:
-                    self._workers.cancel()
+                for task in (self._warm_up, self._workers):
+                    if task:
+                        task.cancel()
                 await anyio.to_thread.run_sync(notifications.shutdown)   # what is queued goes out first
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def load_at_start(self, mount: Mount) -> bool:
+        """Identity (every request's token) and pocketstack's own API load at start, and so does a
+        service the operator gave a policy file (a broken one stops the start, as it always did)."""
+        return mount.type in ("identity", services.CONTROL.type) or \
+            operator_file(self.policy_dir, mount.type).exists()
+
+    def load(self, mount: Mount) -> Service:
+        """Import the service, build its policy, run its startup hook: once, in whichever thread
+        asks first (the others wait for it)."""
+        if mount.ready:
+            assert mount.service is not None
+            return mount.service
+        with mount.lock:
+            if not mount.ready:
+                service = mount.service or mount.entry.load()
+                service.policy = Policy(service.type, service.policies, self.policy_dir)
+                if service.startup:
+                    service.startup(self.settings)
+                mount.service, mount.ready = service, True
+        assert mount.service is not None
+        return mount.service
+
+    async def loaded(self, mount: Mount) -> Service:
+        if mount.ready:
+            assert mount.service is not None
+            return mount.service
+        return await anyio.to_thread.run_sync(self.load, mount)
+
+    async def warm_up(self) -> None:
+        """Load every service no request has used yet, one at a time, once the start's first requests
+        are answered (WARM_UP_IDLE, WARM_UP_AFTER): their startup hooks run (recovery of interrupted
+        work, periodic tasks) and their job kinds become claimable."""
+        if self.settings.option("startup.warm_up", True) is False:
+            return            # the config's `startup: {warm_up: false}`: each service loads on its first request only
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WARM_UP_AFTER
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._first_answer.wait(), timeout=WARM_UP_AFTER)
+        while loop.time() < deadline and (self._in_flight or time.monotonic() - self._last_request < WARM_UP_IDLE):
+            await asyncio.sleep(0.05)
+        for mount in self.mounts:
+            if not mount.ready:
+                try:
+                    await self.loaded(mount)
+                except Exception:  # noqa: BLE001 - its first request will try again, and say why
+                    LOG.exception("loading the %s service failed", mount.type)
+
+    def snapshot_due(self) -> bool:
+        """Whether this start takes the `bootstrap` snapshot (below): then every service loads first,
+        as their startup hooks write rows the snapshot must hold."""
+        if self.settings.workers > 1:
+            return self.settings.allow_reset
+        return self.first_start or (self.settings.allow_reset
+                                    and not snapshots.exists(self.settings.data_dir, snapshots.BOOTSTRAP))
 
     def snapshot_first_start(self) -> None:
         """The `bootstrap` snapshot a reset returns to: the cloud once every service has started
@@ -188,10 +278,10 @@ class Pocketstack:
             snapshots.save(self.settings.data_dir, snapshots.BOOTSTRAP)
 
     # --- pipeline ------------------------------------------------------------
-    def find_service(self, path: str) -> tuple[Service | None, str]:
-        for prefix, service in self.by_prefix:
+    def find_service(self, path: str) -> tuple[Mount | None, str]:
+        for prefix, mount in self.by_prefix:
             if path == prefix or path.startswith(prefix + "/") or prefix == "":
-                return service, prefix
+                return mount, prefix
         return None, ""
 
     async def respond(self, request: Request, request_id: str) -> Response:
@@ -201,9 +291,10 @@ class Pocketstack:
         if path == "/metrics":
             body, content_type = await anyio.to_thread.run_sync(metrics.exposition)
             return Response(body, media_type=content_type)
-        service, prefix = self.find_service(path)
-        if service is None:
+        mount, prefix = self.find_service(path)
+        if mount is None:
             return PlainTextResponse("Not Found", status_code=404)
+        service = await self.loaded(mount)
         inbound = request.headers.get("x-openstack-request-id")
         request.state.service = service.type
         ctx = Context(request_id=request_id, base_url=base_url(request, self.settings.public_url),
@@ -324,7 +415,7 @@ def _sync(admit: Any, handler: Any, ctx: Context, rq: ApiRequest) -> Any:
 def build_app(settings: Settings, listeners: list[Listener] | None = None) -> Pocketstack:
     from pocketstack.services.identity import token_minter, token_validator
     service_auth.configure(token_minter)       # jobs acting for users get their tokens from identity
-    return Pocketstack(settings, [*services.ALL, control.SERVICE], token_validator, listeners)
+    return Pocketstack(settings, [*services.ENTRIES, services.CONTROL], token_validator, listeners)
 
 
 def worker_app() -> Pocketstack:

@@ -28,7 +28,8 @@ def _state(conn: Any) -> dict[str, Any] | None:
 
 
 def run(settings: Settings, mounted: list[Any]) -> bool:
-    """True when this call bootstrapped the cloud (its first start)."""
+    """True when this call bootstrapped the cloud (its first start). `mounted`: services.ENTRIES;
+    a restart only needs their catalog entries, a first start imports each service."""
     from pocketstack.services.identity.bootstrap import sync_catalog
     from pocketstack.services.identity.tables import kv
     with db.session() as conn:
@@ -44,6 +45,7 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
         admin = settings.admin_password or os.environ.get("POCKETSTACK_ADMIN_PASSWORD") or secrets.token_urlsafe(16)
         pw = {"admin": admin, "demo": admin, "alt_demo": admin}
         info: dict[str, Any] = {}
+        mounted = [m.load() for m in mounted]       # services.Entry: every service's own bootstrap
         for service in mounted:
             if service.bootstrap is not None:
                 info[service.type] = service.bootstrap(conn, settings, pw, mounted) \

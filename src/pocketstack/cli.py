@@ -123,8 +123,9 @@ def guest_image_command(args: argparse.Namespace) -> int:
 
 
 def db_command(args: argparse.Namespace) -> int:
-    import pocketstack.services  # noqa: F401  (every table: the models the schema is checked against)
+    from pocketstack import services
     from pocketstack.core import db
+    services.load_all()          # every table: the models the schema is checked against
     url = Settings(data_dir=(args.data_dir or default_data_dir()).resolve(), database_url=args.database_url).db_url
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -200,10 +201,12 @@ def check_tls(settings: Settings) -> str | None:
 
 def check_dataplane(settings: Settings) -> str | None:
     """One line when the configured network dataplane cannot run here (checked before anything starts)."""
-    from pocketstack.services.network.dataplane import requirements_error
     name = str(settings.option("network.dataplane", "none") or "none")
-    if name != "none" and settings.workers > 1:
+    if name == "none":
+        return None                 # the default: nothing to check, and the network service loads later
+    if settings.workers > 1:
         return f"--dataplane {name} runs in one process: use --workers 1"
+    from pocketstack.services.network.dataplane import requirements_error
     return requirements_error(name)
 
 
@@ -244,6 +247,8 @@ def check_blob_backend(settings: Settings) -> str | None:
 
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
+    if str(settings.option("compute.driver", "fake") or "fake") == "fake":
+        return None                 # the default: nothing to check, and the compute service loads later
     from pocketstack.services.compute import drivers
     return drivers.requirements_error(drivers.name_in(settings), settings)
 
@@ -334,11 +339,12 @@ def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[A
     starts so the catalog can point at it; when it cannot be had, one line says so and the object
     store is served at its prefix on the main port only."""
     from pocketstack.core.listeners import Listener, bind
-    from pocketstack.services import object_store
+    from pocketstack.services import BY_TYPE
+    object_store = BY_TYPE["object-store"]       # its registry entry: the service loads on its first request
     port = args.object_store_port
     if port is None:
         port = int(settings.option("object_store.port", 8080) or 0)
-    prefix = object_store.SERVICE.listener_prefix
+    prefix = object_store.listener_prefix
     if not port or prefix is None:
         return [], None
     fallback = f"the object store is served at {settings.base_url}{prefix}/v1 only"
@@ -347,8 +353,8 @@ def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[A
     sock, why = bind(settings.host, port)
     if sock is None:
         return [], f"object store port {why}: {fallback}"
-    settings.listeners[object_store.SERVICE.type] = sock.getsockname()[1]
-    return [Listener(object_store.SERVICE.type, prefix, sock)], None
+    settings.listeners[object_store.type] = sock.getsockname()[1]
+    return [Listener(object_store.type, prefix, sock)], None
 
 
 def main(argv: list[str] | None = None) -> int:

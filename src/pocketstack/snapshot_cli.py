@@ -22,11 +22,12 @@ def add_arguments(sub: argparse._SubParsersAction, common: object) -> None:
 
 
 def main(args: argparse.Namespace, settings: object) -> int:
-    import pocketstack.services  # noqa: F401  (every table: the order rows are put back in on PostgreSQL)
+    from pocketstack import services
     from pocketstack.config import Settings
     from pocketstack.core import blobs, db, snapshots
     from pocketstack.reset import StillServing, refuse_if_serving
     assert isinstance(settings, Settings)
+    services.load_all()          # every table: the order rows are put back in on PostgreSQL
     if args.action != "list" and not args.name:
         print(f"pocketstack: snapshot {args.action} needs a NAME", file=sys.stderr)
         return 2

@@ -54,7 +54,7 @@ def test_services_do_not_import_each_other():
 
 
 def test_every_service_exports_only_SERVICE():
-    for service in services.ALL:
+    for service in services.load_all():
         assert isinstance(service, Service)
         module = __import__(f"pocketstack.services.{service.type.replace('-', '_')}", fromlist=["SERVICE"])
         identity_hooks = ("token_validator", "token_minter")      # what app.py wires into core
@@ -62,7 +62,7 @@ def test_every_service_exports_only_SERVICE():
 
 
 def test_every_policy_named_by_a_route_is_registered():
-    for service in services.ALL:
+    for service in services.load_all():
         registered = {rule.name for rule in service.policies}
         missing = {r.policy for r in service.routes if isinstance(r.policy, str) and r.policy not in registered}
         assert missing == set(), f"{service.type}: {missing}"

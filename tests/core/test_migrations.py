@@ -6,13 +6,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-import pocketstack.services  # noqa: F401  (every table)
+from pocketstack import services
 from pocketstack.cli import main
 from pocketstack.core import db
+
+services.load_all()          # every table
 
 
 def _urls(tmp_path) -> list[str]:
@@ -90,3 +93,75 @@ def test_the_head_read_without_alembic_is_alembics(tmp_path):
     with db.create_engine(url).begin() as conn:
         conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0001'")
     assert db.at_head(url) is False                      # behind: Alembic upgrades it
+
+
+def _schema(url: str) -> dict[str, Any]:
+    """Everything a database's schema says, table by table (columns in order with their types,
+    nullability, server defaults and keys; indexes, unique and foreign key constraints), and every row."""
+    engine = db.create_engine(url)
+    out: dict[str, Any] = {}
+    try:
+        with engine.connect() as conn:
+            inspector = sa.inspect(conn)
+            for name in inspector.get_table_names():
+                out[name] = {
+                    "columns": [(c["name"], str(c["type"]), c["nullable"], c.get("default"), c.get("autoincrement"))
+                                for c in inspector.get_columns(name)],
+                    "pk": inspector.get_pk_constraint(name),
+                    "indexes": sorted((i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                                      for i in inspector.get_indexes(name)),
+                    "unique": sorted((u["name"], tuple(u["column_names"]))
+                                     for u in inspector.get_unique_constraints(name)),
+                    "foreign_keys": sorted((f["name"], tuple(f["constrained_columns"]), f["referred_table"],
+                                            tuple(f["referred_columns"]), repr(sorted(f["options"].items())))
+                                           for f in inspector.get_foreign_keys(name)),
+                    "checks": sorted(repr(sorted(c.items())) for c in inspector.get_check_constraints(name)),
+                    "rows": sorted(repr(tuple(r)) for r in conn.execute(sa.text(f'SELECT * FROM "{name}"'))),
+                }
+    finally:
+        engine.dispose()
+    return out
+
+
+def _same_schema_both_ways(migrated: str, created: str) -> None:
+    db.upgrade(migrated)
+    assert db.is_empty(created)
+    db.create_schema(created)
+    assert db.at_head(created)
+    made, fast = _schema(migrated), _schema(created)
+    assert sorted(made) == sorted(fast)
+    for table in made:
+        assert made[table] == fast[table], table
+    assert db.schema_differences(created) == []
+
+
+def test_a_first_start_schema_from_the_models_is_the_migrations_schema_on_sqlite(tmp_path):
+    """prepare() creates an empty database from the models and stamps it (no Alembic): the result must be
+    what the migrations make, rows included (a migration that inserts rows puts them in its table's
+    info["seed"] too)."""
+    _same_schema_both_ways(f"sqlite:///{tmp_path / 'migrated.db'}", f"sqlite:///{tmp_path / 'created.db'}")
+
+
+@pytest.mark.skipif(not os.environ.get("POCKETSTACK_TEST_DATABASE_URL"), reason="no PostgreSQL configured")
+def test_a_first_start_schema_from_the_models_is_the_migrations_schema_on_postgresql():
+    from tests.conftest import _drop_postgres, _fresh_postgres
+    base = os.environ["POCKETSTACK_TEST_DATABASE_URL"]
+    migrated, created = _fresh_postgres(base), _fresh_postgres(base)
+    try:
+        _same_schema_both_ways(migrated, created)
+    finally:
+        _drop_postgres(migrated)
+        _drop_postgres(created)
+
+
+def test_create_schema_leaves_a_used_database_to_alembic(tmp_path):
+    url = f"sqlite:///{tmp_path / 'up.db'}"
+    engine = db.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE someone_elses (id INTEGER PRIMARY KEY)")
+        conn.exec_driver_sql("INSERT INTO someone_elses VALUES (7)")
+    engine.dispose()
+    assert not db.is_empty(url)
+    db.create_schema(url)                      # not empty: Alembic's upgrade, which keeps what is there
+    assert db.current_revision(url) == db.head_revision()
+    assert _schema(url)["someone_elses"]["rows"] == ["(7,)"]

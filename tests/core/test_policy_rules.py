@@ -4,11 +4,15 @@ policy file for the service (a broken file stops the start, as before)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
 from pocketstack.core.context import Context
 from pocketstack.core.errors import Forbidden
-from pocketstack.core.policy import Policy, rule, rules_from_yaml
+from pocketstack.core.policy import BootstrapPolicy, Policy, RuleDefault, rule, rules_from_yaml
 
 YAML = """- name: demo:get
   check_str: role:reader
@@ -59,3 +63,36 @@ def test_an_operator_policy_file_is_read_at_once_and_honoured(tmp_path):
     reader = Context(request_id="req-x", user_id="u", project_id="p", roles=["reader"])
     with pytest.raises(Forbidden):
         policy.enforce("demo:get", {}, reader)
+
+
+BOOTSTRAP_CHECKS = """
+import json, sys, tempfile
+from pathlib import Path
+from pocketstack.core import policy
+seen = []
+def real(self, rule_name, target, ctx, *, do_raise=True):
+    allowed = policy.Policy.authorize(self, rule_name, target, ctx, do_raise=False)
+    seen.append([rule_name, allowed])
+    return allowed
+policy.BootstrapPolicy.authorize = real
+from pocketstack.app import prepare
+from pocketstack.config import Settings
+assert prepare(Settings(data_dir=Path(tempfile.mkdtemp()), admin_password="pw"))
+print(json.dumps(seen))
+"""
+
+
+def test_every_check_a_bootstrap_makes_is_allowed_by_the_real_rules():
+    """BootstrapPolicy allows a first start's checks without an enforcer: with the real rules each of
+    them must be allowed (else the bootstrap would write what its policy refuses)."""
+    out = subprocess.run([sys.executable, "-c", BOOTSTRAP_CHECKS], capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert seen, "the bootstrap made no policy check: this test no longer covers anything"
+    assert [rule for rule, allowed in seen if not allowed] == []
+
+
+def test_the_bootstrap_policy_refuses_an_unknown_rule():
+    bootstrap = BootstrapPolicy("network", [RuleDefault("create_network", "role:admin")])
+    assert bootstrap.check("create_network", {}, Context(request_id="r"))
+    with pytest.raises(LookupError):
+        bootstrap.check("create_netwrok", {}, Context(request_id="r"))

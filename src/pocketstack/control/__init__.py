@@ -2,11 +2,11 @@
 service, not in the catalog). Admin only; errors in keystone's format."""
 
 from pocketstack.core.routing import Service
+from pocketstack.services import about
 from pocketstack.control import errors, faults, maintenance, policies
 
 SERVICE = Service(
-    type="pocketstack",
-    prefixes=["/pocketstack/v1"],
+    **about("pocketstack"),
     routes=[*faults.ROUTES, *maintenance.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,

@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from pocketstack import services
 from pocketstack.config import Settings
 from pocketstack.control import policies as P
 from pocketstack.core import db, jobs, snapshots
@@ -38,6 +39,7 @@ def reset(name: str) -> dict[str, Any]:
     assert _settings is not None
     if not _settings.allow_reset:
         raise Forbidden("This cloud was started without --allow-reset.")
+    services.load_all()     # every table, whose foreign keys give the order rows are put back in
     with jobs.paused() as idle, other_workers_paused(_settings.workers > 1):
         if not idle:
             LOG.warning("reset: jobs still running after 10 s; resetting under them")

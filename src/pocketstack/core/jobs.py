@@ -110,6 +110,7 @@ def register(kind: str, run: Callable[[dict[str, Any]], float | None],
              on_failure: Callable[[dict[str, Any], str], None] | None = None, *, version: int = 1,
              upgrade: Callable[[dict[str, Any], int], dict[str, Any]] | None = None) -> None:
     KINDS[kind] = Kind(run, on_failure, version, upgrade)
+    _poke()       # a service loaded after the start: its jobs (interrupted ones too) are claimable now
 
 
 def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, delay: float = 0,

@@ -56,6 +56,7 @@ generation = sa.Table(
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),   # one row, id 1
     sa.Column("value", sa.Integer, nullable=False, default=0),            # bumped by every restore
     sa.Column("jobs_paused_until", sa.DateTime),                          # no worker claims a job before
+    info={"seed": [{"id": 1, "value": 0, "jobs_paused_until": None}]},    # as migration 0008 inserts it
 )
 watch_generations = False           # set by a worker of several (--workers N): check per request
 _seen: int | None = None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from alembic import context
 
-import pocketstack.services  # noqa: F401  (registers every table)
+from pocketstack import services
 from pocketstack.core import db
+
+services.load_all()          # registers every table
 
 config = context.config
 

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 from pocketstack.core.routing import Service
+from pocketstack.services import about
 from pocketstack.services.baremetal import (
     allocations, bootstrap, chassis, common, deploy_templates, discovery, drivers, errors, inspection_rules,
     node_extras, node_states, node_traits, nodes, policies, portgroups, ports, ramdisk, runbooks, volume)
@@ -16,17 +17,15 @@ V1_ROUTES = [*nodes.ROUTES, *node_states.ROUTES, *node_traits.ROUTES, *node_extr
 UNVERSIONED = [replace(r, path=r.path[len("/v1"):]) for r in V1_ROUTES]
 
 SERVICE = Service(
-    max_body=None,
+    max_body=None,      # ironic takes config drives (up to 64 MiB, gzipped base64) in JSON bodies
     # ironic's own request id header; from 1.107 (always, as ironic's middleware) x-openstack-request-id too
-    request_id_headers=("openstack-request-id",),      # ironic takes config drives (up to 64 MiB, gzipped base64) in JSON bodies
-    type="baremetal",
-    prefixes=["/baremetal"],
+    request_id_headers=("openstack-request-id",),
+    **about("baremetal"),
     routes=[*discovery.ROUTES, *V1_ROUTES, *UNVERSIONED],
     render_error=errors.render,
     policies=policies.RULES,
     microversions=MICROVERSIONS,
     startup=bootstrap.startup,
-    catalog=[("baremetal", "ironic", "/baremetal")],
 )
 common.bind(SERVICE)
 

@@ -7,8 +7,11 @@ import sqlalchemy as sa
 from pocketstack.core import db
 
 
-def _resource(name: str, *columns: sa.Column, indexes: tuple[sa.Index, ...] = ()) -> sa.Table:
-    """The columns every Cinder resource row has: id, project, user, name, status, timestamps."""
+def _resource(name: str, *columns: sa.Column, later: tuple[sa.Column, ...] = (),
+              indexes: tuple[sa.Index, ...] = ()) -> sa.Table:
+    """The columns every Cinder resource row has: id, project, user, name, status, timestamps.
+    `later`: columns a later migration added, after the timestamps where ALTER TABLE put them (so a
+    schema made from these tables is the one the migrations make)."""
     return sa.Table(
         name, db.metadata,
         sa.Column("id", sa.String(36), primary_key=True),
@@ -19,6 +22,7 @@ def _resource(name: str, *columns: sa.Column, indexes: tuple[sa.Index, ...] = ()
         sa.Column("status", sa.String(32), nullable=False),
         *columns,
         *db.timestamps(),
+        *later,
         sa.Index(f"ix_{name}_project_id", "project_id"),
         sa.Index(f"ix_{name}_created_at", "created_at"),
         *indexes,
@@ -77,7 +81,7 @@ volumes = _resource(
     sa.Column("previous_status", sa.String(32)),
     sa.Column("image_metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("error", sa.Text),
-    sa.Column("group_id", sa.String(36)),                          # a generic volume group (3.13)
+    later=(sa.Column("group_id", sa.String(36)),),                 # a generic volume group (3.13)
     indexes=(sa.Index("ix_volume_volumes_status", "status"), sa.Index("ix_volume_volumes_group_id", "group_id")),
 )
 
@@ -96,7 +100,7 @@ snapshots = _resource(
     sa.Column("progress", sa.String(16), nullable=False, default="0%"),
     sa.Column("blob_key", sa.String(255), nullable=False),
     sa.Column("provider_id", sa.String(255)),
-    sa.Column("group_snapshot_id", sa.String(36)),                 # taken as part of a group snapshot (3.14)
+    later=(sa.Column("group_snapshot_id", sa.String(36)),),        # taken as part of a group snapshot (3.14)
     indexes=(sa.Index("ix_volume_snapshots_volume_id", "volume_id"),
              sa.Index("ix_volume_snapshots_group_snapshot_id", "group_snapshot_id")),
 )
@@ -124,10 +128,11 @@ backups = _resource(
     sa.Column("restore_volume_id", sa.String(36)),
     sa.Column("metadata", sa.JSON, nullable=False, default=dict),
     sa.Column("volume_metadata", sa.JSON, nullable=False, default=dict),   # restored with the bytes
-    sa.Column("service_metadata", sa.String(255)),     # cinder's name: the objects' prefix in `container`
-    sa.Column("volume_bootable", sa.Boolean, nullable=False, default=False),   # restored too (cinder's base
-    sa.Column("volume_image_metadata", sa.JSON, nullable=False, default=dict),  # meta and glance meta)
     sa.Column("blob_key", sa.String(255)),             # only backups made before they became objects
+    later=(sa.Column("service_metadata", sa.String(255)),     # cinder's name: the objects' prefix in `container`
+           sa.Column("volume_bootable", sa.Boolean, nullable=False, default=False,   # restored too (cinder's
+                     server_default=sa.false()),                                    # base meta and glance meta)
+           sa.Column("volume_image_metadata", sa.JSON, nullable=False, default=dict, server_default="{}")),
     indexes=(sa.Index("ix_volume_backups_volume_id", "volume_id"),),
 )
 

@@ -1,6 +1,7 @@
 """Compute (Nova v2.1): everything app.py needs to know about it."""
 
 from pocketstack.core.routing import Service
+from pocketstack.services import about
 from pocketstack.services.compute import (
     admin, aggregates, bootstrap, common, discovery, errors, flavors, floating_ips, hosts, images, keypairs, migrations,
     policies, quotas, security_groups, server_groups, volumes)
@@ -9,8 +10,7 @@ from pocketstack.services.compute.servers import ROUTES as SERVER_ROUTES
 from pocketstack.services.compute.versions import MICROVERSIONS
 
 SERVICE = Service(
-    type="compute",
-    prefixes=["/compute"],
+    **about("compute"),
     routes=common.with_older([
         *discovery.ROUTES, *flavors.ROUTES, *keypairs.ROUTES, *server_groups.ROUTES, *quotas.ROUTES, *hosts.ROUTES,
         *aggregates.ROUTES, *admin.ROUTES, *migrations.ROUTES, *images.ROUTES, *security_groups.ROUTES,
@@ -20,7 +20,6 @@ SERVICE = Service(
     microversions=MICROVERSIONS,
     bootstrap=bootstrap.run,
     startup=bootstrap.startup,
-    catalog=[("compute", "nova", "/compute/v2.1")],
 )
 common.bind(SERVICE)
 

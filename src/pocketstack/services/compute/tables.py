@@ -21,8 +21,8 @@ flavors = sa.Table(
     sa.Column("is_public", sa.Boolean, nullable=False, default=True),
     sa.Column("disabled", sa.Boolean, nullable=False, default=False),
     sa.Column("description", sa.Text),
-    sa.Column("internal_id", sa.Integer),          # nova's instance_types.id, shown by migration records
     *db.timestamps(),
+    sa.Column("internal_id", sa.Integer),          # nova's instance_types.id, shown by migration records
 )
 
 flavor_extra_specs = sa.Table(
@@ -210,9 +210,9 @@ migrations = sa.Table(                                        # nova's migration
     sa.Column("dest_host", sa.String(255)),
     sa.Column("old_flavor_id", sa.String(255)),
     sa.Column("new_flavor_id", sa.String(255)),
-    sa.Column("old_instance_type_id", sa.Integer),   # the flavors' internal ids, as nova's records keep them
-    sa.Column("new_instance_type_id", sa.Integer),
     *db.timestamps(),
+    sa.Column("old_instance_type_id", sa.Integer),   # the flavors' internal ids, as nova's records keep them
+    sa.Column("new_instance_type_id", sa.Integer),   # (after the timestamps, where their migration put them)
 )
 
 aggregates = sa.Table(

@@ -1,6 +1,7 @@
 """Identity (Keystone v3): everything app.py needs to know about it."""
 
 from pocketstack.core.routing import Service
+from pocketstack.services import about
 from pocketstack.services.identity import (
     access_rules, application_credentials, auth, bootstrap, credentials, domain_configs, domains, ec2,
     endpoint_groups, endpoints, errors, federation, grants, groups, limits, oauth1, policies,
@@ -9,8 +10,7 @@ from pocketstack.services.identity.auth import validate_token as token_validator
 from pocketstack.services.identity.service_users import mint as token_minter
 
 SERVICE = Service(
-    type="identity",
-    prefixes=["/identity", ""],
+    **about("identity"),
     routes=[*versions.ROUTES, *auth.ROUTES, *domains.ROUTES, *projects.ROUTES, *users.ROUTES, *groups.ROUTES,
             *roles.ROUTES, *grants.ROUTES, *role_assignments.ROUTES, *regions.ROUTES, *services.ROUTES,
             *endpoints.ROUTES, *endpoint_groups.ROUTES, *policies_api.ROUTES, *limits.ROUTES,
@@ -20,7 +20,6 @@ SERVICE = Service(
     policies=policies.RULES,
     bootstrap=bootstrap.run,
     startup=service_users.ensure,
-    catalog=[("identity", "keystone", "/identity")],
 )
 
 __all__ = ["SERVICE", "token_validator", "token_minter"]

@@ -1,14 +1,14 @@
 """Image (Glance v2): everything app.py needs to know about it."""
 
 from pocketstack.core.routing import Service
+from pocketstack.services import about
 from pocketstack.services.image import (
     access, actions, bootstrap, cache, discovery, errors, image_data, images, imports, locations, members,
     metadefs, metadefs_objects, patch, policies)
 
 SERVICE = Service(
     max_body=None,      # glance has no request body size limit of its own
-    type="image",
-    prefixes=["/image"],
+    **about("image"),
     routes=[*discovery.ROUTES, *images.ROUTES, *patch.ROUTES, *actions.ROUTES, *image_data.ROUTES,
             *imports.ROUTES, *cache.ROUTES, *locations.ROUTES, *members.ROUTES, *metadefs.ROUTES,
             *metadefs_objects.ROUTES],
@@ -16,7 +16,6 @@ SERVICE = Service(
     policies=policies.RULES,
     bootstrap=bootstrap.run,
     startup=bootstrap.startup,
-    catalog=[("image", "glance", "/image")],
 )
 access.bind(SERVICE)
 

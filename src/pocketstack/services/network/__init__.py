@@ -5,6 +5,7 @@ import inspect
 from typing import Any
 
 from pocketstack.core.routing import Route, Service
+from pocketstack.services import about
 from pocketstack.services.network import (
     address_scopes, agent_schedulers, agents, auto_allocated_topology, availability_zones, bootstrap, common,
     dataplane, errors, extensions, flavors, floating_ips, metering, network_ip_availability, networks, policies,
@@ -39,8 +40,7 @@ def _notifying(r: Route) -> Route:
 
 
 SERVICE = Service(
-    type="network",
-    prefixes=["/networking"],
+    **about("network"),
     routes=[_notifying(r) for r in [*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES,
             *security_groups.ROUTES, *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES,
             *floating_ips.ROUTES, *port_forwardings.ROUTES, *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES,
@@ -51,7 +51,6 @@ SERVICE = Service(
     policies=policies.RULES,
     bootstrap=bootstrap.run,
     startup=startup,
-    catalog=[("network", "neutron", "/networking")],
 )
 common.bind(SERVICE)
 

@@ -37,11 +37,12 @@ def bind(service: Service) -> None:
 
 
 def ensure_policy() -> None:
-    """Bootstrap runs before the app builds its enforcers: give the service one with the defaults."""
-    from pocketstack.core.policy import Policy
+    """Bootstrap runs before the app mounts the service: its checks (all made as the admin) pass
+    without an enforcer (core.policy.BootstrapPolicy)."""
+    from pocketstack.core.policy import BootstrapPolicy
     assert _service is not None
     if _service.policy is None:
-        _service.policy = Policy(_service.type, _service.policies, None)
+        _service.policy = BootstrapPolicy(_service.type, _service.policies)
 
 
 def check(ctx: Context, rule_name: str, target: dict[str, Any]) -> bool:

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from pocketstack.core import db
 from pocketstack.services.placement import common
 
 
 def startup(settings: Any) -> None:
-    with db.session() as conn:
-        common.sync_standards(conn)
+    for attempt in (1, 2):
+        try:
+            with db.session() as conn:
+                common.sync_standards(conn)
+            return
+        except IntegrityError:      # another worker (--workers N on PostgreSQL) inserted them first
+            if attempt == 2:
+                raise
