@@ -22,7 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from pocketstack import bootstrap, control, dashboard, services
 from pocketstack.config import Settings
 from pocketstack.core import (
-    blobs, db, faults, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
+    blobs, db, faults, hosts, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
 from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, authenticate, unauthorized
 from pocketstack.core.context import Context
@@ -149,6 +149,7 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                hosts.configure(self.settings)
                 notifications.configure(self.settings.notifications_url,
                                         host=self.settings.option("notifications.host"),
                                         opt_out=self.settings.option("notifications.opt_out"))
@@ -158,10 +159,12 @@ class Pocketstack:
                         service.startup(self.settings)
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())
+                hosts.start_heartbeat()
                 self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._running.stop()
+                hosts.stop_heartbeat()
                 if self._workers:
                     self._workers.cancel()
                 await anyio.to_thread.run_sync(notifications.shutdown)   # what is queued goes out first

@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client, jobs, service_auth
+from pocketstack.core import db, hosts, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -323,8 +323,10 @@ def delete_server(ctx: Context, server_id: str, action: str = "delete") -> None:
             return
         common.set_server(conn, server_id, task_state="deleting")
         action_id = common.record_action(conn, ctx, server_id, action)
+        # on the host of the guest; a host that is down leaves it to any (nova's local delete in the API)
+        host = row["host"] if hosts.host_up("nova-compute", row["host"]) else None
         jobs.enqueue(conn, DELETE, {"server_id": server_id, "caller": service_auth.caller(ctx),
-                                    "action_id": action_id}, max_attempts=3)
+                                    "action_id": action_id}, max_attempts=3, host=host)
 
 
 def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:
