@@ -40,7 +40,11 @@ def startup(settings: Any) -> None:
     manager.register(settings)
     metadata_service.configure(settings)
     hosts.register_host()
-    threading.Thread(target=_resource_provider, name="compute-rp", daemon=True).start()
+    # from a thread of its own (the internal client runs its own event loop there), waited for, so that
+    # a host that answers is one the scheduler can pick
+    registering = threading.Thread(target=_resource_provider, name="compute-rp", daemon=True)
+    registering.start()
+    registering.join(timeout=30)
 
 
 def _resource_provider() -> None:

@@ -250,13 +250,18 @@ def _movable(row: dict[str, Any]) -> bool:
     return bool(drivers.current().moves_guests)
 
 
+def _can_move(row: dict[str, Any], dest: str | None) -> bool:
+    """Whether the scheduler has somewhere to move the server (nova's synchronous NoValidHost)."""
+    return _movable(row) and bool(scheduler.candidate_hosts(row, exclude=row["host"], host=dest, move=True))
+
+
 def migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     """Cold migration: a resize to another host with the same flavor (VERIFY_RESIZE, then confirm or
     revert), nova's migrate_server with the scheduler choosing unless 2.56's `host` is given."""
     common.check_state(row, "migrate", ["active", "stopped"])
     host = (body or {}).get("host") if isinstance(body, dict) and ctx.version >= MIGRATE_HOST else None
     dest = _destination(ctx, row, host, P + "os-migrate-server:migrate:host")
-    if not _movable(row) or not scheduler.candidate_hosts(row, exclude=row["host"], host=dest):
+    if not _can_move(row, dest):
         raise BadRequest("No valid host was found. No valid host found for cold migrate")
     _start(ctx, row, "resize", "migrate", "resize_prep", flavor=row["flavor"], flavor_id=row["flavor_id"],
            migration_uuid=new_uuid(), migration=("migration", None, dest), migrate=True, host=dest)
@@ -266,8 +271,7 @@ def live_migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, bo
     common.check_state(row, "os-migrateLive", ["active", "paused"])
     dest = _destination(ctx, row, body.get("host") if isinstance(body, dict) else None,
                         P + "os-migrate-server:migrate_live:host")
-    if ctx.version < ASYNC_LIVE_MIGRATION and (not _movable(row) or
-                                               not scheduler.candidate_hosts(row, exclude=row["host"], host=dest)):
+    if ctx.version < ASYNC_LIVE_MIGRATION and not _can_move(row, dest):
         raise BadRequest("No valid host was found. ")
     _start(ctx, row, "live-migration", "live-migration", "migrating", migration_uuid=new_uuid(),
            migration=("live-migration", None, dest), host=dest)

@@ -186,6 +186,9 @@ def _validate_body(ctx: Context, body: dict[str, Any]) -> None:
         except (binascii.Error, ValueError):
             raise BadRequest("Invalid input for field/attribute user_data. Value: not base64") from None
     if body.get("availability_zone") is not None:
+        if ":" in body["availability_zone"]:     # "zone:host": forcing a host is an admin's (nova's rule)
+            common.enforce(ctx, "os_compute_api:servers:create:forced_host",
+                           {"project_id": ctx.project_id, "user_id": ctx.user_id})
         with db.reader() as conn:
             if body["availability_zone"].split(":", 1)[0] not in common.zones(conn):
                 raise BadRequest("The requested availability zone is not available")

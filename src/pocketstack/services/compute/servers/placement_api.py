@@ -129,7 +129,7 @@ def host_of(allocations: dict[str, Any]) -> str | None:
     return None
 
 
-def claim(server: dict[str, Any], *, exclude: str | None = None, host: str | None = None) -> str:
+def claim(server: dict[str, Any]) -> str:
     """Schedule and claim (nova's select_destinations + claim_resources): the first candidate host that can
     still be claimed wins, and is returned; none left is NoValidHost."""
     ensure_host()
@@ -137,8 +137,7 @@ def claim(server: dict[str, Any], *, exclude: str | None = None, host: str | Non
     if held:                                     # claimed by an earlier attempt of this build
         return host_of(held) or common.HOST
     wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
-    for chosen, candidate in _candidates(server, wanted, scheduler.candidate_hosts(server, exclude=exclude,
-                                                                                         host=host)):
+    for chosen, candidate in _candidates(server, wanted, scheduler.candidate_hosts(server)):
         put = _call("PUT", f"/allocations/{server['id']}", json={
             "allocations": candidate["allocations"], "project_id": server["project_id"],
             "user_id": server["user_id"], "consumer_generation": None, "consumer_type": "INSTANCE"})
@@ -166,7 +165,7 @@ def start_resize(server: dict[str, Any], migration_uuid: str, new_flavor: dict[s
     if allocations_of(migration_uuid)["allocations"]:
         return host_of(current["allocations"]) or common.HOST      # done by an earlier attempt
     new = resources_of(new_flavor, boot_from_volume=not server["image_id"])
-    allowed = scheduler.candidate_hosts(server, exclude=exclude, host=host)
+    allowed = scheduler.candidate_hosts(server, exclude=exclude, host=host, move=True)
     for chosen, candidate in _candidates(server, new, allowed):
         body = {
             migration_uuid: {"allocations": {rp: {"resources": a["resources"]} for rp, a in
@@ -193,8 +192,8 @@ def move_to(server: dict[str, Any], *, exclude: str | None = None, host: str | N
     ensure_host()
     current = allocations_of(server["id"])
     wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
-    for chosen, candidate in _candidates(server, wanted, scheduler.candidate_hosts(server, exclude=exclude,
-                                                                                         host=host)):
+    allowed = scheduler.candidate_hosts(server, exclude=exclude, host=host, move=True)
+    for chosen, candidate in _candidates(server, wanted, allowed):
         r = _call("PUT", f"/allocations/{server['id']}", json={
             "allocations": candidate["allocations"], "project_id": server["project_id"],
             "user_id": server["user_id"], "consumer_generation": current.get("consumer_generation"),

@@ -23,9 +23,11 @@ def forced_host(server: dict[str, Any]) -> str | None:
     return parts[1] or None if len(parts) > 1 else None
 
 
-def candidate_hosts(server: dict[str, Any], *, exclude: str | None = None, host: str | None = None) -> set[str]:
-    """The compute hosts that pass the filters for `server` (`host`: only that one, as a migration's
-    requested destination or a forced host; `exclude`: never that one, the source of a move)."""
+def candidate_hosts(server: dict[str, Any], *, exclude: str | None = None, host: str | None = None,
+                    move: bool = False) -> set[str]:
+    """The compute hosts that pass the filters for `server` (`host`: only that one, a move's requested
+    destination; `exclude`: never that one, the source of a move). A host forced at create binds the
+    build only: a move forgets it (nova's reset_forced_destinations)."""
     up = hosts.up_hosts("nova-compute")
     with db.reader() as conn:
         zones = common.host_zones(conn)
@@ -42,7 +44,7 @@ def candidate_hosts(server: dict[str, Any], *, exclude: str | None = None, host:
     # no zone asked: any host (nova's default_schedule_zone None); nova: any host too, as the one host
     # of a cloud before hosts was always shown in nova as well as in its aggregates' zones
     zone = (server.get("requested_az") or "").split(":")[0] or None
-    wanted = host or forced_host(server)
+    wanted = host or (None if move else forced_host(server))
     out = set()
     for name in up:
         if name == exclude or (wanted and name != wanted):
