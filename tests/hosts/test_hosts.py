@@ -156,7 +156,9 @@ def test_every_host_is_a_compute_service_a_hypervisor_and_a_resource_provider(ho
     assert memory["alpha"] == 640 and memory["beta"] == memory["gamma"] > 640
     assert [h["hypervisor_hostname"] for h in _nova(admin, "GET", "/os-hypervisors?hypervisor_hostname_pattern=bet")
             .json()["hypervisors"]] == ["beta"]
-    # cinder-volume is no part of this: the volume service keeps its one backend host
+    volume = {s["host"]: s["state"] for s in admin.block_storage.get("/os-services?binary=cinder-volume").json()[
+        "services"]}
+    assert volume == {f"{h}@lvmdriver-1": "up" for h in ("alpha", "beta", "gamma")}
 
 
 def test_a_full_host_sends_builds_elsewhere_and_a_forced_host_is_for_admins(hosts: Hosts) -> None:
@@ -256,6 +258,8 @@ def test_work_waits_for_its_host_and_a_killed_host_goes_down_then_evacuate(hosts
     hosts.stop("gamma", signal.SIGKILL)
     _until(lambda: _computes(admin).get("gamma") == "down", "gamma down", timeout=DOWN_TIME * 4)
     assert _computes(admin)["beta"] == "up"
+    volume = {s["host"]: s["state"] for s in admin.block_storage.get("/os-services").json()["services"]}
+    assert volume["gamma@lvmdriver-1"] == "down" and volume["beta@lvmdriver-1"] == "up"
     hypervisors = {h.name: h.state for h in admin.compute.hypervisors()}
     assert hypervisors["gamma"] == "down" and hypervisors["beta"] == "up"
     r = _action(admin, on_gamma, {"evacuate": {"host": "gamma"}})

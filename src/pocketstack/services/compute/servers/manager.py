@@ -252,16 +252,12 @@ def act(p: dict[str, Any]) -> None:
             return
         values.update(host=common.HOST, shelved_image_id=None)
     elif action == "live-migration":
-        try:
-            dest = placement_api.move_to(row, exclude=row["host"], host=p.get("host")) if \
-                drivers.current().moves_guests else None
-        except NoValidHost:
-            dest = None
-        if dest is None:                        # nowhere to go (nova: NoValidHost, the migration in error)
-            with db.session() as conn:
-                common.set_server(conn, row["id"], task_state=None)
-                common.record_event(conn, p.get("action_id"), event, "Error", placement_api.NO_VALID_HOST)
-            migrations.set_status(p.get("migration_uuid"), "error")
+        try:                                    # nowhere to go: nova's NoValidHost, the migration in error
+            if not drivers.current().moves_guests:
+                raise NoValidHost(placement_api.NO_VALID_HOST)
+            dest = placement_api.move_to(row, exclude=row["host"], host=p.get("host"))
+        except NoValidHost as exc:
+            _no_host(p, row, event, exc)
             return
         migrations.set_status(p.get("migration_uuid"), "completed", dest)
         values["host"] = dest
