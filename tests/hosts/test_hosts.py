@@ -55,6 +55,8 @@ class Hosts:
         cloud = start_cloud(self.tmp / name, self.database_url, options=options, extra_args=args)
         self.clouds[name] = cloud
         self.public_url = self.public_url or cloud.url
+        admin = self.admin()              # a host's resource provider follows its start (nova's resource tracker)
+        _until(lambda: any(p.name == name for p in admin.placement.resource_providers()), f"{name}'s provider")
         return cloud
 
     def stop(self, name: str, sig: int = signal.SIGTERM) -> None:

@@ -40,11 +40,9 @@ def startup(settings: Any) -> None:
     manager.register(settings)
     metadata_service.configure(settings)
     hosts.register_host()
-    # from a thread of its own (the internal client runs its own event loop there), waited for, so that
-    # a host that answers is one the scheduler can pick
-    registering = threading.Thread(target=_resource_provider, name="compute-rp", daemon=True)
-    registering.start()
-    registering.join(timeout=30)
+    # from a thread of its own (the internal client runs its own event loop there), as nova-compute's
+    # resource tracker does it shortly after the service starts; until then the scheduler skips the host
+    threading.Thread(target=_resource_provider, name="compute-rp", daemon=True).start()
 
 
 def _resource_provider() -> None:
