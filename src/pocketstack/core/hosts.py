@@ -81,8 +81,8 @@ def beat() -> int:
     """One heartbeat of this host's services; returns how many rows it stamped."""
     now = utcnow()
     with db.session() as conn:
-        done = conn.execute(services.update().where(services.c.owner == NAME).values(
-            last_seen_up=now, report_count=services.c.report_count + 1))
+        done = conn.execute(services.update().where(services.c.owner == NAME).values(   # updated_at: admin changes
+            last_seen_up=now, report_count=services.c.report_count + 1, updated_at=services.c.updated_at))
     return done.rowcount
 
 
