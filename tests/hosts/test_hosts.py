@@ -180,6 +180,23 @@ def test_a_full_host_sends_builds_elsewhere_and_a_forced_host_is_for_admins(host
         admin.compute.delete_server(server_id)
 
 
+def test_a_disabled_host_gets_no_builds_and_only_admins_disable(hosts: Hosts) -> None:
+    admin, demo = hosts.admin(), hosts.demo()
+    gamma = next(s for s in _nova(admin, "GET", "/os-services?binary=nova-compute&host=gamma").json()["services"])
+    assert _nova(demo, "PUT", f"/os-services/{gamma['id']}", json={"status": "disabled"}).status_code == 403
+    r = _nova(admin, "PUT", f"/os-services/{gamma['id']}", json={"status": "disabled", "disabled_reason": "bench"})
+    assert r.status_code == 200 and r.json()["service"]["status"] == "disabled", r.text
+    assert _nova(admin, "PUT", "/os-services/nope", json={"status": "enabled"}).status_code == 404
+    try:
+        booted = [_boot(admin, f"not-gamma-{i}") for i in range(2)]
+        assert "gamma" not in {_wait(admin, s, "ACTIVE")["OS-EXT-SRV-ATTR:host"] for s in booted}
+        assert _computes(admin)["gamma"] == "up"            # disabled is not down
+    finally:
+        _nova(admin, "PUT", f"/os-services/{gamma['id']}", json={"status": "enabled"})
+    for server_id in booted:
+        admin.compute.delete_server(server_id)
+
+
 def test_cold_migration_with_confirm_and_revert(hosts: Hosts) -> None:
     admin = hosts.admin()
     server = _boot(admin, "cold", "nova:beta", network="public")
