@@ -121,6 +121,10 @@ def traceback_in(body: bytes) -> bool:
 # --- the cloud's state ------------------------------------------------------------------------
 
 
+# columns a running cloud changes by itself (every host's heartbeat), left out of the comparison
+HEARTBEAT_COLUMNS = {"host_services": {"last_seen_up", "report_count"}}
+
+
 def db_snapshot(url: str) -> dict[str, tuple[int, str]]:
     import sqlalchemy as sa
     from pocketstack.core.db import normalize_url
@@ -131,7 +135,9 @@ def db_snapshot(url: str) -> dict[str, tuple[int, str]]:
         meta.reflect(engine)
         with engine.connect() as conn:
             for table in meta.sorted_tables:
-                rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(table)))
+                live = HEARTBEAT_COLUMNS.get(table.name, set())
+                rows = sorted(repr(tuple(r)) for r in conn.execute(sa.select(
+                    *(c for c in table.columns if c.name not in live))))
                 out[table.name] = (len(rows), hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16])
     finally:
         engine.dispose()

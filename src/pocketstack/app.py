@@ -24,7 +24,7 @@ from starlette.responses import PlainTextResponse, Response
 from pocketstack import bootstrap, dashboard, services
 from pocketstack.config import Settings
 from pocketstack.core import (
-    blobs, db, faults, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
+    blobs, db, faults, hosts, internal_client, jobs, metrics, notifications, schemas, service_auth, snapshots)
 from pocketstack.core.listeners import Listener, Running
 from pocketstack.core.auth import TokenValidator, authenticate, unauthorized
 from pocketstack.core.context import Context
@@ -181,6 +181,7 @@ class Pocketstack:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 internal_client.configure(self, self.settings.base_url)
+                hosts.configure(self.settings)
                 notifications.configure(self.settings.notifications_url,
                                         host=self.settings.option("notifications.host"),
                                         opt_out=self.settings.option("notifications.opt_out"))
@@ -192,10 +193,12 @@ class Pocketstack:
                 await anyio.to_thread.run_sync(self.snapshot_first_start)
                 self._workers = asyncio.create_task(jobs.worker_loop())    # claims the kinds loaded services registered
                 self._warm_up = asyncio.create_task(self.warm_up())
+                hosts.start_heartbeat()
                 self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self._running.stop()
+                hosts.stop_heartbeat()
                 for task in (self._warm_up, self._workers):
                     if task:
                         task.cancel()

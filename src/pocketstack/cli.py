@@ -50,6 +50,9 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", default=os.environ.get("POCKETSTACK_CONFIG"),
                    help="YAML file with per-service sections (identity: security_compliance: ...)")
     p.add_argument("--log-level", default="info")
+    p.add_argument("--host-name", default=None,
+                   help="this host of the cloud (several hosts share one --database-url); default: "
+                        "host_name of --config, else pocketstack")
     p.add_argument("--tls-cert", type=Path, default=None,
                    help="PEM certificate (with its chain): serve HTTPS on every port, the catalog in https")
     p.add_argument("--tls-key", type=Path, default=None, help="the certificate's PEM private key")
@@ -177,7 +180,8 @@ def settings_from(args: argparse.Namespace) -> Settings:
                     allow_reset=getattr(args, "allow_reset", False),
                     tls_cert=_path(getattr(args, "tls_cert", None)),
                     tls_key=_path(getattr(args, "tls_key", None)),
-                    notifications=getattr(args, "notifications", None))
+                    notifications=getattr(args, "notifications", None),
+                    host_name=getattr(args, "host_name", None) or options.get("host_name"))
 
 
 def _path(value: Path | None) -> str | None:

@@ -33,6 +33,7 @@ class Settings:
     tls_cert: str | None = None            # PEM certificate (chain): HTTPS on every port (`--tls-cert`)
     tls_key: str | None = None             # its PEM private key (`--tls-key`)
     notifications: str | None = None       # amqp://... or file:///...: where notifications go (off if None)
+    host_name: str | None = None           # this host of the cloud (`--host-name`, config `host_name`)
 
     @property
     def db_url(self) -> str:
@@ -85,7 +86,8 @@ class Settings:
             "database_url": self.database_url, "workers": self.workers,
             "public_url": self.public_url, "options": self.options, "log_level": self.log_level,
             "log_requests": self.log_requests, "allow_reset": self.allow_reset, "listeners": self.listeners,
-            "tls_cert": self.tls_cert, "tls_key": self.tls_key, "notifications": self.notifications})}
+            "tls_cert": self.tls_cert, "tls_key": self.tls_key, "notifications": self.notifications,
+            "host_name": self.host_name})}
 
     @classmethod
     def from_env(cls) -> Settings:

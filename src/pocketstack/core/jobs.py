@@ -5,6 +5,9 @@ job in the caller's transaction, so the resource and its pending work commit tog
 claim with FOR UPDATE SKIP LOCKED on PostgreSQL and a compare-and-set update on SQLite; a claim
 is a lease, so a job whose worker died is taken again when the lease runs out; while `run` works,
 a heartbeat renews the lease (every LEASE / 3), so a long job is never claimed by a second worker.
+A job enqueued with a `host` (compute work on a server: the host that runs its guest) is claimed only
+by that host's processes (core.hosts.NAME); one without is claimed by any host. A pinned job whose host
+is down waits for it.
 `run` must be idempotent; it may return a number of seconds to be called again later (a multi-step
 job).
 
@@ -21,7 +24,6 @@ import contextlib
 import datetime as dt
 import logging
 import os
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +33,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, faults, snapshots
+from pocketstack.core import db, faults, hosts, snapshots
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
 
@@ -49,6 +51,7 @@ jobs = sa.Table(
     sa.Column("locked_by", sa.String(128)),
     sa.Column("locked_until", sa.DateTime),
     sa.Column("last_error", sa.Text),
+    sa.Column("host", sa.String(255)),          # only this host's processes claim it (None: any host)
     *db.timestamps(),
     sa.Index("ix_jobs_state_run_at", "state", "run_at"),
 )
@@ -114,12 +117,12 @@ def register(kind: str, run: Callable[[dict[str, Any]], float | None],
 
 
 def enqueue(conn: Connection, kind: str, payload: dict[str, Any], *, delay: float = 0,
-            max_attempts: int = 5) -> str:
+            max_attempts: int = 5, host: str | None = None) -> str:
     job_id = new_uuid()
     registered = KINDS.get(kind)
     payload = {**payload, "v": registered.version if registered else 1}
     conn.execute(jobs.insert().values(
-        id=job_id, kind=kind, payload=payload, state="pending", attempts=0, max_attempts=max_attempts,
+        id=job_id, kind=kind, payload=payload, state="pending", attempts=0, max_attempts=max_attempts, host=host,
         run_at=utcnow() + dt.timedelta(seconds=delay + START_DELAY), created_at=utcnow()))
     conn.info.setdefault("wake_jobs", True)
     _poke()
@@ -143,7 +146,8 @@ def claim(worker: str) -> dict[str, Any] | None:
     with db.session() as conn:
         if snapshots.watch_generations and snapshots.claims_paused(conn):    # a reset runs
             return None
-        stmt = sa.select(jobs).where(runnable, jobs.c.kind.in_(list(KINDS))).order_by(jobs.c.run_at).limit(1)
+        mine = sa.or_(jobs.c.host.is_(None), jobs.c.host == hosts.NAME)
+        stmt = sa.select(jobs).where(runnable, mine, jobs.c.kind.in_(list(KINDS))).order_by(jobs.c.run_at).limit(1)
         if not db.is_sqlite():
             stmt = stmt.with_for_update(skip_locked=True)
         row = conn.execute(stmt).mappings().first()
@@ -241,13 +245,19 @@ def execute(job: dict[str, Any], worker: str) -> None:
                 run_at=utcnow() + dt.timedelta(seconds=again), updated_at=utcnow()))
 
 
+def worker_name() -> str:
+    """`HOST@MACHINE:PID`: the host name, and the machine on which the process id means something."""
+    return f"{hosts.NAME}@{hosts.MACHINE}:{os.getpid()}"
+
+
 def release_dead_local_workers() -> int:
-    """Jobs leased by a process of this host that no longer runs (a crash, a SIGKILL) are free
-    again at once, instead of after their lease; other hosts' leases still run out as usual."""
-    host = socket.gethostname()
+    """Jobs leased by a process of this host (its host name, on this machine) that no longer runs (a
+    crash, a SIGKILL) are free again at once, instead of after their lease; other hosts' leases still
+    run out as usual."""
+    prefix = f"{hosts.NAME}@{hosts.MACHINE}:"
     with db.session() as conn:
         rows = conn.execute(sa.select(jobs.c.id, jobs.c.locked_by).where(
-            jobs.c.state == "running", jobs.c.locked_by.like(f"{host}:%"))).all()
+            jobs.c.state == "running", jobs.c.locked_by.startswith(prefix, autoescape=True))).all()
         dead = [r.id for r in rows if not _alive(r.locked_by.rsplit(":", 1)[1])]
         if dead:
             conn.execute(jobs.update().where(jobs.c.id.in_(dead), jobs.c.state == "running").values(
@@ -271,7 +281,7 @@ async def worker_loop(poll: float = 0.5, concurrency: int = 4) -> None:
     """Runs in every server process until cancelled."""
     global _wakeup, _loop
     _wakeup, _loop = asyncio.Event(), asyncio.get_running_loop()
-    name = f"{socket.gethostname()}:{os.getpid()}"
+    name = worker_name()
     try:
         released = await anyio.to_thread.run_sync(release_dead_local_workers)
         if released:

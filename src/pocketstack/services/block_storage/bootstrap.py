@@ -1,10 +1,14 @@
-"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: the job kinds."""
+"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: this host's services
+and the job kinds."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+
+from pocketstack.core import db, hosts
 
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
@@ -21,11 +25,18 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
                                                   created_at=utcnow()))
         for key, value in specs.items():
             conn.execute(volume_type_extra_specs.insert().values(type_id=ids[name], key=key, value=value))
-    for host, binary in common.SERVICES:
-        conn.execute(services.insert().values(host=host, binary=binary, disabled=False, frozen=False,
-                                              created_at=utcnow()))
     return {"volume_types": ids}
 
 
 def startup(settings: Any) -> None:
+    """Every start: this host's services (each host of the cloud runs its own; core.hosts beats for them)."""
+    common.set_host(hosts.NAME)
+    with db.session() as conn:
+        known = set(conn.execute(sa.select(services.c.host, services.c.binary)).tuples())
+        for host, binary in common.SERVICES:
+            if (host, binary) not in known:
+                conn.execute(services.insert().values(host=host, binary=binary, disabled=False, frozen=False,
+                                                      created_at=utcnow()))
+    for host, binary in common.SERVICES:
+        hosts.register(binary, host, common.AZ)
     manager.register()

@@ -34,6 +34,13 @@ CAPABILITIES: dict[str, Any] = {
     "consistent_group_snapshot_enabled": False, "replication_enabled": False}
 SERVICES = [("pocketstack", "cinder-scheduler"), (HOST.split("#")[0], "cinder-volume"),
             ("pocketstack", "cinder-backup")]
+
+
+def set_host(name: str) -> None:
+    """This host's cinder services: the scheduler and backup on `name`, the volume service on its backend."""
+    global HOST, SERVICES
+    HOST = f"{name}@{BACKEND}#{BACKEND}"
+    SERVICES = [(name, "cinder-scheduler"), (f"{name}@{BACKEND}", "cinder-volume"), (name, "cinder-backup")]
 TRUE = {"true", "1", "yes", "on", "t", "y"}
 FALSE = {"false", "0", "no", "off", "f", "n"}
 

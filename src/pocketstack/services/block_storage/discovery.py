@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db
+from pocketstack.core import db, hosts
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
@@ -101,16 +101,20 @@ def list_availability_zones(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def _services(ctx: Context) -> list[dict[str, Any]]:
     with db.reader() as conn:
         rows = conn.execute(sa.select(services_table).order_by(services_table.c.binary)).mappings().all()
+    beats = {(r["host"], r["binary"]): r for r in hosts.rows() if r["binary"].startswith("cinder-")}
     out = []
     for row in rows:
+        beat = beats.get((row["host"], row["binary"]))
         svc: dict[str, Any] = {"binary": row["binary"], "host": row["host"], "zone": common.AZ,
-                               "status": "disabled" if row["disabled"] else "enabled", "state": "up",
-                               "updated_at": common.ts(row["updated_at"] or utcnow()),
+                               "status": "disabled" if row["disabled"] else "enabled",
+                               "state": "up" if beat is not None and hosts.is_up(beat) else "down",
+                               "updated_at": common.ts((beat or {}).get("last_seen_up") or row["updated_at"]
+                                                       or utcnow()),
                                "disabled_reason": row["disabled_reason"]}
         if row["binary"] == "cinder-volume":
             svc.update(replication_status="disabled", active_backend_id=None, frozen=bool(row["frozen"]))
             if common.version_at_least(ctx, v.V("3.49")):
-                svc["backend_state"] = "up"
+                svc["backend_state"] = svc["state"]
         if common.version_at_least(ctx, v.V("3.7")):
             svc["cluster"] = None
         out.append(svc)

@@ -17,7 +17,9 @@ from pocketstack.services.block_storage.tables import (
     attachments, snapshot_metadata, snapshots, volume_metadata, volumes)
 
 Caller = Context | dict[str, Any] | None
-PUBLISHER_HOST = common.HOST.split("#")[0]          # cinder-volume's host: volume.pocketstack@lvmdriver-1
+def _publisher() -> str:
+    """cinder-volume's host: volume.pocketstack@lvmdriver-1 (this host's, set on start)."""
+    return common.HOST.split("#")[0]
 
 
 def _iso(value: Any) -> str:
@@ -82,7 +84,7 @@ def send(ctx: Caller, kind: str, item_id: str, suffix: str, **extra: Any) -> Non
         built = _build(conn, kind, item_id, **extra)
     if built is not None:
         notifications.notify(_caller(ctx, built[0]), "block-storage", f"{kind}.{suffix}", built[1],
-                             host=PUBLISHER_HOST)
+                             host=_publisher())
 
 
 def send_after_commit(conn: Connection, ctx: Caller, kind: str, item_id: str, suffix: str,
@@ -94,4 +96,4 @@ def send_after_commit(conn: Connection, ctx: Caller, kind: str, item_id: str, su
     if built is not None:
         row, payload = built
         db.after_commit(conn, lambda: notifications.notify(
-            _caller(ctx, row), "block-storage", f"{kind}.{suffix}", payload, host=PUBLISHER_HOST))
+            _caller(ctx, row), "block-storage", f"{kind}.{suffix}", payload, host=_publisher()))

@@ -7,14 +7,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
+from pocketstack.core import db, hosts
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.versions import V
-from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 
 SHOW_UUID = V("2.41", "aggregates show their uuid")
@@ -149,7 +148,7 @@ def aggregate_action(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
             match = (t.aggregate_hosts.c.aggregate_id == agg_id, t.aggregate_hosts.c.host == host)
             present = conn.execute(sa.select(t.aggregate_hosts).where(*match)).first() is not None
             if action == "add_host":
-                if host != common.HOST:
+                if not hosts.rows("nova-compute", host):
                     raise NotFound(f"Compute host {host} could not be found.")
                 if present:
                     raise Conflict(f"Aggregate {agg_id} already has host {host}.")

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from pocketstack.core import hosts as cloud_hosts
 from pocketstack.core.clock import utcnow
+from pocketstack.services.compute import common, hosts
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.metadata import routes as metadata_service
-from pocketstack.services.compute.servers import manager
+from pocketstack.services.compute.servers import manager, placement_api
+
+LOG = logging.getLogger("pocketstack.compute")
 
 # (id, name, ram MB, disk GB, vcpus)
 FLAVORS = [("1", "m1.tiny", 512, 1, 1), ("2", "m1.small", 2048, 20, 1), ("3", "m1.medium", 4096, 40, 2),
@@ -29,5 +36,22 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
 
 
 def startup(settings: Any) -> None:
+    common.set_host(cloud_hosts.NAME)
     manager.register(settings)
     metadata_service.configure(settings)
+    hosts.register_host()
+    # from a thread of its own (the internal client runs its own event loop there), as nova-compute's
+    # resource tracker does it shortly after the service starts; until then the scheduler skips the host
+    threading.Thread(target=_resource_provider, name="compute-rp", daemon=True).start()
+
+
+def _resource_provider() -> None:
+    """This host's resource provider and inventory in Placement, as soon as the API answers (nova-compute's
+    first update_available_resource), so the scheduler sees the host before it is asked to build here."""
+    for attempt in range(60):
+        try:
+            placement_api.ensure_host()
+            return
+        except Exception:  # noqa: BLE001 - the API may not serve yet; the next build registers it anyway
+            time.sleep(min(0.2 * (attempt + 1), 2))
+    LOG.warning("could not register the resource provider of %s in placement", common.HOST)

@@ -1,7 +1,8 @@
-"""Shared compute helpers: the single host, server loading and targets, state rules, instance actions."""
+"""Shared compute helpers: this host, server loading and targets, state rules, instance actions."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,9 +18,23 @@ from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest
 from pocketstack.services.compute import tables as t
 
-HOST = "pocketstack"                 # the one compute host (nova-compute's CONF.host)
-HYPERVISOR_ID = "5a4f3c3e-6a0d-4f67-9c1a-6f0a9e1b2c01"
+HOST = "pocketstack"                 # this compute host (nova-compute's CONF.host): core.hosts.NAME, set on start
+DEFAULT_HYPERVISOR_ID = "5a4f3c3e-6a0d-4f67-9c1a-6f0a9e1b2c01"
+HYPERVISOR_ID = DEFAULT_HYPERVISOR_ID   # this host's compute node (and its resource provider)
 DEFAULT_AZ = "nova"
+
+
+def hypervisor_id(host: str) -> str:
+    """A compute host's node uuid, also its Placement resource provider's; the single host of a cloud
+    made before hosts keeps the uuid it always had."""
+    if host == "pocketstack":
+        return DEFAULT_HYPERVISOR_ID
+    return str(uuid.uuid5(uuid.UUID(DEFAULT_HYPERVISOR_ID), host))
+
+
+def set_host(name: str) -> None:
+    global HOST, HYPERVISOR_ID
+    HOST, HYPERVISOR_ID = name, hypervisor_id(name)
 
 # nova/compute/power_state.py
 NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
@@ -172,11 +187,22 @@ def enforce(ctx: Context, rule_name: str, target: dict[str, Any]) -> None:
 
 
 def zones(conn: Connection) -> set[str]:
-    """The availability zones the host is in: nova, and those of the aggregates holding it."""
+    """The availability zones of the compute hosts: nova, and those of the aggregates holding one."""
     stmt = sa.select(t.aggregates.c.availability_zone).join(
         t.aggregate_hosts, t.aggregate_hosts.c.aggregate_id == t.aggregates.c.id).where(
-        t.aggregate_hosts.c.host == HOST, t.aggregates.c.availability_zone.isnot(None))
+        t.aggregates.c.availability_zone.isnot(None))
     return {DEFAULT_AZ, *conn.execute(stmt).scalars()}
+
+
+def host_zones(conn: Connection) -> dict[str, set[str]]:
+    """host -> the availability zones its aggregates put it in (a host in none is in nova)."""
+    stmt = sa.select(t.aggregate_hosts.c.host, t.aggregates.c.availability_zone).join(
+        t.aggregates, t.aggregate_hosts.c.aggregate_id == t.aggregates.c.id).where(
+        t.aggregates.c.availability_zone.isnot(None))
+    out: dict[str, set[str]] = {}
+    for host, zone in conn.execute(stmt).all():
+        out.setdefault(host, set()).add(zone)
+    return out
 
 
 def _not_found(ctx: Context, rq: ApiRequest) -> None:

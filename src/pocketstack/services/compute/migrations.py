@@ -27,24 +27,31 @@ LIVE_IN_PROGRESS = ("queued", "preparing", "running", "post-migrating")
 M = t.migrations
 
 
-def record(conn: Connection, server: dict[str, Any], uuid: str, kind: str, new_flavor_id: str | None) -> None:
-    """A new migration of `server` ("resize" or "live-migration"), pre-migrating until the job runs."""
+def record(conn: Connection, server: dict[str, Any], uuid: str, kind: str, new_flavor_id: str | None,
+           dest: str | None = None) -> None:
+    """A new migration of `server` ("resize", "migration", "live-migration" or "evacuation"), pre-migrating
+    until the job runs; its destination is the one asked for, else set when the scheduler picks it."""
     new_flavor_id = new_flavor_id or server["flavor_id"]
     internal = dict(conn.execute(sa.select(t.flavors.c.id, t.flavors.c.internal_id).where(
         t.flavors.c.id.in_({server["flavor_id"], new_flavor_id}))).all())
     conn.execute(M.insert().values(
         uuid=uuid, instance_uuid=server["id"], project_id=server["project_id"], user_id=server["user_id"],
-        migration_type=kind, status="pre-migrating", source_compute=common.HOST, dest_compute=common.HOST,
-        source_node=common.HOST, dest_node=common.HOST, dest_host="127.0.0.1", old_flavor_id=server["flavor_id"],
+        migration_type=kind, status="pre-migrating", source_compute=server["host"], dest_compute=dest,
+        source_node=server["host"], dest_node=dest, dest_host="127.0.0.1" if dest else None,
+        old_flavor_id=server["flavor_id"],
         new_flavor_id=new_flavor_id, old_instance_type_id=internal.get(server["flavor_id"]),
         new_instance_type_id=internal.get(new_flavor_id), created_at=utcnow()))
 
 
-def set_status(uuid: str | None, status: str) -> None:
+def set_status(uuid: str | None, status: str, dest: str | None = None) -> None:
+    """A migration's new status (and its destination, once chosen)."""
     if not uuid:
         return
+    values: dict[str, Any] = {"status": status, "updated_at": utcnow()}
+    if dest is not None:
+        values.update(dest_compute=dest, dest_node=dest, dest_host="127.0.0.1")
     with db.session() as conn:
-        conn.execute(M.update().where(M.c.uuid == uuid).values(status=status, updated_at=utcnow()))
+        conn.execute(M.update().where(M.c.uuid == uuid).values(**values))
 
 
 def _fields(row: Any) -> dict[str, Any]:

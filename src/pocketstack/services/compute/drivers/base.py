@@ -69,6 +69,7 @@ def machine_uptime() -> str | None:
 
 class ComputeDriver(Protocol):
     name: str
+    moves_guests: bool          # guests can move between hosts (cold, live migration, evacuation)
 
     # --- lifecycle ------------------------------------------------------------------------
     def spawn(self, server: Server, token: Auth | None) -> None: ...

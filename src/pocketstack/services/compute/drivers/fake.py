@@ -39,6 +39,7 @@ def console_log(server: Server) -> list[str]:
 
 class FakeDriver:
     name = "fake"
+    moves_guests = True         # a guest is its rows: cold and live migration and evacuation between hosts
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}

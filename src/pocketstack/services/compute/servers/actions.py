@@ -12,17 +12,18 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db, internal_client, jobs, service_auth
+from pocketstack.core import db, hosts, internal_client, service_auth
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.compute import common, flavors, floating_ips, migrations, quotas
+from pocketstack.services.compute import common, drivers, flavors, floating_ips, migrations, quotas
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import consoles, logic, manager, network_api, views, volume_backed
+from pocketstack.services.compute.servers import (
+    consoles, logic, manager, network_api, scheduler, views, volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -56,9 +57,10 @@ def _start(ctx: Context, row: dict[str, Any], key: str, action: str, task: str |
         action_id = common.record_action(conn, ctx, row["id"], action)
         if migration:
             migrations.record(conn, row, payload["migration_uuid"], *migration)
-        jobs.enqueue(conn, manager.ACTION, {"server_id": row["id"], "action": JOB_ACTION.get(key, key),
-                                            "action_id": action_id, "caller": service_auth.caller(ctx),
-                                            **payload})
+        # an evacuation's source is down: whichever host claims it schedules it (then hands it on)
+        manager.enqueue_on(conn, {} if key == "evacuate" else row, manager.ACTION,
+                           {"server_id": row["id"], "action": JOB_ACTION.get(key, key), "action_id": action_id,
+                            "caller": service_auth.caller(ctx), **payload})
 
 
 def schemas_check(metadata: Any) -> None:
@@ -225,20 +227,77 @@ def change_password(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str,
         raise BadRequest("Invalid input for field/attribute changePassword.")
 
 
+MIGRATE_HOST = v.V("2.56", "cold migration takes a destination host")
+ASYNC_LIVE_MIGRATION = v.V("2.25", "live migration is asynchronous")
+EVACUATE_NO_PASSWORD = v.V("2.14", "evacuate answers without adminPass and drops onSharedStorage")
+
+
+def _destination(ctx: Context, row: dict[str, Any], host: Any, rule: str) -> str | None:
+    """The destination host an admin asked for (its own policy rule): a known compute host, not the
+    server's own (nova: ComputeHostNotFound, CannotMigrateToSameHost / UnableToMigrateToSelf, 400)."""
+    if host is None:
+        return None
+    common.enforce(ctx, rule, {"project_id": row["project_id"], "user_id": row["user_id"]})
+    if not isinstance(host, str) or not host or not hosts.rows("nova-compute", host):
+        raise BadRequest(f"Compute host {host} could not be found.")
+    if host == row["host"]:
+        raise BadRequest(f"Unable to migrate instance ({row['id']}) to current host ({host}).")
+    return host
+
+
+def _movable(row: dict[str, Any]) -> bool:
+    """Guests move between hosts with drivers that can (the fake one: its guests are rows)."""
+    return bool(drivers.current().moves_guests)
+
+
+def _can_move(row: dict[str, Any], dest: str | None) -> bool:
+    """Whether the scheduler has somewhere to move the server (nova's synchronous NoValidHost)."""
+    return _movable(row) and bool(scheduler.candidate_hosts(row, exclude=row["host"], host=dest, move=True))
+
+
 def migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    """Cold migration: a resize to another host with the same flavor (VERIFY_RESIZE, then confirm or
+    revert), nova's migrate_server with the scheduler choosing unless 2.56's `host` is given."""
     common.check_state(row, "migrate", ["active", "stopped"])
-    raise BadRequest("No valid host was found. No valid host found for cold migrate")
+    host = (body or {}).get("host") if isinstance(body, dict) and ctx.version >= MIGRATE_HOST else None
+    dest = _destination(ctx, row, host, P + "os-migrate-server:migrate:host")
+    if not _can_move(row, dest):
+        raise BadRequest("No valid host was found. No valid host found for cold migrate")
+    _start(ctx, row, "resize", "migrate", "resize_prep", flavor=row["flavor"], flavor_id=row["flavor_id"],
+           migration_uuid=new_uuid(), migration=("migration", None, dest), migrate=True, host=dest)
 
 
 def live_migrate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "os-migrateLive", ["active", "paused"])
-    if ctx.version < ASYNC_LIVE_MIGRATION:
+    dest = _destination(ctx, row, body.get("host") if isinstance(body, dict) else None,
+                        P + "os-migrate-server:migrate_live:host")
+    if ctx.version < ASYNC_LIVE_MIGRATION and not _can_move(row, dest):
         raise BadRequest("No valid host was found. ")
     _start(ctx, row, "live-migration", "live-migration", "migrating", migration_uuid=new_uuid(),
-           migration=("live-migration", None))
+           migration=("live-migration", None, dest), host=dest)
 
 
-ASYNC_LIVE_MIGRATION = v.V("2.25", "live migration is asynchronous")
+def evacuate(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    """Rebuild a server of a host that is down on another host (nova's evacuate: 400 while the source's
+    compute service is up)."""
+    common.check_state(row, "evacuate", ["active", "stopped", "error"])
+    body = body if isinstance(body, dict) else {}
+    host = body.get("host")
+    if host is not None:
+        if not isinstance(host, str) or not hosts.rows("nova-compute", host):
+            raise NotFound(f"Compute host {host} not found.")
+        if host == row["host"]:
+            raise BadRequest("The target host can't be the same one.")
+    if hosts.host_up("nova-compute", row["host"]):
+        raise BadRequest(f"Compute service of {row['host']} is still in use.")
+    if not _movable(row):
+        raise BadRequest("No valid host was found. ")
+    _start(ctx, row, "evacuate", "evacuate", "rebuilding", migration_uuid=new_uuid(),
+           migration=("evacuation", None, host), host=host,
+           vm_state_after="stopped" if row["vm_state"] == "stopped" else "active")
+    if ctx.version < EVACUATE_NO_PASSWORD:
+        return json_response(200, {"adminPass": body.get("adminPass") or secrets.token_urlsafe(9)})
+    return empty(200)
 
 
 def crash_dump(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
@@ -322,6 +381,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "changePassword": (P + "os-admin-password", change_password),
     "migrate": (P + "os-migrate-server:migrate", migrate),
     "os-migrateLive": (P + "os-migrate-server:migrate_live", live_migrate),
+    "evacuate": (P + "os-evacuate", evacuate),
     "trigger_crash_dump": (P + "servers:trigger_crash_dump", crash_dump),
     "addSecurityGroup": (P + "os-security-groups:add", security_group),
     "removeSecurityGroup": (P + "os-security-groups:remove", security_group),
@@ -362,5 +422,6 @@ def server_action(ctx: Context, rq: ApiRequest) -> Any:
 # the rule depends on the action in the body (nova checks it in each action method)
 ACTION_RULES = in_handler(*(rule for rule, _ in ACTIONS.values()),
                           P + "os-lock-server:unlock:unlock_override",
-                          P + "servers:create_image:allow_volume_backed")
+                          P + "servers:create_image:allow_volume_backed",
+                          P + "os-migrate-server:migrate:host", P + "os-migrate-server:migrate_live:host")
 ROUTES = [route("POST", "/v2.1/servers/{server_id}/action", server_action, policy=ACTION_RULES)]

@@ -105,7 +105,7 @@ def create_interface(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
             port = network_api.create_port(ctx.token, row["id"], req, groups, row["availability_zone"])
     except network_api.NetworkError as exc:
         raise BadRequest(f"Failed to attach network adapter device to {row['id']}: {exc}") from None
-    network_api.bind_port(ctx.token, port["id"], common.HOST)
+    network_api.bind_port(ctx.token, port["id"], row["host"] or common.HOST)
     port = network_api.port(ctx.token, port["id"]) or port
     drivers.current().attach_interface(row, port)
     with db.session() as conn:

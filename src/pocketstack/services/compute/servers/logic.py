@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, internal_client, jobs, service_auth
+from pocketstack.core import db, hosts, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -186,6 +186,9 @@ def _validate_body(ctx: Context, body: dict[str, Any]) -> None:
         except (binascii.Error, ValueError):
             raise BadRequest("Invalid input for field/attribute user_data. Value: not base64") from None
     if body.get("availability_zone") is not None:
+        if ":" in body["availability_zone"]:     # "zone:host": forcing a host is an admin's (nova's rule)
+            common.enforce(ctx, "os_compute_api:servers:create:forced_host",
+                           {"project_id": ctx.project_id, "user_id": ctx.user_id})
         with db.reader() as conn:
             if body["availability_zone"].split(":", 1)[0] not in common.zones(conn):
                 raise BadRequest("The requested availability zone is not available")
@@ -323,8 +326,10 @@ def delete_server(ctx: Context, server_id: str, action: str = "delete") -> None:
             return
         common.set_server(conn, server_id, task_state="deleting")
         action_id = common.record_action(conn, ctx, server_id, action)
+        # on the host of the guest; a host that is down leaves it to any (nova's local delete in the API)
+        host = row["host"] if hosts.host_up("nova-compute", row["host"]) else None
         jobs.enqueue(conn, DELETE, {"server_id": server_id, "caller": service_auth.caller(ctx),
-                                    "action_id": action_id}, max_attempts=3)
+                                    "action_id": action_id}, max_attempts=3, host=host)
 
 
 def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:

@@ -1,5 +1,7 @@
-"""The compute manager: durable jobs that move servers through nova's states on the one fake host
-(build and run, delete, and the asynchronous actions), calling the network and image services over REST."""
+"""The compute manager: durable jobs that move servers through nova's states (build and run, delete, and
+the asynchronous actions), calling the network and image services over REST. A build is scheduled by
+whichever host claims it (nova's conductor and scheduler), then runs on the chosen host: the job is
+enqueued again pinned to it; every other job on a server is pinned to the host that runs its guest."""
 
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ OUTCOMES: dict[str, tuple[str | None, int | None, str]] = {
     "createImage": (None, None, "compute_snapshot_instance"),
     "trigger_crash_dump": (None, None, "compute_trigger_crash_dump"),
     "live-migration": (None, None, "compute_live_migration"),
+    "evacuate": (None, None, "compute_rebuild_instance"),
 }
 # action -> nova's versioned notification (instance.<name>.start / .end, InstanceActionPayload)
 NOTIFIED = {"stop": "power_off", "start": "power_on", "reboot": "reboot", "pause": "pause",
@@ -67,10 +70,15 @@ def build(p: dict[str, Any]) -> None:
     row = _server(p["server_id"])
     if row is None or row["deleted"] or row["vm_state"] != "building":
         return
-    instance_notifications.instance(p.get("caller") or {}, row["id"], "create.start")
+    if row["host"] is None:                     # not scheduled yet (a build handed to its host has one)
+        instance_notifications.instance(p.get("caller") or {}, row["id"], "create.start")
     try:
-        _no_valid_host(row)
-        placement_api.claim(row)
+        host = placement_api.claim(row)
+        if host != common.HOST:                  # the chosen host builds it (nova's build_and_run_instance)
+            with db.session() as conn:
+                common.set_server(conn, row["id"], host=host)
+                jobs.enqueue(conn, logic.BUILD, p, max_attempts=3, host=host)
+            return
         acting = _acting(p)
         _allocate(acting, row)
         _block_devices(acting, row)
@@ -95,27 +103,16 @@ def build(p: dict[str, Any]) -> None:
 NoValidHost = placement_api.NoValidHost
 
 
+def enqueue_on(conn: Any, row: dict[str, Any], kind: str, payload: dict[str, Any], **kw: Any) -> str:
+    """A job on a server, pinned to the host that runs its guest (any host when it has none)."""
+    return jobs.enqueue(conn, kind, payload, host=row.get("host"), **kw)
+
+
 def _free_quietly(consumer: str) -> None:
     try:
         placement_api.free(consumer)
     except Exception:  # noqa: BLE001 - a failed cleanup is logged, the build's own error matters more
         LOG.exception("could not free the allocations of %s", consumer)
-
-
-def _no_valid_host(row: dict[str, Any]) -> None:
-    """One host: an anti-affinity group holds max_server_per_host members (nova's scheduler filter)."""
-    with db.reader() as conn:
-        group = conn.execute(sa.select(t.server_groups).join(
-            t.server_group_members, t.server_group_members.c.group_id == t.server_groups.c.id).where(
-            t.server_group_members.c.server_id == row["id"])).mappings().first()
-        if group is None or group["policy"] != "anti-affinity":
-            return
-        on_host = conn.execute(sa.select(sa.func.count()).select_from(t.server_group_members).join(
-            t.servers, t.servers.c.id == t.server_group_members.c.server_id).where(
-            t.server_group_members.c.group_id == group["id"], t.servers.c.deleted.is_(False),
-            t.servers.c.host == common.HOST)).scalar_one()
-    if on_host >= int((group["rules"] or {}).get("max_server_per_host", 1)):
-        raise NoValidHost(placement_api.NO_VALID_HOST)
 
 
 def _allocate(token: Auth | None, row: dict[str, Any]) -> None:
@@ -214,20 +211,18 @@ def act(p: dict[str, Any]) -> None:
         _upload_snapshot(p, row)
         if "rotation" in p:
             _rotate(p, row)
-    elif action == "resize":
+    elif action == "resize":                    # and a cold migration: the same flavor, another host
         migration_uuid = p.get("migration_uuid") or p["action_id"]
         try:
-            placement_api.start_resize(row, migration_uuid, p["flavor"])
+            dest = placement_api.start_resize(row, migration_uuid, p["flavor"], host=p.get("host"),
+                                              exclude=row["host"] if p.get("migrate") else None)
         except NoValidHost as exc:
-            with db.session() as conn:
-                common.set_server(conn, row["id"], task_state=None)
-                common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
-            migrations.set_status(p.get("migration_uuid"), "error")
+            _no_host(p, row, event, exc)
             return
-        migrations.set_status(p.get("migration_uuid"), "finished")
-        values.update(flavor=p["flavor"], flavor_id=p["flavor_id"],
+        migrations.set_status(p.get("migration_uuid"), "finished", dest)
+        values.update(flavor=p["flavor"], flavor_id=p["flavor_id"], host=dest,
                       old_flavor={**row["flavor"], "id": row["flavor_id"], "prior_vm_state": row["vm_state"],
-                                  "migration_uuid": migration_uuid})
+                                  "migration_uuid": migration_uuid, "source_host": row["host"]})
     elif action in ("confirmResize", "revertResize"):
         old = row["old_flavor"] or {}
         if old.get("migration_uuid"):
@@ -239,8 +234,8 @@ def act(p: dict[str, Any]) -> None:
         vm_state = old.get("prior_vm_state", "active")
         if action == "revertResize" and old:
             values.update(flavor={k: val for k, val in old.items()
-                                  if k not in ("id", "prior_vm_state", "migration_uuid")},
-                          flavor_id=old["id"])
+                                  if k not in ("id", "prior_vm_state", "migration_uuid", "source_host")},
+                          flavor_id=old["id"], host=old.get("source_host") or row["host"])
         values["old_flavor"] = None
     elif action == "rebuild":
         values.update(image_id=p["image_id"])
@@ -248,15 +243,37 @@ def act(p: dict[str, Any]) -> None:
         power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
     elif action == "unshelve":
         try:
-            placement_api.claim(row)
+            host = placement_api.claim(row)
         except NoValidHost as exc:
-            with db.session() as conn:
-                common.set_server(conn, row["id"], task_state=None)
-                common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
-            migrations.set_status(p.get("migration_uuid"), "error")
+            _no_host(p, row, event, exc)
             return
-        migrations.set_status(p.get("migration_uuid"), "finished")
+        if host != common.HOST:                  # the chosen host spawns it
+            _hand_to(host, p, row)
+            return
         values.update(host=common.HOST, shelved_image_id=None)
+    elif action == "live-migration":
+        try:                                    # nowhere to go: nova's NoValidHost, the migration in error
+            if not drivers.current().moves_guests:
+                raise NoValidHost(placement_api.NO_VALID_HOST)
+            dest = placement_api.move_to(row, exclude=row["host"], host=p.get("host"))
+        except NoValidHost as exc:
+            _no_host(p, row, event, exc)
+            return
+        migrations.set_status(p.get("migration_uuid"), "completed", dest)
+        values["host"] = dest
+    elif action == "evacuate":
+        if "dest" not in p:                     # scheduling, on any host: then the destination rebuilds it
+            try:
+                dest = placement_api.move_to(row, exclude=row["host"], host=p.get("host"))
+            except NoValidHost as exc:
+                _no_host(p, row, event, exc)
+                return
+            migrations.set_status(p.get("migration_uuid"), "pre-migrating", dest)
+            _hand_to(dest, {**p, "dest": dest}, row)
+            return
+        migrations.set_status(p.get("migration_uuid"), "done")
+        vm_state = p.get("vm_state_after") or "active"
+        power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
     elif action == "shelve":
         values["host"] = None
         placement_api.free(row["id"])
@@ -272,14 +289,37 @@ def act(p: dict[str, Any]) -> None:
         values["vm_state"] = vm_state
     if power is not None:
         values["power_state"] = power
+    if values.get("host") and values["host"] != row["host"]:
+        _rebind(p, row, values["host"])
     with db.session() as conn:
         common.set_server(conn, row["id"], **values)
-        common.record_event(conn, p.get("action_id"), event,
-                            "Error" if action == "live-migration" else "Success")
+        common.record_event(conn, p.get("action_id"), event)
     if action in NOTIFIED:
         instance_notifications.instance(p.get("caller") or {}, row["id"], f"{NOTIFIED[action]}.end")
-    if action == "live-migration":       # one host: there is nowhere to go (nova: NoValidHost, status error)
-        migrations.set_status(p.get("migration_uuid"), "error")
+
+
+def _no_host(p: dict[str, Any], row: dict[str, Any], event: str, exc: Exception) -> None:
+    """A move found no host: the server as it was, the event and the migration in error."""
+    with db.session() as conn:
+        common.set_server(conn, row["id"], task_state=None)
+        common.record_event(conn, p.get("action_id"), event, "Error", str(exc))
+    migrations.set_status(p.get("migration_uuid"), "error")
+
+
+def _rebind(p: dict[str, Any], row: dict[str, Any], host: str) -> None:
+    """The server's ports follow it to its new host (nova's binding:host_id update after a move)."""
+    with db.reader() as conn:
+        ports = conn.execute(sa.select(t.server_ports.c.port_id).where(
+            t.server_ports.c.server_id == row["id"])).scalars().all()
+    for port_id in ports:
+        network_api.bind_port(_acting(p), port_id, host)
+
+
+def _hand_to(host: str, p: dict[str, Any], row: dict[str, Any]) -> None:
+    """The rest of this action runs on `host` (the one the scheduler picked): the server is on it now."""
+    with db.session() as conn:
+        common.set_server(conn, row["id"], host=host)
+        jobs.enqueue(conn, ACTION, p, host=host)
 
 
 def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
@@ -294,6 +334,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
              "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
+             "evacuate": lambda: d.spawn(row, token),
              "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:
         calls[action]()

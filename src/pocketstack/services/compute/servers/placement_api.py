@@ -1,5 +1,6 @@
-"""Nova's placement client and resource tracker: the compute host as a resource provider, allocation
-candidates and claims for builds, migration-uuid consumers for resizes (nova/scheduler/client/report.py,
+"""Nova's placement client and resource tracker: each compute host a resource provider (its inventory
+from this host's driver), allocation candidates filtered and weighed by the scheduler and claimed for
+builds, migration-uuid consumers for resizes and migrations (nova/scheduler/client/report.py,
 nova/compute/resource_tracker.py, nova/scheduler/manager.py). Nova talks to Placement with its own
 service credentials, and so does this module."""
 
@@ -10,8 +11,9 @@ import math
 import threading
 from typing import Any
 
-from pocketstack.core import internal_client, service_auth
+from pocketstack.core import hosts, internal_client, service_auth
 from pocketstack.services.compute import common, drivers
+from pocketstack.services.compute.servers import scheduler
 
 LOG = logging.getLogger("pocketstack.compute")
 PL = "/placement"
@@ -107,23 +109,40 @@ def allocations_of(consumer: str) -> dict[str, Any]:
     return r.json() if r.status_code == 200 else {"allocations": {}}
 
 
-def claim(server: dict[str, Any]) -> None:
-    """Schedule and claim (nova's select_destinations + claim_resources): the first candidate that can still
-    be claimed wins; none left is NoValidHost."""
-    ensure_host()
-    if allocations_of(server["id"])["allocations"]:
-        return                                   # claimed by an earlier attempt of this build
-    wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
+def _candidates(server: dict[str, Any], wanted: dict[str, int], allowed: set[str]) -> list[tuple[str, Any]]:
+    """(host, allocation request) on allowed hosts, in the scheduler's order."""
+    if not allowed:
+        return []
     query = ",".join(f"{rc}:{n}" for rc, n in wanted.items())
-    r = _call("GET", f"/allocation_candidates?resources={query}&limit=5")
+    r = _call("GET", f"/allocation_candidates?resources={query}&limit=1000")
     if r.status_code != 200:
         raise PlacementError(f"allocation candidates failed: {r.text[:300]}")
-    for candidate in r.json()["allocation_requests"]:
+    body = r.json()
+    return scheduler.order(body["allocation_requests"], body.get("provider_summaries") or {}, allowed)
+
+
+def host_of(allocations: dict[str, Any]) -> str | None:
+    """The compute host whose provider holds these allocations."""
+    for svc in hosts.rows("nova-compute"):
+        if common.hypervisor_id(svc["host"]) in allocations:
+            return str(svc["host"])
+    return None
+
+
+def claim(server: dict[str, Any]) -> str:
+    """Schedule and claim (nova's select_destinations + claim_resources): the first candidate host that can
+    still be claimed wins, and is returned; none left is NoValidHost."""
+    ensure_host()
+    held = allocations_of(server["id"])["allocations"]
+    if held:                                     # claimed by an earlier attempt of this build
+        return host_of(held) or common.HOST
+    wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
+    for chosen, candidate in _candidates(server, wanted, scheduler.candidate_hosts(server)):
         put = _call("PUT", f"/allocations/{server['id']}", json={
             "allocations": candidate["allocations"], "project_id": server["project_id"],
             "user_id": server["user_id"], "consumer_generation": None, "consumer_type": "INSTANCE"})
         if put.status_code == 204:
-            return
+            return chosen
         LOG.info("claim for %s lost a race: %s", server["id"], put.text[:200])
     raise NoValidHost(NO_VALID_HOST)
 
@@ -134,30 +153,55 @@ def free(consumer: str) -> None:
         raise PlacementError(f"could not free the allocations of {consumer}: {r.text[:300]}")
 
 
-def start_resize(server: dict[str, Any], migration_uuid: str, new_flavor: dict[str, Any]) -> None:
-    """Nova's move claim: the old flavor's allocations move to the migration consumer and the server claims the
-    new flavor on the (same) host, in one POST /allocations."""
+def start_resize(server: dict[str, Any], migration_uuid: str, new_flavor: dict[str, Any], *,
+                 exclude: str | None = None, host: str | None = None) -> str:
+    """Nova's move claim: the old flavor's allocations move to the migration consumer and the server claims
+    the new flavor on the destination the scheduler picks (`exclude` the source for a migration, `host`
+    as asked), in one POST /allocations. Returns the destination."""
     ensure_host()
     current = allocations_of(server["id"])
     if not current["allocations"]:
         raise PlacementError(f"server {server['id']} has no allocations to move")
     if allocations_of(migration_uuid)["allocations"]:
-        return                                   # done by an earlier attempt
+        return host_of(current["allocations"]) or common.HOST      # done by an earlier attempt
     new = resources_of(new_flavor, boot_from_volume=not server["image_id"])
-    body = {
-        migration_uuid: {"allocations": {rp: {"resources": a["resources"]} for rp, a in
-                                         current["allocations"].items()},
-                         "project_id": server["project_id"], "user_id": server["user_id"],
-                         "consumer_generation": None, "consumer_type": "MIGRATION"},
-        server["id"]: {"allocations": {common.HYPERVISOR_ID: {"resources": new}},
-                       "project_id": server["project_id"], "user_id": server["user_id"],
-                       "consumer_generation": current.get("consumer_generation"), "consumer_type": "INSTANCE"},
-    }
-    r = _call("POST", "/allocations", json=body)
-    if r.status_code == 409:
-        raise NoValidHost(NO_VALID_HOST)
-    if r.status_code != 204:
-        raise PlacementError(f"could not claim the resize of {server['id']}: {r.text[:300]}")
+    allowed = scheduler.candidate_hosts(server, exclude=exclude, host=host, move=True)
+    for chosen, candidate in _candidates(server, new, allowed):
+        body = {
+            migration_uuid: {"allocations": {rp: {"resources": a["resources"]} for rp, a in
+                                             current["allocations"].items()},
+                             "project_id": server["project_id"], "user_id": server["user_id"],
+                             "consumer_generation": None, "consumer_type": "MIGRATION"},
+            server["id"]: {"allocations": candidate["allocations"],
+                           "project_id": server["project_id"], "user_id": server["user_id"],
+                           "consumer_generation": current.get("consumer_generation"), "consumer_type": "INSTANCE"},
+        }
+        r = _call("POST", "/allocations", json=body)
+        if r.status_code == 204:
+            return chosen
+        if r.status_code != 409:
+            raise PlacementError(f"could not claim the move of {server['id']}: {r.text[:300]}")
+        current = allocations_of(server["id"])
+    raise NoValidHost(NO_VALID_HOST)
+
+
+def move_to(server: dict[str, Any], *, exclude: str | None = None, host: str | None = None) -> str:
+    """A live migration's or an evacuation's claim: the server's allocations move whole to a destination
+    (the source's are dropped: a live migration's source is done with the guest, an evacuated host is
+    gone). Returns the destination."""
+    ensure_host()
+    current = allocations_of(server["id"])
+    wanted = resources_of(server["flavor"], boot_from_volume=not server["image_id"])
+    allowed = scheduler.candidate_hosts(server, exclude=exclude, host=host, move=True)
+    for chosen, candidate in _candidates(server, wanted, allowed):
+        r = _call("PUT", f"/allocations/{server['id']}", json={
+            "allocations": candidate["allocations"], "project_id": server["project_id"],
+            "user_id": server["user_id"], "consumer_generation": current.get("consumer_generation"),
+            "consumer_type": "INSTANCE"})
+        if r.status_code == 204:
+            return chosen
+        current = allocations_of(server["id"])
+    raise NoValidHost(NO_VALID_HOST)
 
 
 def confirm_resize(migration_uuid: str) -> None:
@@ -182,9 +226,11 @@ def revert_resize(server: dict[str, Any], migration_uuid: str) -> None:
         raise PlacementError(f"could not revert the resize claim of {server['id']}: {r.text[:300]}")
 
 
-def host_usage() -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
-    """(inventory, usages) of the host's provider, for os-hypervisors."""
-    rp_uuid = ensure_host()
-    inv = _call("GET", f"/resource_providers/{rp_uuid}/inventories").json()["inventories"]
+def host_usage(rp_uuid: str) -> tuple[dict[str, dict[str, Any]], dict[str, int]]:
+    """(inventory, usages) of a host's provider, for os-hypervisors (empty before the host registered it)."""
+    ensure_host()
+    r = _call("GET", f"/resource_providers/{rp_uuid}/inventories")
+    if r.status_code != 200:
+        return {}, {}
     used = _call("GET", f"/resource_providers/{rp_uuid}/usages").json()["usages"]
-    return inv, used
+    return r.json()["inventories"], used

@@ -35,6 +35,7 @@ STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": commo
 
 class QemuDriver:
     name = "qemu"
+    moves_guests = False        # a guest's disk and process live on its host: no migration between hosts yet
 
     def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str,
                  listen_host: str = "127.0.0.1") -> None:
