@@ -51,8 +51,9 @@ jobs = sa.Table(
     sa.Column("locked_by", sa.String(128)),
     sa.Column("locked_until", sa.DateTime),
     sa.Column("last_error", sa.Text),
-    sa.Column("host", sa.String(255)),          # only this host's processes claim it (None: any host)
     *db.timestamps(),
+    # only this host's processes claim it (None: any host); after the timestamps, where its migration put it
+    sa.Column("host", sa.String(255)),
     sa.Index("ix_jobs_state_run_at", "state", "run_at"),
 )
 
