@@ -18,8 +18,8 @@ def isotime(value: dt.datetime | None, *, subsecond: bool = False, suffix: str =
         return None
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
-    fmt = "%Y-%m-%dT%H:%M:%S.%f" if subsecond else "%Y-%m-%dT%H:%M:%S"
-    return value.strftime(fmt) + suffix
+    # isoformat is strftime's "%Y-%m-%dT%H:%M:%S[.%f]" at a fraction of the cost (a list renders thousands)
+    return value.isoformat(timespec="microseconds" if subsecond else "seconds") + suffix
 
 
 def parse_isotime(text: str) -> dt.datetime:

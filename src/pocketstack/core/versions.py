@@ -4,41 +4,60 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import total_ordering
 
 from pocketstack.core.errors import BadRequest, NotAcceptable
 
 _VERSION_RE = re.compile(r"^([1-9]\d*)\.([1-9]\d*|0)$")
 
 
-@total_ordering
 class APIVersion:
-    __slots__ = ("major", "minor", "note")
+    """A microversion, compared with another or with "x.y" text. The comparisons are written out (not
+    functools.total_ordering, whose derived operators cost a few calls each: a server list compares
+    versions a dozen times per server)."""
+    __slots__ = ("major", "minor", "note", "key")
 
     def __init__(self, text: str, note: str = "") -> None:
         m = _VERSION_RE.match(text.strip())
         if not m:
             raise ValueError(f"invalid version string: {text!r}")
         self.major, self.minor = int(m.group(1)), int(m.group(2))
+        self.key = (self.major, self.minor)
         self.note = note
 
     def _key(self) -> tuple[int, int]:
-        return (self.major, self.minor)
+        return self.key
+
+    @staticmethod
+    def _other(other: object) -> tuple[int, int] | None:
+        if isinstance(other, APIVersion):
+            return other.key
+        if isinstance(other, str):
+            return APIVersion(other).key
+        return None
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = APIVersion(other)
-        return isinstance(other, APIVersion) and self._key() == other._key()
+        if isinstance(other, APIVersion):
+            return self.key == other.key
+        return isinstance(other, str) and self.key == APIVersion(other).key
 
     def __lt__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = APIVersion(other)
-        if not isinstance(other, APIVersion):
-            return NotImplemented
-        return self._key() < other._key()
+        key = self._other(other)
+        return NotImplemented if key is None else self.key < key
+
+    def __le__(self, other: object) -> bool:
+        key = self._other(other)
+        return NotImplemented if key is None else self.key <= key
+
+    def __gt__(self, other: object) -> bool:
+        key = self._other(other)
+        return NotImplemented if key is None else self.key > key
+
+    def __ge__(self, other: object) -> bool:
+        key = self._other(other)
+        return NotImplemented if key is None else self.key >= key
 
     def __hash__(self) -> int:
-        return hash(self._key())
+        return hash(self.key)
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"

@@ -65,10 +65,7 @@ def create_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     body = rq.body["attachment"]
     with db.session() as conn:
         vol = common.load_row(conn, volumes, ctx, body["volume_uuid"], "Volume")
-        busy = vol["status"] not in ("available", "reserved", "in-use", "attaching", "downloading")
-        if busy or (vol["status"] != "available" and not vol["multiattach"] and _has(conn, vol["id"])):
-            raise BadRequest(f"Invalid volume: Volume {vol['id']} status must be available or downloading to "
-                             f"reserve, but the current status is {vol['status']}.")
+        _check_reserve(conn, ctx, vol, body.get("instance_uuid"))
         connector = body.get("connector")
         row = dict(id=new_uuid(), volume_id=vol["id"], project_id=vol["project_id"],
                    instance_uuid=body.get("instance_uuid"), attached_host=(connector or {}).get("host"),
@@ -81,8 +78,24 @@ def create_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"attachment": render(row, vol)}
 
 
-def _has(conn: Connection, volume_id: str) -> bool:
-    return conn.execute(sa.select(attachments.c.id).where(attachments.c.volume_id == volume_id)).first() is not None
+def _check_reserve(conn: Connection, ctx: Context, vol: dict[str, Any], instance_uuid: str | None) -> None:
+    """cinder's _attachment_reserve: a multiattach volume takes attachments while in use (an in-use bootable
+    one only where volume:multiattach_bootable_volume allows); any other only while nothing holds it, or
+    from the instance already holding it (a move)."""
+    if vol["multiattach"] and vol["status"] == "in-use" and vol["bootable"]:
+        common.enforce(ctx, "volume:multiattach_bootable_volume", {"project_id": vol["project_id"]})
+    holders = [r for r, in conn.execute(sa.select(attachments.c.instance_uuid).where(
+        attachments.c.volume_id == vol["id"]))]
+    if vol["multiattach"]:
+        allowed: tuple[str, ...] = ("available", "in-use", "downloading")
+        ok = vol["status"] in (*allowed, "reserved", "attaching")     # while another attachment is made
+    else:
+        allowed = ("available", "downloading")
+        # a status left by the legacy os-reserve with no attachment behind it still takes one
+        ok = vol["status"] in allowed or (vol["status"] in ("reserved", "attaching", "in-use") and not holders)
+    if not ok and not (instance_uuid and vol["status"] in ("in-use", "reserved") and instance_uuid in holders):
+        raise BadRequest(f"Invalid volume: Volume {vol['id']} status must be {' or '.join(allowed)} to "
+                         f"reserve, but the current status is {vol['status']}.")
 
 
 def _list(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:

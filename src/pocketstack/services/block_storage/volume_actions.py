@@ -120,7 +120,19 @@ def retype(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> No
     new = volume_types.find(conn, ctx, args["new_type"])
     if new["id"] == row["volume_type_id"]:
         raise BadRequest("Invalid input received: New volume type must be different from the original one.")
-    _set(conn, row["id"], volume_type_id=new["id"])
+    # cinder can't change multiattach on an attached volume (the hypervisor attached it one way)
+    multiattach = volume_types.is_multiattach(conn, new["id"])
+    if multiattach != bool(row["multiattach"]):
+        if row["status"] != "available":
+            raise BadRequest("Invalid input received: Invalid volume_type passed, retypes affecting multiattach "
+                             "are only allowed on available volumes, the specified volume however currently has "
+                             f"a status of: {row['status']}.")
+        if multiattach:
+            common.enforce(ctx, "volume:multiattach", _target(row))
+    if multiattach and new.get("encryption"):
+        raise BadRequest("Invalid input received: Retype requested both encryption and multi-attach, which is "
+                         "not supported.")
+    _set(conn, row["id"], volume_type_id=new["id"], multiattach=multiattach)
 
 
 def revert(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:

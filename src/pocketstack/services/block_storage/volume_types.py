@@ -89,6 +89,12 @@ def find(conn: Connection, ctx: Context, ref: str | None) -> dict[str, Any]:
     return dict(row)
 
 
+def is_multiattach(conn: Connection, type_id: str | None) -> bool:
+    """Whether the type's extra specs ask for multiattach volumes (cinder: multiattach="<is> True")."""
+    return type_id is not None and conn.execute(sa.select(specs.c.value).where(
+        specs.c.type_id == type_id, specs.c.key == "multiattach")).scalar() == "<is> True"
+
+
 def _accessible(conn: Connection, ctx: Context, row: Any) -> bool:
     if row["is_public"] or ctx.is_admin:
         return True

@@ -112,6 +112,11 @@ def create_row(conn: Connection, ctx: Context, body: dict[str, Any], *, size: in
                              "group.")
         groups.check_new_member(conn, ctx, body["group_id"], vtype["id"])
         extra.setdefault("group_id", body["group_id"])
+    multiattach = volume_types.is_multiattach(conn, vtype["id"])
+    if multiattach:
+        if vtype.get("encryption"):
+            raise BadRequest("Invalid volume: Multiattach cannot be used with encrypted volumes.")
+        common.enforce(ctx, "volume:multiattach", {"project_id": ctx.project_id})
     az = body.get("availability_zone") or common.AZ
     if az != common.AZ:
         raise BadRequest(f"Invalid input received: Availability zone '{az}' is invalid.")
@@ -125,7 +130,7 @@ def create_row(conn: Connection, ctx: Context, body: dict[str, Any], *, size: in
                snapshot_id=source_id if source == "snapshot" else None,
                source_volid=source_id if source == "volume" else None,
                backup_id=source_id if source == "backup" else None, bootable=False, readonly=False,
-               multiattach=False, attach_status="detached", host=common.HOST, blob_key=backend.volume_key(vol_id),
+               multiattach=multiattach, attach_status="detached", host=common.HOST, blob_key=backend.volume_key(vol_id),
                image_metadata={}, created_at=now, updated_at=None)
     row.update(extra)
     conn.execute(volumes.insert().values(**row))
@@ -148,7 +153,7 @@ def _image_metadata(image: dict[str, Any]) -> dict[str, str]:
 
 def create_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     body = rq.body["volume"]
-    if body.get("multiattach") not in (None, False, "false", "False"):
+    if common.bool_param(body.get("multiattach", False), "multiattach"):
         raise BadRequest("multiattach parameter has been removed. The default behavior is to use multiattach "
                          "enabled volume types. Contact your administrator to create a multiattach enabled "
                          "volume type and use it to create multiattach volumes.")

@@ -107,7 +107,7 @@ class FakeDriver:
                              headers={"Content-Type": "application/octet-stream"})
 
     # --- devices: recorded by the manager, nothing to plug ---------------------------------
-    def attach_volume(self, server: Server, volume_id: str, device: str) -> None:
+    def attach_volume(self, server: Server, volume_id: str, device: str, *, shareable: bool = False) -> None:
         pass
 
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None:

@@ -127,7 +127,9 @@ def _usable_volume(ctx: Context, body: dict[str, Any], bdm: dict[str, Any], boot
     # (compute.api: get_bdm_image_metadata); with one, any volume may be the root disk
     if boot_index == 0 and not body.get("imageRef") and str(volume.get("bootable")).lower() != "true":
         raise BadRequest(f"Block Device Mapping is Invalid: Volume {volume['id']} is not bootable.")
-    if volume["status"] != "available":
+    if volume.get("multiattach"):
+        volume_api.check_multiattach(ctx)
+    elif volume["status"] != "available":
         raise BadRequest(f"Invalid volume: volume '{volume['id']}' status must be 'available'. Currently "
                          f"in '{volume['status']}'")
     return str(volume["id"])

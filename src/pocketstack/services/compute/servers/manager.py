@@ -155,9 +155,12 @@ def _block_devices(token: Auth | None, row: dict[str, Any]) -> None:
         device = "/dev/vda" if bdm["boot_index"] == 0 else volumes.next_device(used)
         used.append(device)
         attachment_id = volume_api.attach(token, row["project_id"], volume_id, row["id"], device)
+        multiattach = bdm["source"] == "volume" and bool((volume_api.get(token, row["project_id"], volume_id)
+                                                          or {}).get("multiattach"))
         with db.session() as conn:
             volumes.record(conn, row["id"], volume_id, attachment_id, device, tag=bdm.get("tag"),
-                           delete_on_termination=bdm["delete_on_termination"], boot_index=bdm["boot_index"])
+                           delete_on_termination=bdm["delete_on_termination"], boot_index=bdm["boot_index"],
+                           multiattach=multiattach)
 
 
 def _new_volume(bdm: dict[str, Any]) -> dict[str, Any]:

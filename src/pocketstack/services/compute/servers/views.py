@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -23,13 +24,16 @@ ESA = "os_compute_api:os-extended-server-attributes"
 
 
 def _stamp(value: Any) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%S.%f") if value is not None else None
+    return value.isoformat(timespec="microseconds") if value is not None else None
 
 
 def host_id(row: dict[str, Any]) -> str:
-    if not row["host"]:
-        return ""
-    return hashlib.sha224((row["project_id"] + row["host"]).encode()).hexdigest()
+    return _host_id(row["project_id"], row["host"]) if row["host"] else ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_id(project_id: str, host: str) -> str:
+    return hashlib.sha224((project_id + host).encode()).hexdigest()
 
 
 def addresses(ports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
@@ -45,6 +49,18 @@ def addresses(ports: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     return out
 
 
+IDS = sa.bindparam("ids", expanding=True)
+# the page loads, built once: a thousand ids go in as one expanding parameter, not a thousand coerced literals
+VA = t.volume_attachments
+EXTRA_QUERIES = {
+    "volumes": sa.select(VA).where(VA.c.server_id.in_(IDS)).order_by(VA.c.device),
+    "metadata": sa.select(t.server_metadata).where(t.server_metadata.c.server_id.in_(IDS)),
+    "tags": sa.select(t.server_tags).where(t.server_tags.c.server_id.in_(IDS)).order_by(t.server_tags.c.tag),
+    "ports": sa.select(t.server_ports).where(t.server_ports.c.server_id.in_(IDS)),
+    "groups": sa.select(t.server_group_members).where(t.server_group_members.c.server_id.in_(IDS)),
+}
+
+
 class Extras:
     """What a page of servers needs besides their rows, loaded in one query per table."""
 
@@ -55,19 +71,27 @@ class Extras:
         self.groups: dict[str, list[str]] = {s: [] for s in server_ids}
         self.volumes: dict[str, list[dict[str, Any]]] = {s: [] for s in server_ids}
         self.security_groups: dict[str, list[str]] = {}
-        for r in conn.execute(sa.select(t.volume_attachments).where(
-                t.volume_attachments.c.server_id.in_(server_ids)).order_by(t.volume_attachments.c.device)).mappings():
-            self.volumes[r["server_id"]].append(dict(r))
-        for r in conn.execute(sa.select(t.server_metadata).where(t.server_metadata.c.server_id.in_(server_ids))):
+        self._allowed: dict[tuple[str, str], bool] = {}
+        if not server_ids:
+            return
+        ids = {"ids": server_ids}
+        for r in db.dicts(conn.execute(EXTRA_QUERIES["volumes"], ids)):
+            self.volumes[r["server_id"]].append(r)
+        for r in conn.execute(EXTRA_QUERIES["metadata"], ids):
             self.metadata[r.server_id][r.key] = r.value
-        for r in conn.execute(sa.select(t.server_tags).where(t.server_tags.c.server_id.in_(server_ids))
-                              .order_by(t.server_tags.c.tag)):
+        for r in conn.execute(EXTRA_QUERIES["tags"], ids):
             self.tags[r.server_id].append(r.tag)
-        for r in conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id.in_(server_ids))).mappings():
-            self.ports[r["server_id"]].append(dict(r))
-        for r in conn.execute(sa.select(t.server_group_members).where(
-                t.server_group_members.c.server_id.in_(server_ids))):
+        for r in db.dicts(conn.execute(EXTRA_QUERIES["ports"], ids)):
+            self.ports[r["server_id"]].append(r)
+        for r in conn.execute(EXTRA_QUERIES["groups"], ids):
             self.groups[r.server_id].append(r.group_id)
+
+    def can(self, ctx: Context, rule_name: str, project_id: str) -> bool:
+        """A soft policy check on a server's project, asked once per project of the page, not per server."""
+        key = (rule_name, project_id)
+        if key not in self._allowed:
+            self._allowed[key] = common.can(ctx, rule_name, {"project_id": project_id})
+        return self._allowed[key]
 
     def load_security_groups(self, token: str | None, server_ids: list[str]) -> None:
         """From the network service, outside any transaction (its ports' groups, as nova shows them)."""
@@ -101,11 +125,11 @@ def render_server(ctx: Context, rq: ApiRequest, row: dict[str, Any], extras: Ext
                   show_groups: bool = False, partial: bool = False, rebuild: bool = False) -> dict[str, Any]:
     """`partial`: the reduced body PUT and rebuild answered before 2.75 (nova's show_* flags off)."""
     sid, status = row["id"], common.status_of(row["vm_state"], row["task_state"])
-    target = {"project_id": row["project_id"]}
+    project = row["project_id"]
     body: dict[str, Any] = {
         "accessIPv4": row["access_ipv4"], "accessIPv6": row["access_ipv6"],
         "addresses": _addresses(extras.ports[sid], partial), "created": isotime(row["created_at"]),
-        "flavor": _flavor(ctx, rq, row, common.can(ctx, "os_compute_api:servers:show:flavor-extra-specs", target)),
+        "flavor": _flavor(ctx, rq, row, extras.can(ctx, "os_compute_api:servers:show:flavor-extra-specs", project)),
         "hostId": host_id(row), "id": sid, "image": _image(ctx, rq, row),
         "links": common.links(ctx, rq, "servers", sid), "metadata": extras.metadata[sid], "name": row["name"],
         "status": status, "tenant_id": row["project_id"], "user_id": row["user_id"],
@@ -127,7 +151,7 @@ def render_server(ctx: Context, rq: ApiRequest, row: dict[str, Any], extras: Ext
         body["OS-SRV-USG:terminated_at"] = _stamp(row["terminated_at"])
     if extras.security_groups.get(sid) and not partial:
         body["security_groups"] = [{"name": g} for g in extras.security_groups[sid]]
-    extended = not partial and common.can(ctx, ESA, target)
+    extended = not partial and extras.can(ctx, ESA, project)
     if extended:
         body.update({"OS-EXT-SRV-ATTR:host": row["host"], "OS-EXT-SRV-ATTR:instance_name": row["instance_name"],
                      "OS-EXT-SRV-ATTR:hypervisor_hostname": row["host"]})
@@ -140,7 +164,7 @@ def render_server(ctx: Context, rq: ApiRequest, row: dict[str, Any], extras: Ext
                 body["OS-EXT-SRV-ATTR:user_data"] = row["user_data"]
     if not partial:
         _extended_status(ctx, body, row, extras.volumes[sid])
-    _versioned(ctx, body, row, extras, target, partial, show_groups, extended)
+    _versioned(ctx, body, row, extras, partial, show_groups, extended)
     return body
 
 
@@ -160,13 +184,13 @@ def _extended_status(ctx: Context, body: dict[str, Any], row: dict[str, Any], vo
                      for a in vols]})
 
 
-def _versioned(ctx: Context, body: dict[str, Any], row: dict[str, Any], extras: Extras, target: dict[str, Any],
-               partial: bool, show_groups: bool, extended: bool) -> None:
+def _versioned(ctx: Context, body: dict[str, Any], row: dict[str, Any], extras: Extras, partial: bool,
+               show_groups: bool, extended: bool) -> None:
     sid = row["id"]
     if ctx.version >= v.LOCKED_FIELD:
         body["locked"] = bool(row["locked"])
     if ctx.version >= v.FLAVOR_HOST_STATUS and not partial and \
-            common.can(ctx, "os_compute_api:servers:show:host_status", target):
+            extras.can(ctx, "os_compute_api:servers:show:host_status", row["project_id"]):
         body["host_status"] = "UP" if row["host"] else ""
     if ctx.version >= v.SERVER_DESCRIPTION:
         body["description"] = row["description"]

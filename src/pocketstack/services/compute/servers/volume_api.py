@@ -7,7 +7,10 @@ import time
 from typing import Any
 
 from pocketstack.core import internal_client
+from pocketstack.core.context import Context
+from pocketstack.core.errors import BadRequest
 from pocketstack.core.internal_client import Auth
+from pocketstack.services.compute import versions as v
 
 HEADERS = {"OpenStack-API-Version": "volume 3.44"}
 CONNECTOR = {"platform": "x86_64", "os_type": "linux", "ip": "127.0.0.1", "host": "pocketstack",
@@ -33,6 +36,12 @@ def _message(r: Any) -> str:
 def get(token: Auth | None, project_id: str, volume_id: str) -> dict[str, Any] | None:
     r = internal_client.call("GET", _url(project_id, f"/volumes/{volume_id}"), token=token, headers=HEADERS)
     return r.json()["volume"] if r.status_code == 200 else None
+
+
+def check_multiattach(ctx: Context) -> None:
+    """nova's MultiattachNotSupportedOldMicroversion: a multiattach volume needs compute 2.60."""
+    if ctx.version < v.MULTIATTACH:
+        raise BadRequest("Multiattach volumes are only supported starting with compute API version 2.60.")
 
 
 def attach(token: Auth | None, project_id: str, volume_id: str, server_id: str, device: str) -> str:

@@ -71,11 +71,25 @@ def local_devices(flavor: dict[str, Any]) -> list[str]:
 
 
 def record(conn: Connection, server_id: str, volume_id: str, attachment_id: str, device: str, *,
-           tag: str | None = None, delete_on_termination: bool = False, boot_index: int | None = None) -> None:
+           tag: str | None = None, delete_on_termination: bool = False, boot_index: int | None = None,
+           multiattach: bool = False) -> None:
     conn.execute(VA.insert().values(id=new_uuid(), server_id=server_id, volume_id=volume_id,
                                     attachment_id=attachment_id, device=device, tag=tag,
                                     delete_on_termination=delete_on_termination, boot_index=boot_index,
-                                    created_at=utcnow()))
+                                    multiattach=multiattach, created_at=utcnow()))
+
+
+def _check_not_attached(volume_id: str, server_id: str, multiattach: bool) -> None:
+    """nova's _check_volume_already_attached: never twice to one server, and a volume that is not
+    multiattach to no second server (whatever its status says)."""
+    with db.reader() as conn:
+        holders = list(conn.execute(sa.select(VA.c.server_id).where(VA.c.volume_id == volume_id)
+                                    .order_by(VA.c.created_at)).scalars())
+    if holders and not multiattach:
+        raise BadRequest(f"Invalid volume: volume {volume_id} is already attached to instances: "
+                         f"{' '.join(holders)}")
+    if server_id in holders:
+        raise BadRequest(f"Invalid volume: volume {volume_id} already attached")
 
 
 def _load(ctx: Context, rq: ApiRequest) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -110,12 +124,16 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     common.check_locked(ctx, row)
     common.check_state(row, "attach_volume", ATTACHABLE)
     volume_id = body["volumeId"]
-    if any(r["volume_id"] == volume_id for r in rows):
-        raise BadRequest(f"Invalid volume: volume {volume_id} is already attached to instance {row['id']}")
     volume = volume_api.get(ctx.token, row["project_id"], volume_id)
     if volume is None:
         raise NotFound(f"Volume {volume_id} could not be found.")
-    if volume["status"] != "available" and not volume.get("multiattach"):
+    multiattach = bool(volume.get("multiattach"))
+    _check_not_attached(volume_id, row["id"], multiattach)
+    if multiattach:
+        if row["vm_state"] == "shelved_offloaded":
+            raise BadRequest("Attaching multiattach volumes is not supported for shelved-offloaded instances.")
+        volume_api.check_multiattach(ctx)
+    elif volume["status"] != "available":
         raise BadRequest(f"Invalid volume: volume '{volume_id}' status must be 'available'. Currently in "
                          f"'{volume['status']}'")
     device = next_device([r["device"] for r in rows] + ["/dev/vda"] + local_devices(row["flavor"]))
@@ -123,10 +141,10 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         attachment_id = volume_api.attach(ctx.token, row["project_id"], volume_id, row["id"], device)
     except volume_api.VolumeError as exc:
         raise BadRequest(f"Invalid volume: {exc}") from None
-    drivers.current().attach_volume(row, volume_id, device)
+    drivers.current().attach_volume(row, volume_id, device, shareable=multiattach)
     with db.session() as conn:
         record(conn, row["id"], volume_id, attachment_id, device, tag=body.get("tag"),
-               delete_on_termination=bool(body.get("delete_on_termination", False)))
+               delete_on_termination=bool(body.get("delete_on_termination", False)), multiattach=multiattach)
         common.record_event(conn, common.record_action(conn, ctx, row["id"], "attach_volume"),
                             "compute_attach_volume")
         rows = attachments_of(conn, [row["id"]])[row["id"]]
@@ -138,6 +156,11 @@ def update_volume_attachment(ctx: Context, rq: ApiRequest) -> None:
     current = _one(rows, rq.params["volume_id"], row["id"])
     body = rq.body["volumeAttachment"]
     if body["volumeId"] != current["volume_id"]:
+        old = volume_api.get(ctx.token, row["project_id"], current["volume_id"]) or {}
+        if len(old.get("attachments") or []) > 1:
+            # nova's MultiattachSwapVolumeNotSupported (every attachment here is read/write)
+            raise BadRequest("Swapping multi-attach volumes with more than one read/write attachment is not "
+                             "supported.")
         raise Conflict("Swapping volumes is not supported by this cloud.")
     if "delete_on_termination" in body and ctx.version >= DELETE_ON_TERMINATION:
         with db.session() as conn:

@@ -17,13 +17,16 @@ def volume_node(volume_id: str) -> str:
     return "vol-" + volume_id[:20]
 
 
-def plug_volume(g: Guest, volume_id: str, path: Path) -> None:
+def plug_volume(g: Guest, volume_id: str, path: Path, shareable: bool = False) -> None:
+    """`shareable`: a multiattach volume, which other guests write too (share-rw: QEMU then takes no
+    exclusive write lock on the raw file, as libvirt's <shareable/> does)."""
     node = volume_node(volume_id)
     with qmp.Qmp(g.qmp_sock) as q:
         q.execute("blockdev-add", **{"node-name": node, "driver": "raw", "discard": "unmap",
                                      "file": {"driver": "file", "filename": str(path)}})
         try:
-            q.execute("device_add", driver="virtio-blk-pci", drive=node, id="dev-" + node, serial=volume_id[:20])
+            q.execute("device_add", driver="virtio-blk-pci", drive=node, id="dev-" + node, serial=volume_id[:20],
+                      **({"share-rw": True} if shareable else {}))
         except qmp.QmpError:
             q.execute("blockdev-del", **{"node-name": node})
             raise

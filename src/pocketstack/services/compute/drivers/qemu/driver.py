@@ -88,7 +88,7 @@ class QemuDriver:
                 found.append(Disk(g.dir / f"disk.{suffix}", "raw", node))
         for v in vols:
             d = Disk(disks.volume_path(server["project_id"], v["volume_id"]), "raw", "vol-" + v["volume_id"][:20],
-                     serial=v["volume_id"])
+                     serial=v["volume_id"], shareable=bool(v["multiattach"]))
             if v["boot_index"] == 0 and not server["image_id"]:
                 found.insert(1 if g.rescue_disk.exists() else 0, d)
             else:
@@ -320,10 +320,10 @@ class QemuDriver:
                     qmp.call(g.qmp_sock, "cont")
 
     # --- devices: live over QMP; a guest that is not running gets them from the database when it starts ---
-    def attach_volume(self, server: Server, volume_id: str, device: str) -> None:
+    def attach_volume(self, server: Server, volume_id: str, device: str, *, shareable: bool = False) -> None:
         with self.lock(server["id"]):
             if (g := self.guest(server)).running():
-                devices.plug_volume(g, volume_id, disks.volume_path(server["project_id"], volume_id))
+                devices.plug_volume(g, volume_id, disks.volume_path(server["project_id"], volume_id), shareable)
 
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None:
         with self.lock(server["id"]):

@@ -37,6 +37,7 @@ class Disk:
     serial: str | None = None          # virtio-blk serial: the volume id (nova's, so /dev/disk/by-id works)
     readonly: bool = False
     media: str = "disk"                # disk or cdrom
+    shareable: bool = False            # a multiattach volume: share-rw=on, no exclusive write lock
 
 
 @dataclass
@@ -137,7 +138,7 @@ class Guest:
                 continue
             serial = f",serial={disk.serial[:20]}" if disk.serial else ""
             cmd += ["-device", f"virtio-blk-pci,drive={disk.node},id=dev-{disk.node}{serial}"
-                               f"{',bootindex=1' if boot == 0 else ''}"]
+                               f"{',share-rw=on' if disk.shareable else ''}{',bootindex=1' if boot == 0 else ''}"]
         for nic in spec.nics:
             cmd += ["-netdev", f"tap,id=net-{nic.port_id[:DEV]},ifname={tap(nic.port_id)},script=no,downscript=no",
                     "-device", f"virtio-net-pci,netdev=net-{nic.port_id[:DEV]},id=nic-{nic.port_id[:DEV]},"
