@@ -164,8 +164,9 @@ volume_attachments = sa.Table(                               # nova's block devi
     sa.Column("tag", sa.String(60)),
     sa.Column("delete_on_termination", sa.Boolean, nullable=False, default=False),
     sa.Column("boot_index", sa.Integer),
-    sa.Column("multiattach", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
     *db.timestamps(),
+    # (after the timestamps, where its migration put it)
+    sa.Column("multiattach", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
 )
 
 instance_actions = sa.Table(

@@ -1,16 +1,16 @@
 """compute: a volume attachment records whether the volume is multiattach (nova keeps it in the BDM's
 connection_info), so a guest's disk for it is shareable
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-07 18:40:00
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0015'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
