@@ -66,7 +66,8 @@ def create_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         vol = common.load_row(conn, volumes, ctx, body["volume_uuid"], "Volume")
         busy = vol["status"] not in ("available", "reserved", "in-use", "attaching", "downloading")
-        if busy or (vol["status"] != "available" and not vol["multiattach"] and _has(conn, vol["id"])):
+        if busy or (vol["status"] != "available" and not vol["multiattach"]
+                    and _held_by_another(conn, vol["id"], body.get("instance_uuid"))):
             raise BadRequest(f"Invalid volume: Volume {vol['id']} status must be available or downloading to "
                              f"reserve, but the current status is {vol['status']}.")
         connector = body.get("connector")
@@ -81,8 +82,12 @@ def create_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"attachment": render(row, vol)}
 
 
-def _has(conn: Connection, volume_id: str) -> bool:
-    return conn.execute(sa.select(attachments.c.id).where(attachments.c.volume_id == volume_id)).first() is not None
+def _held_by_another(conn: Connection, volume_id: str, instance_uuid: str | None) -> bool:
+    """Whether the volume's attachments keep it from another one; cinder lets the one server it is
+    attached to reserve it again (its workaround for nova's rebuild and live migration)."""
+    holders = conn.execute(sa.select(attachments.c.instance_uuid).where(
+        attachments.c.volume_id == volume_id)).scalars().all()
+    return bool(holders) and not (instance_uuid and holders == [instance_uuid])
 
 
 def _list(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:

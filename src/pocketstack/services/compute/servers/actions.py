@@ -128,6 +128,10 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "rebuild", ["active", "stopped", "error"])
     image_id, _ = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
+    reimage = volume_backed.is_volume_backed(row) and ctx.version >= v.REBUILD_VOLUME_BACKED
+    if volume_backed.is_volume_backed(row) and not reimage and volume_backed.root_image_id(ctx, row) != image_id:
+        raise BadRequest(f"Image {image_id} is unacceptable: Unable to rebuild with a different image for a "
+                         f"volume-backed server.")
     values = {k: body[k] for k in ("name", "description", "user_data", "key_name") if k in body}
     if "OS-DCF:diskConfig" in body:
         values["disk_config"] = body["OS-DCF:diskConfig"]
@@ -139,7 +143,7 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
             for k, val in body["metadata"].items():
                 conn.execute(t.server_metadata.insert().values(server_id=row["id"], key=k, value=val))
     after = "stopped" if row["vm_state"] == "stopped" else "active"
-    _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after)
+    _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after, reimage=reimage)
     server = views.show_body(ctx, rq, row["id"], changed="rebuild")
     # nova answers with the instance as the API saved it (task_state rebuilding); the job may be done already
     server["status"] = "REBUILD"

@@ -16,7 +16,7 @@ from pocketstack.services.compute import common, drivers, migrations
 from pocketstack.services.compute import notifications as instance_notifications
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import (
-    logic, network_api, placement_api, power_sync, volume_api, volumes)
+    logic, network_api, placement_api, power_sync, volume_api, volume_backed, volumes)
 
 LOG = logging.getLogger("pocketstack.compute")
 ACTION = "compute.server_action"
@@ -243,7 +243,8 @@ def act(p: dict[str, Any]) -> None:
                           flavor_id=old["id"])
         values["old_flavor"] = None
     elif action == "rebuild":
-        values.update(image_id=p["image_id"])
+        if row["image_id"]:                   # a volume-backed server keeps showing no image (nova: "")
+            values.update(image_id=p["image_id"])
         vm_state = p.get("vm_state_after") or "active"
         power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
     elif action == "unshelve":
@@ -282,6 +283,14 @@ def act(p: dict[str, Any]) -> None:
         migrations.set_status(p.get("migration_uuid"), "error")
 
 
+def _rebuild(d: drivers.ComputeDriver, row: dict[str, Any], p: dict[str, Any], token: Auth | None) -> None:
+    if not row["image_id"]:                   # volume-backed: the root volume is reimaged at 2.93, else kept
+        d.rebuild(row, None, token, (lambda: volume_backed.reimage_root(token, row, p["image_id"]))
+                  if p.get("reimage") else None)
+    else:
+        d.rebuild(row, p["image_id"], token)
+
+
 def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
     """The hypervisor's half of an action (the database half is act's); createImage and shelve upload
     their snapshot above, through the driver too."""
@@ -293,7 +302,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "shelveOffload": lambda: d.destroy(row, token), "unshelve": lambda: d.spawn(row, token),
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
-             "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
+             "rebuild": lambda: _rebuild(d, row, p, token), "rescue": lambda: d.rescue(row, token),
              "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:
         calls[action]()
