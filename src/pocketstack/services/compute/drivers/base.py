@@ -5,8 +5,8 @@ know which driver runs; `drivers.current()` is the one the `compute:` config sec
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pocketstack.core.clock import utcnow
