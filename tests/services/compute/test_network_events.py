@@ -4,6 +4,7 @@ leave both services agreeing."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -179,3 +180,17 @@ def test_add_and_remove_fixed_ip(admin, nova_admin, nova_demo, nova_alt, private
     assert nova_alt.action(sid, {"removeFixedIp": {"address": first}}, headers=old).status_code == 404
     assert [ip["ip_address"] for ip in _server_port(admin, sid).fixed_ips] == [first]
     nova_admin.delete(f"/servers/{sid}")
+
+
+def test_server_deleted_while_building_leaves_no_port(admin, nova_admin, nova_demo, private_net):
+    """A delete that overtakes the build (Tempest's test_delete_server_while_in_building_state): whatever the
+    build made after the delete released the server's ports goes too, so the network can be deleted."""
+    sids = [nova_admin.boot(private_net)["id"] for _ in range(3)]
+    for sid in sids:
+        assert nova_admin.delete(f"/servers/{sid}").status_code == 204
+    for sid in sids:
+        nova_admin.wait_gone(sid)
+    deadline = time.time() + 30
+    while any(list(admin.network.ports(device_id=sid)) for sid in sids):
+        assert time.time() < deadline, "a port of a deleted server remains"
+        time.sleep(0.2)

@@ -76,6 +76,12 @@ def build(p: dict[str, Any]) -> None:
         _block_devices(acting, row)
         drivers.current().spawn(row, acting)
     except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
+        if _deleted_meanwhile(row["id"]):
+            # the delete ran while the build was still making ports, volumes or disks: what came after its
+            # release goes now (nova's _cleanup_allocated_networks when a build finds its instance deleted)
+            LOG.info("server %s was deleted while it was being built: releasing what the build made", row["id"])
+            _release_resources(p, row)
+            return
         if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
             LOG.exception("build of %s failed", row["id"])
         _free_quietly(row["id"])
@@ -84,6 +90,9 @@ def build(p: dict[str, Any]) -> None:
                 str(exc), details=traceback.format_exc() if not isinstance(exc, NoValidHost) else ""))
             common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance", "Error",
                                 traceback.format_exc())
+        return
+    if _deleted_meanwhile(row["id"]):
+        _release_resources(p, row)
         return
     with db.session() as conn:
         common.set_server(conn, row["id"], vm_state="active", task_state=None, power_state=common.RUNNING,
@@ -170,11 +179,8 @@ def _new_volume(bdm: dict[str, Any]) -> dict[str, Any]:
             **({source: bdm["uuid"]} if source else {})}
 
 
-def delete(p: dict[str, Any]) -> None:
-    row = _server(p["server_id"])
-    if row is None or row["deleted"]:
-        return
-    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.start")
+def _release_resources(p: dict[str, Any], row: dict[str, Any]) -> None:
+    """What a server holds: its ports, its guest and disks, its volumes, its allocations."""
     with db.reader() as conn:
         ports = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == row["id"])).mappings().all()
     for port in ports:
@@ -188,6 +194,21 @@ def delete(p: dict[str, Any]) -> None:
     drivers.current().destroy(row, _acting(p))
     volumes.release_all(_acting(p), row)
     placement_api.free(row["id"])
+
+
+def _deleted_meanwhile(server_id: str) -> bool:
+    with db.reader() as conn:
+        now = conn.execute(sa.select(t.servers.c.deleted, t.servers.c.task_state).where(
+            t.servers.c.id == server_id)).first()
+    return now is None or bool(now.deleted) or now.task_state == "deleting"
+
+
+def delete(p: dict[str, Any]) -> None:
+    row = _server(p["server_id"])
+    if row is None or row["deleted"]:
+        return
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.start")
+    _release_resources(p, row)
     if (row["old_flavor"] or {}).get("migration_uuid"):
         placement_api.free(row["old_flavor"]["migration_uuid"])
     if row["shelved_image_id"]:
