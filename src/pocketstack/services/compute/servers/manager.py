@@ -91,7 +91,7 @@ def build(p: dict[str, Any]) -> None:
             common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance", "Error",
                                 traceback.format_exc())
         return
-    if _deleted_meanwhile(row["id"]):
+    if _deleted_meanwhile(row["id"]):          # the same race, the build having got through
         _release_resources(p, row)
         return
     with db.session() as conn:

@@ -16,8 +16,8 @@ from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import volume_api, volumes
 
 # what nova's image metadata from the instance drops: the image's identity, its bytes' format and size
-REIMAGE_TIMEOUT_PER_GB = 20      # nova's [DEFAULT] reimage_timeout_per_gb
 NOT_COPIED = {"image_id", "image_name", "checksum", "size", "container_format", "disk_format"}
+REIMAGE_TIMEOUT_PER_GB = 20      # nova's [DEFAULT] reimage_timeout_per_gb
 
 
 def is_volume_backed(row: dict[str, Any]) -> bool:
