@@ -114,6 +114,10 @@ class Server:
             reaped.append(f"{pidfile.parent.name}:{pid}")
             if pidfile.name == "pid":
                 shutil.rmtree(Path("/run/pocketstack/qemu") / pidfile.parent.name, ignore_errors=True)
+            elif b"--token-source" in argv[:-1]:      # the proxy's console tokens (symlinks) go with it
+                tokens = Path(argv[argv.index(b"--token-source") + 1].decode())
+                if tokens.parent == Path("/run/pocketstack/qemu"):
+                    shutil.rmtree(tokens, ignore_errors=True)
         if reaped:
             log(f"stopped {len(reaped)} leftover guest/console process(es): {', '.join(reaped)}")
         r = subprocess.run(cmd_prefix + ["dataplane", "cleanup", "--cloud-name", cloud_name],

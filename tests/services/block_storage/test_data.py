@@ -208,3 +208,44 @@ def test_upload_as_qcow2_and_back(cinder_demo, cloud, demo_token, known_image):
                                                                                "disk_format": "vmdk"}})
     assert bad.status_code == 400
     glance.delete(f"/v2/images/{uploaded}")
+
+
+def test_reimage_rewrites_the_volume_with_another_image(cinder_demo, cinder_alt, cloud, demo_token, known_image):
+    """os-reimage (3.68): the volume's bytes become the new image's (nothing of the old one is left), its
+    glance metadata follows; a volume reserved for a server needs reimage_reserved (nova's rebuild of a
+    volume-backed server at 2.93)."""
+    old_id, old = known_image
+    new = bytes((i * 13 + 5) % 241 + 1 for i in range(1 << 20))
+    glance = httpx.Client(base_url=f"{cloud.url}/image", headers={"X-Auth-Token": demo_token}, timeout=60)
+    new_id = glance.post("/v2/images", json={"name": unique("img"), "disk_format": "raw",
+                                             "container_format": "bare"}).json()["id"]
+    assert glance.put(f"/v2/images/{new_id}/file", content=new,
+                      headers={"Content-Type": "application/octet-stream"}).status_code == 204
+    vol = cinder_demo.volume(imageRef=old_id)
+    body = {"os-reimage": {"image_id": new_id}}
+    assert cinder_demo.action("volumes", vol["id"], body, version="3.67").status_code == 404
+    assert cinder_demo.action("volumes", vol["id"], {"os-reimage": {}}).status_code == 400
+    assert cinder_demo.action("volumes", vol["id"], {"os-reimage": {"image_id": new_id, "x": 1}}).status_code == 400
+    missing = {"os-reimage": {"image_id": "00000000-0000-0000-0000-000000000000"}}
+    assert cinder_demo.action("volumes", vol["id"], missing).status_code == 400
+    assert cinder_alt.action("volumes", vol["id"], body).status_code == 404          # another project's volume
+    assert httpx.post(f"{cloud.url}/volume/v3/{cinder_demo.project_id}/volumes/{vol['id']}/action",
+                      json=body).status_code == 401
+    r = cinder_demo.action("volumes", vol["id"], body)
+    assert r.status_code == 202, r.text
+    vol = cinder_demo.wait("volume", vol["id"])
+    assert vol["volume_image_metadata"]["image_id"] == new_id
+    assert _head(cloud, vol["id"], len(old)) == new + b"\0" * (len(old) - len(new))
+
+    r = cinder_demo.post("/attachments", json={"attachment": {"volume_uuid": vol["id"]}})
+    assert r.status_code == 200 and cinder_demo.wait("volume", vol["id"], "reserved")
+    attachment_id = r.json()["attachment"]["id"]
+    back = {"os-reimage": {"image_id": old_id}}
+    r = cinder_demo.action("volumes", vol["id"], back)
+    assert r.status_code == 400 and "reserved" in r.text
+    assert cinder_demo.action("volumes", vol["id"], {"os-reimage": {**back["os-reimage"], "reimage_reserved": True}}
+                              ).status_code == 202
+    vol = cinder_demo.wait("volume", vol["id"], "reserved")          # back to what it was
+    assert vol["volume_image_metadata"]["image_id"] == old_id and _head(cloud, vol["id"], len(old)) == old
+    assert cinder_demo.delete(f"/attachments/{attachment_id}").status_code == 200
+    cinder_demo.wait("volume", vol["id"])

@@ -4,6 +4,7 @@ leave both services agreeing."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -153,3 +154,43 @@ def test_member_floating_ip_through_nova_actions(demo, nova_demo, private_net):
     assert _floating(nova_demo.show(sid)) == []
     demo.network.delete_ip(fip)
     nova_demo.delete(f"/servers/{sid}")
+
+
+def test_add_and_remove_fixed_ip(admin, nova_admin, nova_demo, nova_alt, private_net):
+    """os-multinic (2.1 to 2.43): addFixedIp puts one more address of the network on the server's port,
+    removeFixedIp takes one off; both services agree after each (Tempest's test_add_remove_fixed_ip)."""
+    sid = nova_admin.boot(private_net)["id"]
+    nova_admin.wait(sid, "ACTIVE")
+    (first,) = [a["addr"] for a in nova_admin.show(sid)["addresses"]["private"]]
+    old = nova_admin.at("2.43")
+    r = nova_admin.action(sid, {"addFixedIp": {"networkId": private_net}}, headers=old)
+    assert r.status_code == 202, r.text
+    addrs = [a["addr"] for a in nova_admin.show(sid)["addresses"]["private"]]
+    assert len(addrs) == 2 and first in addrs
+    (added,) = set(addrs) - {first}
+    assert {ip["ip_address"] for ip in _server_port(admin, sid).fixed_ips} == {first, added}
+    r = nova_admin.action(sid, {"removeFixedIp": {"address": added}}, headers=old)
+    assert r.status_code == 202, r.text
+    assert [a["addr"] for a in nova_admin.show(sid)["addresses"]["private"]] == [first]
+    assert [ip["ip_address"] for ip in _server_port(admin, sid).fixed_ips] == [first]
+    # gone at 2.44; bad bodies; another project's server; nova's policy (admin or owner)
+    assert nova_admin.action(sid, {"addFixedIp": {"networkId": private_net}}).status_code == 404
+    assert nova_admin.action(sid, {"addFixedIp": {}}, headers=old).status_code == 400
+    assert nova_admin.action(sid, {"removeFixedIp": {"address": "not-an-ip"}}, headers=old).status_code == 400
+    assert nova_alt.action(sid, {"removeFixedIp": {"address": first}}, headers=old).status_code == 404
+    assert [ip["ip_address"] for ip in _server_port(admin, sid).fixed_ips] == [first]
+    nova_admin.delete(f"/servers/{sid}")
+
+
+def test_server_deleted_while_building_leaves_no_port(admin, nova_admin, nova_demo, private_net):
+    """A delete that overtakes the build (Tempest's test_delete_server_while_in_building_state): whatever the
+    build made after the delete released the server's ports goes too, so the network can be deleted."""
+    sids = [nova_admin.boot(private_net)["id"] for _ in range(3)]
+    for sid in sids:
+        assert nova_admin.delete(f"/servers/{sid}").status_code == 204
+    for sid in sids:
+        nova_admin.wait_gone(sid)
+    deadline = time.time() + 30
+    while any(list(admin.network.ports(device_id=sid)) for sid in sids):
+        assert time.time() < deadline, "a port of a deleted server remains"
+        time.sleep(0.2)

@@ -240,3 +240,39 @@ def test_create_image_of_volume_backed_server_defines_its_mapping(nova_demo, cin
     glance.delete(f"/images/{image['id']}")
     nova_demo.delete(f"/servers/{first['id']}")
     nova_demo.wait_gone(first["id"])
+
+
+def test_rebuild_volume_backed_server_reimages_its_root_volume(nova_demo, cinder, cloud, demo_token):
+    """Nova 2.93: rebuilding a volume-backed server rewrites its root volume with the new image (cinder's
+    os-reimage of the volume reserved for it) and the volume is attached again; the server still shows no
+    image. Before 2.93 only the same image is accepted (Tempest's ServerActionsV293TestJSON)."""
+    from tests.services.compute.conftest import IMAGE
+    glance = httpx.Client(base_url=f"{cloud.url}/image/v2", headers={"X-Auth-Token": demo_token}, timeout=30)
+    other = glance.post("/images", json={"name": unique("img"), "disk_format": "raw",
+                                         "container_format": "bare"}).json()["id"]
+    assert glance.put(f"/images/{other}/file", content=b"\1" * 4096,
+                      headers={"Content-Type": "application/octet-stream"}).status_code == 204
+    server = _bfv(nova_demo, {"uuid": IMAGE[0], "source_type": "image", "volume_size": 1,
+                              "delete_on_termination": True})
+    (attached,) = server["os-extended-volumes:volumes_attached"]
+    old = nova_demo.action(server["id"], {"rebuild": {"imageRef": other}}, headers=nova_demo.at("2.92"))
+    assert old.status_code == 400 and "Unable to rebuild with a different image" in old.text
+    same = nova_demo.action(server["id"], {"rebuild": {"imageRef": IMAGE[0]}}, headers=nova_demo.at("2.92"))
+    assert same.status_code == 202, same.text
+    nova_demo.wait(server["id"], "ACTIVE")
+    r = nova_demo.action(server["id"], {"rebuild": {"imageRef": other, "name": "rebuilt"}})
+    assert r.status_code == 202, r.text
+    assert r.json()["server"]["image"] == ""
+    rebuilt = nova_demo.wait(server["id"], "ACTIVE", timeout=60)
+    assert rebuilt["image"] == "" and rebuilt["name"] == "rebuilt"
+    assert [v["id"] for v in rebuilt["os-extended-volumes:volumes_attached"]] == [attached["id"]]
+    vol = _wait_volume(cinder, attached["id"], "in-use")
+    assert vol["volume_image_metadata"]["image_id"] == other
+    (attachment,) = vol["attachments"]
+    assert attachment["server_id"] == server["id"] and attachment["device"] == "/dev/vda"
+    events = nova_demo.get(f"/servers/{server['id']}/os-instance-actions").json()["instanceActions"]
+    assert [a["action"] for a in events][:2] == ["rebuild", "rebuild"]
+    nova_demo.delete(f"/servers/{server['id']}")
+    nova_demo.wait_gone(server["id"])
+    _wait_gone_volume(cinder, attached["id"])
+    glance.delete(f"/images/{other}")

@@ -192,12 +192,16 @@ def _tell_compute_extended(volume_id: str) -> None:
             attachments.c.instance_uuid.is_not(None))).scalars().all()
     if not servers:
         return
-    events = [{"name": "volume-extended", "server_uuid": server, "tag": volume_id} for server in sorted(set(servers))]
+    _tell_compute(volume_id, [{"name": "volume-extended", "server_uuid": server, "tag": volume_id}
+                              for server in sorted(set(servers))], "2.51")
+
+
+def _tell_compute(volume_id: str, events: list[dict[str, Any]], version: str) -> None:
     r = internal_client.call("POST", "/compute/v2.1/os-server-external-events",
                              token=service_auth.token("block-storage"),
-                             headers={"OpenStack-API-Version": "compute 2.51"}, json={"events": events})
+                             headers={"OpenStack-API-Version": f"compute {version}"}, json={"events": events})
     if r.status_code not in (200, 207):
-        LOG.warning("compute refused the volume-extended event of volume %s: %s %s", volume_id, r.status_code,
+        LOG.warning("compute refused the %s event of volume %s: %s %s", events[0]["name"], volume_id, r.status_code,
                     r.text[:200])
 
 
@@ -210,6 +214,36 @@ def revert_volume(p: dict[str, Any]) -> None:
     backend.copy(snap["blob_key"], vol["blob_key"], vol["size"])
     _set(snapshots, snap["id"], "restoring", status="available")
     _set(volumes, vol["id"], "reverting", status="available")
+
+
+def reimage_volume(p: dict[str, Any]) -> None:
+    """cinder's manager reimage: the image written into a fresh file renamed over the volume's (a reimage
+    cut short leaves the old bytes), its glance metadata replaced, the status back to what it was; the
+    servers the volume is reserved for hear of it (`volume-reimaged`, as cinder tells nova)."""
+    vol = _row(volumes, p["volume_id"])
+    if vol is None or vol["status"] != "downloading":
+        return
+    spare = vol["blob_key"] + ".reimage"
+    backend.delete(spare)
+    backend.create(spare, vol["size"])
+    try:
+        _write_image({**p, "source_id": p["image_id"]}, spare, vol["size"])
+    except BaseException:
+        backend.delete(spare)
+        raise
+    backend.rename(spare, vol["blob_key"])
+    if _set(volumes, vol["id"], "downloading", status=vol["previous_status"] or "available",
+            image_metadata=p.get("image_metadata") or {}):
+        _tell_compute_reimaged(vol["id"], "completed")
+
+
+def _tell_compute_reimaged(volume_id: str, status: str) -> None:
+    with db.reader() as conn:
+        servers = conn.execute(sa.select(attachments.c.instance_uuid).where(
+            attachments.c.volume_id == volume_id, attachments.c.instance_uuid.is_not(None))).scalars().all()
+    if servers:
+        _tell_compute(volume_id, [{"name": "volume-reimaged", "server_uuid": server, "tag": volume_id,
+                                   "status": status} for server in sorted(set(servers))], "2.93")
 
 
 def upload_image(p: dict[str, Any]) -> None:
@@ -420,6 +454,10 @@ def _fail_volume(p: dict[str, Any], error: str) -> None:
     vol = _row(volumes, p["volume_id"])
     if vol is None:
         return
+    if vol["status"] == "downloading" and p.get("image_metadata") is not None:      # a reimage
+        _set(volumes, vol["id"], None, status="error", error=error[:2000])
+        _tell_compute_reimaged(vol["id"], "failed")
+        return
     status = {"extending": "error_extending", "uploading": _settled(vol["id"]), "managing": "error_managing",
               "restoring-backup": "error_restoring", "deleting": "error_deleting",
               "reverting": "error"}.get(vol["status"], "error")
@@ -459,7 +497,7 @@ def _guarded(run: Callable[[dict[str, Any]], None],
 KINDS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, Any], str], None]]] = {
     "volume.create": (create_volume, _fail_volume), "volume.delete": (delete_volume, _fail_volume),
     "volume.extend": (extend_volume, _fail_volume), "volume.revert": (revert_volume, _fail_volume),
-    "volume.upload_image": (upload_image, _fail_volume),
+    "volume.upload_image": (upload_image, _fail_volume), "volume.reimage": (reimage_volume, _fail_volume),
     "volume.snapshot_create": (create_snapshot, _fail_snapshot),
     "volume.snapshot_delete": (delete_snapshot, _fail_snapshot),
     "volume.backup_create": (create_backup, _fail_backup), "volume.backup_delete": (delete_backup, _fail_backup),

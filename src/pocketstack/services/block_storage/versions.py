@@ -46,6 +46,7 @@ ENCRYPTION_KEY_ID_IN_DETAILS = V("3.64", "volumes and backups show encryption_ke
 USE_QUOTA = V("3.65", "volumes and snapshots show consumes_quota")
 SNAPSHOT_IN_USE = V("3.66", "an in-use volume can be snapshotted without force")
 PROJECT_ID_OPTIONAL_IN_URL = V("3.67", "URLs without the project id")
+REIMAGE = V("3.68", "POST /volumes/{id}/action os-reimage")
 SHARED_TARGETS_TRISTATE = V("3.69", "shared_targets may be null")
 MAX = V("3.70", "encrypted volume transfers (not implemented: no encryption here)")
 

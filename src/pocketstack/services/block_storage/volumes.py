@@ -70,7 +70,7 @@ def _size(raw: Any) -> int | None:
     return size
 
 
-def _image(ctx: Context, image_ref: str) -> dict[str, Any]:
+def image_for(ctx: Context, image_ref: str) -> dict[str, Any]:
     r = internal_client.call("GET", f"/image/v2/images/{image_ref}", token=ctx.token)
     if r.status_code != 200:
         raise BadRequest("Invalid image identifier or unable to access requested image.")
@@ -144,7 +144,12 @@ def create_row(conn: Connection, ctx: Context, body: dict[str, Any], *, size: in
     return dict(conn.execute(sa.select(volumes).where(volumes.c.id == vol_id)).mappings().one())
 
 
-def _image_metadata(image: dict[str, Any]) -> dict[str, str]:
+def image_min_gb(image: dict[str, Any]) -> int:
+    """The smallest volume (GiB) an image fits in: its virtual size, its min_disk, at least 1."""
+    return max(-(-int(image.get("virtual_size") or image.get("size") or 0) // GiB), int(image.get("min_disk") or 0), 1)
+
+
+def image_metadata(image: dict[str, Any]) -> dict[str, str]:
     keys = ("checksum", "container_format", "disk_format", "min_disk", "min_ram", "size")
     meta = {"image_id": image["id"], "image_name": image.get("name") or ""}
     meta.update({k: str(image[k]) for k in keys if image.get(k) is not None})
@@ -164,11 +169,10 @@ def create_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     image = None
     if image_ref:
         common.enforce(ctx, "volume:create_from_image", {"project_id": ctx.project_id})
-        image = _image(ctx, image_ref)
+        image = image_for(ctx, image_ref)
         if not body.get("volume_type") and image.get("cinder_img_volume_type"):
             body["volume_type"] = image["cinder_img_volume_type"]      # the image names its volume type
-        need = max(-(-int(image.get("virtual_size") or image.get("size") or 0) // GiB),
-                   int(image.get("min_disk") or 0), 1)
+        need = image_min_gb(image)
         size = size or need
         if size < need:
             raise BadRequest(f"Invalid input received: Volume size {size}GB cannot be smaller than the image "
@@ -184,7 +188,7 @@ def create_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                              f"size {min_size}GB. They must be >= original {what} size.")
         row = create_row(conn, ctx, body, size=size, source=source, source_id=source_id,
                          image_id=image["id"] if image else None,
-                         image_metadata=_image_metadata(image) if image else {})
+                         image_metadata=image_metadata(image) if image else {})
         manager.enqueue(conn, "volume.create", volume_id=row["id"], source=source, source_id=source_id,
                         caller=service_auth.caller(ctx), request_id=ctx.request_id,
                         disk_format=image.get("disk_format") if image else None)

@@ -34,6 +34,7 @@ FLAVOR_HOST_STATUS = V("2.16", "servers show host_status")
 AZ_ON_UNSHELVE = V("2.77", "unshelve takes availability_zone")
 KEYPAIR_NO_PAGING_2 = V("2.92", "keypair import only (no generated keys)")
 HOSTNAME = V("2.90", "servers take and show 'hostname'")
+REBUILD_VOLUME_BACKED = V("2.93", "rebuild of a volume-backed server reimages its root volume")
 PINNED_AZ = V("2.96", "servers show pinned_availability_zone")
 MAX = V("2.96", "the newest version implemented here")
 

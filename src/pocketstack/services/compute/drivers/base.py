@@ -5,6 +5,7 @@ know which driver runs; `drivers.current()` is the one the `compute:` config sec
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -86,7 +87,10 @@ class ComputeDriver(Protocol):
     def resize(self, server: Server, flavor: dict[str, Any]) -> None: ...
     def confirm_resize(self, server: Server) -> None: ...
     def revert_resize(self, server: Server) -> None: ...
-    def rebuild(self, server: Server, image_id: str, token: Auth | None) -> None: ...
+    def rebuild(self, server: Server, image_id: str | None, token: Auth | None,
+                reimage: Callable[[], None] | None = None) -> None:
+        """The guest again from `image_id`; a volume-backed server has none (None): its root volume is
+        rewritten by `reimage`, which the driver calls while the guest is down (nova 2.93)."""
 
     def trigger_crash_dump(self, server: Server) -> None:
         """An NMI to the guest (nova's libvirt inject_nmi)."""

@@ -5,6 +5,7 @@ the `compute:` config section says (vcpus, memory_mb, local_gb); `hypervisor_typ
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from pocketstack.core import internal_client
@@ -90,8 +91,10 @@ class FakeDriver:
     def revert_resize(self, server: Server) -> None:
         pass
 
-    def rebuild(self, server: Server, image_id: str, token: Auth | None) -> None:
-        pass
+    def rebuild(self, server: Server, image_id: str | None, token: Auth | None,
+                reimage: Callable[[], None] | None = None) -> None:
+        if reimage is not None:
+            reimage()
 
     def trigger_crash_dump(self, server: Server) -> None:
         pass

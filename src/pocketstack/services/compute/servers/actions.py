@@ -6,6 +6,7 @@ records an instance action; the ones nova runs asynchronously finish in a durabl
 
 from __future__ import annotations
 
+import ipaddress
 import secrets
 from collections.abc import Callable
 from typing import Any
@@ -23,7 +24,7 @@ from pocketstack.services.compute import common, drivers, flavors, floating_ips,
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import (
-    consoles, logic, manager, network_api, scheduler, views, volume_backed)
+    consoles, info_cache, logic, manager, network_api, scheduler, views, volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -130,6 +131,10 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "rebuild", ["active", "stopped", "error"])
     image_id, _ = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
+    reimage = volume_backed.is_volume_backed(row) and ctx.version >= v.REBUILD_VOLUME_BACKED
+    if volume_backed.is_volume_backed(row) and not reimage and volume_backed.root_image_id(ctx, row) != image_id:
+        raise BadRequest(f"Image {image_id} is unacceptable: Unable to rebuild with a different image for a "
+                         f"volume-backed server.")
     values = {k: body[k] for k in ("name", "description", "user_data", "key_name") if k in body}
     if "OS-DCF:diskConfig" in body:
         values["disk_config"] = body["OS-DCF:diskConfig"]
@@ -141,7 +146,7 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
             for k, val in body["metadata"].items():
                 conn.execute(t.server_metadata.insert().values(server_id=row["id"], key=k, value=val))
     after = "stopped" if row["vm_state"] == "stopped" else "active"
-    _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after)
+    _start(ctx, row, "rebuild", "rebuild", "rebuilding", image_id=image_id, vm_state_after=after, reimage=reimage)
     server = views.show_body(ctx, rq, row["id"], changed="rebuild")
     # nova answers with the instance as the API saved it (task_state rebuilding); the job may be done already
     server["status"] = "REBUILD"
@@ -361,6 +366,31 @@ def floating_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, bod
         ctx, rq, row, key, body)
 
 
+def fixed_ip(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    """os-multinic (2.1 to 2.43, gone with the other network proxies at 2.44). Nova casts the change to the
+    compute host, so the answer is 202 whether or not a port took it; the addresses follow in the server."""
+    if ctx.version > floating_ips.ACTIONS_LAST:
+        raise NotFound("The resource could not be found.")
+    field = "networkId" if key == "addFixedIp" else "address"
+    value = body.get(field) if isinstance(body, dict) and set(body) == {field} else None
+    if key == "addFixedIp" and (isinstance(value, bool) or not isinstance(value, (str, int)) or value == ""):
+        raise BadRequest(f"Invalid input for field/attribute addFixedIp. Value: {body}.")
+    if key == "removeFixedIp":
+        try:
+            ipaddress.ip_address(value if isinstance(value, str) else "")
+        except ValueError:
+            raise BadRequest(f"Invalid input for field/attribute removeFixedIp. Value: {body}.") from None
+    with db.reader() as conn:
+        ports = list(conn.execute(sa.select(t.server_ports.c.port_id).where(
+            t.server_ports.c.server_id == row["id"])).scalars())
+    if key == "addFixedIp":
+        changed = network_api.add_fixed_ip(ctx.token, ports, str(value))
+    else:
+        changed = network_api.remove_fixed_ip(ctx.token, ports, str(value))
+    if changed:
+        info_cache.refresh(ctx.token, row["id"])
+
+
 def restore(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "restore", ["soft-delete"])
 
@@ -390,6 +420,7 @@ ACTIONS: dict[str, tuple[str, Action]] = {
     "os-resetState": (P + "os-admin-actions:reset_state", reset_state),
     "addFloatingIp": (P + "os-floating-ips:add", floating_ip),
     "removeFloatingIp": (P + "os-floating-ips:remove", floating_ip),
+    "addFixedIp": (P + "os-multinic:add", fixed_ip), "removeFixedIp": (P + "os-multinic:remove", fixed_ip),
     "injectNetworkInfo": (P + "os-admin-actions:inject_network_info", inject_network_info),
 }
 

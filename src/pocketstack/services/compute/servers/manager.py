@@ -18,7 +18,7 @@ from pocketstack.services.compute import common, drivers, migrations
 from pocketstack.services.compute import notifications as instance_notifications
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import (
-    logic, network_api, placement_api, power_sync, volume_api, volumes)
+    logic, network_api, placement_api, power_sync, volume_api, volume_backed, volumes)
 
 LOG = logging.getLogger("pocketstack.compute")
 ACTION = "compute.server_action"
@@ -84,6 +84,12 @@ def build(p: dict[str, Any]) -> None:
         _block_devices(acting, row)
         drivers.current().spawn(row, acting)
     except Exception as exc:  # noqa: BLE001 - a failed build puts the server in ERROR with a fault
+        if _deleted_meanwhile(row["id"]):
+            # the delete ran while the build was still making ports, volumes or disks: what came after its
+            # release goes now (nova's _cleanup_allocated_networks when a build finds its instance deleted)
+            LOG.info("server %s was deleted while it was being built: releasing what the build made", row["id"])
+            _release_resources(p, row)
+            return
         if not network_api.is_api_error(exc) and not isinstance(exc, (NoValidHost, volume_api.VolumeError)):
             LOG.exception("build of %s failed", row["id"])
         _free_quietly(row["id"])
@@ -92,6 +98,9 @@ def build(p: dict[str, Any]) -> None:
                 str(exc), details=traceback.format_exc() if not isinstance(exc, NoValidHost) else ""))
             common.record_event(conn, p.get("action_id"), "compute__do_build_and_run_instance", "Error",
                                 traceback.format_exc())
+        return
+    if _deleted_meanwhile(row["id"]):          # the same race, the build having got through
+        _release_resources(p, row)
         return
     with db.session() as conn:
         common.set_server(conn, row["id"], vm_state="active", task_state=None, power_state=common.RUNNING,
@@ -170,11 +179,8 @@ def _new_volume(bdm: dict[str, Any]) -> dict[str, Any]:
             **({source: bdm["uuid"]} if source else {})}
 
 
-def delete(p: dict[str, Any]) -> None:
-    row = _server(p["server_id"])
-    if row is None or row["deleted"]:
-        return
-    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.start")
+def _release_resources(p: dict[str, Any], row: dict[str, Any]) -> None:
+    """What a server holds: its ports, its guest and disks, its volumes, its allocations."""
     with db.reader() as conn:
         ports = conn.execute(sa.select(t.server_ports).where(t.server_ports.c.server_id == row["id"])).mappings().all()
     for port in ports:
@@ -188,6 +194,21 @@ def delete(p: dict[str, Any]) -> None:
     drivers.current().destroy(row, _acting(p))
     volumes.release_all(_acting(p), row)
     placement_api.free(row["id"])
+
+
+def _deleted_meanwhile(server_id: str) -> bool:
+    with db.reader() as conn:
+        now = conn.execute(sa.select(t.servers.c.deleted, t.servers.c.task_state).where(
+            t.servers.c.id == server_id)).first()
+    return now is None or bool(now.deleted) or now.task_state == "deleting"
+
+
+def delete(p: dict[str, Any]) -> None:
+    row = _server(p["server_id"])
+    if row is None or row["deleted"]:
+        return
+    instance_notifications.instance(p.get("caller") or {}, row["id"], "delete.start")
+    _release_resources(p, row)
     if (row["old_flavor"] or {}).get("migration_uuid"):
         placement_api.free(row["old_flavor"]["migration_uuid"])
     if row["shelved_image_id"]:
@@ -241,7 +262,8 @@ def act(p: dict[str, Any]) -> None:
                           flavor_id=old["id"], host=old.get("source_host") or row["host"])
         values["old_flavor"] = None
     elif action == "rebuild":
-        values.update(image_id=p["image_id"])
+        if row["image_id"]:                   # a volume-backed server keeps showing no image (nova: "")
+            values.update(image_id=p["image_id"])
         vm_state = p.get("vm_state_after") or "active"
         power = common.SHUTDOWN if vm_state == "stopped" else common.RUNNING
     elif action == "unshelve":
@@ -325,6 +347,14 @@ def _hand_to(host: str, p: dict[str, Any], row: dict[str, Any]) -> None:
         jobs.enqueue(conn, ACTION, p, host=host)
 
 
+def _rebuild(d: drivers.ComputeDriver, row: dict[str, Any], p: dict[str, Any], token: Auth | None) -> None:
+    if not row["image_id"]:                   # volume-backed: the root volume is reimaged at 2.93, else kept
+        d.rebuild(row, None, token, (lambda: volume_backed.reimage_root(token, row, p["image_id"]))
+                  if p.get("reimage") else None)
+    else:
+        d.rebuild(row, p["image_id"], token)
+
+
 def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
     """The hypervisor's half of an action (the database half is act's); createImage and shelve upload
     their snapshot above, through the driver too."""
@@ -336,7 +366,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "shelveOffload": lambda: d.destroy(row, token), "unshelve": lambda: d.spawn(row, token),
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
-             "rebuild": lambda: d.rebuild(row, p["image_id"], token), "rescue": lambda: d.rescue(row, token),
+             "rebuild": lambda: _rebuild(d, row, p, token), "rescue": lambda: d.rescue(row, token),
              "evacuate": lambda: d.spawn(row, token),
              "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:

@@ -172,6 +172,36 @@ def set_port_groups(token: Auth | None, port_id: str, group_ids: list[str]) -> N
     _raise(r, "Port update failed")
 
 
+def add_fixed_ip(token: Auth | None, port_ids: list[str], network_id: str) -> bool:
+    """One more address on the server's port in that network, from the first of its subnets that has one
+    (nova/network/neutron.py add_fixed_ip_to_instance)."""
+    subnets = (_get(f"/subnets?network_id={network_id}", token) or {}).get("subnets", [])
+    for port_id in port_ids:
+        p = port(token, port_id)
+        if p is None or p["network_id"] != network_id:
+            continue
+        for subnet in subnets:
+            fixed = [{"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]} for ip in p["fixed_ips"]]
+            r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token,
+                                     json={"port": {"fixed_ips": [*fixed, {"subnet_id": subnet["id"]}]}})
+            if r.status_code == 200:
+                return True
+    return False
+
+
+def remove_fixed_ip(token: Auth | None, port_ids: list[str], address: str) -> bool:
+    """The address off whichever of the server's ports has it (remove_fixed_ip_from_instance)."""
+    for port_id in port_ids:
+        p = port(token, port_id)
+        if p is None or address not in {ip["ip_address"] for ip in p["fixed_ips"]}:
+            continue
+        fixed = [{"subnet_id": ip["subnet_id"], "ip_address": ip["ip_address"]} for ip in p["fixed_ips"]
+                 if ip["ip_address"] != address]
+        r = internal_client.call("PUT", N + f"/ports/{port_id}", token=token, json={"port": {"fixed_ips": fixed}})
+        return r.status_code == 200
+    return False
+
+
 def floating_ips(token: Auth | None, port_id: str) -> dict[str, list[str]]:
     """The floating addresses over each fixed address of a port."""
     out: dict[str, list[str]] = {}

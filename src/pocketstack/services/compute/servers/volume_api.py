@@ -59,6 +59,47 @@ def attach(token: Auth | None, project_id: str, volume_id: str, server_id: str, 
     return attachment_id
 
 
+def reserve(token: Auth | None, project_id: str, volume_id: str, server_id: str) -> str:
+    """attachment_create without a connector: the volume is reserved for the server (nova's rebuild
+    reserves the root volume it is already attached to, which cinder allows the same server)."""
+    body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": server_id}}
+    r = internal_client.call("POST", _url(project_id, "/attachments"), token=token, headers=HEADERS, json=body)
+    if r.status_code != 200:
+        raise VolumeError(_message(r))
+    return str(r.json()["attachment"]["id"])
+
+
+def connect(token: Auth | None, project_id: str, attachment_id: str, device: str) -> None:
+    """attachment_update with the connector, then os-complete: a reserved volume ends in-use."""
+    r = internal_client.call("PUT", _url(project_id, f"/attachments/{attachment_id}"), token=token, headers=HEADERS,
+                             json={"attachment": {"connector": {**CONNECTOR, "mountpoint": device}}})
+    if r.status_code != 200:
+        raise VolumeError(_message(r))
+    r = internal_client.call("POST", _url(project_id, f"/attachments/{attachment_id}/action"), token=token,
+                             headers=HEADERS, json={"os-complete": None})
+    if r.status_code >= 400:
+        raise VolumeError(_message(r))
+
+
+def reimage(token: Auth | None, project_id: str, volume_id: str, image_id: str, timeout: float) -> None:
+    """os-reimage of a volume reserved for the server (volume 3.68), waited for as nova waits for cinder's
+    `volume-reimaged` event (reimage_timeout_per_gb)."""
+    r = internal_client.call("POST", _url(project_id, f"/volumes/{volume_id}/action"), token=token,
+                             headers={"OpenStack-API-Version": "volume 3.68"},
+                             json={"os-reimage": {"image_id": image_id, "reimage_reserved": True}})
+    if r.status_code != 202:
+        raise VolumeError(_message(r))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        vol = get(token, project_id, volume_id)
+        if vol is None or vol["status"] == "error":
+            raise VolumeError(f"Volume {volume_id} could not be reimaged with image {image_id}.")
+        if vol["status"] != "downloading":
+            return
+        time.sleep(0.5)
+    raise VolumeError(f"Volume {volume_id} was not reimaged within {timeout:.0f} seconds.")
+
+
 def detach(token: Auth | None, project_id: str, attachment_id: str | None) -> None:
     if attachment_id:
         internal_client.call("DELETE", _url(project_id, f"/attachments/{attachment_id}"), token=token,

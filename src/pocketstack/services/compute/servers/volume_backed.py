@@ -10,15 +10,51 @@ from typing import Any
 from pocketstack.core import db, internal_client
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Forbidden
+from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common
+from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.servers import volume_api, volumes
 
 # what nova's image metadata from the instance drops: the image's identity, its bytes' format and size
 NOT_COPIED = {"image_id", "image_name", "checksum", "size", "container_format", "disk_format"}
+REIMAGE_TIMEOUT_PER_GB = 20      # nova's [DEFAULT] reimage_timeout_per_gb
 
 
 def is_volume_backed(row: dict[str, Any]) -> bool:
     return not row["image_id"]
+
+
+def root_volume(row: dict[str, Any]) -> dict[str, Any] | None:
+    """The block device mapping of the server's root volume."""
+    with db.reader() as conn:
+        return next((a for a in volumes.attachments_of(conn, [row["id"]])[row["id"]] if a["boot_index"] == 0),
+                    None)
+
+
+def root_image_id(ctx: Context, row: dict[str, Any]) -> str | None:
+    """The image the root volume was made from (nova reads it from the volume's image metadata)."""
+    boot = root_volume(row)
+    volume = volume_api.get(ctx.token, row["project_id"], boot["volume_id"]) if boot else None
+    return ((volume or {}).get("volume_image_metadata") or {}).get("image_id")
+
+
+def reimage_root(token: Auth | None, row: dict[str, Any], image_id: str) -> None:
+    """nova's _rebuild_volume_backed_instance (2.93): the root volume reserved again for the server, its
+    old attachment deleted, rewritten with the image by the block storage service (reimage_reserved),
+    attached anew; called while the guest is down."""
+    boot = root_volume(row)
+    if boot is None:
+        raise volume_api.VolumeError(f"server {row['id']} has no root volume to reimage")
+    project = row["project_id"]
+    attachment_id = volume_api.reserve(token, project, boot["volume_id"], row["id"])
+    volume_api.detach(token, project, boot["attachment_id"])
+    with db.session() as conn:
+        conn.execute(t.volume_attachments.update().where(t.volume_attachments.c.id == boot["id"]).values(
+            attachment_id=attachment_id))
+    volume = volume_api.get(token, project, boot["volume_id"]) or {}
+    volume_api.reimage(token, project, boot["volume_id"], image_id,
+                       REIMAGE_TIMEOUT_PER_GB * max(int(volume.get("size") or 1), 1))
+    volume_api.connect(token, project, attachment_id, boot["device"])
 
 
 def snapshot_volume_backed(ctx: Context, row: dict[str, Any], name: str, props: dict[str, str]) -> str:

@@ -10,6 +10,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -280,13 +281,16 @@ class QemuDriver:
             if old.get("prior_vm_state", "active") != "stopped":
                 self.launch(server, old)
 
-    def rebuild(self, server: Server, image_id: str, token: Auth | None) -> None:
+    def rebuild(self, server: Server, image_id: str | None, token: Auth | None,
+                reimage: Callable[[], None] | None = None) -> None:
         with self.lock(server["id"]):
             g = self.guest(server)
             was_stopped = server["vm_state"] == "stopped"
             if g.running() and not g.powerdown(min(self.shutdown_timeout, 10)):
                 pass
             g.kill()
+            if reimage is not None:
+                reimage()
             self.make_disks(server, image_id, server["flavor"])
             if not was_stopped:
                 self.launch(server)
