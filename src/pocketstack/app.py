@@ -40,7 +40,7 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     """Open the database and blob store; apply migrations; bootstrap an empty cloud (then True)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_url)
-    blobs.configure(settings.data_dir / "blobs").sweep_temp()
+    blobs.configure(settings.data_dir / "blobs", settings).sweep()
     if db.at_head(settings.db_url):
         pass                                            # nothing to migrate, nothing to check
     elif migrate:

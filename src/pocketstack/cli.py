@@ -59,6 +59,12 @@ def _common_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--compute-driver", choices=("fake", "qemu"), default=None,
                    help="compute driver (default: `compute: {driver: ...}` of --config, else fake: a simulated "
                         "host, no guest runs); qemu: real guests, needs root and --dataplane linux")
+    p.add_argument("--blob-backend", choices=("files", "ceph"), default=None,
+                   help="where Swift objects and image data live (default: `blobs: {backend: ...}` of --config, "
+                        "else files in the data dir); ceph: chunked RADOS objects, needs --ceph-conf and --ceph-pool")
+    p.add_argument("--ceph-conf", type=Path, default=None,
+                   help="ceph.conf of the cluster (default: `ceph: {conf: ...}` of --config)")
+    p.add_argument("--ceph-pool", default=None, help="RADOS pool (default: `ceph: {pool: ...}` of --config)")
 
 
 def _dataplane_args(sub: argparse._SubParsersAction) -> None:
@@ -152,6 +158,12 @@ def settings_from(args: argparse.Namespace) -> Settings:
         options.setdefault("network", {})["dataplane"] = args.dataplane
     if getattr(args, "compute_driver", None):
         options.setdefault("compute", {})["driver"] = args.compute_driver
+    if getattr(args, "blob_backend", None):
+        options.setdefault("blobs", {})["backend"] = args.blob_backend
+    if getattr(args, "ceph_conf", None):
+        options.setdefault("ceph", {})["conf"] = str(args.ceph_conf.resolve())
+    if getattr(args, "ceph_pool", None):
+        options.setdefault("ceph", {})["pool"] = args.ceph_pool
     if getattr(args, "object_store_tempauth", False):
         section = options.setdefault("object_store", {})
         tempauth = section.get("tempauth")
@@ -224,6 +236,12 @@ def check_notifications(settings: Settings) -> str | None:
     return None
 
 
+def check_blob_backend(settings: Settings) -> str | None:
+    """One line when the blob backend cannot be used (checked before anything starts)."""
+    from pocketstack.core import blobs
+    return blobs.requirements_error(settings)
+
+
 def check_compute_driver(settings: Settings) -> str | None:
     """One line when the configured compute driver cannot run here (checked before anything starts)."""
     from pocketstack.services.compute import drivers
@@ -273,7 +291,7 @@ def _serve(args: argparse.Namespace) -> int:
     from pocketstack.app import build_app, prepare
     settings = settings_from(args)
     if error := (check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings)
-                 or check_notifications(settings)):
+                 or check_notifications(settings) or check_blob_backend(settings)):
         print(f"pocketstack: {error}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, settings.log_requests)

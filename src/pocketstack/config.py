@@ -60,6 +60,11 @@ class Settings:
         return f"{parts.scheme}://{f'[{host}]' if ':' in host else host}:{port}"
 
     @property
+    def blob_backend(self) -> str:
+        """--blob-backend, else `blobs: {backend: ...}` of the config file, else files."""
+        return str(self.option("blobs.backend") or "files")
+
+    @property
     def notifications_url(self) -> str | None:
         """--notifications, else `notifications: {url: ...}` of the config file; None: off."""
         return self.notifications or self.option("notifications.url") or None

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from pocketstack.config import Settings
-from pocketstack.core import db
+from pocketstack.core import blobs, db
 
 LOG = logging.getLogger("pocketstack.reset")
 
@@ -40,7 +40,12 @@ def wipe(settings: Settings) -> None:
             meta.drop_all(conn)
     finally:
         engine.dispose()
-    shutil.rmtree(settings.data_dir / "blobs", ignore_errors=True)
+    files = blobs.FileStore(settings.data_dir / "blobs")
+    backend = blobs.open_backend(settings, files)
+    if backend is not files:            # Ceph: this cloud's objects and its bootstrap snapshot's copy
+        backend.wipe()
+        backend.delete_snapshot("bootstrap")
+    files.wipe()
     shutil.rmtree(settings.data_dir / "snapshots" / "bootstrap", ignore_errors=True)  # retaken on the next start
     for name in ("dashboard.key", "clouds.yaml"):
         (settings.data_dir / name).unlink(missing_ok=True)

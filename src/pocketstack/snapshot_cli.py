@@ -36,7 +36,7 @@ def main(args: argparse.Namespace, settings: object) -> int:
     try:
         db.configure(settings.db_url)
         db.check_revision(settings.db_url)
-        blobs.configure(settings.data_dir / "blobs")
+        blobs.configure(settings.data_dir / "blobs", settings)
         if args.action == "restore":
             refuse_if_serving(settings)
             refuse_if_serving(_last_served(settings))

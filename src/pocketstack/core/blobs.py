@@ -1,9 +1,7 @@
-"""Blob files under the data directory: atomic writes, ranged reads, digests while streaming.
-
-A write goes to a temp file in the target directory, is fsynced and renamed over the final name,
-so a reader sees the old bytes or the new ones, never a half-written file; an interrupted write
-leaves no file behind. Memory stays flat whatever the size. Streamed writes keep the event loop
-free: the disk work runs in worker threads.
+"""The blob store: bytes by key for Swift objects and image data, with atomic writes, ranged reads
+and digests while streaming, on files under the data directory (the default) or on Ceph
+(core.blobs_ceph). Streamed writes keep the event loop free: the storage work and the hashing run
+in worker threads, and memory stays flat whatever the size.
 """
 
 from __future__ import annotations
@@ -11,12 +9,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 CHUNK = 1 << 20
 BATCH = 4 << 20         # body bytes gathered on the event loop before worker threads hash and write them
@@ -29,33 +28,114 @@ class BlobInfo:
     digests: dict[str, str]
 
 
-class BlobStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        root.mkdir(parents=True, exist_ok=True)
+class Writer:
+    """One blob being written, in order: digest() and put() per batch (each in its own lane of
+    worker threads), finish() once, or discard() to drop it. Nothing is visible under the key
+    before finish() returns; a backend adds where the bytes go."""
 
-    def path(self, key: str) -> Path:
-        if ".." in key.split("/") or key.startswith("/"):
-            raise ValueError(f"bad blob key {key!r}")
-        return self.root / key
+    def __init__(self, algorithms: tuple[str, ...]) -> None:
+        self.hashers = {a: hashlib.new(a) for a in algorithms}
+        self.size = 0
+
+    def digest(self, chunks: list[bytes]) -> None:
+        for chunk in chunks:
+            for h in self.hashers.values():
+                h.update(chunk)
+
+    def put(self, chunks: list[bytes]) -> None:
+        raise NotImplementedError
+
+    def finish(self, chunks: list[bytes]) -> None:
+        """Write the last chunks (their hash is digest's job), then make the blob durable and visible."""
+        raise NotImplementedError
+
+    def discard(self) -> None:
+        raise NotImplementedError
+
+    def info(self) -> BlobInfo:
+        return BlobInfo(self.size, {a: h.hexdigest() for a, h in self.hashers.items()})
+
+
+class BlobStore:
+    """Where Swift objects and image data live, by key ("swift/ab/abcd...", "image/file/<id>").
+
+    The seam between the services and the bytes: write a stream atomically (a reader sees the old
+    bytes or the new ones), read a range as an iterator, size, exists, delete, copy, list by
+    prefix, digests while streaming. No caller sees a file path. Backends: FileStore (files under
+    the data directory, the default) and core.blobs_ceph.CephStore (chunked RADOS objects)."""
+
+    name = "?"
+
+    # --- what a backend provides -----------------------------------------------------------
+    def writer(self, key: str, algorithms: tuple[str, ...] = ("md5",), fresh: bool = False) -> Writer:
+        """A Writer for the key. `fresh`: the key is one nobody refers to yet (a new uuid the caller
+        publishes only after the write returns), which lets a backend skip some of the care an
+        overwrite needs."""
+        raise NotImplementedError
 
     def exists(self, key: str) -> bool:
-        return self.path(key).exists()
+        raise NotImplementedError
 
     def size(self, key: str) -> int:
-        return self.path(key).stat().st_size
+        """The blob's size; FileNotFoundError when there is none."""
+        raise NotImplementedError
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        """Yield bytes [start, end) in chunks; FileNotFoundError (on the first next()) when missing."""
+        raise NotImplementedError
+
+    def open(self, key: str) -> BinaryIO:
+        """A seekable, read-only file object on the blob as it is now: a later overwrite or delete
+        of the key does not change what it reads. FileNotFoundError when missing."""
+        raise NotImplementedError
+
+    def delete(self, key: str) -> None:
+        raise NotImplementedError
+
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        """The keys that start with prefix (no order promised)."""
+        raise NotImplementedError
+
+    def sweep(self) -> int:
+        """Remove what crashed writes left behind (called on start); how many were removed."""
+        raise NotImplementedError
+
+    def wipe(self) -> None:
+        """Remove every blob (`pocketstack reset`)."""
+        raise NotImplementedError
+
+    def location(self, key: str) -> str:
+        """A URL naming where the blob's bytes are (Glance's locations and direct_url)."""
+        raise NotImplementedError
+
+    # Snapshots of a cloud (core.snapshots): the files backend's blobs are part of the data
+    # directory's tree, which the snapshot copies; another backend keeps its own copy by name.
+    def save_snapshot(self, name: str) -> int:
+        return 0
+
+    def restore_snapshot(self, name: str) -> None:
+        pass
+
+    def delete_snapshot(self, name: str) -> None:
+        pass
+
+    # --- built on those ----------------------------------------------------------------------
+    def check_key(self, key: str) -> str:
+        if not key or ".." in key.split("/") or key.startswith("/") or "#" in key:
+            raise ValueError(f"bad blob key {key!r}")
+        return key
 
     async def write_stream(self, key: str, chunks: AsyncIterator[bytes],
                            algorithms: tuple[str, ...] = ("md5",), max_size: int | None = None,
                            fresh: bool = False) -> BlobInfo:
-        """Write a request body. The loop only gathers chunks into batches; hashing, write(2) and
-        the fsync run in worker threads, a batch's hash and write side by side while later batches
-        arrive, so neither a slow disk nor the hash stalls the loop. `fresh`: see _Writer."""
-        writer = _Writer(self.path(key), algorithms, fresh)
+        """Write a request body. The loop only gathers chunks into batches; hashing and the
+        backend's writes run in worker threads, a batch's hash and write side by side while later
+        batches arrive, so neither slow storage nor the hash stalls the loop."""
+        writer = self.writer(key, algorithms, fresh)
         batch: list[bytes] = []
         batched = size = 0
         hashed: Future[None] | None = None      # the last batch's hash; each waits for the one before
-        written: Future[None] | None = None     # the last batch's write(2), likewise
+        written: Future[None] | None = None     # the last batch's write, likewise
         queued: list[tuple[Future[None], Future[None]]] = []
         try:
             async for chunk in chunks:
@@ -76,7 +156,7 @@ class BlobStore:
             await _settled([hashed, written])
         except BaseException:
             tails = [f for f in (hashed, written) if f is not None and not f.done()]
-            if tails:       # never close the fd under a running write
+            if tails:       # never drop the writer under a running write
                 _executor().submit(_discard_after, tails, writer)
             else:
                 writer.discard()
@@ -85,7 +165,7 @@ class BlobStore:
 
     def write_bytes(self, key: str, data: bytes | Iterable[bytes],
                     algorithms: tuple[str, ...] = ("md5",), fresh: bool = False) -> BlobInfo:
-        writer = _Writer(self.path(key), algorithms, fresh)
+        writer = self.writer(key, algorithms, fresh)
         try:
             for chunk in [data] if isinstance(data, bytes) else data:
                 writer.digest([chunk])
@@ -96,8 +176,37 @@ class BlobStore:
             raise
         return writer.info()
 
+    def copy(self, src: str, dst: str) -> BlobInfo:
+        return self.write_bytes(dst, self.read(src))
+
+
+class FileStore(BlobStore):
+    """Blob files under a directory.
+
+    A write goes to a temp file in the target directory, is fsynced and renamed over the final
+    name, so a reader sees the old bytes or the new ones, never a half-written file; an interrupted
+    write leaves no file behind (a temp file at worst, swept on start). Memory stays flat whatever
+    the size. Block storage volumes are files here too, whatever the blob backend (`files()`)."""
+
+    name = "files"
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        root.mkdir(parents=True, exist_ok=True)
+
+    def path(self, key: str) -> Path:
+        return self.root / self.check_key(key)
+
+    def writer(self, key: str, algorithms: tuple[str, ...] = ("md5",), fresh: bool = False) -> Writer:
+        return _FileWriter(self.path(key), algorithms, fresh)
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).exists()
+
+    def size(self, key: str) -> int:
+        return self.path(key).stat().st_size
+
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Yield bytes [start, end) in chunks."""
         with open(self.path(key), "rb") as f:
             f.seek(start)
             remaining = None if end is None else end - start
@@ -109,8 +218,8 @@ class BlobStore:
                     remaining -= len(chunk)
                 yield chunk
 
-    def copy(self, src: str, dst: str) -> BlobInfo:
-        return self.write_bytes(dst, self.read(src))
+    def open(self, key: str) -> BinaryIO:
+        return open(self.path(key), "rb")      # an unlink or rename over it leaves the open file be
 
     def delete(self, key: str) -> None:
         try:
@@ -118,30 +227,40 @@ class BlobStore:
         except FileNotFoundError:
             pass
 
-    def sweep_temp(self) -> int:
-        """Remove temp files left by a crash mid-write (called on start)."""
+    def keys(self, prefix: str = "") -> Iterator[str]:
+        for p in self.root.rglob("*"):
+            if p.is_file() and not p.name.startswith(".tmp-"):
+                key = p.relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    yield key
+
+    def sweep(self) -> int:
         removed = 0
         for p in self.root.rglob(".tmp-*"):
             p.unlink(missing_ok=True)
             removed += 1
         return removed
 
+    def wipe(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
 
-class _Writer:
-    """One blob being written: a temp file in the target directory, fsynced, renamed to the key.
+    def location(self, key: str) -> str:
+        return f"file://{self.path(key)}"
+
+
+class _FileWriter(Writer):
+    """A temp file in the target directory, fsynced, renamed to the key.
 
     By default the rename comes after the fsync and the directory is fsynced after it, so a key
-    that already exists flips from the old bytes to the new ones durably. With `fresh` the key is
-    one nobody refers to yet (a new uuid the caller publishes, e.g. in a database row, only after
-    this returns): the rename then comes before the one fsync, which on a journaling filesystem
-    (ext4, XFS) commits the new name together with the bytes, and the directory itself is only
-    fsynced when it was just created. An interrupted write leaves a temp file (swept on start) or,
-    for a fresh key, at worst an unreferenced file; never a half-written file under a used key."""
+    that already exists flips from the old bytes to the new ones durably. With `fresh` the rename
+    comes before the one fsync, which on a journaling filesystem (ext4, XFS) commits the new name
+    together with the bytes, and the directory itself is only fsynced when it was just created. An
+    interrupted write leaves a temp file (swept on start) or, for a fresh key, at worst an
+    unreferenced file; never a half-written file under a used key."""
 
     def __init__(self, final: Path, algorithms: tuple[str, ...], fresh: bool) -> None:
+        super().__init__(algorithms)
         self.final, self.fresh = final, fresh
-        self.hashers = {a: hashlib.new(a) for a in algorithms}
-        self.size = 0
         self.fd, self.tmp = -1, ""
         self.new_dirs: list[Path] = []
 
@@ -153,11 +272,6 @@ class _Writer:
             self.new_dirs = missing
         self.fd, self.tmp = tempfile.mkstemp(prefix=".tmp-", dir=parent)
 
-    def digest(self, chunks: list[bytes]) -> None:
-        for chunk in chunks:
-            for h in self.hashers.values():
-                h.update(chunk)
-
     def put(self, chunks: list[bytes]) -> None:
         if self.fd < 0:
             self._open()
@@ -168,7 +282,6 @@ class _Writer:
             self.size += len(chunk)
 
     def finish(self, chunks: list[bytes]) -> None:
-        """Write the last chunks (their hash is digest's job), then make the blob durable."""
         self.put(chunks)
         if self.fresh:
             os.replace(self.tmp, self.final)
@@ -198,9 +311,6 @@ class _Writer:
             except FileNotFoundError:
                 pass
             self.tmp = ""
-
-    def info(self) -> BlobInfo:
-        return BlobInfo(self.size, {a: h.hexdigest() for a, h in self.hashers.items()})
 
 
 def _after(prev: Future[None] | None, fn: Callable[[Any], None], data: Any) -> Future[None]:
@@ -243,7 +353,7 @@ async def _settled(pending: list[Future[None]]) -> None:
         await asyncio.shield(asyncio.wrap_future(f))
 
 
-def _discard_after(pending: list[Future[None]], writer: _Writer) -> None:
+def _discard_after(pending: list[Future[None]], writer: Writer) -> None:
     wait(pending)
     writer.discard()
 
@@ -268,15 +378,46 @@ def _executor() -> ThreadPoolExecutor:
 
 
 _store: BlobStore | None = None
+_files: FileStore | None = None
+BACKENDS = ("files", "ceph")
 
 
-def configure(root: Path) -> BlobStore:
-    global _store
-    _store = BlobStore(root)
+def configure(root: Path, settings: Any = None) -> BlobStore:
+    """The blob store of this process: files under root, or the backend the settings name
+    (`--blob-backend`); block storage's files stay under root either way (`files()`)."""
+    global _store, _files
+    _files = FileStore(root)
+    _store = open_backend(settings, _files)
     return _store
+
+
+def open_backend(settings: Any, files_store: FileStore) -> BlobStore:
+    backend = getattr(settings, "blob_backend", None) or "files"
+    if backend == "files":
+        return files_store
+    if backend == "ceph":
+        from pocketstack.core import blobs_ceph
+        return blobs_ceph.CephStore.from_settings(settings)
+    raise ValueError(f"unknown blob backend {backend!r} (one of {', '.join(BACKENDS)})")
+
+
+def requirements_error(settings: Any) -> str | None:
+    """One line when the configured backend cannot be used here (None: it can)."""
+    backend = settings.blob_backend
+    if backend == "ceph":
+        from pocketstack.core import blobs_ceph
+        return blobs_ceph.requirements_error(settings)
+    return None if backend == "files" else f"unknown blob backend {backend!r} (one of {', '.join(BACKENDS)})"
 
 
 def store() -> BlobStore:
     if _store is None:
         raise RuntimeError("blob store not configured")
     return _store
+
+
+def files() -> FileStore:
+    """The files under the data directory whatever the backend: block storage's volumes."""
+    if _files is None:
+        raise RuntimeError("blob store not configured")
+    return _files

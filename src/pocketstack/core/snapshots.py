@@ -10,7 +10,10 @@ the old rows (`forget_on_restore`) and stop its job workers meanwhile (`core.job
 reset endpoint does both.
 
 Bytes: the blob tree is copied (sparse files stay sparse) with a manifest of sizes and mtimes; a
-restore deletes the files the snapshot does not have and copies back those that differ.
+restore deletes the files the snapshot does not have and copies back those that differ. With the
+ceph blob backend the Swift objects and image data are RADOS objects, not files: the store copies
+its blobs into a RADOS namespace of the snapshot's name and a restore puts back the blobs that
+changed (core.blobs_ceph); the tree copy still covers what stays in files (block storage volumes).
 
 The snapshot named `bootstrap` is taken at the end of a first start: the state `reset` returns to.
 
@@ -37,7 +40,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db
+from pocketstack.core import blobs, db
 from pocketstack.core.clock import isotime, utcnow
 
 LOG = logging.getLogger("pocketstack.snapshots")
@@ -159,9 +162,11 @@ def save(data_dir: Path, name: str) -> dict[str, Any]:
     else:
         _pg_save(engine, _pg_schema(name))
     manifest = _copy_tree(db_blob_root(data_dir), staging / "blobs")
+    store = blobs.store()
+    kept = store.save_snapshot(name)        # a backend other than files keeps its own copy
     meta = {"name": name, "created_at": isotime(utcnow()), "dialect": engine.dialect.name,
-            "revision": _revision(), "files": len(manifest),
-            "bytes": sum(size for size, _ in manifest.values())}
+            "revision": _revision(), "files": len(manifest) + kept,
+            "bytes": sum(size for size, _ in manifest.values()), "blob_backend": store.name}
     (staging / "manifest.json").write_text(json.dumps(manifest))
     (staging / "meta.json").write_text(json.dumps(meta, indent=1))
     shutil.rmtree(target, ignore_errors=True)
@@ -213,6 +218,7 @@ def delete(data_dir: Path, name: str) -> None:
     if db.engine().dialect.name != "sqlite":
         with db.session() as conn:
             conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{_pg_schema(name)}" CASCADE')
+    blobs.store().delete_snapshot(name)
     shutil.rmtree(target)
 
 
@@ -230,10 +236,17 @@ def restore(data_dir: Path, name: str) -> float:
     if meta["revision"] != _revision():
         raise SnapshotError(f"snapshot {name} has schema revision {meta['revision']}, the database "
                             f"{_revision()}: restore it with the release that took it")
+    if meta.get("blob_backend", "files") != blobs.store().name:
+        raise SnapshotError(f"snapshot {name} was taken with the {meta.get('blob_backend', 'files')} blob backend, "
+                            f"the cloud runs with {blobs.store().name}")
     if engine.dialect.name == "sqlite":
         _sqlite_restore(source / "pocketstack.db")
     else:
         _pg_restore(_pg_schema(name))
+    try:
+        blobs.store().restore_snapshot(name)
+    except FileNotFoundError as err:
+        raise SnapshotError(str(err)) from None
     _restore_tree(source / "blobs", json.loads((source / "manifest.json").read_text()), db_blob_root(data_dir))
     forget_everything()
     if watch_generations:

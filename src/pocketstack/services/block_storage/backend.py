@@ -35,7 +35,7 @@ def backup_key(backup_id: str) -> str:
 
 
 def path(key: str) -> Path:
-    return blobs.store().path(key)
+    return blobs.files().path(key)
 
 
 def exists(key: str) -> bool:

@@ -9,8 +9,6 @@ counting hits. PUT /v2/cache/{id} queues an image; the prefetcher (a job) caches
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -57,24 +55,21 @@ def cached_key(image_id: str) -> str | None:
 
 def teed(image_id: str, chunks: Iterator[bytes], size: int) -> Iterator[bytes]:
     """The download's bytes, written into the cache on the way; cached only when all arrived."""
-    final = blobs.store().path(cache_key(image_id))
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=final.parent)
+    writer: blobs.Writer | None = blobs.store().writer(cache_key(image_id), ())
     written = 0
     try:
         for chunk in chunks:
-            os.write(fd, chunk)
+            if writer is not None:
+                writer.put([chunk])
             written += len(chunk)
-            if written == size:         # cached before the last bytes go out: a client sees it at once
-                os.fsync(fd)
-                os.replace(tmp, final)
-                tmp = ""
+            if writer is not None and written == size:  # cached before the last bytes go out: a client sees it at once
+                writer.finish([])
+                writer = None
                 _record(image_id, size, hit=True)
             yield chunk
     finally:
-        os.close(fd)
-        if tmp:
-            os.unlink(tmp)
+        if writer is not None:
+            writer.discard()
 
 
 def _record(image_id: str, size: int, hit: bool = False) -> None:

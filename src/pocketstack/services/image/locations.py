@@ -38,7 +38,7 @@ ADD = {"type": "object", "required": ["url"], "additionalProperties": False, "pr
 # --- views -----------------------------------------------------------------------------------
 def render_locations(conn: sa.Connection, image: dict[str, Any]) -> list[dict[str, Any]]:
     store = blobs.store()
-    out = [{"url": f"file://{store.path(stores.data_key(image['id'], sid))}", "metadata": {"store": sid}}
+    out = [{"url": store.location(stores.data_key(image['id'], sid)), "metadata": {"store": sid}}
            for sid in stores.split(stores.join(stores.split(image["stores"])))
            if store.exists(stores.data_key(image["id"], sid))]
     row = conn.execute(sa.select(image_locations).where(image_locations.c.image_id == image["id"])).first()

@@ -129,7 +129,7 @@ def response(spans: list[Span], hdrs: dict[str, str], status: int = 200) -> Resp
     if len(spans) != 1:
         return StreamingResponse(stream(spans), status_code=status, headers=hdrs)
     span = spans[0]
-    f = open(blobs.store().path(span.key), "rb")
+    f = blobs.store().open(span.key)
     if span.end - span.start <= SMALL_READ:
         with f:
             f.seek(span.start)
