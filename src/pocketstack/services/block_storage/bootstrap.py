@@ -1,4 +1,4 @@
-"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: the job kinds."""
+"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: the volume backend and the job kinds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
-from pocketstack.services.block_storage import common, manager
+from pocketstack.services.block_storage import backend, common, manager
 from pocketstack.services.block_storage.tables import services, volume_type_extra_specs, volume_types
 
 
@@ -28,4 +28,5 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
 
 
 def startup(settings: Any) -> None:
+    backend.configure(settings)
     manager.register()
