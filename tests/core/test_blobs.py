@@ -7,11 +7,11 @@ import hashlib
 
 import pytest
 
-from pocketstack.core.blobs import BlobStore
+from pocketstack.core.blobs import FileStore
 
 
 def test_write_read_range_and_digests(tmp_path):
-    store = BlobStore(tmp_path)
+    store = FileStore(tmp_path)
     data = bytes(range(256)) * 5000
     info = store.write_bytes("a/b", [data[:1000], data[1000:]], algorithms=("md5", "sha512"))
     assert info.size == len(data)
@@ -22,7 +22,7 @@ def test_write_read_range_and_digests(tmp_path):
 
 
 def test_failed_stream_leaves_old_bytes_and_no_temp_file(tmp_path):
-    store = BlobStore(tmp_path)
+    store = FileStore(tmp_path)
     store.write_bytes("obj", b"old")
 
     async def chunks():
@@ -36,7 +36,7 @@ def test_failed_stream_leaves_old_bytes_and_no_temp_file(tmp_path):
 
 
 def test_size_limit_and_bad_keys(tmp_path):
-    store = BlobStore(tmp_path)
+    store = FileStore(tmp_path)
 
     async def chunks():
         yield b"x" * 10
