@@ -93,11 +93,12 @@ class Target:
 
 
 # --- servers ---------------------------------------------------------------------
-def start_pocketstack(tmp: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_pocketstack(tmp: Path, extra_args: list[str] | None = None) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     root = Path(__file__).resolve().parent.parent
     proc = subprocess.Popen([sys.executable, "-m", "pocketstack", "serve", "--port", str(port), "--data-dir",
-                             str(tmp / "data"), "--admin-password", PASSWORD, "--log-level", "warning"],
+                             str(tmp / "data"), "--admin-password", PASSWORD, "--log-level", "warning",
+                             *(extra_args or [])],
                             stdout=open(tmp / "pocketstack.log", "ab"), stderr=subprocess.STDOUT, cwd=root)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
