@@ -5,6 +5,7 @@ and the `rbd` command: images, snapshots, clone parents, freed images."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -175,6 +176,25 @@ def test_snapshot_clone_and_revert(conn: Any, ceph_conf: str, rbd: Any, ioctx: A
     conn.block_storage.delete_volume(vol)
     conn.block_storage.wait_for_delete(vol, wait=60)
     assert not {name, f"volume-{clone.id}", f"volume-{copy.id}"} & rbd_ls(ceph_conf)
+
+
+def test_qemu_reads_the_volume_through_its_rbd_url(conn: Any, pattern: bytes, from_image: Any,
+                                                    tmp_path: Any) -> None:
+    """What the QEMU compute driver gives QEMU for an RBD volume (-drive file=rbd:... and QMP
+    blockdev-add driver rbd) opens the image: qemu-img, QEMU's block layer, reads the bytes."""
+    from pocketstack.services.compute.drivers.qemu import disks
+    if not shutil.which("qemu-img"):
+        pytest.skip("qemu-img is missing")
+    info = conn.block_storage.post(f"/volumes/{from_image.id}/action",
+                                   json={"os-initialize_connection": {"connector": {"host": "h"}}}).json()
+    url = disks.source_of(from_image.id, info["connection_info"])
+    assert isinstance(url, str) and url.startswith(f"rbd:{POOL}/volume-{from_image.id}")
+    opts = disks.rbd_blockdev(url)
+    assert opts["driver"] == "rbd" and opts["pool"] == POOL and opts["image"] == f"volume-{from_image.id}"
+    out = tmp_path / "head.raw"
+    subprocess.run(["qemu-img", "dd", "-f", "raw", "-O", "raw", "bs=1M", f"count={len(pattern) >> 20}",
+                    f"if={url}", f"of={out}"], check=True, capture_output=True)
+    assert out.read_bytes() == pattern[:len(pattern) >> 20 << 20]
 
 
 def test_extend(conn: Any, rbd: Any, ioctx: Any) -> None:
