@@ -156,7 +156,8 @@ class RbdVolumes:
             image.close()
 
     def delete(self, key: str) -> None:
-        """The image and any snapshot left on it; Busy while clones depend on one (or it is open)."""
+        """The image, with any `.clone_snap` a cut-short clone left; Busy while it has another
+        snapshot (an unmanaged one: cinder's VolumeIsBusy) or clones depend on it."""
         rbd = _rbd()
         try:
             image = self._image(key)
@@ -164,6 +165,8 @@ class RbdVolumes:
             return
         try:
             for snap in list(image.list_snaps()):
+                if not snap["name"].endswith(".clone_snap"):
+                    raise Busy(f"image {name_of(key)} has snapshot {snap['name']}")
                 self._remove_snap(image, snap["name"])
         finally:
             image.close()
