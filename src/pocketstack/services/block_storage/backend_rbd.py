@@ -219,6 +219,8 @@ class RbdVolumes:
 
     def delete_snapshot(self, volume: str, snap: str) -> None:
         rbd = _rbd()
+        if not volume:          # the volume's row is gone: its image went with its snapshots
+            return
         try:
             image = self._image(volume)
         except rbd.ImageNotFound:

@@ -12,8 +12,9 @@ chain down from the full backup up.
 
 The objects go through the object store's REST API like any client's (core.internal_client), in
 pieces of 1 MiB both ways: only one piece of the volume and the compressed form of one object
-(in memory while small, in a temp file past that) are held at a time. Holes of the sparse volume
-file are never read: their hashes and the compressed form of an all-zero object are computed once.
+(in memory while small, in a temp file past that) are held at a time. The volume is read and
+written through the volume backend's VolumeIO (a sparse file, or an RBD image or snapshot): its
+holes are never read; their hashes and the compressed form of an all-zero object are computed once.
 """
 
 from __future__ import annotations

@@ -165,8 +165,10 @@ def delete_volume(p: dict[str, Any]) -> None:
     with db.reader() as conn:
         snaps = conn.execute(sa.select(snapshots).where(snapshots.c.volume_id == vol["id"])).mappings().all()
     try:
-        for snap in snaps:
+        for snap in snaps:      # a cascade: each snapshot's row goes with its bytes
             backend.active().delete_snapshot(vol["blob_key"], snap["blob_key"])
+            with db.session() as conn:
+                conn.execute(snapshots.delete().where(snapshots.c.id == snap["id"]))
         backend.active().delete(vol["blob_key"])
     except backend.Busy as exc:     # cinder's VolumeIsBusy: the volume goes back to available
         LOG.warning("volume %s is busy, not deleted: %s", vol["id"], exc)
