@@ -279,3 +279,41 @@ def test_other_project_cannot_reach_the_volume(ceph_cloud: Any, from_image: Any)
         alt.block_storage.get_volume(from_image.id)
     with pytest.raises(exceptions.NotFoundException):
         alt.block_storage.extend_volume(from_image.id, 5)
+
+
+def test_snapshot_unmanage_and_manage_rename_the_rbd_snapshot(admin_conn: Any, ceph_conf: str, rbd: Any,
+                                                              ioctx: Any) -> None:
+    vol = wait(admin_conn, admin_conn.block_storage.create_volume(size=1, name=unique("sm")))
+    name = f"volume-{vol.id}"
+    snap = admin_conn.block_storage.wait_for_status(
+        admin_conn.block_storage.create_snapshot(volume_id=vol.id), "available", wait=60)
+    admin_conn.block_storage.unmanage_snapshot(snap)
+    admin_conn.block_storage.wait_for_delete(snap, wait=60)
+    with rbd.Image(ioctx, name, read_only=True) as image:
+        assert [s["name"] for s in image.list_snaps()] == [f"snapshot-{snap.id}"]     # the bytes stay
+    r = admin_conn.block_storage.get("/manageable_snapshots", microversion="3.8")
+    listed = {m["reference"]["source-name"]: m for m in r.json()["manageable-snapshots"]}
+    assert listed[f"snapshot-{snap.id}"]["source_reference"] == {"source-name": name}
+
+    # a volume that still has a snapshot on its image is busy (cinder's VolumeIsBusy): back to available
+    admin_conn.block_storage.delete_volume(vol)
+    assert wait(admin_conn, vol).status == "available" and name in rbd_ls(ceph_conf)
+
+    r = admin_conn.block_storage.post("/manageable_snapshots", microversion="3.8", json={"snapshot": {
+        "volume_id": vol.id, "ref": {"source-name": f"snapshot-{snap.id}"}}})
+    assert r.status_code == 202, r.text
+    managed = admin_conn.block_storage.wait_for_status(
+        admin_conn.block_storage.get_snapshot(r.json()["snapshot"]["id"]), "available", wait=60)
+    with rbd.Image(ioctx, name, read_only=True) as image:
+        assert [s["name"] for s in image.list_snaps()] == [f"snapshot-{managed.id}"]
+        assert image.is_protected_snap(f"snapshot-{managed.id}")
+    r = admin_conn.block_storage.post("/manageable_snapshots", microversion="3.8", json={"snapshot": {
+        "volume_id": vol.id, "ref": {"source-name": "snapshot-absent"}}})
+    assert r.status_code == 202
+    absent = admin_conn.block_storage.wait_for_status(
+        admin_conn.block_storage.get_snapshot(r.json()["snapshot"]["id"]), "error", wait=60)
+    for s in (managed, absent):
+        admin_conn.block_storage.delete_snapshot(s)
+        admin_conn.block_storage.wait_for_delete(s, wait=60)
+    admin_conn.block_storage.delete_volume(vol)
+    admin_conn.block_storage.wait_for_delete(vol, wait=60)
