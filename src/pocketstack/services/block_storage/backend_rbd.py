@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ from pocketstack.services.block_storage.backend import VOLUME_DIR, Busy, GiB, Mi
 
 MAX_CLONE_DEPTH = 5         # rbd_max_clone_depth
 WRITE = 4 << 20             # bytes gathered before one write to the image (an RBD object's size)
+IN_FLIGHT = 4               # writes outstanding at once while an image's bytes stream in
 LAYERING = 1                # RBD_FEATURE_LAYERING
 
 
@@ -284,19 +286,30 @@ class RbdVolumes:
         return RbdIO(self._image(key, read_only=not write))
 
     def write_at_start(self, key: str, chunks: Iterable[bytes]) -> int:
-        """Write bytes from offset 0 in WRITE-sized writes (all-zero ones skipped: the image stays
-        thin); grows the image when the bytes run past its end. Returns how many were written."""
+        """Write bytes from offset 0 in WRITE-sized writes, IN_FLIGHT of them at once (all-zero ones
+        skipped: the image stays thin); grows the image when the bytes run past its end. Returns how
+        many were written, once every write is acknowledged."""
         image = self._image(key)
+        in_flight: deque[Any] = deque()
+
+        def settle(limit: int) -> None:
+            while len(in_flight) > limit:
+                done = in_flight.popleft()
+                done.wait_for_complete_and_cb()
+                if done.get_return_value() < 0:
+                    raise OSError(-done.get_return_value(), f"writing image {name_of(key)}")
         try:
             size, pos, pending = int(image.size()), 0, bytearray()
 
             def put(data: bytes | bytearray, at: int) -> None:
                 nonlocal size
                 if at + len(data) > size:
+                    settle(0)
                     size = at + len(data)
                     image.resize(size)
                 if data.count(0) != len(data):
-                    image.write(bytes(data), at)
+                    in_flight.append(image.aio_write(bytes(data), at, None))
+                    settle(IN_FLIGHT)
             for chunk in chunks:
                 pending += chunk
                 while len(pending) >= WRITE:
@@ -306,9 +319,12 @@ class RbdVolumes:
             if pending:
                 put(pending, pos)
                 pos += len(pending)
+            settle(0)
             image.flush()
             return pos
         finally:
+            for done in in_flight:      # never close the image under a write
+                done.wait_for_complete_and_cb()
             image.close()
 
     def read(self, key: str) -> Iterator[bytes]:
