@@ -22,9 +22,12 @@ import os
 import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, Union
 
 from pocketstack.core import blobs
+
+if TYPE_CHECKING:
+    from pocketstack.services.block_storage.backend_rbd import RbdVolumes
 
 GiB = 1 << 30
 CHUNK = 1 << 20
@@ -282,7 +285,8 @@ def _copy_range(fd_in: int, fd_out: int, start: int, end: int) -> None:
 
 # --- the configured backend ---------------------------------------------------------------------
 FILES = FileVolumes()
-_active: Any = FILES
+VolumeBackend = Union[FileVolumes, "RbdVolumes"]
+_active: VolumeBackend = FILES
 
 
 def kind_in(settings: Any) -> str:
@@ -293,7 +297,7 @@ def kind_in(settings: Any) -> str:
     return "rbd" if getattr(settings, "blob_backend", "files") == "ceph" else "files"
 
 
-def configure(settings: Any) -> Any:
+def configure(settings: Any) -> VolumeBackend:
     global _active
     kind = kind_in(settings)
     if kind == "files":
@@ -306,6 +310,6 @@ def configure(settings: Any) -> Any:
     return _active
 
 
-def active() -> Any:
+def active() -> VolumeBackend:
     """FileVolumes or RbdVolumes: the same methods (create, resize, delete, snapshot, open, ...)."""
     return _active
