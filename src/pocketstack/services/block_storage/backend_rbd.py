@@ -34,7 +34,6 @@ from pocketstack.services.block_storage.backend import VOLUME_DIR, Busy, GiB, Mi
 MAX_CLONE_DEPTH = 5         # rbd_max_clone_depth
 WRITE = 4 << 20             # bytes gathered before one write to the image (an RBD object's size)
 IN_FLIGHT = 4               # writes outstanding at once while an image's bytes stream in
-LAYERING = 1                # RBD_FEATURE_LAYERING
 
 
 def _rbd() -> Any:
@@ -111,6 +110,7 @@ class RbdVolumes:
         if not conf or not pool:
             raise ValueError("the rbd volume backend needs --ceph-conf FILE and --ceph-pool NAME "
                              "(or `ceph: {conf: ..., pool: ...}` in --config)")
+        _rbd()          # on start, not at the first volume: python3-rbd is there (ImportError says how)
         return cls(str(conf), str(pool))
 
     def ioctx(self) -> Any:
@@ -248,8 +248,7 @@ class RbdVolumes:
     def _clone(self, volume: str, snap_name: str, dst: str, size_gb: int, flatten: bool) -> None:
         rbd = _rbd()
         try:
-            rbd.RBD().clone(self.ioctx(), name_of(volume), snap_name, self.ioctx(), name_of(dst),
-                            features=LAYERING)
+            rbd.RBD().clone(self.ioctx(), name_of(volume), snap_name, self.ioctx(), name_of(dst))
         except rbd.ImageExists:
             pass        # a re-run
         image = self._image(dst)
