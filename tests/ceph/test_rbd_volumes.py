@@ -317,3 +317,11 @@ def test_snapshot_unmanage_and_manage_rename_the_rbd_snapshot(admin_conn: Any, c
         admin_conn.block_storage.wait_for_delete(s, wait=60)
     admin_conn.block_storage.delete_volume(vol)
     admin_conn.block_storage.wait_for_delete(vol, wait=60)
+
+
+def test_pools_report_the_ceph_protocol(admin_conn: Any, conn: Any) -> None:
+    """cinder's RBD driver reports storage_protocol ceph (Tempest skips what Ceph cannot do by it)."""
+    r = admin_conn.block_storage.get("/scheduler-stats/get_pools?detail=True")
+    assert r.status_code == 200, r.text
+    assert r.json()["pools"][0]["capabilities"]["storage_protocol"] == "ceph"
+    assert conn.block_storage.get("/scheduler-stats/get_pools").status_code == 403     # an admin's

@@ -124,6 +124,7 @@ class FileVolumes:
     """Sparse raw files under the data directory (the default)."""
 
     name = "files"
+    storage_protocol = "iSCSI"      # what the scheduler stats show (DevStack's LVM backend's)
 
     def path(self, key: str) -> Path:
         return blobs.files().path(key)

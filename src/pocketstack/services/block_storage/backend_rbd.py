@@ -96,6 +96,7 @@ class RbdIO:
 
 class RbdVolumes:
     name = "rbd"
+    storage_protocol = "ceph"       # cinder's RBD driver's (Tempest skips what Ceph cannot do by it)
 
     def __init__(self, conf: str, pool: str) -> None:
         self.conf, self.pool = conf, pool

@@ -28,5 +28,5 @@ def run(conn: Connection, settings: Any, info: dict[str, Any]) -> dict[str, Any]
 
 
 def startup(settings: Any) -> None:
-    backend.configure(settings)
+    common.CAPABILITIES["storage_protocol"] = backend.configure(settings).storage_protocol
     manager.register()
