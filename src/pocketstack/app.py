@@ -230,6 +230,8 @@ class Pocketstack:
         if service.microversions is not None:
             for k, v in service.microversions.response_headers(ctx.version).items():
                 response.headers.setdefault(k, v)
+        for name in service.request_id_headers:
+            response.headers.setdefault(name, request_id)
         return response
 
     async def route(self, request: Request, service: Service, prefix: str,

@@ -372,12 +372,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "guest-image":
         return guest_image_command(args)
     elif args.command == "reset":
+        from pocketstack.core.blobs import BackendUnavailable
         from pocketstack.reset import StillServing, reset
         settings = settings_from(args)
         configure_logging(settings.log_level)
         try:
             reset(settings)
-        except StillServing as exc:
+        except (StillServing, BackendUnavailable) as exc:
             print(f"pocketstack: {exc}", file=sys.stderr)
             return 1
         print(f"pocketstack: reset the cloud in {settings.data_dir}", file=sys.stderr)

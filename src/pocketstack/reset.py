@@ -30,6 +30,8 @@ def previous_admin_password(settings: Settings) -> str | None:
 
 
 def wipe(settings: Settings) -> None:
+    files = blobs.FileStore(settings.data_dir / "blobs")
+    backend = blobs.open_backend(settings, files)      # refused before anything is dropped
     engine = db.create_engine(db.normalize_url(settings.db_url))
     try:
         meta = sa.MetaData()
@@ -40,8 +42,6 @@ def wipe(settings: Settings) -> None:
             meta.drop_all(conn)
     finally:
         engine.dispose()
-    files = blobs.FileStore(settings.data_dir / "blobs")
-    backend = blobs.open_backend(settings, files)
     if backend is not files:            # Ceph: this cloud's objects and its bootstrap snapshot's copy
         backend.wipe()
         backend.delete_snapshot("bootstrap")

@@ -51,7 +51,7 @@ def main(args: argparse.Namespace, settings: object) -> int:
             print(f"pocketstack: deleted snapshot {args.name}")
         else:
             _print(snapshots.list_snapshots(settings.data_dir), args.format)
-    except (snapshots.SnapshotError, StillServing, db.SchemaError) as exc:
+    except (snapshots.SnapshotError, StillServing, db.SchemaError, blobs.BackendUnavailable) as exc:
         print(f"pocketstack: {exc}", file=sys.stderr)
         return 1
     return 0

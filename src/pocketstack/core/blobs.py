@@ -377,6 +377,10 @@ def _executor() -> ThreadPoolExecutor:
     return _pool
 
 
+class BackendUnavailable(RuntimeError):
+    """The configured blob backend cannot be used (missing bindings, cluster or pool)."""
+
+
 _store: BlobStore | None = None
 _files: FileStore | None = None
 BACKENDS = ("files", "ceph")
@@ -398,7 +402,7 @@ def open_backend(settings: Any, files_store: FileStore) -> BlobStore:
     if backend == "ceph":
         from pocketstack.core import blobs_ceph
         return blobs_ceph.CephStore.from_settings(settings)
-    raise ValueError(f"unknown blob backend {backend!r} (one of {', '.join(BACKENDS)})")
+    raise BackendUnavailable(f"unknown blob backend {backend!r} (one of {', '.join(BACKENDS)})")
 
 
 def requirements_error(settings: Any) -> str | None:

@@ -24,8 +24,8 @@ Snapshots of the cloud (core.snapshots): the blobs are copied into the namespace
 `<namespace>.snapshot.<name>` with a manifest of the generations they had; a restore deletes the
 blobs the snapshot does not have and copies back those whose generation changed.
 
-Debian's python3-rados is built for Debian's python3; `import_rados` loads it into another
-CPython 3.11 (a venv on pyenv's) when `import rados` finds nothing.
+Debian's python3-rados and python3-rbd are built for Debian's python3; `import_binding` loads them into another
+CPython 3.11 (a venv on pyenv's) when `import rados` (`import rbd`) finds nothing.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from pocketstack.core.blobs import CHUNK, BlobStore, Writer
+from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, Writer
 
 LOG = logging.getLogger("pocketstack.blobs")
 CHUNK_SIZE = 4 << 20        # a RADOS object per 4 MiB (osd_max_object_size is 128 MiB)
@@ -140,7 +140,7 @@ class CephStore(BlobStore):
     def from_settings(cls, settings: Any) -> CephStore:
         conf, pool = cluster_options(settings)
         if error := requirements_error(settings):
-            raise ValueError(error)
+            raise BackendUnavailable(error)
         return cls(str(conf), str(pool), str(settings.option("blobs.ceph_namespace") or "blobs"),
                    float(settings.option("blobs.orphan_grace_seconds", 3600)))
 
@@ -217,16 +217,31 @@ class CephStore(BlobStore):
         yield from self._read(key, head, start, end)
 
     def _read(self, key: str, head: dict[str, Any], start: int, end: int | None) -> Iterator[bytes]:
+        """The chunks covering [start, end), each fetched while the one before is consumed."""
         size, chunk = head["size"], head["chunk"]
         end = size if end is None else min(end, size)
+        pieces = []         # (index, offset, length) of each chunk read
         pos = start
         while pos < end:
             index, offset = divmod(pos, chunk)
             length = min(chunk - offset, end - pos)
-            data = self.read_chunk(key, head, index, offset, length)
+            pieces.append((index, offset, length))
+            pos += length
+        pending = self._fetch(key, head, *pieces[0]) if pieces else None
+        for n, (index, _offset, length) in enumerate(pieces):
+            assert pending is not None
+            data = pending.result()
+            pending = self._fetch(key, head, *pieces[n + 1]) if n + 1 < len(pieces) else None
+            if len(data) != length:
+                raise OSError(f"blob {key}: chunk {index} of generation {head['gen']} is missing or short")
             for i in range(0, len(data), CHUNK):
                 yield data[i:i + CHUNK]
-            pos += length
+
+    def _fetch(self, key: str, head: dict[str, Any], index: int, offset: int, length: int) -> _Fetch:
+        fetch = _Fetch()
+        fetch.completion = self.ioctx().aio_read(self.chunk_name(key, head["gen"], index), length, offset,
+                                                 fetch.done)
+        return fetch
 
     def open(self, key: str) -> BinaryIO:
         return io.BufferedReader(_ChunkReader(self, key, self.head(key)), CHUNK)  # type: ignore[return-value]
@@ -388,11 +403,29 @@ class _CephWriter(Writer):
         self.store._remove([CephStore.chunk_name(self.key, self.gen, i) for i in range(self.sent)])
 
 
+class _Fetch:
+    """One chunk read under way (librados' aio_read); result() waits for its bytes (b"" if missing)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.data = b""
+        self.completion: Any = None
+
+    def done(self, completion: Any, data: bytes | None) -> None:
+        self.data = data or b""
+        self.event.set()
+
+    def result(self) -> bytes:
+        self.event.wait()
+        return self.data
+
+
 class _ChunkReader(io.RawIOBase):
     """A seekable file on one generation of a blob."""
 
     def __init__(self, store: CephStore, key: str, head: dict[str, Any]) -> None:
         self.store, self.key, self.head, self.pos = store, key, head, 0
+        self.cached: tuple[int, int, bytes] = (-1, 0, b"")    # (index, offset, bytes from offset to the chunk's end)
 
     def readable(self) -> bool:
         return True
@@ -413,9 +446,13 @@ class _ChunkReader(io.RawIOBase):
         if self.pos >= size:
             return 0
         index, offset = divmod(self.pos, chunk)
-        length = min(len(buffer), chunk - offset, size - self.pos)
-        data = self.store.read_chunk(self.key, self.head, index, offset, length)
-        buffer[:length] = data
+        c_index, c_offset, c_data = self.cached
+        if c_index != index or not c_offset <= offset < c_offset + len(c_data):
+            c_offset = offset
+            c_data = self.store.read_chunk(self.key, self.head, index, offset, min(chunk, size - index * chunk) - offset)
+            self.cached = (index, c_offset, c_data)
+        length = min(len(buffer), len(c_data) - (offset - c_offset))
+        buffer[:length] = c_data[offset - c_offset:offset - c_offset + length]
         self.pos += length
         return length
 

@@ -128,6 +128,9 @@ class Service:
     # oslo.middleware's sizelimit (max_request_body_size, 114688 bytes) on JSON bodies; None: no limit.
     # Streamed bodies (raw_body routes: image data, objects) are never held in memory and are not limited.
     max_body: int | None = 114688
+    # response headers that repeat the request id besides x-openstack-request-id (Ironic's historical
+    # openstack-request-id)
+    request_id_headers: tuple[str, ...] = ()
 
     def match(self, method: str, path: str, version: APIVersion | None) -> tuple[Route, dict[str, str]]:
         allowed = False

@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import Cloud
 
-LATEST = "1.87"
+LATEST = "1.115"
 
 
 class Ironic:

@@ -8,9 +8,9 @@ import json
 def test_root_and_v1(http):
     root = http.get("/baremetal/").json()
     assert root["default_version"]["min_version"] == "1.1"
-    assert root["default_version"]["version"] == "1.87"
+    assert root["default_version"]["version"] == "1.115"
     assert root["versions"][0]["id"] == "v1"
-    v1 = http.get("/baremetal/v1/", headers={"X-OpenStack-Ironic-API-Version": "1.87"}).json()
+    v1 = http.get("/baremetal/v1/", headers={"X-OpenStack-Ironic-API-Version": "1.115"}).json()
     assert v1["id"] == "v1" and {"nodes", "ports", "chassis", "drivers", "portgroups", "conductors"} <= set(v1)
     assert v1["media_types"]["type"] == "application/vnd.openstack.ironic.v1+json"
 
@@ -20,12 +20,12 @@ def test_version_headers_and_406(http, admin_token):
                                                  "X-OpenStack-Ironic-API-Version": "1.40"})
     assert r.headers["X-OpenStack-Ironic-API-Version"] == "1.40"
     assert r.headers["X-OpenStack-Ironic-API-Minimum-Version"] == "1.1"
-    assert r.headers["X-OpenStack-Ironic-API-Maximum-Version"] == "1.87"
+    assert r.headers["X-OpenStack-Ironic-API-Maximum-Version"] == "1.115"
     r = http.get("/baremetal/v1/nodes", headers={"X-Auth-Token": admin_token,
-                                                 "OpenStack-API-Version": "baremetal 1.99"})
+                                                 "OpenStack-API-Version": "baremetal 1.999"})
     assert r.status_code == 406
     body = json.loads(r.json()["error_message"])
-    assert body["faultcode"] == "Client" and "[1.1, 1.87]" in body["faultstring"]
+    assert body["faultcode"] == "Client" and "[1.1, 1.115]" in body["faultstring"]
 
 
 def test_no_token_is_401(http):

@@ -360,3 +360,35 @@ def test_parameter_groups_are_checked(heat):
     tmpl["parameter_groups"] = [{"label": "g", "parameters": ["a"]}, {"label": "h", "parameters": ["a"]}]
     r = heat.create(unique("pg"), tmpl)
     assert r.status_code == 400 and "must be assigned to one parameter group only" in error(r)["message"]
+
+
+def test_each_stack_holds_its_own_trust(heat, cloud):
+    """Upstream Heat makes one trust per stack and deletes it with the stack: deleting one stack
+    never takes the trust another stack of the same owner acts with."""
+    token = heat.client.headers["X-Auth-Token"]
+    me = httpx.get(f"{cloud.url}/identity/v3/auth/tokens",
+                   headers={"X-Auth-Token": token, "X-Subject-Token": token}).json()["token"]["user"]["id"]
+
+    def trusts() -> set[str]:
+        r = httpx.get(f"{cloud.url}/identity/v3/OS-TRUST/trusts", params={"trustor_user_id": me},
+                      headers={"X-Auth-Token": token})
+        assert r.status_code == 200, r.text
+        return {t["id"] for t in r.json()["trusts"]}
+
+    before = trusts()
+    first, second = unique("tr1"), unique("tr2")
+    assert heat.create(first, RANDOM).status_code == 201
+    assert heat.create(second, RANDOM).status_code == 201
+    gone = heat.wait(first)
+    assert gone["stack_status"] == "CREATE_COMPLETE"
+    kept = heat.wait(second)
+    assert len(trusts() - before) == 2
+    assert heat.delete(f"/stacks/{first}/{gone['id']}").status_code == 204
+    assert heat.wait(first)["stack_status"] == "DELETE_COMPLETE"
+    assert len(trusts() - before) == 1
+    # the other stack still acts with its own trust
+    assert heat.patch(f"/stacks/{second}/{kept['id']}", json={"parameters": {"len": 12}}).status_code == 202
+    assert heat.wait(second)["stack_status"] == "UPDATE_COMPLETE"
+    assert heat.delete(f"/stacks/{second}/{kept['id']}").status_code == 204
+    assert heat.wait(second)["stack_status"] == "DELETE_COMPLETE"
+    assert trusts() == before

@@ -245,6 +245,7 @@ def list_allocations(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_allocation(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "allocation_ident", allocations)
     common.hidden(ctx, v.ALLOCATIONS)
     raw = rq.query.get("fields")
     with db.reader() as conn:
@@ -254,6 +255,7 @@ def show_allocation(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def update_allocation(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "allocation_ident", allocations)
     _old(ctx)
     common.require(ctx, v.ALLOCATION_UPDATE)
     patch = common.check_patch(rq.body)
@@ -275,6 +277,7 @@ def update_allocation(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_allocation(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "allocation_ident", allocations)
     _old(ctx)
     with db.session() as conn:
         row = _find(conn, rq.params["allocation_ident"])

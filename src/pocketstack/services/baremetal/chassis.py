@@ -88,6 +88,7 @@ def list_chassis(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_chassis(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "chassis_id", chassis)
     fields = _fields(ctx, rq)
     with db.reader() as conn:
         row = _find(conn, rq.params["chassis_id"])
@@ -113,6 +114,7 @@ def create_chassis(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_chassis(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "chassis_id", chassis)
     patch = common.check_patch(rq.body)
     with db.session() as conn:
         row = _find(conn, rq.params["chassis_id"])
@@ -127,6 +129,7 @@ def update_chassis(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_chassis(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "chassis_id", chassis)
     with db.session() as conn:
         row = _find(conn, rq.params["chassis_id"])
         if conn.execute(sa.select(node_rows.c.uuid).where(node_rows.c.chassis_uuid == row["uuid"])).first():

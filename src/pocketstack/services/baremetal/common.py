@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import UTC
 from pocketstack.core.context import Context
-from pocketstack.core.errors import ApiError, BadRequest, Forbidden, NotAcceptable, NotFound
+from pocketstack.core.errors import ApiError, BadRequest, Forbidden, MethodNotAllowed, NotAcceptable, NotFound
 from pocketstack.core.listing import Listing, Query
 from pocketstack.core.routing import ApiRequest, Service
 from pocketstack.core.versions import APIVersion
@@ -29,7 +29,7 @@ from pocketstack.services.baremetal.tables import nodes
 
 CONDUCTOR = "pocketstack"          # the one conductor: this process
 _service: Service | None = None
-_NAME_RE = re.compile(r"^[a-zA-Z0-9-._~]+$")
+NAME_RE = re.compile(r"^[a-zA-Z0-9-._~]+$")
 _OLD_NAME_RE = re.compile(r"^([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
                           r"(\.([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*$")
 
@@ -86,7 +86,7 @@ def is_uuid(text: str) -> bool:
 
 def valid_name(ctx: Context, name: str) -> bool:
     if ctx.version is not None and ctx.version >= v.UNRESTRICTED_NAME:
-        return bool(_NAME_RE.match(name))
+        return bool(NAME_RE.match(name))
     return bool(_OLD_NAME_RE.match(name)) and len(name) <= 63
 
 
@@ -116,6 +116,24 @@ def wait_unlocked(node_uuid: str, timeout: float = 5.0) -> None:
         time.sleep(0.05)
 
 
+def strip_json_suffix(ctx: Context, rq: ApiRequest, param: str, table: sa.Table) -> str:
+    """quirk: below 1.91 ironic's JsonExtensionMiddleware strips a trailing .json from the path when the
+    client names a version, and the lookup falls back to the full identifier if nothing has the short one
+    (ironic/api/middleware/json_ext.py, v1/utils.py _get_with_suffix). The short identifier is put into
+    the request's parameters when something has it."""
+    ident = rq.params[param]
+    if not (ident.endswith(".json") and rq.path.rstrip("/").endswith(ident)):
+        return ident
+    if v.MICROVERSIONS.requested(rq.headers) is None or ctx.version >= v.DOT_JSON:
+        return ident
+    short = ident[:-len(".json")]
+    cols = [table.c.uuid == short, *([table.c.name == short] if "name" in table.c else [])]
+    with db.reader() as conn:
+        if conn.execute(sa.select(table.c.uuid).where(sa.or_(*cols))).first():
+            rq.params[param] = short
+    return rq.params[param]
+
+
 def node_policy_target(row: Mapping[str, Any] | None) -> dict[str, Any]:
     owner = row["owner"] if row is not None else None
     lessee = row["lessee"] if row is not None else None
@@ -138,7 +156,7 @@ def node_target(param: str = "node_ident") -> Callable[[Context, ApiRequest], di
     """A route target: load the node, conceal it if the caller may not see it, then let the route's own
     rule be checked against its owner and lessee."""
     def build(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-        ident = rq.params[param]
+        ident = strip_json_suffix(ctx, rq, param, nodes)
         with db.reader() as conn:
             row = find_node(conn, ctx, ident)
         return check_node(ctx, row, ident)
@@ -153,6 +171,15 @@ def require(ctx: Context, since: APIVersion) -> None:
     """A feature newer than the request's version: Ironic answers 406 Not Acceptable."""
     if ctx.version is None or ctx.version < since:
         raise NotAcceptable("Request not acceptable.")
+
+
+def gate(ctx: Context, rq: ApiRequest, since: APIVersion, message: str) -> None:
+    """A collection newer than the request's version (validation.api_version and friends): a read of
+    it is 404, anything else 405."""
+    if ctx.version is None or ctx.version < since:
+        if rq.method == "GET":
+            raise NotFound(message)
+        raise MethodNotAllowed(message)
 
 
 def hidden(ctx: Context, since: APIVersion, what: str = "The resource could not be found.") -> None:
@@ -189,6 +216,32 @@ def parse_list(ctx: Context, rq: ApiRequest, listing: Listing, *, invalid_sort: 
         require(ctx, v.FIELDS)
         q.fields = [f for f in fields.split(",") if f]
     return q
+
+
+def list_fields(rq: ApiRequest, q: Query, known: tuple[str, ...], default: tuple[str, ...]) -> Any:
+    """get_request_return_fields: ?fields= (each known), or every field with ?detail=true, or the
+    collection's short default; both at once is 400."""
+    detail = bool(bool_param(rq, "detail"))
+    if detail and q.fields:
+        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
+    bad = [f for f in q.fields if f not in known]
+    if bad:
+        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    return q.fields or (None if detail else default)
+
+
+def find_by_ident(conn: Connection, table: sa.Table, ident: str, not_found: str, invalid: str) -> Any:
+    """A UUID names a row by its uuid, a logical name by its name; anything else is the 400 `invalid`."""
+    if is_uuid(ident):
+        col = table.c.uuid
+    elif NAME_RE.match(ident):
+        col = table.c.name
+    else:
+        raise BadRequest(invalid)
+    row = conn.execute(sa.select(table).where(col == ident)).mappings().first()
+    if row is None:
+        raise NotFound(not_found)
+    return row
 
 
 def page(conn: Connection, listing: Listing, stmt: sa.Select, q: Query,

@@ -44,10 +44,15 @@ def render(ctx: Context, rq: ApiRequest, row: Any, fields: list[str] | tuple[str
         if fields is None or f in fields:
             body[f] = common.iso(row[f]) if f.endswith("_at") else row[f]
     if "steps" in body:
-        body["steps"] = [{**s, "args": {k: ("******" if "password" in k.lower() else a) for k, a in s["args"].items()}}
-                         for s in body["steps"]]
+        body["steps"] = mask_steps(body["steps"])
     body["links"] = common.links(common.public_url(ctx, rq), "deploy_templates", row["uuid"])
     return body
+
+
+def mask_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """step_sanitize: password-like step arguments are shown as ******."""
+    return [{**s, "args": {k: ("******" if "password" in k.lower() else a) for k, a in (s.get("args") or {}).items()}}
+            if "args" in s else s for s in steps]
 
 
 # --- logic -------------------------------------------------------------------
@@ -90,20 +95,15 @@ def _writable(ctx: Context) -> None:
 def list_templates(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     common.hidden(ctx, v.DEPLOY_TEMPLATES)
     q = common.parse_list(ctx, rq, TEMPLATES)
-    detail = bool(common.bool_param(rq, "detail"))
-    if detail and q.fields:
-        raise BadRequest("Can not specify ?detail=True and fields in the same request.")
-    bad = [f for f in q.fields if f not in FIELDS]
-    if bad:
-        raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
+    fields = common.list_fields(rq, q, FIELDS, ("uuid", "name"))
     with db.reader() as conn:
         rows, more = common.page(conn, TEMPLATES, sa.select(deploy_templates), q,
                                  lambda m: NotFound(f"Deploy template {m} could not be found."))
-    fields = q.fields or (None if detail else ("uuid", "name"))
     return common.collection(ctx, rq, "deploy_templates", [render(ctx, rq, r, fields) for r in rows], more, q)
 
 
 def show_template(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "template_ident", deploy_templates)
     common.hidden(ctx, v.DEPLOY_TEMPLATES)
     raw = rq.query.get("fields")
     fields = [f for f in raw.split(",") if f] if raw else None
@@ -131,6 +131,7 @@ def create_template(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_template(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "template_ident", deploy_templates)
     _writable(ctx)
     patch = common.check_patch(rq.body)
     with db.session() as conn:
@@ -148,6 +149,7 @@ def update_template(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_template(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "template_ident", deploy_templates)
     _writable(ctx)
     with db.session() as conn:
         row = _find(conn, rq.params["template_ident"])

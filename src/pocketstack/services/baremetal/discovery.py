@@ -14,7 +14,8 @@ from pocketstack.services.baremetal import versions as v
 # collections linked from /v1 and the version each appears in (v1/__init__.py VERSIONED_CONTROLLERS)
 VERSIONED = [("portgroups", v.PORTGROUPS), ("conductors", v.CONDUCTORS), ("allocations", v.ALLOCATIONS),
              ("events", v.EVENTS), ("shards", v.SHARD),
-             ("volume", v.VOLUME), ("deploy_templates", v.DEPLOY_TEMPLATES)]
+             ("volume", v.VOLUME), ("deploy_templates", v.DEPLOY_TEMPLATES), ("runbooks", v.RUNBOOKS),
+             ("inspection_rules", v.INSPECTION_RULES)]
 
 
 def default_version(base: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from starlette.responses import Response
 
 from pocketstack.core import db
@@ -15,9 +16,9 @@ from pocketstack.core.errors import BadRequest, Conflict, Forbidden, MethodNotAl
 from pocketstack.core.http import empty
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.baremetal import common, drivers, node_views, provisioning
+from pocketstack.services.baremetal import common, drivers, node_views, provisioning, runbooks
 from pocketstack.services.baremetal import versions as v
-from pocketstack.services.baremetal.tables import nodes
+from pocketstack.services.baremetal.tables import node_traits, nodes
 
 POWER_TARGETS = ("power on", "power off", "rebooting", "soft rebooting", "soft power off")
 BOOT_DEVICES = ["pxe", "disk", "cdrom", "bios", "safe"]
@@ -66,6 +67,33 @@ def _check_steps(steps: Any, kind: str) -> None:
                              f"({', '.join(sorted(extra))} were unexpected)")
 
 
+def _use_runbook(ctx: Context, row: Any, target: str, body: dict[str, Any]) -> None:
+    """_handle_runbook: the runbook's steps stand in for clean_steps or service_steps (not both)."""
+    with db.reader() as conn:
+        traits = [t for (t,) in conn.execute(sa.select(node_traits.c.trait).where(
+            node_traits.c.node_uuid == row["uuid"]))]
+        steps, disable_ramdisk = runbooks.steps_for_node(conn, ctx, body["runbook"], row, traits)
+    body["disable_ramdisk"] = disable_ramdisk
+    key = "service_steps" if target == "service" else "clean_steps"
+    if target in ("clean", "service"):
+        if body.get(key):
+            raise BadRequest(f'Please provide either "{key}" or a runbook, but not both.')
+        body[key] = steps
+    else:
+        body["clean_steps"] = steps      # so that the verb is refused as ironic refuses it
+
+
+def _check_disable_ramdisk(ctx: Context, target: str, disable_ramdisk: Any) -> None:
+    """check_allow_disable_ramdisk: clean from 1.70, service from 1.108, nothing else."""
+    if disable_ramdisk is None:
+        return
+    if target in ("clean", "service"):
+        if ctx.version < (v.CLEAN_DISABLE_RAMDISK if target == "clean" else v.SERVICE_DISABLE_RAMDISK):
+            raise NotAcceptable("disable_ramdisk is not acceptable in this API version")
+        return
+    raise BadRequest("disable_ramdisk is supported only with manual cleaning or servicing")
+
+
 def _provision_checks(ctx: Context, row: Any, target: str, body: dict[str, Any]) -> None:
     verb = provisioning.VERBS.get(target)
     if verb is None:
@@ -73,7 +101,9 @@ def _provision_checks(ctx: Context, row: Any, target: str, body: dict[str, Any])
                          f"it is in state \"{row['provision_state']}\".")
     if target in v.VERB_VERSIONS and ctx.version < v.VERB_VERSIONS[target]:
         raise NotAcceptable("Request not acceptable.")
-    if body.get("clean_steps"):
+    if body.get("runbook") is not None:
+        common.require(ctx, v.RUNBOOKS)
+    if body.get("clean_steps") and body.get("runbook") is None:
         common.authorize(ctx, "baremetal:node:set_provision_state:clean_steps", common.node_policy_target(row))
     if target in ("active", "rebuild", "deploy") and row["maintenance"]:
         raise BadRequest(f"The provisioning operation can't be performed on node {row['uuid']} because it's in "
@@ -85,8 +115,16 @@ def _provision_checks(ctx: Context, row: Any, target: str, body: dict[str, Any])
     if body.get("configdrive") is not None and target not in ("active", "rebuild", "deploy"):
         raise BadRequest(f"Adding a config drive is only supported when setting provision state to active or "
                          f"rebuild. Requested provision state: {target}")
+    if body.get("runbook") is not None:
+        _use_runbook(ctx, row, target, body)
+    _check_disable_ramdisk(ctx, target, body.get("disable_ramdisk"))
     if body.get("clean_steps") is not None and target != "clean":
+        if body.get("runbook") is not None:
+            raise BadRequest("\"runbooks\" is only valid when setting target provision state to any of "
+                             "['clean', 'service']")
         raise BadRequest('"clean_steps" is only valid when setting target provision state to clean')
+    if target == "abort" and row["provision_state"] == "wait call-back" and ctx.version < v.DEPLOYWAIT_ABORT:
+        raise NotAcceptable("Request not acceptable.")
     if body.get("service_steps") is not None and target != "service":
         raise BadRequest('"service_steps" is only valid when setting target provision state to service')
     if body.get("rescue_password") is not None and target != "rescue":

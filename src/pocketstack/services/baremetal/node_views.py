@@ -28,6 +28,7 @@ VERSIONED_FIELDS = {
     "allocation_uuid": v.ALLOCATIONS, "retired": v.RETIRED, "retired_reason": v.RETIRED, "lessee": v.LESSEE,
     "network_data": v.NETWORK_DATA, "boot_mode": v.BOOT_MODE, "secure_boot": v.BOOT_MODE, "shard": v.SHARD,
     "parent_node": v.PARENT_NODE, "firmware_interface": v.FIRMWARE_INTERFACE, "service_step": v.SERVICE,
+    "disable_power_off": v.DISABLE_POWER_OFF, "instance_name": v.INSTANCE_NAME, "health": v.NODE_HEALTH,
     **{f"{i}_interface": v.DYNAMIC_INTERFACES for i in ("boot", "console", "deploy", "inspect", "management",
                                                          "power", "raid", "vendor")},
 }

@@ -164,14 +164,14 @@ def _list_filters(ctx: Context, rq: ApiRequest, stmt: sa.Select, owner: str | No
              "resource_class": v.RESOURCE_CLASS, "fault": v.FAULT, "conductor_group": v.CONDUCTOR_GROUP,
              "owner": v.OWNER, "lessee": v.LESSEE, "description_contains": v.DESCRIPTION, "conductor": v.CONDUCTORS,
              "retired": v.RETIRED, "shard": v.SHARD, "sharded": v.SHARD, "parent_node": v.PARENT_NODE,
-             "include_children": v.PARENT_NODE, "detail": v.DETAIL_QUERY}
+             "include_children": v.PARENT_NODE, "detail": v.DETAIL_QUERY, "instance_name": v.INSTANCE_NAME}
     for key, since in gates.items():
         if key in q:
             common.require(ctx, since)
     if q.get("fault") and q["fault"] not in FAULTS:
         raise BadRequest(f"Invalid fault {q['fault']}. Valid faults are: {', '.join(FAULTS)}")
     for key in ("provision_state", "driver", "resource_class", "fault", "lessee", "instance_uuid", "chassis_uuid",
-                "parent_node"):
+                "parent_node", "instance_name"):
         if q.get(key):
             stmt = stmt.where(nodes.c[key] == q[key])
     if q.get("conductor_group") is not None:
@@ -285,6 +285,7 @@ def create_node(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_node(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "node_ident", nodes)
     patch = common.check_patch(rq.body)
     reset = common.bool_param(rq, "reset_interfaces")
     if reset is not None:
@@ -316,6 +317,9 @@ def update_node(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         changes = _normalize(conn, ctx, changes, dict(row), reset=bool(reset))
         if "conductor_group" in changes:
             changes["conductor_group"] = (changes["conductor_group"] or "").lower()
+        display = (changes.get("instance_info") or {}).get("display_name")
+        if display and not changes.get("instance_name", row["instance_name"]):
+            changes["instance_name"] = display     # instance_info.display_name fills an unset instance_name
         if changes:
             conn.execute(nodes.update().where(nodes.c.uuid == row["uuid"]).values(updated_at=utcnow(), **changes))
     return show(ctx, rq, row["uuid"])
@@ -327,7 +331,8 @@ def _update_policies(ctx: Context, target: dict[str, Any], touched: set[str], ro
                 "lessee": "update:lessee", "owner": "update:owner", "network_data": "update:network_data",
                 "conductor_group": "update:conductor_group", "name": "update:name", "retired": "update:retired",
                 "shard": "update:shard", "parent_node": "update:parent_node", "extra": "update_extra",
-                "instance_info": "update_instance_info", "disable_power_off": "update:disable_power_off",
+                "instance_info": "update_instance_info", "instance_name": "update_instance_info",
+                "disable_power_off": "update:disable_power_off",
                 **{f: "update:driver_interfaces" for f in INTERFACE_FIELDS}, "driver": "update:driver_interfaces"}
     for field in touched:
         if field in specific:
@@ -355,6 +360,7 @@ def _check_update(conn: Any, ctx: Context, row: Any, changes: dict[str, Any]) ->
 
 
 def delete_node(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "node_ident", nodes)
     with db.reader() as conn:
         node_uuid = common.find_node(conn, ctx, rq.params["node_ident"])["uuid"]
     common.wait_unlocked(node_uuid)

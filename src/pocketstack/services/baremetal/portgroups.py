@@ -28,13 +28,17 @@ _STR = {"type": ["string", "null"]}
 SCHEMA = schemas.obj({
     "address": _STR, "extra": {"type": ["object", "null"]}, "mode": _STR, "name": _STR,
     "node_uuid": {"type": "string"}, "properties": {"type": ["object", "null"]},
-    "standalone_ports_supported": {"type": ["string", "boolean", "null"]}, "uuid": _STR}, ["node_uuid"],
-    additional=False)
-PATCH_ALLOWED = ["address", "extra", "mode", "name", "node_uuid", "properties", "standalone_ports_supported"]
+    "standalone_ports_supported": {"type": ["string", "boolean", "null"]}, "uuid": _STR,
+    "physical_network": {"type": ["string", "null"], "maxLength": 64},
+    "category": {"type": ["string", "null"], "maxLength": 80}}, ["node_uuid"], additional=False)
+# quirk: ironic gates only mode and properties on writes; physical_network and category are merely hidden
+PATCH_ALLOWED = ["address", "extra", "mode", "name", "node_uuid", "properties", "standalone_ports_supported",
+                 "physical_network", "category"]
 FIELDS: list[tuple[str, APIVersion]] = [
     ("uuid", v.MIN), ("name", v.MIN), ("address", v.MIN), ("node_uuid", v.MIN), ("extra", v.MIN),
     ("internal_info", v.MIN), ("standalone_ports_supported", v.MIN), ("created_at", v.MIN), ("updated_at", v.MIN),
-    ("mode", v.PORTGROUP_MODE), ("properties", v.PORTGROUP_MODE)]
+    ("mode", v.PORTGROUP_MODE), ("properties", v.PORTGROUP_MODE), ("physical_network", v.PORTGROUP_PHYSNET),
+    ("category", v.PORTGROUP_CATEGORY), ("dynamic_portgroup", v.DYNAMIC_PORTGROUP)]
 PORTGROUPS = Listing(portgroups, sort_keys={"uuid", "name", "address", "created_at", "updated_at", "mode"},
                      default_sort=[("created_at", "asc")], id_key="uuid")
 
@@ -111,6 +115,8 @@ def list_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: str | No
             common.authorize(ctx, "baremetal:portgroup:list_all", target)
         common.authorize(ctx, "baremetal:portgroup:list", target)
         owner = ctx.project_id
+    if "shard" in rq.query:
+        common.require(ctx, v.PORTGROUP_SHARD)
     q = common.parse_list(ctx, rq, PORTGROUPS)
     if detail and q.fields:
         raise BadRequest("Can not specify ?detail=True and fields in the same request.")
@@ -131,6 +137,10 @@ def list_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: str | No
             stmt = stmt.where(portgroups.c.node_uuid == node_uuid)
         if rq.query.get("address"):
             stmt = stmt.where(portgroups.c.address == rq.query["address"].lower())
+        given = [node_uuid, *(rq.query.get(k) for k in ("address", "shard", "conductor_groups"))]
+        if len([g for g in given if g]) > 1:
+            raise BadRequest("Filtering by node, address, or shard simultaneously is not supported.")
+        stmt = ports.node_filters(ctx, rq, stmt, portgroups.c.node_uuid, exclusive=False, combined=False)
         if owner:
             stmt = stmt.where(portgroups.c.node_uuid.in_(sa.select(nodes.c.uuid).where(
                 sa.or_(nodes.c.owner == owner, nodes.c.lessee == owner))))
@@ -166,6 +176,7 @@ def list_portgroup_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_portgroup(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "portgroup_ident", portgroups)
     raw = rq.query.get("fields")
     fields = [f for f in raw.split(",") if f] if raw is not None else None
     with db.reader() as conn:
@@ -203,6 +214,7 @@ def create_portgroup(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_portgroup(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "portgroup_ident", portgroups)
     patch = common.check_patch(rq.body)
     with db.session() as conn:
         row = _find(conn, ctx, rq.params["portgroup_ident"])
@@ -226,6 +238,7 @@ def update_portgroup(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_portgroup(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "portgroup_ident", portgroups)
     with db.session() as conn:
         row = _find(conn, ctx, rq.params["portgroup_ident"])
         _check_access(ctx, conn, row, rq.params["portgroup_ident"], "baremetal:portgroup:delete")

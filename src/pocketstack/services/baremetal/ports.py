@@ -13,7 +13,7 @@ from starlette.responses import Response
 from pocketstack.core import db, schemas
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, NotFound, ValidationFailed
+from pocketstack.core.errors import BadRequest, Conflict, Forbidden, NotAcceptable, NotFound, ValidationFailed
 from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.listing import Listing
@@ -31,15 +31,30 @@ PORT_SCHEMA = schemas.obj({
     "is_smartnic": {"type": ["string", "boolean", "null"]}, "local_link_connection": {"type": ["null", "object"]},
     "node_uuid": {"type": "string"}, "physical_network": {"type": ["string", "null"], "maxLength": 64},
     "portgroup_uuid": _STR, "pxe_enabled": {"type": ["string", "boolean", "null"]}, "uuid": _STR,
-    "name": _STR, "description": _STR}, ["address", "node_uuid"], additional=False)
+    "name": _STR, "description": {"type": ["string", "null"], "maxLength": 255},
+    "vendor": {"type": ["string", "null"], "maxLength": 32}, "category": {"type": ["string", "null"], "maxLength": 80},
+    "available_for_dynamic_portgroup": {"type": "boolean"}, "node_ident": {"type": "string"}},
+    ["address"], additional=False)
 PATCH_ALLOWED = ["address", "extra", "is_smartnic", "local_link_connection", "node_uuid", "physical_network",
-                 "portgroup_uuid", "pxe_enabled"]
+                 "portgroup_uuid", "pxe_enabled", "name", "description", "vendor", "category",
+                 "available_for_dynamic_portgroup"]
 FIELDS: list[tuple[str, APIVersion]] = [
     ("uuid", v.MIN), ("address", v.MIN), ("node_uuid", v.MIN), ("extra", v.MIN), ("created_at", v.MIN),
     ("updated_at", v.MIN), ("internal_info", v.PORT_INTERNAL_INFO), ("local_link_connection", v.PORT_ADVANCED_NET),
     ("pxe_enabled", v.PORT_ADVANCED_NET), ("portgroup_uuid", v.PORTGROUPS_SUBCONTROLLERS),
-    ("physical_network", v.PORT_PHYSNET), ("is_smartnic", v.SMARTNIC)]
-LLC_KEYS = {"switch_id", "port_id", "switch_info", "network_type"}
+    ("physical_network", v.PORT_PHYSNET), ("is_smartnic", v.SMARTNIC), ("name", v.PORT_NAME),
+    ("description", v.PORT_DESCRIPTION), ("vendor", v.PORT_VENDOR), ("category", v.PORT_CATEGORY),
+    ("available_for_dynamic_portgroup", v.DYNAMIC_PORTGROUP)]
+# what a create may carry at each version (_check_allowed_port_fields); quirk: ironic's PATCH checks only
+# the first five, so a newer field may be patched at any version
+VERSIONED = {"local_link_connection": v.PORT_ADVANCED_NET, "pxe_enabled": v.PORT_ADVANCED_NET,
+             "portgroup_uuid": v.PORTGROUPS_SUBCONTROLLERS, "physical_network": v.PORT_PHYSNET,
+             "is_smartnic": v.SMARTNIC}
+CREATE_VERSIONED = {**VERSIONED, "name": v.PORT_NAME, "description": v.PORT_DESCRIPTION, "vendor": v.PORT_VENDOR,
+                    "category": v.PORT_CATEGORY, "available_for_dynamic_portgroup": v.DYNAMIC_PORTGROUP,
+                    "node_ident": v.PORT_NODE_IDENT}
+VTEP_KEYS = {"vtep-logical-switch", "vtep-physical-switch"}
+LLC_KEYS = {"switch_id", "port_id", "switch_info", "network_type", "hostname", *VTEP_KEYS}
 PORTS = Listing(ports, sort_keys={"uuid", "address", "created_at", "updated_at", "pxe_enabled", "physical_network"},
                 default_sort=[("created_at", "asc")], id_key="uuid")
 
@@ -50,6 +65,8 @@ def render_port(ctx: Context, rq: ApiRequest, row: Mapping[str, Any], fields: li
     for name, since in FIELDS:
         if ctx.version >= since and (fields is None or name in fields):
             body[name] = common.iso(row[name]) if name in ("created_at", "updated_at") else row[name]
+    if ctx.version < v.OVN_VTEP and VTEP_KEYS & set(body.get("local_link_connection") or {}):
+        body["local_link_connection"] = {}     # quirk: the key stays, emptied, for older clients
     body["links"] = common.links(common.public_url(ctx, rq), "ports", row["uuid"])
     return body
 
@@ -77,12 +94,9 @@ def _bool(name: str, value: Any) -> bool:
 
 
 def _find(conn: Any, ident: str) -> Any:
-    if not common.is_uuid(ident):
-        raise BadRequest(f"Expected a UUID but received {ident}.")
-    row = conn.execute(sa.select(ports).where(ports.c.uuid == ident)).mappings().first()
-    if row is None:
-        raise NotFound(f"Port {ident} could not be found.")
-    return row
+    """objects.Port.get: a UUID, else a port name (ports have names from 1.88; the lookup has no gate)."""
+    return common.find_by_ident(conn, ports, ident, f"Port {ident} could not be found.",
+                                f"Expected UUID or name for port_ident: {ident}")
 
 
 def _node_of(conn: Any, node_uuid: str) -> Any:
@@ -96,19 +110,26 @@ def _check_access(ctx: Context, node: Any, ident: str, rule: str) -> None:
     common.authorize(ctx, rule, target)
 
 
-def _normalize(conn: Any, ctx: Context, values: dict[str, Any], current: Mapping[str, Any] | None) -> dict[str, Any]:
+def _normalize(conn: Any, ctx: Context, values: dict[str, Any], current: Mapping[str, Any] | None,
+               versioned: Mapping[str, APIVersion] = VERSIONED) -> dict[str, Any]:
     for key in ("pxe_enabled", "is_smartnic"):
         if key in values:
             values[key] = _bool(key, values[key]) if values[key] is not None else key == "pxe_enabled"
     for key in ("extra", "local_link_connection"):
         if key in values and values[key] is None:
             values[key] = {}
-    versioned = {"local_link_connection": v.PORT_ADVANCED_NET, "pxe_enabled": v.PORT_ADVANCED_NET,
-                 "portgroup_uuid": v.PORTGROUPS_SUBCONTROLLERS, "physical_network": v.PORT_PHYSNET,
-                 "is_smartnic": v.SMARTNIC}
     for key, since in versioned.items():
         if key in values:
             common.require(ctx, since)
+    if VTEP_KEYS & set(values.get("local_link_connection") or {}) and not (
+            v.OVN_VTEP <= ctx.version < v.REMOVE_OVN_VTEP):
+        raise NotAcceptable("Request not acceptable.")
+    if values.get("name") is not None:
+        if not common.NAME_RE.match(values["name"]) or common.is_uuid(values["name"]):
+            raise BadRequest(f"Expected a logical name but received {values['name']}.")
+        clash = conn.execute(sa.select(ports.c.uuid).where(ports.c.name == values["name"])).scalar()
+        if clash and (current is None or clash != current["uuid"]):
+            raise Conflict(f"A port with name {values['name']} already exists.")
     if "address" in values:
         if not isinstance(values["address"], str) or not MAC_RE.match(values["address"]):
             raise BadRequest(f"Expected a MAC address but received {values['address']}.")
@@ -121,7 +142,11 @@ def _normalize(conn: Any, ctx: Context, values: dict[str, Any], current: Mapping
         raise BadRequest(f"Invalid input for field/attribute local_link_connection. Value: '{llc}'. "
                          f"Additional properties are not allowed ({', '.join(sorted(set(llc) - LLC_KEYS))} were "
                          "unexpected)")
-    if llc and llc.get("network_type") != "smartnic" and not ({"switch_id", "port_id"} <= set(llc)):
+    if len(VTEP_KEYS & set(llc)) == 1:
+        raise BadRequest(f"Invalid input for field/attribute local_link_connection. Value: '{llc}'. "
+                         "vtep-logical-switch and vtep-physical-switch go together")
+    if llc and llc.get("network_type") != "smartnic" and not ({"switch_id", "port_id"} <= set(llc)) \
+            and not ({"port_id", *VTEP_KEYS} <= set(llc)):
         raise BadRequest(f"Invalid input for field/attribute local_link_connection. Value: '{llc}'. Missing "
                          "mandatory field(s): port_id, switch_id")
     if "node_uuid" in values:
@@ -144,6 +169,24 @@ def _normalize(conn: Any, ctx: Context, values: dict[str, Any], current: Mapping
     return values
 
 
+def node_filters(ctx: Context, rq: ApiRequest, stmt: sa.Select, node_col: Any, *, exclusive: bool,
+                 combined: bool) -> sa.Select:
+    """?shard= (ports from 1.82, portgroups from 1.106) and ?conductor_groups= (1.99; ironic does not
+    check the version of the latter): members of nodes in those shards or conductor groups."""
+    shard, groups = rq.query.get("shard"), rq.query.get("conductor_groups")
+    if shard is not None:
+        if exclusive:
+            raise Forbidden("Operation not permitted.")
+        stmt = stmt.where(node_col.in_(sa.select(nodes.c.uuid).where(nodes.c.shard.in_(shard.split(",")))))
+    if groups:
+        if combined:
+            raise BadRequest("Filtering by conductor_groups cannot be combined with node_ident, portgroup_ident, "
+                             "or node address filters.")
+        wanted = [g.strip().lower() for g in groups.split(",")]
+        stmt = stmt.where(node_col.in_(sa.select(nodes.c.uuid).where(nodes.c.conductor_group.in_(wanted))))
+    return stmt
+
+
 def list_ports_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: str | None = None,
                     portgroup_uuid: str | None = None, path: str = "ports") -> dict[str, Any]:
     target = common.node_policy_target(None)
@@ -155,6 +198,8 @@ def list_ports_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: st
         owner = ctx.project_id
     if "detail" in rq.query:
         common.require(ctx, v.DETAIL_QUERY)
+    if "shard" in rq.query:
+        common.require(ctx, v.SHARD)
     q = common.parse_list(ctx, rq, PORTS)
     if detail and q.fields:
         raise BadRequest("Can not specify ?detail=True and fields in the same request.")
@@ -177,6 +222,10 @@ def list_ports_body(ctx: Context, rq: ApiRequest, *, detail: bool, node_uuid: st
             stmt = stmt.where(ports.c.portgroup_uuid == (pg_row or pg))
         if rq.query.get("address"):
             stmt = stmt.where(ports.c.address == rq.query["address"].lower())
+        stmt = node_filters(ctx, rq, stmt, ports.c.node_uuid, exclusive=bool(node_uuid or pg),
+                            combined=bool(node_uuid or pg or rq.query.get("address")))
+        if rq.query.get("description_contains"):
+            stmt = stmt.where(ports.c.description.contains(rq.query["description_contains"]))
         if owner:
             stmt = stmt.where(ports.c.node_uuid.in_(sa.select(nodes.c.uuid).where(
                 sa.or_(nodes.c.owner == owner, nodes.c.lessee == owner))))
@@ -207,6 +256,7 @@ def list_node_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def show_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     fields = rq.query.get("fields")
     wanted = [f for f in fields.split(",") if f] if fields is not None else None
     if wanted is not None:
@@ -218,20 +268,37 @@ def show_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return render_port(ctx, rq, row, wanted)
 
 
+def _port_node(conn: Any, ctx: Context, body: dict[str, Any]) -> Any:
+    """The node a new port is for: node_uuid, or (from 1.94) node_ident, a node's name or UUID."""
+    if "node_ident" in body:
+        common.require(ctx, v.PORT_NODE_IDENT)
+        try:
+            return common.find_node(conn, ctx, body["node_ident"])
+        except (NotFound, BadRequest):
+            return None
+    return _node_of(conn, body["node_uuid"]) if common.is_uuid(str(body["node_uuid"])) else None
+
+
 def create_port(ctx: Context, rq: ApiRequest) -> Response:
     body = rq.body
     try:
         schemas.validate(PORT_SCHEMA, body)
     except ValidationFailed as exc:
         raise BadRequest(f"Schema error for port: {exc.detail}") from None
+    if ("node_ident" in body) == ("node_uuid" in body):
+        raise BadRequest("Schema error for port: exactly one of node_ident and node_uuid is required")
+    body = dict(body)
     with db.session() as conn:
-        node = _node_of(conn, body["node_uuid"]) if common.is_uuid(str(body["node_uuid"])) else None
+        node = _port_node(conn, ctx, body)
         common.authorize(ctx, "baremetal:port:create", common.node_policy_target(node))
-        values = _normalize(conn, ctx, dict(body), None)
+        if node is None:
+            raise BadRequest(f"Node {body.get('node_ident') or body['node_uuid']} could not be found.")
+        body.pop("node_ident", None)
+        body["node_uuid"] = node["uuid"]
+        values = _normalize(conn, ctx, body, None, CREATE_VERSIONED)
         port_id = values.pop("uuid", None) or new_uuid()
         if conn.execute(sa.select(ports.c.uuid).where(ports.c.uuid == port_id)).scalar():
             raise Conflict(f"A port with UUID {port_id} already exists.")
-        values.pop("name", None), values.pop("description", None)
         conn.execute(ports.insert().values(uuid=port_id, created_at=utcnow(), internal_info={},
                                            extra=values.pop("extra", None) or {},
                                            local_link_connection=values.pop("local_link_connection", None) or {},
@@ -242,6 +309,7 @@ def create_port(ctx: Context, rq: ApiRequest) -> Response:
 
 
 def update_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     patch = common.check_patch(rq.body)
     with db.session() as conn:
         row = _find(conn, rq.params["port_id"])
@@ -266,6 +334,7 @@ def update_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def delete_port(ctx: Context, rq: ApiRequest) -> None:
+    common.strip_json_suffix(ctx, rq, "port_id", ports)
     with db.session() as conn:
         row = _find(conn, rq.params["port_id"])
         _check_access(ctx, _node_of(conn, row["node_uuid"]), rq.params["port_id"], "baremetal:port:delete")

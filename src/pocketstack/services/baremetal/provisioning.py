@@ -14,10 +14,10 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, jobs
 from pocketstack.core.clock import utcnow
-from pocketstack.core.ids import new_id
+from pocketstack.core.ids import new_id, new_uuid
 from pocketstack.services.baremetal import common
 from pocketstack.services.baremetal.tables import (
-    allocations, node_traits, nodes, portgroups, ports, volume_connectors, volume_targets)
+    allocations, node_history, node_traits, nodes, portgroups, ports, volume_connectors, volume_targets)
 
 JOB = "baremetal.provision"
 POWER_JOB = "baremetal.power"
@@ -105,12 +105,26 @@ def _load(conn: Any, payload: dict[str, Any]) -> Any:
     return node
 
 
+def record_history(conn: Any, node: Any, event: str, event_type: str, *, error: bool = True,
+                   user: str | None = None, project: str | None = None) -> None:
+    """conductor/utils.py node_history_record: one event on the node's history, with the provision
+    state it happened in and how long the node had been in it."""
+    since = node["provision_updated_at"]
+    duration = int((utcnow() - since).total_seconds()) if since else None
+    conn.execute(node_history.insert().values(
+        uuid=new_uuid(), node_uuid=node["uuid"], conductor=common.CONDUCTOR, user=user, project=project,
+        severity="ERROR" if error else "INFO", event=event, event_type=event_type or "UNKNOWN",
+        state=node["provision_state"], target_provision_state=node["target_provision_state"],
+        duration_seconds=duration, created_at=utcnow()))
+
+
 def _fail(conn: Any, node: Any, message: str) -> None:
     state = node["provision_state"]
     fail_state = FINISH.get(state, ("", "error", state))[1]
     values: dict[str, Any] = {}
     if state == "verifying":
         message = f"Failed to get power state for node {node['uuid']}. Error: {message}"
+    record_history(conn, node, message, FINISH.get(state, ("", "", state))[2])
     conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(
         provision_state=fail_state, target_provision_state=None if fail_state in STABLE else
         node["target_provision_state"], reservation=None, last_error=message, provision_updated_at=utcnow(),
@@ -132,11 +146,11 @@ def run_provision(payload: dict[str, Any]) -> float | None:
             return None
         if state == "deleting":
             if node["automated_clean"] is False:
-                _finish(conn, node, "available", instance_info={}, instance_uuid=None, power_state=POWER_OFF)
+                _finish(conn, node, "available", instance_info={}, instance_uuid=None, instance_name=None, power_state=POWER_OFF)
                 return None
             conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(
                 provision_state="cleaning", target_provision_state="available", provision_updated_at=utcnow(),
-                instance_info={}, instance_uuid=None, power_state=POWER_OFF, updated_at=utcnow()))
+                instance_info={}, instance_uuid=None, instance_name=None, power_state=POWER_OFF, updated_at=utcnow()))
             _release_vifs(conn, node["uuid"])
             _drop_allocation(conn, node["uuid"])
             return DELAY["value"]
@@ -212,6 +226,7 @@ def run_power(payload: dict[str, Any]) -> None:
         if error:
             values["last_error"] = (f"Failed to change power state to '{payload['target']}' by '"
                                     f"{payload['target']}'. Error: {error}")
+            record_history(conn, node, values["last_error"], "power")
         else:
             values["power_state"] = POWER_OFF if payload["target"] in (POWER_OFF, "soft power off") else POWER_ON
         conn.execute(nodes.update().where(nodes.c.uuid == node["uuid"]).values(**values))
@@ -238,4 +253,5 @@ def delete_node_rows(conn: Any, node_uuid: str) -> None:
     conn.execute(allocations.delete().where(allocations.c.node_uuid == node_uuid))
     conn.execute(volume_connectors.delete().where(volume_connectors.c.node_uuid == node_uuid))
     conn.execute(volume_targets.delete().where(volume_targets.c.node_uuid == node_uuid))
+    conn.execute(node_history.delete().where(node_history.c.node_uuid == node_uuid))
     conn.execute(nodes.delete().where(nodes.c.uuid == node_uuid))

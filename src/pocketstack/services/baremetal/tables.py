@@ -70,6 +70,7 @@ portgroups = sa.Table(
     sa.Column("mode", sa.String(255)),
     sa.Column("physical_network", sa.String(64)),
     sa.Column("category", sa.String(80)),
+    sa.Column("dynamic_portgroup", sa.Boolean, nullable=False, default=False),
     *db.timestamps(),
     sa.UniqueConstraint("name"),
     sa.UniqueConstraint("address"),
@@ -90,6 +91,9 @@ ports = sa.Table(
     sa.Column("is_smartnic", sa.Boolean, nullable=False, default=False),
     sa.Column("name", sa.String(255)),
     sa.Column("description", sa.String(255)),
+    sa.Column("vendor", sa.String(32)),
+    sa.Column("category", sa.String(80)),
+    sa.Column("available_for_dynamic_portgroup", sa.Boolean, nullable=False, default=True),
     *db.timestamps(),
     sa.UniqueConstraint("address"),
     sa.UniqueConstraint("name"),
@@ -144,4 +148,48 @@ deploy_templates = sa.Table(
     sa.Column("extra", sa.JSON, **JSON_DEFAULT),
     *db.timestamps(),
     sa.UniqueConstraint("name"),
+)
+
+runbooks = sa.Table(
+    "baremetal_runbooks", db.metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("name", sa.String(255), nullable=False),
+    sa.Column("description", sa.String(255)),
+    sa.Column("steps", sa.JSON, nullable=False),
+    sa.Column("traits", sa.JSON, default=list, nullable=False),
+    sa.Column("disable_ramdisk", sa.Boolean, nullable=False, default=False),
+    sa.Column("public", sa.Boolean, nullable=False, default=False),
+    sa.Column("owner", sa.String(255)),
+    sa.Column("extra", sa.JSON, **JSON_DEFAULT),
+    *db.timestamps(),
+    sa.UniqueConstraint("name"),
+)
+
+inspection_rules = sa.Table(
+    "baremetal_inspection_rules", db.metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("description", sa.String(255)),
+    sa.Column("priority", sa.Integer, nullable=False, default=0),
+    sa.Column("phase", sa.String(16), nullable=False, default="main"),
+    sa.Column("sensitive", sa.Boolean, nullable=False, default=False),
+    sa.Column("conditions", sa.JSON, default=list, nullable=False),
+    sa.Column("actions", sa.JSON, nullable=False),
+    *db.timestamps(),
+)
+
+node_history = sa.Table(
+    "baremetal_node_history", db.metadata,
+    sa.Column("uuid", sa.String(36), primary_key=True),
+    sa.Column("node_uuid", sa.String(36), sa.ForeignKey("baremetal_nodes.uuid", ondelete="CASCADE"), nullable=False),
+    sa.Column("conductor", sa.String(255)),
+    sa.Column("event_type", sa.String(255)),
+    sa.Column("severity", sa.String(255)),
+    sa.Column("event", sa.Text),
+    sa.Column("user", sa.String(64)),
+    sa.Column("project", sa.String(64)),
+    sa.Column("state", sa.String(15)),
+    sa.Column("target_provision_state", sa.String(15)),
+    sa.Column("duration_seconds", sa.Integer),
+    *db.timestamps(),
+    sa.Index("ix_baremetal_node_history_node_uuid", "node_uuid"),
 )

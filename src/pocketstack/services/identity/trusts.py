@@ -167,12 +167,16 @@ def create_trust_row(conn: Connection, ctx: Context, spec: dict[str, Any]) -> di
 
 
 def _check_duplicate(conn: Connection, spec: dict[str, Any]) -> None:
+    """Keystone's unique constraint over trustor, trustee, project, impersonation and expiry. As in
+    SQL, a NULL never equals another: trusts without a project or without an expiry never collide,
+    so Heat can hold one trust per stack."""
+    if spec.get("project_id") is None or spec.get("expires_at") is None:
+        return
     t = trusts.c
-    same = [t.trustor_user_id == spec["trustor_user_id"], t.trustee_user_id == spec["trustee_user_id"],
-            t.impersonation.is_(bool(spec["impersonation"])), t.deleted_at.is_(None)]
-    for col, key in ((t.project_id, "project_id"), (t.expires_at, "expires_at")):
-        same.append(col.is_(None) if spec.get(key) is None else col == spec[key])
-    if conn.execute(sa.select(t.id).where(*same)).first():
+    if conn.execute(sa.select(t.id).where(
+            t.trustor_user_id == spec["trustor_user_id"], t.trustee_user_id == spec["trustee_user_id"],
+            t.impersonation.is_(bool(spec["impersonation"])), t.project_id == spec["project_id"],
+            t.expires_at == spec["expires_at"], t.deleted_at.is_(None))).first():
         raise Conflict("Conflict occurred attempting to store trust - Duplicate entry.")
 
 

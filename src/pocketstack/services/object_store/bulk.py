@@ -105,48 +105,44 @@ async def bulk_delete(ctx: Context, rq: ApiRequest) -> Response:
 def extract(ctx: Context, rq: ApiRequest, t: request.Target, key: str, mode: str) -> Result:
     result = Result()
     base_container, base_prefix = t.container or "", t.obj or ""
-    with blobs.store().open(key) as raw:
-        try:
-            archive = tarfile.open(fileobj=raw, mode=mode)
-        except (tarfile.TarError, OSError, EOFError):
-            raise BadRequest("Invalid Tar File: invalid header", plain=True) from None
-        with archive:
-            _extract_members(ctx, t, archive, base_container, base_prefix, result)
+    raw = blobs.store().open(key)
+    try:
+        archive = tarfile.open(fileobj=raw, mode=mode)
+    except (tarfile.TarError, OSError, EOFError):
+        raw.close()
+        raise BadRequest("Invalid Tar File: invalid header", plain=True) from None
+    with raw, archive:
+        for member in archive:
+            if not member.isfile():
+                continue
+            path = (base_container + "/" + base_prefix + member.name if base_container
+                    else member.name).lstrip("/")
+            container, _, name = path.partition("/")
+            if not container or not name:
+                result.errors.append([member.name, "412 Precondition Failed"])
+                continue
+            try:
+                constraints.check_container_name(container)
+                constraints.check_object_name(name)
+                acl.authorize(ctx, t.account, acl.OWNER)
+                with db.reader() as conn:
+                    exists = state.get_container(conn, t.account, container) is not None
+                if not exists:
+                    containers.put_container(t.account, container, {})
+                from pocketstack.services.object_store.objects import commit, new_row
+                fileobj = archive.extractfile(member)
+                data = fileobj.read() if fileobj else b""
+                blob = state.new_blob_key()
+                info = blobs.store().write_bytes(blob, data)
+                target = request.Target(t.account, container, name, t.trans_id)
+                import mimetypes
+                ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                commit(ctx, new_row(target, size=info.size, etag=info.digests["md5"], ctype=ctype, meta={},
+                                    key=blob, blob_size=info.size, at=None), info.size)
+                result.created += 1
+            except ApiError as err:
+                result.errors.append([path, f"{err.status} {err.title}"])
     return result
-
-
-def _extract_members(ctx: Context, t: request.Target, archive: tarfile.TarFile, base_container: str,
-                     base_prefix: str, result: Result) -> None:
-    for member in archive:
-        if not member.isfile():
-            continue
-        path = (base_container + "/" + base_prefix + member.name if base_container
-                else member.name).lstrip("/")
-        container, _, name = path.partition("/")
-        if not container or not name:
-            result.errors.append([member.name, "412 Precondition Failed"])
-            continue
-        try:
-            constraints.check_container_name(container)
-            constraints.check_object_name(name)
-            acl.authorize(ctx, t.account, acl.OWNER)
-            with db.reader() as conn:
-                exists = state.get_container(conn, t.account, container) is not None
-            if not exists:
-                containers.put_container(t.account, container, {})
-            from pocketstack.services.object_store.objects import commit, new_row
-            fileobj = archive.extractfile(member)
-            data = fileobj.read() if fileobj else b""
-            blob = state.new_blob_key()
-            info = blobs.store().write_bytes(blob, data)
-            target = request.Target(t.account, container, name, t.trans_id)
-            import mimetypes
-            ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
-            commit(ctx, new_row(target, size=info.size, etag=info.digests["md5"], ctype=ctype, meta={},
-                                key=blob, blob_size=info.size, at=None), info.size)
-            result.created += 1
-        except ApiError as err:
-            result.errors.append([path, f"{err.status} {err.title}"])
 
 
 async def extract_archive(ctx: Context, rq: ApiRequest, t: request.Target) -> Response:

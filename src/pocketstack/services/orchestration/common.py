@@ -113,30 +113,16 @@ def boolean(value: Any, name: str) -> bool:
 
 
 def create_trust(ctx: Context) -> str:
-    """Heat's deferred auth: a trust from the caller to the heat service user, with the caller's roles."""
+    """Heat's deferred auth: a trust from the caller to the heat service user, with the caller's
+    roles; one per stack (its nested stacks act with it), deleted with the stack."""
     heat = service_auth.credentials("orchestration")
     body = {"trust": {"trustor_user_id": ctx.user_id, "trustee_user_id": heat["user_id"],
                       "project_id": ctx.project_id, "impersonation": True,
                       "roles": [{"name": r} for r in ctx.roles]}}
-    for _ in range(3):      # the shared trust may go with another stack's delete between the two calls
-        r = internal_client.call("POST", "/identity/v3/OS-TRUST/trusts", token=ctx.token, json=body)
-        if r.status_code != 409:      # keystone keeps one such trust per trustor, trustee and project
-            break
-        if (shared := _shared_trust(ctx, heat["user_id"])) is not None:
-            return shared
+    r = internal_client.call("POST", "/identity/v3/OS-TRUST/trusts", token=ctx.token, json=body)
     if r.status_code != 201:
         raise Forbidden(f"Could not create a trust for the stack: {r.text[:300]}", kind="Forbidden")
     return str(r.json()["trust"]["id"])
-
-
-def _shared_trust(ctx: Context, heat_user_id: str) -> str | None:
-    listed = internal_client.call("GET", f"/identity/v3/OS-TRUST/trusts?trustor_user_id={ctx.user_id}",
-                                  token=ctx.token)
-    for trust in (listed.json().get("trusts") or []) if listed.status_code == 200 else []:
-        if trust.get("trustee_user_id") == heat_user_id and trust.get("project_id") == ctx.project_id \
-                and trust.get("impersonation") and not trust.get("expires_at"):
-            return str(trust["id"])
-    return None
 
 
 def param_text(value: Any) -> str:

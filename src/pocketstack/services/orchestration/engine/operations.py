@@ -197,7 +197,7 @@ def fail(row: dict[str, Any], reason: str, rollback: bool = True) -> float | Non
 
 
 def _delete_trust(trust_id: str) -> None:
-    """The trust goes with the last live stack that acts with it (stacks of one owner share it)."""
+    """The trust goes with the last live stack that acts with it (a stack and its nested stacks)."""
     with db.reader() as conn:
         if conn.execute(sa.select(stacks.c.id).where(stacks.c.trust_id == trust_id,
                                                      stacks.c.deleted_at.is_(None))).first() is not None:
