@@ -23,8 +23,8 @@ SERVICE_TYPES = {
 
 # From ../shared/conformance/rc1-tempest_conf.yaml (the settings RC1 certifies
 # with), minus what is discovered from the cloud instead (microversions,
-# extensions) and minus what needs real guests (validation.*) or a specific
-# storage backend (volume.storage_protocol).
+# extensions, volume.storage_protocol) and minus what needs real guests
+# (validation.*).
 RC1_OVERLAY = {
     "compute-feature-enabled": {
         "attach_encrypted_volume": "false",
@@ -195,6 +195,14 @@ def discover(cloud, cfg, notes):
             setopt("volume", "volume_type_multiattach", name)
         else:
             setopt("compute-feature-enabled", "volume_multiattach", "false")
+        # the backend's protocol (iSCSI for files, ceph for RBD): Tempest skips by it what the
+        # backend cannot do, as in upstream's Ceph jobs
+        r = cloud.get(cloud.endpoints[vtype].rstrip("/") + "/scheduler-stats/get_pools?detail=True")
+        pools = ((r.json() or {}).get("pools") or []) if r.status == 200 else []
+        protocol = pools[0].get("capabilities", {}).get("storage_protocol") if pools else None
+        if protocol:
+            setopt("volume", "storage_protocol", protocol)
+            notes.append(f"volume storage_protocol {protocol}")
 
     # images
     if cloud.has("image"):

@@ -24,8 +24,8 @@ Snapshots of the cloud (core.snapshots): the blobs are copied into the namespace
 `<namespace>.snapshot.<name>` with a manifest of the generations they had; a restore deletes the
 blobs the snapshot does not have and copies back those whose generation changed.
 
-Debian's python3-rados is built for Debian's python3; `import_rados` loads it into another
-CPython 3.11 (a venv on pyenv's) when `import rados` finds nothing.
+Debian's python3-rados and python3-rbd are built for Debian's python3; `import_binding` loads them into another
+CPython 3.11 (a venv on pyenv's) when `import rados` (`import rbd`) finds nothing.
 """
 
 from __future__ import annotations
@@ -57,24 +57,32 @@ DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
 def import_rados() -> ModuleType:
     """The rados module: an installed one, else Debian's python3-rados (same CPython minor)."""
+    return import_binding("rados")
+
+
+def import_binding(name: str) -> ModuleType:
+    """Ceph's `rados` or `rbd` module: an installed one, else Debian's python3-<name>, which is built
+    for Debian's python3 and loads into any CPython of the same minor version (a venv on pyenv's).
+    Only that one module is loaded from dist-packages; nothing else there is put on sys.path."""
     try:
-        import rados
-        return rados
+        return importlib.import_module(name)
     except ImportError:
         pass
+    if name != "rados":
+        import_rados()              # rbd's extension module imports rados
     tag = f"cpython-{sys.version_info.major}{sys.version_info.minor}"
-    found = sorted(glob.glob(f"{DIST_PACKAGES}/rados.{tag}-*.so"))
+    found = sorted(glob.glob(f"{DIST_PACKAGES}/{name}.{tag}-*.so"))
     if not found:
-        raise ImportError(f"no rados module for Python {sys.version_info.major}.{sys.version_info.minor}: "
-                          f"install Debian's python3-rados (apt-get install python3-rados)")
-    spec = importlib.util.spec_from_file_location("rados", found[0])
+        raise ImportError(f"no {name} module for Python {sys.version_info.major}.{sys.version_info.minor}: "
+                          f"install Debian's python3-{name} (apt-get install python3-{name})")
+    spec = importlib.util.spec_from_file_location(name, found[0])
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules["rados"] = module
+    sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
     except BaseException:
-        del sys.modules["rados"]
+        del sys.modules[name]
         raise
     return module
 

@@ -12,13 +12,13 @@ chain down from the full backup up.
 
 The objects go through the object store's REST API like any client's (core.internal_client), in
 pieces of 1 MiB both ways: only one piece of the volume and the compressed form of one object
-(in memory while small, in a temp file past that) are held at a time. Holes of the sparse volume
-file are never read: their hashes and the compressed form of an all-zero object are computed once.
+(in memory while small, in a temp file past that) are held at a time. The volume is read and
+written through the volume backend's VolumeIO (a sparse file, or an RBD image or snapshot): its
+holes are never read; their hashes and the compressed form of an all-zero object are computed once.
 """
 
 from __future__ import annotations
 
-import errno
 import functools
 import hashlib
 import json
@@ -31,6 +31,7 @@ from urllib.parse import quote
 
 from pocketstack.core import internal_client, service_auth
 from pocketstack.core.clock import utcnow
+from pocketstack.services.block_storage.backend import VolumeIO
 
 OBJECT_SIZE = 52428800      # backup_swift_object_size
 BLOCK_SIZE = 32768          # backup_swift_block_size: the unit of change tracking
@@ -108,22 +109,14 @@ def _q(text: str) -> str:
 
 
 # --- reading the volume -------------------------------------------------------------------------
-def _has_data(fd: int, start: int, end: int) -> bool:
-    """Whether [start, end) of the file holds anything but a hole (SEEK_DATA; yes when unknown)."""
-    try:
-        return os.lseek(fd, start, os.SEEK_DATA) < end
-    except OSError as exc:
-        return exc.errno != errno.ENXIO
-
-
-def _pieces(fd: int, start: int, end: int) -> Iterator[tuple[bytes, bool]]:
+def _pieces(vol: VolumeIO, start: int, end: int) -> Iterator[tuple[bytes, bool]]:
     """(bytes, is a hole) of [start, end) in pieces of PIECE; holes are not read."""
     for pos in range(start, end, PIECE):
         n = min(PIECE, end - pos)
-        if not _has_data(fd, pos, pos + n):
+        if not vol.has_data(pos, pos + n):
             yield ZEROS[:n], True
         else:
-            yield os.pread(fd, n, pos), False
+            yield vol.pread(n, pos), False
 
 
 @functools.lru_cache(maxsize=8)
@@ -131,10 +124,10 @@ def _zero_sha(length: int) -> str:
     return hashlib.sha256(bytes(length)).hexdigest()
 
 
-def _block_shas(fd: int, start: int, end: int) -> list[str]:
+def _block_shas(vol: VolumeIO, start: int, end: int) -> list[str]:
     """The sha256 of each BLOCK_SIZE block of [start, end) (chunkeddriver._calculate_sha)."""
     shas: list[str] = []
-    for pos, (piece, hole) in zip(range(start, end, PIECE), _pieces(fd, start, end)):
+    for pos, (piece, hole) in zip(range(start, end, PIECE), _pieces(vol, start, end)):
         for off in range(0, len(piece), BLOCK_SIZE):
             size = min(BLOCK_SIZE, len(piece) - off)
             shas.append(_zero_sha(size) if hole else hashlib.sha256(piece[off:off + size]).hexdigest())
@@ -174,17 +167,17 @@ def _spooled_read(spool: IO[bytes]) -> Iterator[bytes]:
         yield piece
 
 
-def _put_extent(store: ObjectStore, container: str, name: str, fd: int, start: int, end: int) -> dict[str, Any]:
+def _put_extent(store: ObjectStore, container: str, name: str, vol: VolumeIO, start: int, end: int) -> dict[str, Any]:
     """One object: [start, end) of the volume, compressed unless that is no smaller (_backup_chunk)."""
     entry = {"offset": start, "length": end - start, "compression": COMPRESSION}
-    if not _has_data(fd, start, end):
+    if not vol.has_data(start, end):
         data, entry["md5"] = _zero_object(end - start)
         store.put(container, name, [data], hashlib.md5(data, usedforsecurity=False).hexdigest())
         return {name: entry}
     raw_md5, out_md5 = hashlib.md5(usedforsecurity=False), hashlib.md5(usedforsecurity=False)
     comp = zlib.compressobj()
     with tempfile.SpooledTemporaryFile(SPOOL) as spool:
-        for piece, _hole in _pieces(fd, start, end):
+        for piece, _hole in _pieces(vol, start, end):
             raw_md5.update(piece)
             out = comp.compress(piece)
             out_md5.update(out)
@@ -197,7 +190,7 @@ def _put_extent(store: ObjectStore, container: str, name: str, fd: int, start: i
             store.put(container, name, _spooled_read(spool), out_md5.hexdigest())
             return {name: entry}
     entry["compression"] = "none"       # quirk: stored as is when compressing gained nothing
-    store.put(container, name, (p for p, _h in _pieces(fd, start, end)), raw_md5.hexdigest())
+    store.put(container, name, (p for p, _h in _pieces(vol, start, end)), raw_md5.hexdigest())
     return {name: entry}
 
 
@@ -207,7 +200,7 @@ def object_prefix(volume_id: str, backup_id: str, az: str) -> str:
     return f"volume_{volume_id}/{utcnow().strftime('%Y%m%d%H%M%S')}/az_{az}_backup_{backup_id}"
 
 
-def backup(bak: dict[str, Any], source_path: str, parent: dict[str, Any] | None) -> int:
+def backup(bak: dict[str, Any], source: VolumeIO, parent: dict[str, Any] | None) -> int:
     """Write the backup's objects (bak carries container and service_metadata); the object count."""
     store = ObjectStore()
     container, prefix = bak["container"], bak["service_metadata"]
@@ -223,19 +216,14 @@ def backup(bak: dict[str, Any], source_path: str, parent: dict[str, Any] | None)
     store.put_container(container)
     objects: list[dict[str, Any]] = []
     shas: list[str] = []
-    fd = os.open(source_path, os.O_RDONLY)
-    try:
-        size = os.fstat(fd).st_size
-        for start in range(0, size, OBJECT_SIZE):
-            end = min(start + OBJECT_SIZE, size)
-            chunk_shas = _block_shas(fd, start, end)
-            extents = [(start, end)] if parent_shas is None else \
-                _changed_extents(chunk_shas, parent_shas, len(shas), start, end)
-            shas += chunk_shas
-            for s, e in extents:
-                objects.append(_put_extent(store, container, f"{prefix}-{len(objects) + 1:05d}", fd, s, e))
-    finally:
-        os.close(fd)
+    for start in range(0, source.size, OBJECT_SIZE):
+        end = min(start + OBJECT_SIZE, source.size)
+        chunk_shas = _block_shas(source, start, end)
+        extents = [(start, end)] if parent_shas is None else \
+            _changed_extents(chunk_shas, parent_shas, len(shas), start, end)
+        shas += chunk_shas
+        for s, e in extents:
+            objects.append(_put_extent(store, container, f"{prefix}-{len(objects) + 1:05d}", source, s, e))
     head = {"version": DRIVER_VERSION, "backup_id": bak["id"], "volume_id": bak["volume_id"],
             "backup_name": bak["name"], "backup_description": bak["description"],
             "created_at": str(bak["created_at"])}
@@ -254,29 +242,25 @@ def _put_json(store: ObjectStore, container: str, name: str, doc: dict[str, Any]
 
 
 # --- restore -----------------------------------------------------------------------------------
-def restore(chain: list[dict[str, Any]], target_path: str) -> dict[str, str]:
-    """Lay the backups of chain (the full one first, then each incremental) over the target file;
+def restore(chain: list[dict[str, Any]], target: VolumeIO) -> dict[str, str]:
+    """Lay the backups of chain (the full one first, then each incremental) over the open volume;
     returns the volume metadata of the last one."""
     store = ObjectStore()
     volume_meta: dict[str, str] = {}
-    fd = os.open(target_path, os.O_RDWR)
-    try:
-        for bak in chain:
-            metadata = store.get_json(bak["container"], bak["service_metadata"] + "_metadata")
-            if metadata.get("version") != DRIVER_VERSION:
-                raise BackupError(f"No support to restore backup version {metadata.get('version')}")
-            _check_objects(store, bak, metadata)
-            for entry in metadata["objects"]:
-                (name, obj), = entry.items()
-                if obj["md5"] == _zero_object(obj["length"])[1]:    # all zeros: nothing to fetch
-                    _zero_fill(fd, obj["offset"], obj["offset"] + obj["length"])
-                else:
-                    _restore_object(fd, obj, store.get(bak["container"], name), name)
-            volume_meta = {m["key"]: m["value"] for m in
-                           json.loads(metadata.get("volume_meta") or "{}").get("volume-metadata", [])}
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    for bak in chain:
+        metadata = store.get_json(bak["container"], bak["service_metadata"] + "_metadata")
+        if metadata.get("version") != DRIVER_VERSION:
+            raise BackupError(f"No support to restore backup version {metadata.get('version')}")
+        _check_objects(store, bak, metadata)
+        for entry in metadata["objects"]:
+            (name, obj), = entry.items()
+            if obj["md5"] == _zero_object(obj["length"])[1]:    # all zeros: nothing to fetch
+                _zero_fill(target, obj["offset"], obj["offset"] + obj["length"])
+            else:
+                _restore_object(target, obj, store.get(bak["container"], name), name)
+        volume_meta = {m["key"]: m["value"] for m in
+                       json.loads(metadata.get("volume_meta") or "{}").get("volume-metadata", [])}
+    target.sync()
     return volume_meta
 
 
@@ -289,23 +273,23 @@ def _check_objects(store: ObjectStore, bak: dict[str, Any], metadata: dict[str, 
                           "metadata.")
 
 
-def _restore_object(fd: int, obj: dict[str, Any], body: Iterator[bytes], name: str) -> None:
+def _restore_object(vol: VolumeIO, obj: dict[str, Any], body: Iterator[bytes], name: str) -> None:
     pos, md5 = obj["offset"], hashlib.md5(usedforsecurity=False)
     for piece in _decompressed(body, obj["compression"]):
         md5.update(piece)
         # quirk: zeros over a hole stay a hole (a new volume stays sparse); over data they are written
-        if piece != ZEROS[:len(piece)] or _has_data(fd, pos, pos + len(piece)):
-            os.pwrite(fd, piece, pos)
+        if piece != ZEROS[:len(piece)] or vol.has_data(pos, pos + len(piece)):
+            vol.pwrite(piece, pos)
         pos += len(piece)
     if pos - obj["offset"] != obj["length"] or md5.hexdigest() != obj["md5"]:
         raise BackupError(f"object {name} does not hold the data its backup's metadata describes")
 
 
-def _zero_fill(fd: int, start: int, end: int) -> None:
+def _zero_fill(vol: VolumeIO, start: int, end: int) -> None:
     for pos in range(start, end, PIECE):
         n = min(PIECE, end - pos)
-        if _has_data(fd, pos, pos + n):
-            os.pwrite(fd, ZEROS[:n], pos)
+        if vol.has_data(pos, pos + n):
+            vol.pwrite(ZEROS[:n], pos)
 
 
 def _decompressed(body: Iterator[bytes], compression: str) -> Iterator[bytes]:

@@ -1,5 +1,5 @@
-"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: this host's services
-and the job kinds."""
+"""First start: Cinder's default volume type and DevStack's lvmdriver-1; every start: the volume backend,
+this host's services and the job kinds."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pocketstack.core import db, hosts
 
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
-from pocketstack.services.block_storage import common, manager
+from pocketstack.services.block_storage import backend, common, manager
 from pocketstack.services.block_storage.tables import services, volume_type_extra_specs, volume_types
 
 
@@ -39,4 +39,5 @@ def startup(settings: Any) -> None:
                                                       created_at=utcnow()))
     for host, binary in common.SERVICES:
         hosts.register(binary, host, common.AZ)
+    common.CAPABILITIES["storage_protocol"] = backend.configure(settings).storage_protocol
     manager.register()

@@ -184,7 +184,8 @@ def list_pools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         pool["capabilities"] = {
             "pool_name": common.BACKEND, "total_capacity_gb": total, "free_capacity_gb": total - allocated,
             "allocated_capacity_gb": allocated, "provisioned_capacity_gb": allocated,
-            "volume_backend_name": common.BACKEND, "storage_protocol": "iSCSI", "vendor_name": "Open Source",
+            "volume_backend_name": common.BACKEND, "storage_protocol": common.CAPABILITIES["storage_protocol"],
+            "vendor_name": "Open Source",
             "driver_version": "3.0.0", "reserved_percentage": 0, "QoS_support": False,
             "thin_provisioning_support": True, "thick_provisioning_support": False,
             "max_over_subscription_ratio": "20.0", "multiattach": True, "backend_state": "up",
@@ -198,7 +199,8 @@ def show_capabilities(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         raise NotFound(f"Service {host} could not be found.")
     return {"namespace": f"OS::Storage::Capabilities::{common.HOST.split('#')[0]}", "vendor_name": "Open Source",
             "volume_backend_name": common.BACKEND, "pool_name": None, "driver_version": "3.0.0",
-            "storage_protocol": "iSCSI", "display_name": None, "description": None, "visibility": None,
+            "storage_protocol": common.CAPABILITIES["storage_protocol"], "display_name": None, "description": None,
+            "visibility": None,
             "replication_targets": [], "properties": {
                 "compression": {"title": "Compression", "description": "Enables compression.", "type": "boolean"},
                 "thin_provisioning": {"title": "Thin Provisioning", "description": "Sets thin provisioning.",

@@ -1,13 +1,13 @@
 """Manage and unmanage: /manageable_volumes, /manageable_snapshots (and their detail lists), the
 os-unmanage actions (api-ref: block-storage v3, Volume manage extension; Snapshot manage extension).
 
-An unmanaged volume or snapshot leaves the database but keeps its backing file, which the lists
-show as safe to manage; managing it by reference (`source-name`) gives it a new row and renames the
-file after the new id, as Cinder's LVM driver renames the logical volume."""
+An unmanaged volume or snapshot leaves the database but keeps its bytes (a backing file, or an RBD
+image or snapshot), which the lists show as safe to manage; managing it by reference (`source-name`)
+gives it a new row and renames the file or image after the new id, as Cinder's LVM and RBD drivers
+rename the logical volume or image."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,17 +44,18 @@ def _check_host(host: str | None) -> None:
 
 def _source_key(ref: dict[str, Any], prefix: str) -> str:
     name = ref.get("source-name")
-    if not isinstance(name, str) or not name.startswith(prefix + "-") or "/" in name:
+    key = backend.active().manageable_key(name, prefix) if isinstance(name, str) else None
+    if key is None:
         raise BadRequest(f"Manage existing {prefix} failed due to invalid backend reference {ref}: the reference "
                          f"must be {{'source-name': '{prefix}-<id>'}}.")
-    return f"{backend.VOLUME_DIR}/{name}"
+    return str(key)
 
 
 def manage_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     body = rq.body["volume"]
     _check_host(body.get("host"))
     key = _source_key(body["ref"], "volume")
-    size = backend.size_gb(key) if backend.exists(key) else 0
+    size = backend.active().size_gb(key) if backend.active().exists(key) else 0
     with db.session() as conn:
         if conn.execute(sa.select(volumes_table.c.id).where(volumes_table.c.blob_key == key)).first():
             raise BadRequest(f"Invalid input received: {body['ref']['source-name']} is already managed.")
@@ -94,7 +95,9 @@ def unmanage_snapshot(ctx: Context, rq: ApiRequest) -> None:
         common.enforce(ctx, "snapshot_extension:snapshot_unmanage", {"project_id": row["project_id"]})
         if row["status"] not in ("available", "error"):
             raise BadRequest(f"Invalid snapshot: Snapshot {row['id']} status must be available or error.")
-        backend.path(row["blob_key"] + ".json").write_text(json.dumps({"volume_id": row["volume_id"]}))
+        vol = conn.execute(sa.select(volumes_table.c.blob_key).where(
+            volumes_table.c.id == row["volume_id"])).scalar()
+        backend.active().unmanage_snapshot(vol or "", row["blob_key"], row["volume_id"])
         conn.execute(snapshots_table.delete().where(snapshots_table.c.id == row["id"]))
 
 
@@ -103,15 +106,13 @@ def _entries(kind: str, detail: bool) -> list[dict[str, Any]]:
     with db.reader() as conn:
         managed = {r.blob_key: r.id for r in conn.execute(sa.select(table.c.blob_key, table.c.id))}
     out = []
-    for name, size in backend.unmanaged(kind, set()):
-        if name.endswith((".json",)) or name.startswith(".tmp"):
+    for name, size, source in backend.active().unmanaged(kind):
+        if name.startswith(".tmp"):
             continue
         key = f"{backend.VOLUME_DIR}/{name}"
         entry: dict[str, Any] = {"reference": {"source-name": name}, "size": size,
                                  "safe_to_manage": key not in managed}
         if kind == "snapshot":
-            sidecar = backend.path(key + ".json")
-            source = json.loads(sidecar.read_text())["volume_id"] if sidecar.exists() else None
             entry["source_reference"] = {"source-name": f"volume-{source}"} if source else None
         if detail:
             entry.update(reason_not_safe="already managed" if key in managed else None,

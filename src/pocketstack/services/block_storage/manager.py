@@ -72,16 +72,17 @@ def create_volume(p: dict[str, Any]) -> None:
         snap = _row(snapshots, p["source_id"])
         if snap is None:
             raise Failed(f"snapshot {p['source_id']} is gone")
-        backend.copy(snap["blob_key"], key, vol["size"])
         src = _row(volumes, snap["volume_id"])
+        if src is None:
+            raise Failed(f"volume {snap['volume_id']} of snapshot {snap['id']} is gone")
+        backend.active().clone_snapshot(src["blob_key"], snap["blob_key"], key, vol["size"])
         # cinder copies the glance metadata to the snapshot and from it to the new volume
-        values.update(bootable=bool(src and src["bootable"]),
-                      image_metadata=src["image_metadata"] if src else {})
+        values.update(bootable=bool(src["bootable"]), image_metadata=src["image_metadata"])
     elif source == "volume":
         src = _row(volumes, p["source_id"])
         if src is None:
             raise Failed(f"volume {p['source_id']} is gone")
-        backend.copy(src["blob_key"], key, vol["size"])
+        backend.active().clone_volume(src["blob_key"], key, vol["size"])
         values.update(bootable=src["bootable"], image_metadata=src["image_metadata"])
     elif source == "backup":
         bak = _row(backups, p["source_id"])
@@ -92,15 +93,15 @@ def create_volume(p: dict[str, Any]) -> None:
         values.update(bootable=bool(bak["volume_bootable"]),
                       image_metadata=bak["volume_image_metadata"] or {})
     elif source == "image":
-        backend.create(key, vol["size"])
+        backend.active().create(key, vol["size"])
         _write_image(p, key, vol["size"])
         values["bootable"] = True
     elif source == "manage":
-        backend.rename(p["source_key"], key)
-        if not backend.exists(key):
+        backend.active().rename(p["source_key"], key)
+        if not backend.active().exists(key):
             raise Failed(f"backing file {p['source_key']} is gone")
     else:
-        backend.create(key, vol["size"])
+        backend.active().create(key, vol["size"])
     if _set(volumes, vol["id"], ("creating", "managing"), status="available", **values):
         volume_notifications.send(caller, "volume", vol["id"], "create.end")
 
@@ -124,14 +125,14 @@ def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:
         if disk_format != "qcow2":
             if int(r.headers.get("content-length") or 0) > size_gb * GiB:
                 raise Failed(f"image {image_id} is larger than the volume")
-            backend.write_at_start(key, _capped(r.iter_bytes(), size_gb * GiB, image_id))
+            backend.active().write_at_start(key, _capped(r.iter_bytes(), size_gb * GiB, image_id))
         else:
-            with tempfile.TemporaryFile(dir=backend.path(backend.VOLUME_DIR)) as spool:
+            with tempfile.TemporaryFile(dir=backend.active().spool_dir()) as spool:
                 for piece in r.iter_bytes():
                     spool.write(piece)
                 spool.flush()
                 _decode_qcow2(spool, key, size_gb, image_id)
-    backend.resize(key, size_gb)
+    backend.active().resize(key, size_gb)
 
 
 def _capped(pieces: Iterator[bytes], limit: int, image_id: str) -> Iterator[bytes]:
@@ -150,7 +151,8 @@ def _decode_qcow2(spool: IO[bytes], key: str, size_gb: int, image_id: str) -> No
         if qcow2.virtual_size(image) > size_gb * GiB:    # type: ignore[arg-type]
             raise Failed(f"image {image_id} is larger than the volume")
         try:
-            qcow2.decode(image, key)    # type: ignore[arg-type]
+            with backend.active().open(key, write=True) as target:
+                qcow2.decode(image, target)    # type: ignore[arg-type]
         except (qcow2.Unsupported, struct.error) as exc:
             raise Failed(f"image {image_id}: {exc}") from None
 
@@ -162,9 +164,16 @@ def delete_volume(p: dict[str, Any]) -> None:
     volume_notifications.send(None, "volume", vol["id"], "delete.start")
     with db.reader() as conn:
         snaps = conn.execute(sa.select(snapshots).where(snapshots.c.volume_id == vol["id"])).mappings().all()
-    for snap in snaps:
-        backend.delete(snap["blob_key"])
-    backend.delete(vol["blob_key"])
+    try:
+        for snap in snaps:      # a cascade: each snapshot's row goes with its bytes
+            backend.active().delete_snapshot(vol["blob_key"], snap["blob_key"])
+            with db.session() as conn:
+                conn.execute(snapshots.delete().where(snapshots.c.id == snap["id"]))
+        backend.active().delete(vol["blob_key"])
+    except backend.Busy as exc:     # cinder's VolumeIsBusy: the volume goes back to available
+        LOG.warning("volume %s is busy, not deleted: %s", vol["id"], exc)
+        _set(volumes, vol["id"], "deleting", status="available")
+        return
     with db.session() as conn:
         volume_notifications.send_after_commit(conn, None, "volume", vol["id"], "delete.end",
                                                status="deleted")
@@ -176,7 +185,7 @@ def extend_volume(p: dict[str, Any]) -> None:
     vol = _row(volumes, p["volume_id"])
     if vol is None or vol["status"] != "extending":
         return
-    backend.resize(vol["blob_key"], p["new_size"])
+    backend.active().resize(vol["blob_key"], p["new_size"])
     status = _settled(vol["id"])
     _set(volumes, vol["id"], "extending", status=status, size=p["new_size"])
     if status == "in-use":
@@ -211,7 +220,7 @@ def revert_volume(p: dict[str, Any]) -> None:
         return
     if snap is None:
         raise Failed(f"snapshot {p['snapshot_id']} is gone")
-    backend.copy(snap["blob_key"], vol["blob_key"], vol["size"])
+    backend.active().revert(vol["blob_key"], snap["blob_key"], vol["size"])
     _set(snapshots, snap["id"], "restoring", status="available")
     _set(volumes, vol["id"], "reverting", status="available")
 
@@ -250,7 +259,8 @@ def upload_image(p: dict[str, Any]) -> None:
     vol = _row(volumes, p["volume_id"])
     if vol is None or vol["status"] != "uploading":
         return
-    chunks = qcow2.encode(vol["blob_key"]) if p.get("disk_format") == "qcow2" else backend.read(vol["blob_key"])
+    chunks = qcow2.encode(vol["blob_key"]) if p.get("disk_format") == "qcow2" else \
+        backend.active().read(vol["blob_key"])
     r = internal_client.call("PUT", f"/image/v2/images/{p['image_id']}/file", token=_auth(p),
                              headers={"Content-Type": "application/octet-stream"},
                              content=chunks)
@@ -265,16 +275,16 @@ def create_snapshot(p: dict[str, Any]) -> None:
     snap = _row(snapshots, p["snapshot_id"])
     if snap is None or snap["status"] not in ("creating", "managing"):
         return
+    vol = _row(volumes, snap["volume_id"])
+    if vol is None:
+        raise Failed(f"volume {snap['volume_id']} is gone")
     if p.get("source_key"):
-        backend.rename(p["source_key"], snap["blob_key"])
-        backend.delete(p["source_key"] + ".json")
-        if not backend.exists(snap["blob_key"]):
-            raise Failed(f"backing file {p['source_key']} is gone")
+        try:
+            backend.active().manage_snapshot(vol["blob_key"], p["source_key"], snap["blob_key"])
+        except backend.Missing as exc:
+            raise Failed(str(exc)) from None
     else:
-        vol = _row(volumes, snap["volume_id"])
-        if vol is None:
-            raise Failed(f"volume {snap['volume_id']} is gone")
-        backend.copy(vol["blob_key"], snap["blob_key"])
+        backend.active().snapshot(vol["blob_key"], snap["blob_key"])
     if _set(snapshots, snap["id"], ("creating", "managing"), status="available", progress="100%"):
         volume_notifications.send(None, "snapshot", snap["id"], "create.end")
 
@@ -283,7 +293,13 @@ def delete_snapshot(p: dict[str, Any]) -> None:
     snap = _row(snapshots, p["snapshot_id"])
     if snap is None:
         return
-    backend.delete(snap["blob_key"])
+    vol = _row(volumes, snap["volume_id"])
+    try:
+        backend.active().delete_snapshot(vol["blob_key"] if vol else "", snap["blob_key"])
+    except backend.Busy as exc:     # cinder's SnapshotIsBusy: the snapshot goes back to available
+        LOG.warning("snapshot %s is busy, not deleted: %s", snap["id"], exc)
+        _set(snapshots, snap["id"], "deleting", status="available")
+        return
     with db.session() as conn:
         conn.execute(snapshots.delete().where(snapshots.c.id == snap["id"]))
 
@@ -305,8 +321,10 @@ def create_backup(p: dict[str, Any]) -> None:
     parent = _row(backups, bak["parent_id"]) if bak["parent_id"] else None
     if bak["parent_id"] and (parent is None or not parent["service_metadata"]):
         raise Failed(f"parent backup {bak['parent_id']} has no objects to compare with: do a full backup")
+    of = _row(volumes, bak["volume_id"]) if bak["snapshot_id"] else None
     try:
-        count = backup_objects.backup(bak, str(backend.path(source["blob_key"])), parent)
+        with backend.active().open(source["blob_key"], volume=of["blob_key"] if of else None) as reader:
+            count = backup_objects.backup(bak, reader, parent)
     except backup_objects.BackupError as exc:
         raise Failed(str(exc)) from None
     _set(backups, bak["id"], "creating", status="available", object_count=count)
@@ -328,13 +346,16 @@ def _chain(bak: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _restore_into(bak: dict[str, Any], key: str, size_gb: int) -> dict[str, str]:
-    """The backup's bytes into the volume file (made first when new); the volume metadata to set."""
-    backend.create(key, size_gb)
-    if not bak["service_metadata"]:        # a backup made before backups became objects
-        backend.copy(bak["blob_key"], key, size_gb)
+    """The backup's bytes into the volume (made first when new); the volume metadata to set."""
+    volumes_ = backend.active()
+    volumes_.create(key, size_gb)
+    if not bak["service_metadata"]:        # a backup made before backups became objects: a file
+        with backend.FILES.open(bak["blob_key"]) as source, volumes_.open(key, write=True) as target:
+            backend.copy_between(source, target)
         return dict(bak["volume_metadata"] or {})
     try:
-        return backup_objects.restore(_chain(bak), str(backend.path(key)))
+        with volumes_.open(key, write=True) as target:
+            return backup_objects.restore(_chain(bak), target)
     except backup_objects.BackupError as exc:
         raise Failed(str(exc)) from None
 
@@ -373,7 +394,7 @@ def delete_backup(p: dict[str, Any]) -> None:
             except backup_objects.BackupError as exc:
                 raise Failed(str(exc)) from None
     if bak["blob_key"]:
-        backend.delete(bak["blob_key"])
+        backend.FILES.delete(bak["blob_key"])
     with db.session() as conn:
         conn.execute(backups.delete().where(backups.c.id == bak["id"]))
 

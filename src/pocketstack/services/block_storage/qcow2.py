@@ -4,7 +4,6 @@ makes a small image) and a reader for uncompressed, unencrypted images without a
 
 from __future__ import annotations
 
-import os
 import struct
 import zlib
 from collections.abc import Iterator
@@ -29,24 +28,22 @@ def _ceil(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _data_clusters(fd: int, size: int) -> list[int]:
+def _data_clusters(volume: backend.VolumeIO) -> list[int]:
     """Guest cluster numbers that hold non-zero bytes."""
-    found = []
-    for start, end in backend.data_ranges(fd, size):
+    found: list[int] = []
+    for start, end in volume.data_ranges():
         for cluster in range(start // CLUSTER, _ceil(end, CLUSTER)):
-            chunk = os.pread(fd, CLUSTER, cluster * CLUSTER)
+            chunk = volume.pread(CLUSTER, cluster * CLUSTER)
             if chunk.count(0) != len(chunk) and (not found or found[-1] != cluster):
                 found.append(cluster)
     return found
 
 
 def encode(key: str) -> Iterator[bytes]:
-    """The volume's backing file as a qcow2 (version 2) image, streamed cluster by cluster."""
-    path = backend.path(key)
-    with open(path, "rb") as f:
-        fd = f.fileno()
-        size = os.fstat(fd).st_size
-        data = _data_clusters(fd, size)
+    """The volume as a qcow2 (version 2) image, streamed cluster by cluster."""
+    with backend.active().open(key) as volume:
+        size = volume.size
+        data = _data_clusters(volume)
         l1_size = max(_ceil(size, CLUSTER * L2_ENTRIES), 1)
         l1_clusters = _ceil(l1_size * 8, CLUSTER)
         l2_used = sorted({c // L2_ENTRIES for c in data})
@@ -82,7 +79,7 @@ def encode(key: str) -> Iterator[bytes]:
                     entries[c - idx * L2_ENTRIES] = (position[c] * CLUSTER) | COPIED
             yield struct.pack(f">{L2_ENTRIES}Q", *entries)
         for c in data:
-            yield _pad(os.pread(fd, CLUSTER, c * CLUSTER))
+            yield _pad(volume.pread(CLUSTER, c * CLUSTER))
 
 
 def _tables(entries: list[int], clusters: int) -> Iterator[bytes]:
@@ -109,8 +106,8 @@ def _inflate(image: bytes, entry: int, bits: int) -> bytes:
     return zlib.decompressobj(-15).decompress(image[host:host + length], 1 << bits)
 
 
-def decode(image: bytes, key: str) -> int:
-    """Write a qcow2 image's guest bytes into the backing file `key`; returns the virtual size."""
+def decode(image: bytes, out: backend.VolumeIO) -> int:
+    """Write a qcow2 image's guest bytes into the open volume `out`; returns the virtual size."""
     if image[:4] != MAGIC or len(image) < 72:
         raise Unsupported("not a qcow2 image")
     (version, backing, _bsize, bits, size, crypt, l1_size, l1_offset) = struct.unpack(">IQIIQIIQ", image[4:48])
@@ -119,22 +116,18 @@ def decode(image: bytes, key: str) -> int:
     cluster = 1 << bits
     l1 = struct.unpack(f">{l1_size}Q", image[l1_offset:l1_offset + 8 * l1_size])
     per_l2 = cluster // 8
-    with open(backend.path(key), "r+b") as out:
-        for i, l1_entry in enumerate(l1):
-            l2_offset = l1_entry & OFFSET_MASK
-            if not l2_offset:
+    for i, l1_entry in enumerate(l1):
+        l2_offset = l1_entry & OFFSET_MASK
+        if not l2_offset:
+            continue
+        l2 = struct.unpack(f">{per_l2}Q", image[l2_offset:l2_offset + cluster])
+        for j, entry in enumerate(l2):
+            guest = (i * per_l2 + j) * cluster
+            if entry & COMPRESSED:              # `qemu-img convert -c` images, as cinder's qemu-img reads
+                out.pwrite(_inflate(image, entry, bits)[:min(cluster, size - guest)], guest)
                 continue
-            l2 = struct.unpack(f">{per_l2}Q", image[l2_offset:l2_offset + cluster])
-            for j, entry in enumerate(l2):
-                guest = (i * per_l2 + j) * cluster
-                if entry & COMPRESSED:              # `qemu-img convert -c` images, as cinder's qemu-img reads
-                    out.seek(guest)
-                    out.write(_inflate(image, entry, bits)[:min(cluster, size - guest)])
-                    continue
-                offset = entry & OFFSET_MASK
-                if offset and not entry & 1:      # bit 0: the cluster reads as zeros (v3)
-                    out.seek(guest)
-                    out.write(image[offset:offset + min(cluster, size - guest)])
-        out.flush()
-        os.fsync(out.fileno())
+            offset = entry & OFFSET_MASK
+            if offset and not entry & 1:      # bit 0: the cluster reads as zeros (v3)
+                out.pwrite(image[offset:offset + min(cluster, size - guest)], guest)
+    out.sync()
     return int(size)

@@ -323,11 +323,12 @@ def initialize_connection(conn: Connection, ctx: Context, row: dict[str, Any], a
 
 
 def connection_info(row: dict[str, Any]) -> dict[str, Any]:
-    """What a host would need to reach the volume: here, the backing file (driver 'local')."""
+    """What a host would need to reach the volume: the backing file (driver 'local') or the RBD
+    image (driver 'rbd', os-brick's properties), as the volume backend says."""
     from pocketstack.services.block_storage import backend
-    return {"driver_volume_type": "local", "data": {"device_path": str(backend.path(row["blob_key"])),
-                                                    "volume_id": row["id"], "access_mode":
-                                                    "ro" if row["readonly"] else "rw", "encrypted": False}}
+    info = backend.active().connection(row["blob_key"])
+    info["data"].update(volume_id=row["id"], access_mode="ro" if row["readonly"] else "rw", encrypted=False)
+    return dict(info)
 
 
 def terminate_connection(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from pocketstack.services.compute.drivers.qemu import qmp
+from pocketstack.services.compute.drivers.qemu import disks, qmp
 from pocketstack.services.compute.drivers.qemu.machine import DEV, Guest, tap
 
 
@@ -17,13 +17,14 @@ def volume_node(volume_id: str) -> str:
     return "vol-" + volume_id[:20]
 
 
-def plug_volume(g: Guest, volume_id: str, path: Path, shareable: bool = False) -> None:
+def plug_volume(g: Guest, volume_id: str, path: Path | str, shareable: bool = False) -> None:
     """`shareable`: a multiattach volume, which other guests write too (share-rw: QEMU then takes no
     exclusive write lock on the raw file, as libvirt's <shareable/> does)."""
     node = volume_node(volume_id)
+    source = disks.rbd_blockdev(path) if isinstance(path, str) and path.startswith("rbd:") else \
+        {"driver": "file", "filename": str(path)}
     with qmp.Qmp(g.qmp_sock) as q:
-        q.execute("blockdev-add", **{"node-name": node, "driver": "raw", "discard": "unmap",
-                                     "file": {"driver": "file", "filename": str(path)}})
+        q.execute("blockdev-add", **{"node-name": node, "driver": "raw", "discard": "unmap", "file": source})
         try:
             q.execute("device_add", driver="virtio-blk-pci", drive=node, id="dev-" + node, serial=volume_id[:20],
                       **({"share-rw": True} if shareable else {}))

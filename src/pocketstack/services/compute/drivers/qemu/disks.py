@@ -132,25 +132,46 @@ def swap(path: Path, size_mb: int) -> None:
 
 
 # --- volumes -----------------------------------------------------------------------------
-def volume_path(project_id: str, volume_id: str) -> Path:
-    """The volume's backing file, from Cinder's connection info (driver_volume_type `local`)."""
+def volume_path(project_id: str, volume_id: str) -> Path | str:
+    """Where QEMU finds the volume, from Cinder's connection info: the backing file (driver_volume_type
+    `local`) or, for an RBD image (`rbd`), QEMU's own rbd URL `rbd:pool/image:id=USER:conf=FILE`."""
     r = internal_client.call("POST", f"/volume/v3/{project_id}/volumes/{volume_id}/action", token=token(),
                              headers=VOLUME_HEADERS,
                              json={"os-initialize_connection": {"connector": CONNECTOR}})
     if r.status_code != 200:
         raise DiskError(f"Volume {volume_id}: no connection info ({r.status_code}: {r.text[:200]})")
-    conn = r.json()["connection_info"]
-    if conn.get("driver_volume_type") != "local":
-        raise DiskError(f"Volume {volume_id}: driver_volume_type {conn.get('driver_volume_type')} is not local")
-    return Path(conn["data"]["device_path"])
+    return source_of(volume_id, r.json()["connection_info"])
+
+
+def source_of(volume_id: str, connection_info: dict[str, Any]) -> Path | str:
+    kind, data = connection_info.get("driver_volume_type"), connection_info["data"]
+    if kind == "local":
+        return Path(data["device_path"])
+    if kind == "rbd":
+        url = f"rbd:{data['name']}"
+        if data.get("auth_username"):
+            url += f":id={data['auth_username']}"
+        return url + (f":conf={data['conf']}" if data.get("conf") else "")
+    raise DiskError(f"Volume {volume_id}: driver_volume_type {kind} is neither local nor rbd")
+
+
+def rbd_blockdev(url: str) -> dict[str, Any]:
+    """QMP blockdev-add options of QEMU's rbd driver for an `rbd:pool/image[:key=value...]` URL."""
+    name, *pairs = url.removeprefix("rbd:").split(":")
+    pool, image = name.split("/", 1)
+    options: dict[str, Any] = {"driver": "rbd", "pool": pool, "image": image}
+    for key, value in (pair.split("=", 1) for pair in pairs):
+        options["user" if key == "id" else key] = value
+    return options
 
 
 # --- snapshots ---------------------------------------------------------------------------
-def upload_snapshot(source: Path, source_fmt: str, image_id: str, user_token: Auth | None) -> None:
-    """Convert the disk to a standalone qcow2 (-U: the paused or stopped guest's QEMU may hold the lock)
-    and upload it into the queued image, whose disk_format becomes qcow2 first (as nova's libvirt driver
-    sets the snapshot's format to what it uploads)."""
-    tmp = source.with_name(f"snapshot-{image_id}.qcow2")
+def upload_snapshot(source: Path | str, source_fmt: str, image_id: str, user_token: Auth | None,
+                    workdir: Path | None = None) -> None:
+    """Convert the disk (a file or an rbd: URL) to a standalone qcow2 (-U: the paused or stopped guest's
+    QEMU may hold the lock) and upload it into the queued image, whose disk_format becomes qcow2 first
+    (as nova's libvirt driver sets the snapshot's format to what it uploads)."""
+    tmp = (workdir or Path(source).parent) / f"snapshot-{image_id}.qcow2"
     try:
         run("qemu-img", "convert", "-U", "-f", source_fmt, "-O", "qcow2", "-c", str(source), str(tmp))
         t = user_token or token()

@@ -305,7 +305,8 @@ class QemuDriver:
         with self.lock(server["id"]):
             g = self.guest(server)
             if server["image_id"]:
-                source, fmt = g.disk, "qcow2"
+                source: Path | str = g.disk
+                fmt = "qcow2"
             else:
                 with db.reader() as conn:
                     boot = conn.execute(sa.select(t.volume_attachments.c.volume_id).where(
@@ -318,7 +319,7 @@ class QemuDriver:
             if status == "running":
                 qmp.call(g.qmp_sock, "stop")
             try:
-                disks.upload_snapshot(source, fmt, image_id, token)
+                disks.upload_snapshot(source, fmt, image_id, token, workdir=g.dir)
             finally:
                 if status == "running":
                     qmp.call(g.qmp_sock, "cont")

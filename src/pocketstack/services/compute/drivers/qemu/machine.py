@@ -31,7 +31,7 @@ def tap(port_id: str) -> str:
 
 @dataclass
 class Disk:
-    path: Path
+    path: Path | str                   # a file, or QEMU's rbd:pool/image:... URL (an RBD volume)
     fmt: str                           # qcow2 or raw
     node: str                          # drive id (and the device's id with a "dev-" prefix)
     serial: str | None = None          # virtio-blk serial: the volume id (nova's, so /dev/disk/by-id works)
