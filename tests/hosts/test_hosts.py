@@ -43,14 +43,14 @@ def _postgres() -> str:
 class Hosts:
     """The hosts of one cloud; the catalog (public URL) is alpha's, which always runs."""
 
-    def __init__(self, tmp: Path, database_url: str) -> None:
-        self.tmp, self.database_url = tmp, database_url
+    def __init__(self, tmp: Path, database_url: str, extra_args: tuple[str, ...] = ()) -> None:
+        self.tmp, self.database_url, self.extra_args = tmp, database_url, list(extra_args)
         self.clouds: dict[str, Cloud] = {}
         self.public_url = ""
 
     def start(self, name: str) -> Cloud:
         options = {**HOSTS_OPTIONS, **(SMALL if name == "alpha" else {})}
-        args = ["--host-name", name] + (["--public-url", self.public_url] if self.public_url else [])
+        args = ["--host-name", name, *self.extra_args] + (["--public-url", self.public_url] if self.public_url else [])
         (self.tmp / name).mkdir(exist_ok=True)
         cloud = start_cloud(self.tmp / name, self.database_url, options=options, extra_args=args)
         self.clouds[name] = cloud
@@ -73,10 +73,10 @@ class Hosts:
     def demo(self) -> Any:
         return self._connect("pocketstack")
 
-    def _connect(self, name: str) -> Any:
+    def _connect(self, name: str, **overrides: Any) -> Any:
         config = openstack.config.OpenStackConfig(config_files=[str(self.clouds["alpha"].clouds_yaml)],
                                                   load_envvars=False)
-        return openstack.connection.Connection(config=config.get_one(cloud=name))
+        return openstack.connection.Connection(config=config.get_one(cloud=name, **overrides))
 
 
 @pytest.fixture(scope="module")
