@@ -6,6 +6,7 @@ move servers between hosts; a killed host's compute service goes down."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -79,18 +80,26 @@ class Hosts:
         return openstack.connection.Connection(config=config.get_one(cloud=name, **overrides))
 
 
-@pytest.fixture(scope="module")
-def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+@contextlib.contextmanager
+def running_hosts(tmp: Path, names: tuple[str, ...], extra_args: tuple[str, ...] = ()) -> Iterator[Hosts]:
+    """`names` started in order on a fresh PostgreSQL database (the first bootstraps the cloud, the
+    others join it); stopped and the database dropped after."""
     database_url = _fresh_postgres(_postgres())
-    running = Hosts(tmp_path_factory.mktemp("hosts"), database_url)
+    running = Hosts(tmp, database_url, extra_args)
     try:
-        for name in ("alpha", "beta", "gamma"):      # alpha bootstraps the cloud; the others join it
+        for name in names:
             running.start(name)
         yield running
     finally:
         for name in list(running.clouds):
             running.stop(name)
         _drop_postgres(database_url)
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+    with running_hosts(tmp_path_factory.mktemp("hosts"), ("alpha", "beta", "gamma")) as running:
+        yield running
 
 
 def _nova(conn: Any, method: str, path: str, **kw: Any) -> Any:

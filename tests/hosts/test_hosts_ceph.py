@@ -23,8 +23,8 @@ from pocketstack.core import blobs_ceph
 from pocketstack.core.blobs_ceph import CHUNK_SIZE
 from tests.ceph.conftest import POOL, ceph_args
 from tests.ceph.conftest import ceph_conf  # noqa: F401 - the session's throwaway cluster
-from tests.conftest import _drop_postgres, _fresh_postgres, unique
-from tests.hosts.test_hosts import Hosts, _boot, _nova, _postgres, _until, _wait
+from tests.conftest import unique
+from tests.hosts.test_hosts import Hosts, _boot, _nova, _until, _wait, running_hosts
 
 pytestmark = pytest.mark.xdist_group("ceph")
 GiB = 1 << 30
@@ -33,16 +33,9 @@ SERVICES = ("compute", "image", "block-storage", "object-store")
 
 @pytest.fixture(scope="module")
 def hosts(ceph_conf: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:  # noqa: F811
-    database_url = _fresh_postgres(_postgres())
-    running = Hosts(tmp_path_factory.mktemp("hosts-ceph"), database_url, tuple(ceph_args(ceph_conf)))
-    try:
-        for name in ("alpha", "beta"):
-            running.start(name)
+    tmp = tmp_path_factory.mktemp("hosts-ceph")
+    with running_hosts(tmp, ("alpha", "beta"), tuple(ceph_args(ceph_conf))) as running:
         yield running
-    finally:
-        for name in list(running.clouds):
-            running.stop(name)
-        _drop_postgres(database_url)
 
 
 def _on(hosts: Hosts, host: str, cloud: str = "pocketstack") -> Any:
