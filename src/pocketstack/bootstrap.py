@@ -2,7 +2,9 @@
 
 Runs once per database (a marker row records it); later starts change nothing, except the
 catalog: the endpoints bootstrap made follow the cloud when its URL (or a service's own port, such
-as the object store's) changes, and services added since the data dir was made get theirs.
+as the object store's) changes, and services added since the data dir was made get theirs. Only the
+host that made the catalog (`catalog_host`, --host-name) moves it: another host of the cloud joining
+with its own object store port leaves the catalog's alone.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import sqlalchemy as sa
 import yaml
 
 from pocketstack.config import Settings
-from pocketstack.core import db
+from pocketstack.core import db, hosts
 
 LOG = logging.getLogger("pocketstack.bootstrap")
 
@@ -35,10 +37,13 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
     with db.session() as conn:
         state = _state(conn)
         if state is not None:
-            catalog = sync_catalog(conn, settings, mounted, state.get("catalog"), state["base_url"])
-            if state.get("base_url") != settings.base_url or state.get("catalog") != catalog:
-                conn.execute(kv.update().where(kv.c.key == "bootstrap").values(
-                    value={**state, "base_url": settings.base_url, "catalog": catalog}))
+            host = getattr(settings, "host_name", None) or hosts.DEFAULT_NAME
+            if state.get("catalog_host", host) == host:      # else the catalog's URLs are another host's
+                catalog = sync_catalog(conn, settings, mounted, state.get("catalog"), state["base_url"])
+                if (state.get("base_url"), state.get("catalog"), state.get("catalog_host")) != (
+                        settings.base_url, catalog, host):
+                    conn.execute(kv.update().where(kv.c.key == "bootstrap").values(value={
+                        **state, "base_url": settings.base_url, "catalog": catalog, "catalog_host": host}))
             if state.get("base_url") != settings.base_url or _cacert(settings) != settings.tls_cert:
                 write_clouds_yaml(settings, state["passwords"], settings.data_dir / "clouds.yaml", rewrite=True)
             return False
@@ -51,8 +56,9 @@ def run(settings: Settings, mounted: list[Any]) -> bool:
                 info[service.type] = service.bootstrap(conn, settings, pw, mounted) \
                     if service.type == "identity" else service.bootstrap(conn, settings, info)
         # passwords live in clouds.yaml only; the marker keeps none of them
-        conn.execute(kv.insert().values(key="bootstrap", value={"base_url": settings.base_url, "passwords": {},
-                                                                "catalog": info["identity"]["catalog"]}))
+        conn.execute(kv.insert().values(key="bootstrap", value={
+            "base_url": settings.base_url, "passwords": {}, "catalog": info["identity"]["catalog"],
+            "catalog_host": getattr(settings, "host_name", None) or hosts.DEFAULT_NAME}))
     write_clouds_yaml(settings, pw, settings.data_dir / "clouds.yaml")
     LOG.info("bootstrapped a new cloud in %s", settings.data_dir)
     return True

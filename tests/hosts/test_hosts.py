@@ -6,6 +6,7 @@ move servers between hosts; a killed host's compute service goes down."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -43,14 +44,14 @@ def _postgres() -> str:
 class Hosts:
     """The hosts of one cloud; the catalog (public URL) is alpha's, which always runs."""
 
-    def __init__(self, tmp: Path, database_url: str) -> None:
-        self.tmp, self.database_url = tmp, database_url
+    def __init__(self, tmp: Path, database_url: str, extra_args: tuple[str, ...] = ()) -> None:
+        self.tmp, self.database_url, self.extra_args = tmp, database_url, list(extra_args)
         self.clouds: dict[str, Cloud] = {}
         self.public_url = ""
 
     def start(self, name: str) -> Cloud:
         options = {**HOSTS_OPTIONS, **(SMALL if name == "alpha" else {})}
-        args = ["--host-name", name] + (["--public-url", self.public_url] if self.public_url else [])
+        args = ["--host-name", name, *self.extra_args] + (["--public-url", self.public_url] if self.public_url else [])
         (self.tmp / name).mkdir(exist_ok=True)
         cloud = start_cloud(self.tmp / name, self.database_url, options=options, extra_args=args)
         self.clouds[name] = cloud
@@ -73,24 +74,32 @@ class Hosts:
     def demo(self) -> Any:
         return self._connect("pocketstack")
 
-    def _connect(self, name: str) -> Any:
+    def _connect(self, name: str, **overrides: Any) -> Any:
         config = openstack.config.OpenStackConfig(config_files=[str(self.clouds["alpha"].clouds_yaml)],
                                                   load_envvars=False)
-        return openstack.connection.Connection(config=config.get_one(cloud=name))
+        return openstack.connection.Connection(config=config.get_one(cloud=name, **overrides))
 
 
-@pytest.fixture(scope="module")
-def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+@contextlib.contextmanager
+def running_hosts(tmp: Path, names: tuple[str, ...], extra_args: tuple[str, ...] = ()) -> Iterator[Hosts]:
+    """`names` started in order on a fresh PostgreSQL database (the first bootstraps the cloud, the
+    others join it); stopped and the database dropped after."""
     database_url = _fresh_postgres(_postgres())
-    running = Hosts(tmp_path_factory.mktemp("hosts"), database_url)
+    running = Hosts(tmp, database_url, extra_args)
     try:
-        for name in ("alpha", "beta", "gamma"):      # alpha bootstraps the cloud; the others join it
+        for name in names:
             running.start(name)
         yield running
     finally:
         for name in list(running.clouds):
             running.stop(name)
         _drop_postgres(database_url)
+
+
+@pytest.fixture(scope="module")
+def hosts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hosts]:
+    with running_hosts(tmp_path_factory.mktemp("hosts"), ("alpha", "beta", "gamma")) as running:
+        yield running
 
 
 def _nova(conn: Any, method: str, path: str, **kw: Any) -> Any:

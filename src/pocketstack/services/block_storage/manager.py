@@ -233,14 +233,14 @@ def reimage_volume(p: dict[str, Any]) -> None:
     if vol is None or vol["status"] != "downloading":
         return
     spare = vol["blob_key"] + ".reimage"
-    backend.delete(spare)
-    backend.create(spare, vol["size"])
+    backend.active().delete(spare)
+    backend.active().create(spare, vol["size"])
     try:
         _write_image({**p, "source_id": p["image_id"]}, spare, vol["size"])
     except BaseException:
-        backend.delete(spare)
+        backend.active().delete(spare)
         raise
-    backend.rename(spare, vol["blob_key"])
+    backend.active().rename(spare, vol["blob_key"])
     if _set(volumes, vol["id"], "downloading", status=vol["previous_status"] or "available",
             image_metadata=p.get("image_metadata") or {}):
         _tell_compute_reimaged(vol["id"], "completed")

@@ -163,7 +163,7 @@ def _block_devices(token: Auth | None, row: dict[str, Any]) -> None:
             volume_id = volume_api.create(token, row["project_id"], _new_volume(bdm))
         device = "/dev/vda" if bdm["boot_index"] == 0 else volumes.next_device(used)
         used.append(device)
-        attachment_id = volume_api.attach(token, row["project_id"], volume_id, row["id"], device)
+        attachment_id = volume_api.attach(token, row["project_id"], volume_id, row["id"], device, row.get("host"))
         multiattach = bdm["source"] == "volume" and bool((volume_api.get(token, row["project_id"], volume_id)
                                                           or {}).get("multiattach"))
         with db.session() as conn:

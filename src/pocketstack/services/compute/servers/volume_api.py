@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from pocketstack.core import internal_client
+from pocketstack.core import hosts, internal_client
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest
 from pocketstack.core.internal_client import Auth
@@ -15,6 +15,12 @@ from pocketstack.services.compute import versions as v
 HEADERS = {"OpenStack-API-Version": "volume 3.44"}
 CONNECTOR = {"platform": "x86_64", "os_type": "linux", "ip": "127.0.0.1", "host": "pocketstack",
              "multipath": False, "initiator": "iqn.2004-10.com.ubuntu:01:pocketstack", "do_local_attach": False}
+
+
+def connector(host: str | None, device: str) -> dict[str, Any]:
+    """os-brick's connector of the compute host that runs the server (nova's CONF.host: the
+    attachment's host_name), else this process's host."""
+    return {**CONNECTOR, "host": host or hosts.NAME, "mountpoint": device}
 
 
 class VolumeError(Exception):
@@ -44,10 +50,12 @@ def check_multiattach(ctx: Context) -> None:
         raise BadRequest("Multiattach volumes are only supported starting with compute API version 2.60.")
 
 
-def attach(token: Auth | None, project_id: str, volume_id: str, server_id: str, device: str) -> str:
-    """attachment_create with a connector, then os-complete: the volume ends in-use."""
+def attach(token: Auth | None, project_id: str, volume_id: str, server_id: str, device: str,
+           host: str | None = None) -> str:
+    """attachment_create with the connector of `host` (the server's), then os-complete: the volume
+    ends in-use."""
     body = {"attachment": {"volume_uuid": volume_id, "instance_uuid": server_id,
-                           "connector": {**CONNECTOR, "mountpoint": device}}}
+                           "connector": connector(host, device)}}
     r = internal_client.call("POST", _url(project_id, "/attachments"), token=token, headers=HEADERS, json=body)
     if r.status_code != 200:
         raise VolumeError(_message(r))
@@ -69,10 +77,10 @@ def reserve(token: Auth | None, project_id: str, volume_id: str, server_id: str)
     return str(r.json()["attachment"]["id"])
 
 
-def connect(token: Auth | None, project_id: str, attachment_id: str, device: str) -> None:
-    """attachment_update with the connector, then os-complete: a reserved volume ends in-use."""
+def connect(token: Auth | None, project_id: str, attachment_id: str, device: str, host: str | None = None) -> None:
+    """attachment_update with the connector of `host`, then os-complete: a reserved volume ends in-use."""
     r = internal_client.call("PUT", _url(project_id, f"/attachments/{attachment_id}"), token=token, headers=HEADERS,
-                             json={"attachment": {"connector": {**CONNECTOR, "mountpoint": device}}})
+                             json={"attachment": {"connector": connector(host, device)}})
     if r.status_code != 200:
         raise VolumeError(_message(r))
     r = internal_client.call("POST", _url(project_id, f"/attachments/{attachment_id}/action"), token=token,

@@ -54,7 +54,7 @@ def reimage_root(token: Auth | None, row: dict[str, Any], image_id: str) -> None
     volume = volume_api.get(token, project, boot["volume_id"]) or {}
     volume_api.reimage(token, project, boot["volume_id"], image_id,
                        REIMAGE_TIMEOUT_PER_GB * max(int(volume.get("size") or 1), 1))
-    volume_api.connect(token, project, attachment_id, boot["device"])
+    volume_api.connect(token, project, attachment_id, boot["device"], row.get("host"))
 
 
 def snapshot_volume_backed(ctx: Context, row: dict[str, Any], name: str, props: dict[str, str]) -> str:

@@ -138,7 +138,8 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                          f"'{volume['status']}'")
     device = next_device([r["device"] for r in rows] + ["/dev/vda"] + local_devices(row["flavor"]))
     try:
-        attachment_id = volume_api.attach(ctx.token, row["project_id"], volume_id, row["id"], device)
+        attachment_id = volume_api.attach(ctx.token, row["project_id"], volume_id, row["id"], device,
+                                          row.get("host"))
     except volume_api.VolumeError as exc:
         raise BadRequest(f"Invalid volume: {exc}") from None
     drivers.current().attach_volume(row, volume_id, device, shareable=multiattach)

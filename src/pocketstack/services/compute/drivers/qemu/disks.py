@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from pocketstack.core import internal_client, service_auth
+from pocketstack.core import hosts, internal_client, service_auth
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.qemu.machine import info
 
@@ -137,7 +137,7 @@ def volume_path(project_id: str, volume_id: str) -> Path | str:
     `local`) or, for an RBD image (`rbd`), QEMU's own rbd URL `rbd:pool/image:id=USER:conf=FILE`."""
     r = internal_client.call("POST", f"/volume/v3/{project_id}/volumes/{volume_id}/action", token=token(),
                              headers=VOLUME_HEADERS,
-                             json={"os-initialize_connection": {"connector": CONNECTOR}})
+                             json={"os-initialize_connection": {"connector": {**CONNECTOR, "host": hosts.NAME}}})
     if r.status_code != 200:
         raise DiskError(f"Volume {volume_id}: no connection info ({r.status_code}: {r.text[:200]})")
     return source_of(volume_id, r.json()["connection_info"])
