@@ -181,11 +181,16 @@ class RbdVolumes:
             raise Busy(f"image {name_of(key)} is busy: {exc}") from None
 
     def rename(self, src: str, dst: str) -> None:
+        """src takes dst's name; an existing dst goes first (a reimage: as upstream's driver deletes the
+        volume's image and imports the new one; Busy while dst has snapshots or clones)."""
         rbd = _rbd()
         try:
             rbd.RBD().rename(self.ioctx(), name_of(src), name_of(dst))
         except rbd.ImageNotFound:
             pass        # a re-run after the rename (the caller checks the target exists)
+        except rbd.ImageExists:
+            self.delete(dst)
+            rbd.RBD().rename(self.ioctx(), name_of(src), name_of(dst))
 
     def copy(self, src: str, dst: str, size_gb: int | None = None) -> None:
         self.clone_volume(src, dst, size_gb or self.size_gb(src))
