@@ -4,6 +4,7 @@ that conceal nodes a project cannot see, Ironic's list parameters and JSON patch
 
 from __future__ import annotations
 
+import collections
 import copy
 import datetime as dt
 import re
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import UTC
 from pocketstack.core.context import Context
-from pocketstack.core.errors import ApiError, BadRequest, Forbidden, MethodNotAllowed, NotAcceptable, NotFound
+from pocketstack.core.errors import ApiError, BadRequest, Conflict, Forbidden, MethodNotAllowed, NotAcceptable, NotFound
 from pocketstack.core.listing import Listing, Query
 from pocketstack.core.routing import ApiRequest, Service
 from pocketstack.core.versions import APIVersion
@@ -228,6 +229,19 @@ def list_fields(rq: ApiRequest, q: Query, known: tuple[str, ...], default: tuple
     if bad:
         raise BadRequest(f'Field(s) "{", ".join(bad)}" are not valid')
     return q.fields or (None if detail else default)
+
+
+def name_free(conn: Connection, table: sa.Table, name: str, own: str | None, what: str) -> None:
+    """409 when another row of `table` (not `own`) has this name: `what` is "a runbook", ..."""
+    found = conn.execute(sa.select(table.c.uuid).where(table.c.name == name)).scalar()
+    if found and found != own:
+        raise Conflict(f"{what[0].upper()}{what[1:]} with name {name} already exists.")
+
+
+def duplicate_steps(steps: list[dict[str, Any]]) -> str:
+    """The (interface, step) pairs named more than once, as ironic lists them ("" when none)."""
+    counts = collections.Counter((s["interface"], s["step"]) for s in steps)
+    return "; ".join(sorted(f"interface: {i}, step: {st}" for (i, st), n in counts.items() if n > 1))
 
 
 def find_by_ident(conn: Connection, table: sa.Table, ident: str, not_found: str, invalid: str) -> Any:

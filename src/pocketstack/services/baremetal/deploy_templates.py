@@ -4,7 +4,6 @@ deploy steps run on nodes deployed with that trait."""
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,11 +61,9 @@ def _validate(body: Any) -> dict[str, Any]:
     except ValidationFailed as exc:
         raise BadRequest(f"Invalid input for field/attribute template. Value: '{body}'. {exc.detail}") from None
     node_traits._check_trait(body["name"])
-    counts = collections.Counter((s["interface"], s["step"]) for s in body["steps"])
-    dupes = sorted(f"interface: {i}, step: {s}" for (i, s), n in counts.items() if n > 1)
-    if dupes:
+    if dupes := common.duplicate_steps(body["steps"]):
         raise BadRequest("Duplicate deploy steps. A template cannot have multiple deploy steps with the same "
-                         f"interface and step. Duplicates: {'; '.join(dupes)}")
+                         f"interface and step. Duplicates: {dupes}")
     steps = [{**s, "priority": int(s["priority"])} for s in body["steps"]]
     return {**body, "steps": steps}
 
@@ -80,9 +77,7 @@ def _find(conn: Any, ident: str) -> Any:
 
 
 def _name_free(conn: Any, name: str, own: str | None) -> None:
-    found = conn.execute(sa.select(deploy_templates.c.uuid).where(deploy_templates.c.name == name)).scalar()
-    if found and found != own:
-        raise Conflict(f"A deploy template with name {name} already exists.")
+    common.name_free(conn, deploy_templates, name, own, "a deploy template")
 
 
 def _writable(ctx: Context) -> None:

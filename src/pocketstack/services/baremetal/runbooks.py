@@ -5,7 +5,6 @@ runbook's own traits, managed at /v1/runbooks/{id}/traits)."""
 
 from __future__ import annotations
 
-import collections
 from typing import Any
 
 import sqlalchemy as sa
@@ -87,11 +86,9 @@ def _validate(ctx: Context, body: Any, relaxed: bool = False) -> dict[str, Any]:
                              f"'{body['name']}' does not match '^[A-Za-z0-9\\-._~]+$'")
     else:
         node_traits._check_trait(body["name"])
-    counts = collections.Counter((s["interface"], s["step"]) for s in body["steps"])
-    dupes = sorted(f"interface: {i}, step: {s}" for (i, s), n in counts.items() if n > 1)
-    if dupes:
+    if dupes := common.duplicate_steps(body["steps"]):
         raise BadRequest("Deploy template invalid: Duplicate deploy steps. A template cannot have multiple deploy "
-                         f"steps with the same interface and step. Duplicates: {'; '.join(dupes)}.")
+                         f"steps with the same interface and step. Duplicates: {dupes}.")
     if body.get("uuid") is not None and not common.is_uuid(body["uuid"]):
         raise BadRequest(f"Expected a UUID for uuid: {body['uuid']}")
     return {**body, "steps": [{**s, "order": int(s["order"])} for s in body["steps"]]}
@@ -103,9 +100,7 @@ def find(conn: Any, ident: str) -> Any:
 
 
 def _name_free(conn: Any, name: str, own: str | None) -> None:
-    found = conn.execute(sa.select(runbooks.c.uuid).where(runbooks.c.name == name)).scalar()
-    if found and found != own:
-        raise Conflict(f"A runbook with name {name} already exists.")
+    common.name_free(conn, runbooks, name, own, "a runbook")
 
 
 def _checked(conn: Any, ctx: Context, ident: str, *rules: str) -> Any:
