@@ -31,7 +31,7 @@ class ConsoleTypeInvalid(Exception):
 
 # the console types each protocol has (nova's compute manager: any other type for the protocol is
 # ConsoleTypeInvalid; xvpvnc is gone since Ussuri, spice-direct needs 2.99, past our newest version)
-CONSOLE_TYPES = {"vnc": ("novnc",), "spice": ("spice-html5",), "serial": ("serial",), "rdp": ("rdp-html5",),
+CONSOLE_TYPES = {"vnc": ("novnc",), "spice": ("spice-html5", "spice-direct"), "serial": ("serial",), "rdp": ("rdp-html5",),
                  "mks": ("webmks",)}
 
 

@@ -132,6 +132,8 @@ class FakeDriver:
         if not self.consoles.get(SECTION.get(protocol, protocol), False):
             raise ConsoleTypeUnavailable(console_type)
         check_console_type(protocol, console_type)
+        if console_type not in PAGES:        # spice-direct hands out a hypervisor's port: a fake host has none
+            raise ConsoleTypeUnavailable(console_type)
         return f"{base_url}/compute/{PAGES[console_type]}?path=%3Ftoken%3D{new_uuid()}"
 
     # --- the host --------------------------------------------------------------------------

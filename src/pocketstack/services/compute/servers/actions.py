@@ -24,7 +24,7 @@ from pocketstack.services.compute import common, drivers, flavors, floating_ips,
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import (
-    consoles, info_cache, logic, manager, network_api, scheduler, views, volume_backed)
+    consoles, image_meta, info_cache, logic, manager, network_api, scheduler, views, volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -130,7 +130,7 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "rebuild", ["active", "stopped", "error"])
-    image_id, _ = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
+    image_id, image = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
     reimage = volume_backed.is_volume_backed(row) and ctx.version >= v.REBUILD_VOLUME_BACKED
     if volume_backed.is_volume_backed(row) and not reimage and volume_backed.root_image_id(ctx, row) != image_id:
         raise BadRequest(f"Image {image_id} is unacceptable: Unable to rebuild with a different image for a "
@@ -138,6 +138,8 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
     values = {k: body[k] for k in ("name", "description", "user_data", "key_name") if k in body}
     if "OS-DCF:diskConfig" in body:
         values["disk_config"] = body["OS-DCF:diskConfig"]
+    if row["image_id"]:                 # nova's _reset_image_metadata: the new image's properties, at once
+        values["image_properties"] = image_meta.properties(image)
     with db.session() as conn:
         if values:
             common.set_server(conn, row["id"], **values)

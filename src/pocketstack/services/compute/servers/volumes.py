@@ -115,7 +115,7 @@ def show_volume_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"volumeAttachment": render_attachment(ctx, _one(rows, rq.params["volume_id"], row["id"]))}
 
 
-def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any] | None:
     body = rq.body["volumeAttachment"]
     if "tag" in body and ctx.version < ATTACH_TAG or "delete_on_termination" in body and \
             ctx.version < DELETE_ON_TERMINATION:
@@ -149,6 +149,8 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         common.record_event(conn, common.record_action(conn, ctx, row["id"], "attach_volume"),
                             "compute_attach_volume")
         rows = attachments_of(conn, [row["id"]])[row["id"]]
+    if ctx.version >= v.ATTACH_ACCEPTED:
+        return None
     return {"volumeAttachment": render_attachment(ctx, _one(rows, volume_id, row["id"]))}
 
 
@@ -201,7 +203,7 @@ P = "os_compute_api:os-volumes-attachments:"
 T = common.server_target
 ROUTES = [
     route("GET", S, list_volume_attachments, policy=P + "index", target=T),
-    route("POST", S, attach_volume, policy=P + "create", target=T, body=CREATE),
+    route("POST", S, attach_volume, policy=P + "create", target=T, body=CREATE, status={v.ATTACH_ACCEPTED: 202}),
     route("GET", S + "/{volume_id}", show_volume_attachment, policy=P + "show", target=T),
     route("PUT", S + "/{volume_id}", update_volume_attachment, policy=P + "update", target=T, body=UPDATE,
           status=202),
