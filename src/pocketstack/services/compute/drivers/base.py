@@ -71,6 +71,7 @@ def machine_uptime() -> str | None:
 class ComputeDriver(Protocol):
     name: str
     moves_guests: bool          # guests can move between hosts (cold, live migration, evacuation)
+    swaps_volumes: bool         # swap_volume works (nova's driver capability; the API refuses it otherwise)
 
     # --- lifecycle ------------------------------------------------------------------------
     def spawn(self, server: Server, token: Auth | None) -> None: ...
@@ -102,6 +103,11 @@ class ComputeDriver(Protocol):
     def attach_volume(self, server: Server, volume_id: str, device: str, *, shareable: bool = False) -> None:
         """Plug the volume into the guest; `shareable`: a multiattach volume other guests may hold too."""
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None: ...
+
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        """The guest's disk at `device` copied from the old volume's connection (Cinder's connection info
+        data) to the new one's, and the guest switched to it (nova's libvirt swap_volume: a block copy,
+        then the pivot)."""
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None: ...
     def detach_interface(self, server: Server, port_id: str) -> None: ...
 

@@ -16,6 +16,7 @@ from pocketstack.services.compute.drivers.base import (
 
 # the simulated host's default size (64 vCPUs, 256 GiB, 2 TiB), overridable in the `compute:` section
 CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
+CHUNK = 4 << 20  # swap_volume's copy
 VERSION = 1000  # nova's fake driver: versionutils.convert_version_to_int("1.0")
 # nova.conf's console sections and their defaults: only [vnc] is enabled out of the box
 CONSOLES = {"vnc": True, "spice": False, "serial_console": False, "rdp": False, "mks": False}
@@ -41,6 +42,7 @@ def console_log(server: Server) -> list[str]:
 class FakeDriver:
     name = "fake"
     moves_guests = True         # a guest is its rows: cold and live migration and evacuation between hosts
+    swaps_volumes = True        # the volumes' bytes are copied, as the hypervisor's block copy would
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}
@@ -115,6 +117,20 @@ class FakeDriver:
 
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None:
         pass
+
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        """No guest writes to the disk, but its data moves as libvirt's block copy would move it: the old
+        volume's bytes into the new one (whose extra size, if larger, stays zero), in chunks."""
+        source, target = old.get("device_path"), new.get("device_path")
+        if not source or not target:
+            raise NotImplementedError("the fake driver copies only volumes it reaches as files")
+        with open(source, "rb") as src, open(target, "r+b") as dst:
+            while chunk := src.read(CHUNK):
+                here = dst.tell()
+                if chunk.count(0) == len(chunk) and dst.read(len(chunk)).count(0) == len(chunk):
+                    continue                           # zeros on both sides: the target stays sparse there
+                dst.seek(here)
+                dst.write(chunk)
 
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         pass

@@ -37,6 +37,7 @@ STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": commo
 class QemuDriver:
     name = "qemu"
     moves_guests = False        # a guest's disk and process live on its host: no migration between hosts yet
+    swaps_volumes = False       # no blockdev-mirror + pivot yet: the API refuses a swap (409)
 
     def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str,
                  listen_host: str = "127.0.0.1") -> None:
@@ -334,6 +335,9 @@ class QemuDriver:
         with self.lock(server["id"]):
             if (g := self.guest(server)).running():
                 devices.unplug_volume(g, volume_id, self.detach_timeout)
+
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        raise NotImplementedError("the qemu driver does not swap volumes")
 
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         with self.lock(server["id"]):
