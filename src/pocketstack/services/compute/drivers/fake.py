@@ -43,6 +43,7 @@ class FakeDriver:
     name = "fake"
     moves_guests = True         # a guest is its rows: cold and live migration and evacuation between hosts
     swaps_volumes = True        # the volumes' bytes are copied, as the hypervisor's block copy would
+    rescues_volume_backed = True  # nova's fake driver reports COMPUTE_RESCUE_BFV too
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}
@@ -78,7 +79,7 @@ class FakeDriver:
     def resume(self, server: Server) -> None:
         pass
 
-    def rescue(self, server: Server, token: Auth | None) -> None:
+    def rescue(self, server: Server, token: Auth | None, image_id: str | None = None) -> None:
         pass
 
     def unrescue(self, server: Server) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -159,9 +160,57 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
 
 
 def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    """nova's compute API rescue: the rescue image's properties (else the server's) decide a stable device
+    rescue (hw_rescue_device and hw_rescue_bus: the server's disks stay attached), the only kind a
+    volume-backed server allows, from 2.87."""
+    body = rescue_body(body)
+    common.check_locked(ctx, row)
     common.check_state(row, "rescue", ["active", "stopped", "error"])
-    _start(ctx, row, "rescue", "rescue", "rescuing")
-    return json_response(200, {"adminPass": (body or {}).get("adminPass") or secrets.token_urlsafe(9)})
+    image_ref = body.get("rescue_image_ref")
+    props = row.get("image_properties") or {}
+    if image_ref:
+        try:
+            image = logic._image(ctx, image_ref)
+        except BadRequest:
+            raise BadRequest(f"Requested rescue image '{image_ref}' is not supported") from None
+        if image.get("img_block_device_mapping") or image.get("block_device_mapping"):
+            raise BadRequest(f"Requested rescue image '{image_ref}' is not supported")
+        props = image_meta.properties(image)
+    stable = ctx.version >= STABLE_RESCUE_BFV and "hw_rescue_bus" in props and "hw_rescue_device" in props
+    if volume_backed.is_volume_backed(row):
+        if not stable:
+            raise BadRequest(f"Instance {row['id']} cannot be rescued: Cannot rescue a volume-backed instance")
+        if not drivers.current().rescues_volume_backed:
+            raise BadRequest(f"Instance {row['id']} cannot be rescued: Host unable to rescue a volume-backed "
+                             f"instance")
+    _start(ctx, row, "rescue", "rescue", "rescuing", rescue_image_ref=image_ref)
+    return json_response(200, {"adminPass": body.get("adminPass") or secrets.token_urlsafe(9)})
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+STABLE_RESCUE_BFV = v.V("2.87", "a volume-backed server may be rescued with a stable rescue image")
+
+
+def rescue_body(body: Any) -> dict[str, Any]:
+    """nova's rescue schema: null, or an object with adminPass and rescue_image_ref (a uuid) only."""
+    if body is None:
+        return {}
+    if not isinstance(body, dict) or set(body) - {"adminPass", "rescue_image_ref"}:
+        raise BadRequest("Invalid input for field/attribute rescue.")
+    ref = body.get("rescue_image_ref")
+    if ref is not None and not (isinstance(ref, str) and _is_uuid(ref)):
+        raise BadRequest(f"Invalid input for field/attribute rescue_image_ref. Value: {ref}. "
+                         f"'{ref}' is not a 'uuid'")
+    if "adminPass" in body and not isinstance(body["adminPass"], str):
+        raise BadRequest("Invalid input for field/attribute adminPass.")
+    return body
 
 
 def lock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
