@@ -82,7 +82,6 @@ RC1_OVERLAY = {
         "multi_backend": "false",
         "backup": "true",
         "snapshot": "true",
-        "stable_rescue": "true",          # rescue images with hw_rescue_device/bus; volume-backed from 2.87
         "clone": "true",
         "manage_snapshot": "true",
         "manage_volume": "true",
