@@ -207,3 +207,19 @@ def test_flavor_cleanup_2_102(nova_admin, nova_demo):
     made = nova_admin.post("/flavors", json=body, headers=V["v101"])
     assert made.status_code == 200 and made.json()["flavor"]["rxtx_factor"] == 2.0
     nova_admin.delete(f"/flavors/{made.json()['flavor']['id']}")
+
+
+# --- 2.102: unknown query parameters --------------------------------------------------------------
+def test_unknown_query_parameters_refused_from_2_102(nova_demo, server):
+    for path in (f"/servers/{server}", f"/servers/{server}/metadata", "/os-availability-zone",
+                 f"/servers/{server}/os-instance-actions/none", "/flavors/1"):
+        assert nova_demo.get(path, params={"bogus": "1"}, headers=V["v101"]).status_code in (200, 404)
+        r = nova_demo.get(path, params={"bogus": "1"}, headers=V["v102"])
+        assert r.status_code == 400 and "bogus" in r.text, (path, r.text)
+    # lists closed since 2.75 (nova's index_query_v275) keep their own parameters
+    assert nova_demo.get("/servers", params={"bogus": "1"}, headers=V["v90"]).status_code == 400
+    assert nova_demo.get("/servers", params={"bogus": "1"}, headers=nova_demo.at("2.74")).status_code == 200
+    assert nova_demo.get("/servers/detail", params={"name": "x", "limit": "1", "_private": "1"},
+                         headers=V["v102"]).status_code == 200
+    assert nova_demo.get("/flavors", params={"name": "tiny"}, headers=V["v101"]).status_code == 400
+    assert nova_demo.get(f"/servers/{server}/shares", params={"bogus": "1"}, headers=V["v97"]).status_code == 400
