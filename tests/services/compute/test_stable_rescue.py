@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.services.compute.conftest import IMAGE
+from tests.services.compute.conftest import boot_from_volume
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -53,11 +53,7 @@ def test_rescue_with_a_rescue_image(nova_demo, nova_alt, rescue_images):
 
 
 def test_volume_backed_rescue_needs_2_87_and_a_stable_image(nova_demo, rescue_images):
-    r = nova_demo.post("/servers", json={"server": {
-        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
-        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
-                                     "destination_type": "volume", "volume_size": 1,
-                                     "delete_on_termination": True}]}})
+    r = boot_from_volume(nova_demo)
     assert r.status_code == 202, r.text
     sid = r.json()["server"]["id"]
     try:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.services.compute.conftest import IMAGE
+from tests.services.compute.conftest import IMAGE, wait_volume
 
 
 @pytest.fixture(scope="module")
@@ -23,18 +23,9 @@ def volumes(cloud, demo_token, admin_token):
             httpx.Client(base_url=base, timeout=60, headers={"X-Auth-Token": admin_token, **headers}))
 
 
-def _wait(cinder, volume_id, status):
-    for _ in range(300):
-        vol = cinder.get(f"/volumes/{volume_id}").json()["volume"]
-        if vol["status"] == status:
-            return vol
-        time.sleep(0.1)
-    raise AssertionError(f"volume {volume_id} is {vol['status']}, not {status}")
-
-
 def _volume(cinder, **extra):
     vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol"), **extra}}).json()["volume"]
-    return _wait(cinder, vol["id"], "available")
+    return wait_volume(cinder, vol["id"], "available")
 
 
 def _path(admin_cinder, nova, sid, volume_id):
@@ -52,7 +43,7 @@ def attached(nova_demo, volumes):
     nova_demo.wait(sid, "ACTIVE")
     r = nova_demo.post(f"/servers/{sid}/os-volume_attachments", json={"volumeAttachment": {"volumeId": old["id"]}})
     assert r.status_code == 200, r.text
-    _wait(cinder, old["id"], "in-use")
+    wait_volume(cinder, old["id"], "in-use")
     yield sid, old["id"], new["id"]
     nova_demo.delete(f"/servers/{sid}")
     nova_demo.wait_gone(sid)
@@ -103,7 +94,7 @@ def test_swap_during_cinder_migration_keeps_the_volume_id(nova_demo, nova_admin,
     # Cinder's completion: the data lives on under the old id; the copy's record is gone
     listed = nova_demo.get(f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
     assert [a["volumeId"] for a in listed] == [old_id]
-    _wait(cinder, old_id, "in-use")
+    wait_volume(cinder, old_id, "in-use")
     assert admin_cinder.get(f"/volumes/{old_id}").json()["volume"]["os-vol-mig-status-attr:migstat"] == "success"
     assert open(_path(admin_cinder, nova_demo, sid, old_id), "rb").read() == original
     for _ in range(100):
@@ -125,11 +116,11 @@ def test_swap_outside_a_migration_moves_the_data_to_the_new_volume(nova_demo, no
     assert r.status_code == 202, r.text
     listed = nova_demo.get(f"/servers/{sid}/os-volume_attachments").json()["volumeAttachments"]
     assert [a["volumeId"] for a in listed] == [new_id]
-    _wait(cinder, new_id, "in-use")
-    _wait(cinder, old_id, "available")
+    wait_volume(cinder, new_id, "in-use")
+    wait_volume(cinder, old_id, "available")
     assert open(_path(admin_cinder, nova_demo, sid, new_id), "rb").read()[:len(original)] == original
     shown = nova_demo.show(sid)["os-extended-volumes:volumes_attached"]
     assert [v["id"] for v in shown] == [new_id]
     # the swapped-to volume detaches as any other
     assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{new_id}").status_code == 202
-    _wait(cinder, new_id, "available")
+    wait_volume(cinder, new_id, "available")

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import secrets
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db, hosts, internal_client, service_auth
+from pocketstack.core import db, hosts, internal_client, schemas, service_auth
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.http import empty, json_response
@@ -187,30 +186,18 @@ def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
     return json_response(200, {"adminPass": body.get("adminPass") or secrets.token_urlsafe(9)})
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
-
 STABLE_RESCUE_BFV = v.V("2.87", "a volume-backed server may be rescued with a stable rescue image")
+
+
+RESCUE = {"type": "object", "required": ["rescue"], "additionalProperties": False, "properties": {
+    "rescue": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "adminPass": {"type": "string"}, "rescue_image_ref": {"type": "string", "format": "uuid"}}}}}
 
 
 def rescue_body(body: Any) -> dict[str, Any]:
     """nova's rescue schema: null, or an object with adminPass and rescue_image_ref (a uuid) only."""
-    if body is None:
-        return {}
-    if not isinstance(body, dict) or set(body) - {"adminPass", "rescue_image_ref"}:
-        raise BadRequest("Invalid input for field/attribute rescue.")
-    ref = body.get("rescue_image_ref")
-    if ref is not None and not (isinstance(ref, str) and _is_uuid(ref)):
-        raise BadRequest(f"Invalid input for field/attribute rescue_image_ref. Value: {ref}. "
-                         f"'{ref}' is not a 'uuid'")
-    if "adminPass" in body and not isinstance(body["adminPass"], str):
-        raise BadRequest("Invalid input for field/attribute adminPass.")
-    return body
+    schemas.validate(RESCUE, {"rescue": body})
+    return body or {}
 
 
 def lock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
