@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
-from tests.services.compute.conftest import boot_from_volume
+from tests.services.compute.conftest import boot_from_volume, wait_volume
 
 MISSING = "00000000-0000-4000-8000-000000000000"
 
@@ -72,3 +72,32 @@ def test_volume_backed_rescue_needs_2_87_and_a_stable_image(nova_demo, rescue_im
     finally:
         nova_demo.delete(f"/servers/{sid}")
         nova_demo.wait_gone(sid)
+
+
+def test_rescue_refused_while_a_volume_is_not_in_use(nova_demo, cloud, demo_token, admin_token):
+    project = httpx.get(cloud.url + "/identity/v3/auth/tokens", headers={
+        "X-Auth-Token": demo_token, "X-Subject-Token": demo_token}).json()["token"]["project"]["id"]
+    base = f"{cloud.url}/volume/v3/{project}"
+    cinder = httpx.Client(base_url=base, timeout=60, headers={"X-Auth-Token": demo_token})
+    admin = httpx.Client(base_url=base, timeout=60, headers={"X-Auth-Token": admin_token})
+    vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
+    wait_volume(cinder, vol["id"], "available")
+    sid = nova_demo.boot()["id"]
+    try:
+        nova_demo.wait(sid, "ACTIVE")
+        assert nova_demo.post(f"/servers/{sid}/os-volume_attachments",
+                              json={"volumeAttachment": {"volumeId": vol["id"]}}).status_code == 200
+        wait_volume(cinder, vol["id"], "in-use")
+        # nova's _check_volume_status: a held volume Cinder no longer calls in-use stops the rescue
+        assert admin.post(f"/volumes/{vol['id']}/action",
+                          json={"os-reset_status": {"status": "error"}}).status_code == 202
+        r = _rescue(nova_demo, sid, "2.87")
+        assert r.status_code == 409 and "status must be 'in-use'" in r.text
+        assert admin.post(f"/volumes/{vol['id']}/action",
+                          json={"os-reset_status": {"status": "in-use"}}).status_code == 202
+        assert _rescue(nova_demo, sid, "2.87").status_code == 200
+        nova_demo.wait(sid, "RESCUE")
+    finally:
+        nova_demo.delete(f"/servers/{sid}")
+        nova_demo.wait_gone(sid)
+        cinder.delete(f"/volumes/{vol['id']}")

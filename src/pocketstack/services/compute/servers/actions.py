@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, hosts, internal_client, schemas, service_auth
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
@@ -24,7 +24,7 @@ from pocketstack.services.compute import common, drivers, flavors, floating_ips,
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import (
-    consoles, image_meta, info_cache, logic, manager, network_api, scheduler, views, volume_backed)
+    consoles, image_meta, info_cache, logic, manager, network_api, scheduler, views, volume_api, volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -175,6 +175,7 @@ def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
         if image.get("img_block_device_mapping") or image.get("block_device_mapping"):
             raise BadRequest(f"Requested rescue image '{image_ref}' is not supported")
         props = image_meta.properties(image)
+    _check_volumes_in_use(ctx, row)
     stable = ctx.version >= STABLE_RESCUE_BFV and "hw_rescue_bus" in props and "hw_rescue_device" in props
     if volume_backed.is_volume_backed(row):
         if not stable:
@@ -184,6 +185,18 @@ def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
                              f"instance")
     _start(ctx, row, "rescue", "rescue", "rescuing", rescue_image_ref=image_ref)
     return json_response(200, {"adminPass": body.get("adminPass") or secrets.token_urlsafe(9)})
+
+
+def _check_volumes_in_use(ctx: Context, row: dict[str, Any]) -> None:
+    """nova's _check_volume_status: every volume the server holds must be in-use (409 otherwise)."""
+    va = t.volume_attachments
+    with db.reader() as conn:
+        held = conn.execute(sa.select(va.c.volume_id).where(va.c.server_id == row["id"])).scalars().all()
+    for volume_id in held:
+        vol = volume_api.get(ctx.token, row["project_id"], volume_id)
+        if vol is not None and vol["status"] != "in-use":
+            raise Conflict(f"Invalid volume: volume '{volume_id}' status must be 'in-use'. Currently in "
+                           f"'{vol['status']}' status")
 
 
 STABLE_RESCUE_BFV = v.V("2.87", "a volume-backed server may be rescued with a stable rescue image")
