@@ -126,7 +126,15 @@ def print_server_errors(path, limit=5):
         return
     seen, blocks = set(), []
     for i, line in enumerate(lines):
-        if line.startswith("Traceback ("):
+        if "write turn" in line:            # core.db: a write turn held too long, or waited for in vain
+            end = i + 1
+            while end < len(lines) and lines[end].startswith(" "):
+                end += 1
+            sig = line.split(" pocketstack.db ", 1)[-1][:60] + " " + (lines[end - 2].strip() if end - i > 2 else "")
+            if sig not in seen:
+                seen.add(sig)
+                blocks.append([line] + lines[max(i + 1, end - 12):end])
+        elif line.startswith("Traceback ("):
             end = i + 1
             while end < len(lines) and (lines[end].startswith((" ", "\t")) or not lines[end].strip()):
                 end += 1
