@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pocketstack.core import internal_client
+from pocketstack.core import hosts, internal_client
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.base import (
@@ -31,7 +31,7 @@ def console_log(server: Server) -> list[str]:
     It ends with the plain statement, so any tail of it (`length`) still says so."""
     flavor = (server.get("flavor") or {}).get("original_name", server.get("flavor_id"))
     return [
-        "pocketstack compute driver: fake",
+        f"pocketstack compute driver: fake, on compute host {hosts.NAME}",
         f"server {server['id']} (instance {server['instance_name']}, hostname {server['hostname']})",
         f"image {server['image_id'] or '(none: boot from volume)'}, flavor {flavor}",
         "This host is simulated: no guest runs, so nothing boots and nothing writes to a serial console.",

@@ -43,7 +43,7 @@ def console_output(ctx: Context, row: dict[str, Any], body: Any) -> dict[str, An
             raise BadRequest("Invalid input for field/attribute length.") from None
         if length < -1:
             raise BadRequest("Invalid input for field/attribute length.")
-    lines = drivers.current().console_output(row)
+    lines = drivers.on_guest_host(row, "console_output")
     if length is not None and length >= 0:
         lines = lines[-length:] if length else []
     return {"output": "\n".join(lines)}

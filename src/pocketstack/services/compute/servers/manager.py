@@ -423,4 +423,5 @@ def register(settings: Any = None) -> None:
     jobs.register(logic.BUILD, build, build_failed, **versioned)
     jobs.register(logic.DELETE, delete, None, **versioned)
     jobs.register(ACTION, act, action_failed, **versioned)
+    drivers.register_calls()
     power_sync.start(settings)

@@ -78,7 +78,7 @@ def _swap(token: Any, row: dict[str, Any], bdm: dict[str, Any], old: dict[str, A
     project = row["project_id"]
     old_info = volume_api.connection_info(token, project, bdm["attachment_id"])
     new_info = volume_api.update_attachment(token, project, new_attachment, bdm["device"], row.get("host"))
-    drivers.current().swap_volume(row, old_info, new_info, bdm["device"])
+    drivers.on_guest_host(row, "swap_volume", old_info, new_info, bdm["device"])
     volume_api.complete(token, project, new_attachment)
     volume_api.detach(token, project, bdm["attachment_id"])
     saved = new["id"]

@@ -147,7 +147,7 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any] | None:
                                           row.get("host"))
     except volume_api.VolumeError as exc:
         raise BadRequest(f"Invalid volume: {exc}") from None
-    drivers.current().attach_volume(row, volume_id, device, shareable=multiattach)
+    drivers.on_guest_host(row, "attach_volume", volume_id, device, shareable=multiattach)
     with db.session() as conn:
         record(conn, row["id"], volume_id, attachment_id, device, tag=body.get("tag"),
                delete_on_termination=bool(body.get("delete_on_termination", False)), multiattach=multiattach)
@@ -195,7 +195,7 @@ def detach_volume(ctx: Context, rq: ApiRequest) -> None:
     current = _one(rows, rq.params["volume_id"], row["id"])
     if current["boot_index"] == 0:
         raise BadRequest("Cannot detach a root device volume")
-    drivers.current().detach_volume(row, current["volume_id"], current["device"])
+    drivers.on_guest_host(row, "detach_volume", current["volume_id"], current["device"])
     volume_api.detach(ctx.token, row["project_id"], current["attachment_id"])
     with db.session() as conn:
         conn.execute(VA.delete().where(VA.c.id == current["id"]))
