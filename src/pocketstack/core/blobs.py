@@ -108,6 +108,16 @@ class BlobStore:
         """A URL naming where the blob's bytes are (Glance's locations and direct_url)."""
         raise NotImplementedError
 
+    def keep_as_block_images(self, prefix: str, name_prefix: str = "") -> bool:
+        """Keep the blobs under prefix as block-device images a volume can clone copy-on-write
+        (RBD images on the ceph backend, named name_prefix + the rest of the key); whether this
+        backend can. The files backend cannot: its blobs stay files."""
+        return False
+
+    def in_use(self, key: str) -> str | None:
+        """Why the blob cannot be deleted now (clones depend on it), else None."""
+        return None
+
     # Snapshots of a cloud (core.snapshots): the files backend's blobs are part of the data
     # directory's tree, which the snapshot copies; another backend keeps its own copy by name.
     def save_snapshot(self, name: str) -> int:
@@ -375,6 +385,10 @@ def _executor() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(16, thread_name_prefix="blob-write")
     return _pool
+
+
+class InUse(Exception):
+    """A blob that clones depend on cannot be deleted (glance_store's InUseByStore)."""
 
 
 class BackendUnavailable(RuntimeError):
