@@ -13,7 +13,8 @@ import openstack
 import pytest
 
 from tests.ceph.conftest import POOL, ceph_args, ceph_options
-from tests.ceph.test_rbd_volumes import admin_conn, conn, ioctx, rbd, read_image, wait  # noqa: F401 - fixtures
+from tests.ceph.test_rbd_volumes import (  # noqa: F401 - fixtures
+    admin_conn, conn, ioctx, rbd, read_image, upload_raw, wait)
 from tests.conftest import start_cloud, stop_cloud, unique
 
 pytestmark = pytest.mark.xdist_group("ceph")     # one throwaway cluster per session
@@ -29,9 +30,7 @@ def pattern() -> bytes:
 
 @pytest.fixture(scope="module")
 def raw_image(conn: Any, pattern: bytes) -> Any:
-    image = conn.image.create_image(name=unique("raw"), disk_format="raw", container_format="bare",
-                                    data=pattern, allow_duplicates=True)
-    return conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+    return upload_raw(conn, pattern)
 
 
 @pytest.fixture(scope="module")
@@ -110,9 +109,7 @@ def test_volume_from_image_is_a_clone(conn: Any, rbd: Any, ioctx: Any, raw_image
 
 
 def test_image_delete_while_a_volume_clones_it(conn: Any, rbd: Any, ioctx: Any, pattern: bytes) -> None:
-    image = conn.image.create_image(name=unique("busy"), disk_format="raw", container_format="bare",
-                                    data=pattern[:6000], allow_duplicates=True)
-    image = conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+    image = upload_raw(conn, pattern[:6000], "busy")
     vol = wait(conn, conn.block_storage.create_volume(size=1, image_id=image.id, name=unique("child")))
     r = conn.image.delete(f"/images/{image.id}")
     assert r.status_code == 409 and IN_USE in r.text                     # glance's InUseByStore

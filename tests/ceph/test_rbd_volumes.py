@@ -85,11 +85,16 @@ def pattern() -> bytes:
     return bytes((i * 13 + 7) % 255 + 1 for i in range(4 << 20)) + os.urandom((4 << 20) + 4321)
 
 
+def upload_raw(conn: Any, data: bytes, prefix: str = "raw") -> Any:
+    """A raw image of those bytes, once active."""
+    image = conn.image.create_image(name=unique(prefix), disk_format="raw", container_format="bare",
+                                    data=data, allow_duplicates=True)
+    return conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+
+
 @pytest.fixture(scope="module")
 def raw_image(conn: Any, pattern: bytes) -> Any:
-    image = conn.image.create_image(name=unique("raw"), disk_format="raw", container_format="bare",
-                                    data=pattern, allow_duplicates=True)
-    return conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+    return upload_raw(conn, pattern)
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -385,6 +386,27 @@ def _executor() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(16, thread_name_prefix="blob-write")
     return _pool
+
+
+class SeekableReader(io.RawIOBase):
+    """A read-only seekable file of `length` bytes; a backend's open() adds readinto."""
+
+    def __init__(self, length: int) -> None:
+        self.pos, self.length = 0, length
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = max(base + offset, 0)
+        return self.pos
 
 
 class InUse(Exception):

@@ -48,7 +48,7 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, Writer
+from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, SeekableReader, Writer
 from pocketstack.core.blobs_rbd import RbdBlobs
 
 LOG = logging.getLogger("pocketstack.blobs")
@@ -490,26 +490,13 @@ class _Fetch:
         return self.data
 
 
-class _ChunkReader(io.RawIOBase):
+class _ChunkReader(SeekableReader):
     """A seekable file on one generation of a blob."""
 
     def __init__(self, store: CephStore, key: str, head: dict[str, Any]) -> None:
-        self.store, self.key, self.head, self.pos = store, key, head, 0
+        super().__init__(int(head["size"]))
+        self.store, self.key, self.head = store, key, head
         self.cached: tuple[int, int, bytes] = (-1, 0, b"")    # (index, offset, bytes from offset to the chunk's end)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.head["size"]}[whence]
-        self.pos = max(base + offset, 0)
-        return self.pos
 
     def readinto(self, buffer: Any) -> int:
         size, chunk = self.head["size"], self.head["chunk"]

@@ -29,7 +29,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, BinaryIO
 
-from pocketstack.core.blobs import CHUNK, InUse, Writer
+from pocketstack.core.blobs import CHUNK, InUse, SeekableReader, Writer
 
 if TYPE_CHECKING:
     from pocketstack.core.blobs_ceph import CephStore
@@ -309,25 +309,12 @@ class _RbdWriter(Writer):
             LOG.warning("RBD image %s of a discarded write is in use; left in the pool", self.name)
 
 
-class _SnapReader(io.RawIOBase):
+class _SnapReader(SeekableReader):
     """A seekable read-only file on an image opened at its snapshot."""
 
     def __init__(self, image: Any) -> None:
-        self.image, self.pos, self.length = image, 0, int(image.size())
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
-        self.pos = max(base + offset, 0)
-        return self.pos
+        super().__init__(int(image.size()))
+        self.image = image
 
     def readinto(self, buffer: Any) -> int:
         if self.pos >= self.length:
