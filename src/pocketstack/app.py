@@ -46,8 +46,7 @@ def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = Tru
     if db.at_head(settings.db_url):
         pass                                            # nothing to migrate, nothing to check
     elif migrate and db.is_empty(settings.db_url):      # a first start: the schema from the models
-        services.load_all()                             # (bootstrap imports them all anyway)
-        db.create_schema(settings.db_url)
+        db.create_schema(settings.db_url, services.load_all)   # (their DDL as written in the package)
     elif migrate:
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
