@@ -300,10 +300,13 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pocketstack import bootstrap
+    settings = settings_from(args)
+    if bootstrap.no_database_yet(settings):
+        bootstrap.start_hashing(settings)       # a first start: hash its password while the rest loads
     import uvicorn
 
     from pocketstack.app import build_app, prepare
-    settings = settings_from(args)
     if error := (check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings)
                  or check_notifications(settings) or check_blob_backend(settings)):
         print(f"pocketstack: {error}", file=sys.stderr)
@@ -317,7 +320,7 @@ def _serve(args: argparse.Namespace) -> int:
     from pocketstack.core.db import SchemaError
     listeners, note = bind_listeners(settings, args)
     try:
-        first_start = prepare(settings)
+        first_start = prepare(settings, defer=settings.workers == 1)   # identity now, the rest once serving
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1

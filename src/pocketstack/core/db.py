@@ -398,9 +398,13 @@ def create_schema(url: str, load_models: Callable[[], Any] | None = None) -> Non
                     if load_models is not None:
                         load_models()
                     script = schema_script(conn.dialect.name, head)
-                for statement in script.split(";\n"):
-                    if statement.strip():
-                        conn.exec_driver_sql(statement)
+                cursor = conn.connection.dbapi_connection.cursor()     # in this transaction; no
+                try:                                                   # per-statement overhead of
+                    for statement in script.split(";\n"):             # SQLAlchemy's execution
+                        if statement.strip():
+                            cursor.execute(statement)
+                finally:
+                    cursor.close()
                 return
     finally:
         engine.dispose()

@@ -42,8 +42,9 @@ def _grant(conn: Connection, kind: str, actor: str, target: str, role_id: str) -
 
 
 def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
-        mounted: list[Any]) -> dict[str, Any]:
-    """Create everything; returns the ids other services' bootstraps need."""
+        mounted: list[Any], hashed: dict[str, str] | None = None) -> dict[str, Any]:
+    """Create everything; returns the ids other services' bootstraps need. `hashed`: password ->
+    hash already computed (the start hashes the bootstrap password while its modules load)."""
     options.load(settings)
     tokens.ensure_keys(conn, "token")
     tokens.ensure_keys(conn, "credential")
@@ -62,7 +63,7 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
         ("demo", "Demo project"), ("alt_demo", "Alternate demo project"))}
     # one slow hash per distinct password (DevStack gives admin, demo and alt_demo the same one):
     # a quarter of a second each at the default cost, on every first start
-    hashed = {pw: passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
+    hashed = {pw: (hashed or {}).get(pw) or passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
     user_ids = {name: _user(conn, name, hashed[passwords_by_user[name]], project_ids[name])
                 for name in ("admin", "demo", "alt_demo")}
     _grant(conn, "UserProject", user_ids["admin"], project_ids["admin"], role_ids["admin"])
