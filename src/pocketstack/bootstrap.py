@@ -147,7 +147,8 @@ def finish(settings: Settings, mounted: list[Any]) -> None:
 def _cacert(settings: Settings) -> str | None:
     import yaml
     path = settings.data_dir / "clouds.yaml"
-    data = yaml.safe_load(path.read_text()) if path.exists() else None
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml when present: read on every start
+    data = yaml.load(path.read_text(), Loader=loader) if path.exists() else None  # noqa: S506 - a safe loader
     return next(iter((data or {}).get("clouds", {}).values()), {}).get("cacert")
 
 

@@ -421,24 +421,16 @@ def schema_script(dialect_name: str, head: str | None = None) -> str:
     Alembic's version table stamped with `head`; statements end with ";\n". The caller has imported
     every service (their tables are the models)."""
     head = head or known_head()
-    ddl: list[Any] = []
     url = {"sqlite": "sqlite://", "postgresql": "postgresql+psycopg://"}[dialect_name]
-    mock = sa.create_mock_engine(url, lambda sql, *a, **kw: ddl.append(sql))
-    dialect = mock.dialect
-    metadata.create_all(mock, checkfirst=False)
-    _alembic_version.create(mock, checkfirst=False)
+    dialect = sa.create_mock_engine(url, lambda *a, **kw: None).dialect
+    # tables in dependency order, ties by name (metadata.sorted_tables would follow import order)
+    tables = sa.schema.sort_tables(sorted(metadata.tables.values(), key=lambda t: t.name))
     statements: list[str] = []
-    indexes: list[str] = []         # a table's indexes come from a set: sorted, so the script is stable
-    for element in ddl:
-        sql = str(element.compile(dialect=dialect)).strip()
-        if isinstance(element, sa.schema.CreateIndex):
-            indexes.append(sql)
-            continue
-        statements += sorted(indexes)
-        indexes = []
-        statements.append(sql)
-    statements += sorted(indexes)
-    for table in metadata.sorted_tables:
+    for table in [*tables, _alembic_version]:
+        statements.append(str(sa.schema.CreateTable(table).compile(dialect=dialect)).strip())
+        statements += sorted(str(sa.schema.CreateIndex(index).compile(dialect=dialect)).strip()
+                             for index in table.indexes)
+    for table in tables:
         for row in table.info.get("seed") or ():
             statements.append(str(table.insert().values(row).compile(
                 dialect=dialect, compile_kwargs={"literal_binds": True})))

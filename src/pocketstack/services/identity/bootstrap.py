@@ -95,13 +95,16 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
     None for data dirs from before it was kept: the old base URL and path) takes the new one, so an
     operator's own edits and deletions stay. Returns the URLs now written, for the next start."""
     urls: dict[str, str] = {}
+    by_type: dict[str, list[str]] = {}
+    for sid, kind in conn.execute(sa.select(services.c.id, services.c.type)):   # one query per start
+        by_type.setdefault(kind, []).append(sid)
     for service in mounted:
         for kind, name, path in service.catalog:
             url = urls[kind] = endpoint_url(settings, service, path)
-            ids = conn.execute(sa.select(services.c.id).where(services.c.type == kind)).scalars().all()
+            ids = by_type.get(kind, [])
             if not ids:
                 if written is None or kind not in written:      # else an operator deleted it: leave it so
-                    _add_service(conn, kind, name, url)
+                    by_type[kind] = [_add_service(conn, kind, name, url)]
                 continue
             previous = (written or {}).get(kind, old_base + path)
             if previous != url:
@@ -112,10 +115,11 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
     return urls
 
 
-def _add_service(conn: Connection, kind: str, name: str, url: str) -> None:
+def _add_service(conn: Connection, kind: str, name: str, url: str) -> str:
     sid = new_id()
     conn.execute(services.insert().values(id=sid, type=kind, enabled=True,
                                           extra={"name": name, "description": f"{name} ({kind})"}))
     for interface in ("public", "internal", "admin"):
         conn.execute(endpoints.insert().values(id=new_id(), interface=interface, service_id=sid, url=url,
                                                region_id="RegionOne", enabled=True, extra={"bootstrap": True}))
+    return sid
