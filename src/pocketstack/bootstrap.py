@@ -29,11 +29,14 @@ _finish_lock = threading.Lock()
 _early: tuple[Settings, str, Any] | None = None      # (settings, password, password_hash.Pending)
 
 
-def _state(conn: Any) -> dict[str, Any] | None:
+def _state(conn: Any, lock: bool = False) -> dict[str, Any] | None:
+    """The marker row; `lock`: held to the end of the transaction on PostgreSQL (SQLite's write
+    transactions are serial already), so processes finishing the same bootstraps take turns."""
     import sqlalchemy as sa
 
     from pocketstack.services.identity.tables import kv
-    return conn.execute(sa.select(kv.c.value).where(kv.c.key == "bootstrap")).scalar()
+    query = sa.select(kv.c.value).where(kv.c.key == "bootstrap")
+    return conn.execute(query.with_for_update() if lock else query).scalar()
 
 
 def _admin_password(settings: Settings) -> str:
@@ -130,7 +133,7 @@ def finish(settings: Settings, mounted: list[Any]) -> None:
     with _finish_lock:
         for entry in mounted:
             with db.session() as conn:
-                state = _state(conn) or {}
+                state = _state(conn, lock=True) or {}
                 if entry.type not in (state.get("pending") or ()):
                     continue
                 info = dict(state["info"])
