@@ -398,11 +398,14 @@ def create_schema(url: str, load_models: Callable[[], Any] | None = None) -> Non
                     if load_models is not None:
                         load_models()
                     script = schema_script(conn.dialect.name, head)
-                cursor = conn.connection.dbapi_connection.cursor()     # in this transaction; no
-                try:                                                   # per-statement overhead of
-                    for statement in script.split(";\n"):             # SQLAlchemy's execution
-                        if statement.strip():
-                            cursor.execute(statement)
+                cursor = conn.connection.dbapi_connection.cursor()     # in this transaction, without
+                try:                                                   # SQLAlchemy's per-statement work
+                    if conn.dialect.name == "postgresql":
+                        cursor.execute(script)                         # one round trip (no parameters)
+                    else:
+                        for statement in script.split(";\n"):
+                            if statement.strip():
+                                cursor.execute(statement)
                 finally:
                     cursor.close()
                 return
