@@ -66,7 +66,8 @@ def test_a_first_start_serves_tokens_first_and_each_service_after_its_bootstrap(
 
 
 def test_a_stop_right_after_the_first_token_finishes_the_start_first(tmp_path: Path) -> None:
-    cloud = start_cloud(tmp_path)
+    """Also with `startup: {warm_up: false}`: a first start completes whatever the config says."""
+    cloud = start_cloud(tmp_path, options={"startup": {"warm_up": False}})
     _admin(cloud.url)
     cloud.process.send_signal(signal.SIGINT)
     assert cloud.process.wait(timeout=120) == 0
