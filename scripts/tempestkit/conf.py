@@ -51,9 +51,10 @@ RC1_OVERLAY = {
         "serial_console": "false",
         "shelve": "true",
         "snapshot": "true",
+        "stable_rescue": "true",          # rescue images with hw_rescue_device/bus; volume-backed from 2.87
         "spice_console": "false",
         "suspend": "true",
-        "swap_volume": "false",
+        "swap_volume": "true",            # a direct call is refused (409) as nova refuses it; Cinder migrations swap
         "vnc_console": "true",
         "volume_backed_live_migration": "false",
         "volume_multiattach": "true",     # with the type ensure_multiattach_type makes

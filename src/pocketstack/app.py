@@ -429,8 +429,9 @@ class Pocketstack:
             raise unauthorized(ctx.base_url)
         if rq.body_bytes is not None:
             rq.body = parse_json(rq.body_bytes)
-        if route.query is not None:
-            schemas.validate(route.query, dict(rq.query))
+        query = route.query_for(ctx.version)
+        if query is not None:
+            schemas.validate(query, dict(rq.query))
         if isinstance(route.policy, str):     # in_handler / PUBLIC / ANY_USER: see core.policy
             target = route.target(ctx, rq) if route.target else {"project_id": ctx.project_id}
             service.policy.enforce(route.policy, target, ctx)

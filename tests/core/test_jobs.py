@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from pocketstack.core import db, faults, jobs
+from pocketstack.core import db, faults, hosts, jobs
 from pocketstack.core.clock import utcnow
 
 
@@ -215,3 +215,61 @@ def test_a_payload_newer_than_this_release_waits(database):
     with db.reader() as conn:
         row = conn.execute(sa.select(jobs.jobs).where(jobs.jobs.c.id == "new-job")).mappings().one()
     assert seen == [] and row["state"] == "pending" and row["run_at"] > utcnow()
+
+
+def _answer_as(host, monkeypatch):
+    """Wait for a pending call job, then run it as `host` would."""
+    import time
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with db.reader() as conn:
+            if conn.execute(sa.select(jobs.jobs.c.id).where(jobs.jobs.c.kind == jobs.CALL)).first():
+                break
+        time.sleep(0.02)
+    monkeypatch.setattr(hosts, "NAME", host)
+    return jobs.run_pending_now()
+
+
+def test_a_call_runs_on_its_host_and_answers_or_raises_the_api_error(database, monkeypatch):
+    import threading
+    from pocketstack.core import errors
+
+    def double(n):
+        if n < 0:
+            raise errors.Conflict(f"cannot double {n}")
+        return {"twice": n * 2}
+
+    jobs.register_call("t.double", double)
+    monkeypatch.setattr(hosts, "NAME", "here")
+    assert jobs.call("here", "t.double", 4) == {"twice": 8}          # this host: at once, no job
+    for n, expect in ((21, {"twice": 42}), (-1, errors.Conflict)):
+        monkeypatch.setattr(hosts, "NAME", "here")
+        got = []
+        caller = threading.Thread(target=lambda: got.append(_outcome(lambda: jobs.call("there", "t.double", n))))
+        caller.start()
+        assert _answer_as("there", monkeypatch) == 1
+        caller.join(10)
+        if isinstance(expect, dict):
+            assert got == [expect]
+        else:
+            assert isinstance(got[0], expect) and got[0].message == "cannot double -1" and got[0].status == 409
+    with db.reader() as conn:                                        # question and answer are gone
+        assert conn.execute(sa.select(sa.func.count()).select_from(jobs.jobs)).scalar() == 0
+
+
+def test_a_call_nobody_answers_times_out_and_leaves_nothing(database, monkeypatch):
+    from pocketstack.core import errors
+    jobs.register_call("t.never", lambda: None)
+    monkeypatch.setattr(hosts, "NAME", "here")
+    with pytest.raises(errors.ApiError) as info:
+        jobs.call("gone", "t.never", timeout=0.3)
+    assert info.value.status == 500 and "host gone" in info.value.message
+    with db.reader() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(jobs.jobs)).scalar() == 0
+
+
+def _outcome(fn):
+    try:
+        return fn()
+    except Exception as exc:  # noqa: BLE001 - the test looks at what was raised
+        return exc

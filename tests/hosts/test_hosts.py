@@ -268,6 +268,40 @@ def test_moves_refused_to_the_same_or_an_unknown_host_and_to_non_admins(hosts: H
     demo.compute.delete_server(server)
 
 
+def test_console_and_attachments_are_done_by_the_host_that_runs_the_guest(hosts: Hosts) -> None:
+    """The API answers on alpha; the driver calls on a guest (console, volume and interface attach and
+    detach) run on its host, beta, as nova-api asks nova-compute; errors come back as the API's."""
+    admin = hosts.admin()
+    server = _boot(admin, "remote", "nova:beta")
+    _wait(admin, server, "ACTIVE")
+    out = _action(admin, server, {"os-getConsoleOutput": {"length": None}})
+    assert out.status_code == 200, out.text
+    assert "on compute host beta" in out.json()["output"]
+    volume = admin.block_storage.create_volume(size=1, name="remote-vol")
+    admin.block_storage.wait_for_status(volume, "available", wait=30)
+    r = _nova(admin, "POST", f"/servers/{server}/os-volume_attachments",
+              json={"volumeAttachment": {"volumeId": volume.id}})
+    assert r.status_code == 200, r.text
+    admin.block_storage.wait_for_status(volume, "in-use", wait=30)
+    r = _nova(admin, "DELETE", f"/servers/{server}/os-volume_attachments/{volume.id}")
+    assert r.status_code == 202, r.text
+    admin.block_storage.wait_for_status(volume, "available", wait=30)
+    net = admin.network.create_network(name="remote-net")
+    admin.network.create_subnet(network_id=net.id, cidr="10.77.0.0/24", ip_version=4)
+    r = _nova(admin, "POST", f"/servers/{server}/os-interface", json={"interfaceAttachment": {"net_id": net.id}})
+    assert r.status_code == 200, r.text
+    port_id = r.json()["interfaceAttachment"]["port_id"]
+    assert admin.network.get_port(port_id).binding_host_id == "beta"
+    r = _nova(admin, "DELETE", f"/servers/{server}/os-interface/{port_id}")
+    assert r.status_code == 202, r.text
+    r = _nova(admin, "POST", f"/servers/{server}/os-interface/{port_id}/nothing")
+    assert r.status_code in (404, 405)
+    admin.compute.delete_server(server)
+    admin.compute.wait_for_delete(admin.compute.get_server(server), wait=30)
+    admin.block_storage.delete_volume(volume)
+    admin.network.delete_network(net)
+
+
 def test_work_waits_for_its_host_and_a_killed_host_goes_down_then_evacuate(hosts: Hosts) -> None:
     admin = hosts.admin()
     on_gamma, on_beta = _boot(admin, "g", "nova:gamma"), _boot(admin, "b", "nova:beta")

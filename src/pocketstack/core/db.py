@@ -10,8 +10,10 @@ import contextlib
 import json
 import logging
 import re
+import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -156,14 +158,31 @@ def write_turn() -> Iterator[None]:
         yield
         return
     if not _writers.acquire(timeout=WRITE_TURN_TIMEOUT):
+        LOG.error("no write turn for %.0f s; the thread that holds it (since %.1f s) is at:\n%s",
+                  WRITE_TURN_TIMEOUT, time.monotonic() - _holder[1], _stack_of(_holder[0]))
         raise sa.exc.OperationalError("BEGIN IMMEDIATE", None, Exception(
             f"database is locked (no write turn in this process for {WRITE_TURN_TIMEOUT:.0f} s)"))
     _turns.depth = getattr(_turns, "depth", 0) + 1
+    if _turns.depth == 1:
+        _holder[:] = [threading.get_ident(), time.monotonic()]
     try:
         yield
     finally:
         _turns.depth -= 1
+        if _turns.depth == 0:
+            held = time.monotonic() - _holder[1]
+            if held > SLOW_WRITE_TURN:
+                LOG.warning("a write turn was held for %.1f s, by:\n%s", held, "".join(traceback.format_stack()[:-2]))
         _writers.release()
+
+
+_holder: list[Any] = [None, 0.0]        # the thread holding the write turn, and since when (monotonic)
+SLOW_WRITE_TURN = 10.0                  # a write turn held longer is logged with its holder's stack
+
+
+def _stack_of(thread_id: int | None) -> str:
+    frame = sys._current_frames().get(thread_id) if thread_id is not None else None
+    return "".join(traceback.format_stack(frame)) if frame is not None else "(no thread)"
 
 
 _turns = threading.local()

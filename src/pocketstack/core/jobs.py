@@ -25,6 +25,7 @@ import datetime as dt
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +34,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db, faults, hosts, snapshots
+from pocketstack.core import db, errors, faults, hosts, snapshots
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
 
@@ -340,3 +341,72 @@ def run_pending_now(limit: int = 1000) -> int:
         execute(job, "inline")
         count += 1
     return count
+
+
+# --- calls: work one host must do while a caller waits ---------------------------------------------
+# nova-api asks the compute host that runs a guest to attach a volume or read its console, and waits
+# for the answer (an RPC call). `call(host, name, *args)` runs the registered function at once when
+# `host` is this process's own (or None); otherwise a job pinned to that host runs it and leaves the
+# answer in a row of its own (kind CALL_ANSWER, state "done", which no worker claims), which the
+# caller reads and deletes. Arguments and answers are JSON; an ApiError raised there is raised here.
+CALL, CALL_ANSWER = "host.call", "host.call.answer"
+CALL_TIMEOUT = 60.0             # oslo.messaging's rpc_response_timeout
+CALLS: dict[str, Callable[..., Any]] = {}
+
+
+def register_call(name: str, fn: Callable[..., Any]) -> None:
+    CALLS[name] = fn
+    if CALL not in KINDS:
+        register(CALL, _answer_call)
+
+
+def call(host: str | None, name: str, *args: Any, timeout: float = CALL_TIMEOUT) -> Any:
+    if host is None or host == hosts.NAME:
+        return CALLS[name](*args)
+    call_id = new_uuid()
+    with db.session() as conn:
+        job_id = enqueue(conn, CALL, {"call": name, "args": list(args), "answer": call_id},
+                         host=host, max_attempts=1)
+    deadline, delay = time.monotonic() + timeout, 0.01
+    while True:
+        with db.reader() as conn:
+            answer = conn.execute(sa.select(jobs.c.payload).where(jobs.c.id == call_id)).scalar()
+            lost = answer is None and conn.execute(sa.select(jobs.c.state).where(
+                jobs.c.id == job_id)).scalar() == "failed"
+        if answer is not None or lost or time.monotonic() > deadline:
+            break
+        time.sleep(delay)
+        delay = min(delay * 2, 0.25)
+    with db.session() as conn:
+        conn.execute(jobs.delete().where(jobs.c.id.in_([call_id, job_id])))
+    if answer is None:
+        raise errors.ApiError(f"Timed out waiting for a reply to {name} from host {host}"
+                              if not lost else f"{name} failed on host {host}")
+    if "error" in answer:
+        raise _error(answer["error"])
+    return answer["result"]
+
+
+def _answer_call(payload: dict[str, Any]) -> None:
+    try:
+        answer: dict[str, Any] = {"result": CALLS[payload["call"]](*payload["args"])}
+    except errors.ApiError as exc:
+        answer = {"error": {"type": type(exc).__name__, "status": exc.status, "title": exc.title,
+                            "message": exc.message, "kind": exc.kind}}
+    except Exception as exc:  # noqa: BLE001 - the caller gets a 500, as from a failed RPC
+        LOG.exception("call %s failed", payload["call"])
+        answer = {"error": {"type": "ApiError", "status": 500, "title": errors.ApiError.title,
+                            "message": f"{payload['call']} failed on host {hosts.NAME}: {exc}", "kind": None}}
+    with db.session() as conn:
+        conn.execute(jobs.insert().values(id=payload["answer"], kind=CALL_ANSWER, payload=answer, state="done",
+                                          attempts=0, max_attempts=0, host=hosts.NAME, run_at=utcnow(),
+                                          created_at=utcnow()))
+
+
+def _error(spec: dict[str, Any]) -> errors.ApiError:
+    cls = getattr(errors, spec["type"], None)
+    if not (isinstance(cls, type) and issubclass(cls, errors.ApiError)):
+        cls = type(spec["type"], (errors.ApiError,), {"status": spec["status"], "title": spec["title"]})
+    exc = cls.__new__(cls)
+    errors.ApiError.__init__(exc, spec["message"], kind=spec["kind"])
+    return exc

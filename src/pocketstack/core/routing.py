@@ -71,7 +71,7 @@ class Route:
     handler: Handler
     policy: str | InHandler | NoRule | None    # None is refused by tests/contract/test_policy.py
     body: dict[str, Any] | None = None
-    query: dict[str, Any] | None = None
+    query: dict[str, Any] | None = None   # a schema, or {since version: schema} where it changed by version
     status: int | dict[APIVersion, int] = 200
     target: Target | None = None
     auth: bool | str = True              # True: token required; False: public; "optional"
@@ -93,6 +93,16 @@ class Route:
         for since, code in sorted(self.status.items()):
             if version is None or version >= since:
                 chosen = code
+        return chosen
+
+    def query_for(self, version: APIVersion | None) -> dict[str, Any] | None:
+        """The query schema at `version`: the route's own, or the newest of its versioned ones at or before it."""
+        if self.query is None or "type" in self.query:
+            return self.query
+        chosen = None
+        for since, schema in sorted(self.query.items()):
+            if version is not None and version >= since:
+                chosen = schema
         return chosen
 
     def accepts(self, version: APIVersion | None) -> bool:

@@ -60,6 +60,25 @@ class Nova:
 IMAGE: list[str] = []
 
 
+def wait_volume(cinder: httpx.Client, volume_id: str, status: str) -> dict[str, Any]:
+    """Poll the block storage API until the volume has `status`."""
+    for _ in range(300):
+        vol = cinder.get(f"/volumes/{volume_id}").json()["volume"]
+        if vol["status"] == status:
+            return vol
+        time.sleep(0.1)
+    raise AssertionError(f"volume {volume_id} is {vol['status']}, not {status}")
+
+
+def boot_from_volume(nova: Nova, **bdm: Any) -> httpx.Response:
+    """POST /servers with a 1 GiB root volume made from the test image (deleted with the server)."""
+    return nova.post("/servers", json={"server": {
+        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
+        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
+                                     "destination_type": "volume", "volume_size": 1,
+                                     "delete_on_termination": True, **bdm}]}})
+
+
 @pytest.fixture(scope="session")
 def nova_admin(cloud: Any, admin_token: str) -> Nova:
     return Nova(cloud.url, admin_token)

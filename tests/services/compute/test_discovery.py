@@ -7,7 +7,7 @@ def test_versions_document(http):
     r = http.get("/compute/")
     assert r.status_code == 200
     versions = {v["id"]: v for v in r.json()["versions"]}
-    assert versions["v2.1"]["min_version"] == "2.1" and versions["v2.1"]["version"] == "2.96"
+    assert versions["v2.1"]["min_version"] == "2.1" and versions["v2.1"]["version"] == "2.104"
     assert versions["v2.1"]["status"] == "CURRENT" and versions["v2.0"]["status"] == "SUPPORTED"
     one = http.get("/compute/v2.1/").json()["version"]
     assert one["id"] == "v2.1" and one["links"][0]["href"].endswith("/compute/v2.1/")
@@ -28,7 +28,7 @@ def test_microversion_headers(http, demo_token):
     assert legacy.headers["X-OpenStack-Nova-API-Version"] == "2.10"
     assert "description" not in legacy.json()["flavors"][0]
     latest = http.get("/compute/v2.1/flavors", headers={**h, "OpenStack-API-Version": "compute latest"})
-    assert latest.headers["OpenStack-API-Version"] == "compute 2.96"
+    assert latest.headers["OpenStack-API-Version"] == "compute 2.104"
     none = http.get("/compute/v2.1/flavors", headers=h)
     assert none.headers["OpenStack-API-Version"] == "compute 2.1"
     assert none.headers["X-Compute-Request-Id"] == none.headers["X-OpenStack-Request-Id"]

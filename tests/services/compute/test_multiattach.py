@@ -138,13 +138,18 @@ def test_boot_from_a_multiattach_volume_in_use(demo, image_id, multi_type):
     assert [a["server_id"] for a in vol.attachments] == [second.id]
 
 
-def test_swap_of_a_shared_volume_is_refused(demo, image_id, multi_type):
+def test_swap_of_a_shared_volume_is_refused(admin, demo, image_id, multi_type):
     first, second = _server(demo, image_id), _server(demo, image_id)
     vol, other = _volume(demo, multi_type), _volume(demo, multi_type)
     for server in (first, second):
         demo.compute.create_volume_attachment(server, volume_id=vol.id)
-    r = demo.compute.put(f"/servers/{first.id}/os-volume_attachments/{vol.id}",
-                         json={"volumeAttachment": {"volumeId": other.id}}, microversion="2.60")
+    path, body = f"/servers/{first.id}/os-volume_attachments/{vol.id}", {"volumeAttachment": {"volumeId": other.id}}
+    assert demo.compute.put(path, json=body, microversion="2.60").status_code == 403     # a service's call
+    assert admin.compute.put(path, json=body, microversion="2.60").status_code == 409    # not migrating
+    # were Cinder migrating it: still refused, the volume has two read/write attachments
+    assert admin.block_storage.post(f"/volumes/{vol.id}/action", json={
+        "os-reset_status": {"migration_status": "migrating"}}).status_code == 202
+    r = admin.compute.put(path, json=body, microversion="2.60")
     assert r.status_code == 400
     assert r.json()["badRequest"]["message"] == ("Swapping multi-attach volumes with more than one read/write "
                                                  "attachment is not supported.")

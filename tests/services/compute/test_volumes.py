@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
+from tests.services.compute.conftest import boot_from_volume, wait_volume
 
 
 @pytest.fixture(scope="module")
@@ -23,25 +24,16 @@ def cinder(cloud, demo_token):
     return client
 
 
-def _wait_volume(cinder, volume_id: str, status: str) -> dict:
-    for _ in range(300):
-        vol = cinder.get(f"/volumes/{volume_id}").json()["volume"]
-        if vol["status"] == status:
-            return vol
-        time.sleep(0.1)
-    raise AssertionError(f"volume {volume_id} is {vol['status']}, not {status}")
-
-
 def test_attach_and_detach(nova_demo, nova_admin, cinder):
     vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
-    _wait_volume(cinder, vol["id"], "available")
+    wait_volume(cinder, vol["id"], "available")
     sid = nova_demo.boot()["id"]
     nova_demo.wait(sid, "ACTIVE")
     r = nova_demo.post(f"/servers/{sid}/os-volume_attachments", json={"volumeAttachment": {"volumeId": vol["id"]}})
     assert r.status_code == 200, r.text
     att = r.json()["volumeAttachment"]
     assert att["device"] == "/dev/vdb" and att["volumeId"] == vol["id"] and att["attachment_id"]
-    assert _wait_volume(cinder, vol["id"], "in-use")["attachments"][0]["server_id"] == sid
+    assert wait_volume(cinder, vol["id"], "in-use")["attachments"][0]["server_id"] == sid
     assert nova_demo.show(sid)["os-extended-volumes:volumes_attached"] == [
         {"id": vol["id"], "delete_on_termination": False}]
     again = nova_demo.post(f"/servers/{sid}/os-volume_attachments", json={"volumeAttachment": {"volumeId": vol["id"]}})
@@ -53,7 +45,7 @@ def test_attach_and_detach(nova_demo, nova_admin, cinder):
     assert [a["volumeId"] for a in listed] == [vol["id"]]
     _assisted_snapshots(nova_demo, nova_admin, vol["id"])
     assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 202
-    _wait_volume(cinder, vol["id"], "available")
+    wait_volume(cinder, vol["id"], "available")
     assert nova_demo.get(f"/servers/{sid}/os-volume_attachments/{vol['id']}").status_code == 404
     nova_demo.delete(f"/servers/{sid}")
     nova_demo.wait_gone(sid)
@@ -79,18 +71,13 @@ def _assisted_snapshots(nova_demo, nova_admin, volume_id):
 
 
 def test_boot_from_volume(nova_demo, cinder):
-    from tests.services.compute.conftest import IMAGE
-    r = nova_demo.post("/servers", json={"server": {
-        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
-        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
-                                     "destination_type": "volume", "volume_size": 1,
-                                     "delete_on_termination": True}]}})
+    r = boot_from_volume(nova_demo)
     assert r.status_code == 202, r.text
     sid = r.json()["server"]["id"]
     server = nova_demo.wait(sid, "ACTIVE", timeout=60)
     assert server["image"] == ""
     (attached,) = server["os-extended-volumes:volumes_attached"]
-    vol = _wait_volume(cinder, attached["id"], "in-use")
+    vol = wait_volume(cinder, attached["id"], "in-use")
     assert vol["bootable"] == "true"
     assert nova_demo.delete(f"/servers/{sid}/os-volume_attachments/{attached['id']}").status_code == 400
     nova_demo.delete(f"/servers/{sid}")
@@ -100,10 +87,7 @@ def test_boot_from_volume(nova_demo, cinder):
             break
         time.sleep(0.1)
     assert cinder.get(f"/volumes/{attached['id']}").status_code == 404
-    bad = nova_demo.post("/servers", json={"server": {
-        "name": unique("bfv"), "flavorRef": "1", "networks": "none",
-        "block_device_mapping_v2": [{"boot_index": 0, "uuid": IMAGE[0], "source_type": "image",
-                                     "destination_type": "volume"}]}})
+    bad = boot_from_volume(nova_demo, volume_size=None)      # an image's volume needs a size
     assert bad.status_code == 400
 
 
@@ -113,7 +97,7 @@ def test_volume_proxy(nova_demo, cinder):
     assert r.status_code == 200, r.text
     vol = r.json()["volume"]
     assert vol["size"] == 1 and vol["attachments"] == [{}]
-    _wait_volume(cinder, vol["id"], "available")
+    wait_volume(cinder, vol["id"], "available")
     assert nova_demo.get(f"/os-volumes/{vol['id']}", headers=old).json()["volume"]["status"] == "available"
     assert vol["id"] in [v["id"] for v in nova_demo.get("/os-volumes/detail", headers=old).json()["volumes"]]
     assert nova_demo.get("/os-volumes/00000000-0000-0000-0000-000000000000", headers=old).status_code == 404
@@ -125,19 +109,19 @@ def test_extend_attached_volume_tells_compute(nova_demo, nova_admin, cinder):
     """volume 3.42: an in-use volume grows; block storage sends compute the volume-extended event and the
     server gets an extend_volume action with a successful compute_extend_volume event (as tempest waits for)."""
     vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": unique("vol")}}).json()["volume"]
-    _wait_volume(cinder, vol["id"], "available")
+    wait_volume(cinder, vol["id"], "available")
     sid = nova_demo.boot()["id"]
     nova_demo.wait(sid, "ACTIVE")
     assert nova_demo.post(f"/servers/{sid}/os-volume_attachments",
                           json={"volumeAttachment": {"volumeId": vol["id"]}}).status_code == 200
-    _wait_volume(cinder, vol["id"], "in-use")
+    wait_volume(cinder, vol["id"], "in-use")
     old = cinder.post(f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}},
                       headers={"OpenStack-API-Version": "volume 3.41"})
     assert old.status_code == 400                                  # in-use needs 3.42
     r = cinder.post(f"/volumes/{vol['id']}/action", json={"os-extend": {"new_size": 2}},
                     headers={"OpenStack-API-Version": "volume 3.42"})
     assert r.status_code == 202, r.text
-    assert _wait_volume(cinder, vol["id"], "in-use")["size"] == 2
+    assert wait_volume(cinder, vol["id"], "in-use")["size"] == 2
     for _ in range(100):
         actions = nova_demo.get(f"/servers/{sid}/os-instance-actions").json()["instanceActions"]
         extend = [a for a in actions if a["action"] == "extend_volume"]
@@ -180,7 +164,7 @@ def test_boot_from_volume_snapshot(nova_demo, cinder):
     test_create_server_from_volume_snapshot)."""
     from tests.services.compute.conftest import IMAGE
     vol = cinder.post("/volumes", json={"volume": {"size": 1, "imageRef": IMAGE[0]}}).json()["volume"]
-    _wait_volume(cinder, vol["id"], "available")
+    wait_volume(cinder, vol["id"], "available")
     snap = cinder.post("/snapshots", json={"snapshot": {"volume_id": vol["id"]}}).json()["snapshot"]
     for _ in range(100):
         if cinder.get(f"/snapshots/{snap['id']}").json()["snapshot"]["status"] == "available":
@@ -189,7 +173,7 @@ def test_boot_from_volume_snapshot(nova_demo, cinder):
     server = _bfv(nova_demo, {"uuid": snap["id"], "source_type": "snapshot", "volume_size": 2,
                               "delete_on_termination": True})
     (attached,) = server["os-extended-volumes:volumes_attached"]
-    made = _wait_volume(cinder, attached["id"], "in-use")
+    made = wait_volume(cinder, attached["id"], "in-use")
     assert made["snapshot_id"] == snap["id"] and made["size"] == 2 and made["bootable"] == "true"
     assert made["volume_image_metadata"]["image_id"] == IMAGE[0]
     nova_demo.delete(f"/servers/{server['id']}")
@@ -230,7 +214,7 @@ def test_create_image_of_volume_backed_server_defines_its_mapping(nova_demo, cin
     second = nova_demo.boot(imageRef=image["id"])
     second = nova_demo.wait(second["id"], "ACTIVE", timeout=60)
     (attached,) = second["os-extended-volumes:volumes_attached"]
-    made = _wait_volume(cinder, attached["id"], "in-use")
+    made = wait_volume(cinder, attached["id"], "in-use")
     assert made["snapshot_id"] == snap["id"] and made["attachments"][0]["server_id"] == second["id"]
     assert made["volume_image_metadata"]["image_id"] == IMAGE[0]
     nova_demo.delete(f"/servers/{second['id']}")
@@ -266,7 +250,7 @@ def test_rebuild_volume_backed_server_reimages_its_root_volume(nova_demo, cinder
     rebuilt = nova_demo.wait(server["id"], "ACTIVE", timeout=60)
     assert rebuilt["image"] == "" and rebuilt["name"] == "rebuilt"
     assert [v["id"] for v in rebuilt["os-extended-volumes:volumes_attached"]] == [attached["id"]]
-    vol = _wait_volume(cinder, attached["id"], "in-use")
+    vol = wait_volume(cinder, attached["id"], "in-use")
     assert vol["volume_image_metadata"]["image_id"] == other
     (attachment,) = vol["attachments"]
     assert attachment["server_id"] == server["id"] and attachment["device"] == "/dev/vda"

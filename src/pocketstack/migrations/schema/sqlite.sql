@@ -1,4 +1,4 @@
--- pocketstack schema at revision 0015
+-- pocketstack schema at revision 0016
 CREATE TABLE accelerator_device_profiles (
 	id INTEGER NOT NULL, 
 	uuid VARCHAR(36) NOT NULL, 
@@ -228,6 +228,8 @@ CREATE TABLE compute_servers (
 	deleted_at DATETIME, 
 	created_at DATETIME NOT NULL, 
 	updated_at DATETIME, 
+	image_properties JSON, 
+	scheduler_hints JSON, 
 	CONSTRAINT pk_compute_servers PRIMARY KEY (id)
 );
 CREATE INDEX ix_compute_servers_project_deleted ON compute_servers (project_id, deleted);
@@ -1985,4 +1987,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 INSERT INTO pocketstack_generation (id, value, jobs_paused_until) VALUES (1, 0, NULL);
-INSERT INTO alembic_version (version_num) VALUES ('0015');
+INSERT INTO alembic_version (version_num) VALUES ('0016');

@@ -4,6 +4,7 @@ a durable job picks a matching available node (-> 'active') or records why none 
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -68,7 +69,7 @@ def _check(ctx: Context, row: Any, ident: str, rule: str) -> None:
 def _candidates(conn: Any, row: Any) -> list[Any]:
     stmt = sa.select(nodes).where(nodes.c.provision_state == "available", nodes.c.maintenance.is_(False),
                                   nodes.c.instance_uuid.is_(None), nodes.c.allocation_uuid.is_(None),
-                                  nodes.c.resource_class == row["resource_class"], nodes.c.reservation.is_(None))
+                                  nodes.c.resource_class == row["resource_class"])
     if row["candidate_nodes"]:
         stmt = stmt.where(nodes.c.uuid.in_(row["candidate_nodes"]))
     if row["owner"]:
@@ -81,6 +82,10 @@ def _candidates(conn: Any, row: Any) -> list[Any]:
             have[t.node_uuid].add(t.trait)
         found = [n for n in found if wanted <= have[n["uuid"]]]
     return found
+
+
+# how long an allocation waits for a matching node that another action has locked
+LOCKED_RETRY = dt.timedelta(seconds=10)
 
 
 def _no_match(row: Any) -> str:
@@ -98,17 +103,24 @@ def _associate(conn: Any, alloc: Any, node: Any) -> None:
         state="active", node_uuid=node["uuid"], last_error=None, updated_at=utcnow()))
 
 
-def run_allocate(payload: dict[str, Any]) -> None:
+def run_allocate(payload: dict[str, Any]) -> float | None:
     with db.session() as conn:
         row = conn.execute(sa.select(allocations).where(allocations.c.uuid == payload["allocation"])).mappings().first()
         if row is None or row["state"] != "allocating":
-            return
+            return None
         found = _candidates(conn, row)
+        free = [n for n in found if n["reservation"] is None]
+        if found and not free and utcnow() - row["created_at"] < LOCKED_RETRY:
+            # a matching node is busy (a power action holds its lock): ironic retries a locked node
+            # (node_locked_retry_attempts) instead of failing the allocation
+            return 1.0
+        found = free
         if not found:
             conn.execute(allocations.update().where(allocations.c.uuid == row["uuid"]).values(
                 state="error", last_error=_no_match(row), updated_at=utcnow()))
-            return
+            return None
         _associate(conn, row, random.choice(found))
+    return None
 
 
 def allocate_failed(payload: dict[str, Any], error: str) -> None:

@@ -269,6 +269,32 @@ def roll_detaching(conn: Connection, ctx: Context, row: dict[str, Any], args: An
         _set(conn, row["id"], status="in-use")
 
 
+def migrate_volume_completion(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> Any:
+    """Nova's call once it has swapped a migrating volume for its copy in a guest (cinder's
+    finish_volume_migration): the volume keeps its id and takes the copy's data, type and attachments;
+    the copy's record, now holding the old data, is deleted. With `error` the migration ends in error."""
+    common.enforce(ctx, "volume_extension:volume_admin_actions:migrate_volume_completion", _target(row))
+    new_id = args.get("new_volume") if isinstance(args, dict) else None
+    if not new_id:
+        raise BadRequest("Invalid input received: 'new_volume' is a required property")
+    new = common.load_row(conn, volumes_table, ctx, new_id, "Volume")
+    if common.bool_param(args.get("error", False), "error"):
+        _set(conn, row["id"], migration_status="error")
+        _set(conn, new["id"], migration_status=None)
+        return json_response(200, {"save_volume_id": row["id"]})
+    if not row["migration_status"]:
+        raise BadRequest(f"Invalid volume: Source volume {row['id']} not mid-migration.")
+    conn.execute(attachments.update().where(attachments.c.volume_id == new["id"]).values(volume_id=row["id"]))
+    held = conn.execute(sa.select(attachments.c.id).where(attachments.c.volume_id == row["id"])).first()
+    _set(conn, row["id"], blob_key=new["blob_key"], size=new["size"], volume_type_id=new["volume_type_id"],
+         host=new["host"], provider_id=new["provider_id"], migration_status="success",
+         status="in-use" if held else "available", attach_status="attached" if held else "detached")
+    _set(conn, new["id"], blob_key=row["blob_key"], provider_id=row["provider_id"], status="deleting",
+         attach_status="detached", migration_status=None)
+    manager.enqueue(conn, "volume.delete", volume_id=new["id"])
+    return json_response(200, {"save_volume_id": row["id"]})
+
+
 def attach(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
     common.enforce(ctx, "volume_extension:volume_actions:attach", _target(row))
     args = args if isinstance(args, dict) else {}
@@ -373,6 +399,7 @@ ACTIONS: dict[str, Action] = {
     "os-detach": detach, "os-force_detach": force_detach, "os-initialize_connection": initialize_connection,
     "os-terminate_connection": terminate_connection, "os-set_image_metadata": set_image_metadata,
     "os-unset_image_metadata": unset_image_metadata, "os-show_image_metadata": show_image_metadata,
+    "os-migrate_volume_completion": migrate_volume_completion,
 }
 
 
@@ -416,6 +443,7 @@ ACTION_RULES = in_handler(
     "volume_extension:volume_actions:upload_public",
     "volume_extension:volume_admin_actions:force_delete",
     "volume_extension:volume_admin_actions:force_detach",
+    "volume_extension:volume_admin_actions:migrate_volume_completion",
     "volume_extension:volume_admin_actions:reset_status",
     "volume_extension:volume_image_metadata:remove",
     "volume_extension:volume_image_metadata:set",

@@ -3,6 +3,7 @@ Flavor extra-specs; Flavor access)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,9 +63,11 @@ def render_flavor(ctx: Context, rq: ApiRequest, row: dict[str, Any], specs: dict
                             "links": common.links(ctx, rq, "flavors", row["id"])}
     if detail:
         body.update({"ram": row["ram"], "disk": row["disk"], "vcpus": row["vcpus"],
-                     "OS-FLV-EXT-DATA:ephemeral": row["ephemeral"], "OS-FLV-DISABLED:disabled": row["disabled"],
+                     "OS-FLV-EXT-DATA:ephemeral": row["ephemeral"],
                      "swap": row["swap"] if row["swap"] or ctx.version >= v.SERVER_FIELDS_ALWAYS else "",
-                     "rxtx_factor": row["rxtx_factor"], "os-flavor-access:is_public": row["is_public"]})
+                     "os-flavor-access:is_public": row["is_public"]})
+        if ctx.version < v.FLAVOR_CLEANUP:
+            body.update({"OS-FLV-DISABLED:disabled": row["disabled"], "rxtx_factor": row["rxtx_factor"]})
     if ctx.version >= v.FLAVOR_DESCRIPTION:
         body["description"] = row["description"]
     if detail and specs is not None and ctx.version >= v.FLAVOR_EXTRA_SPECS_IN_FLAVOR:
@@ -124,6 +127,8 @@ def query_flavors(conn: Connection, ctx: Context, rq: ApiRequest) -> tuple[list[
             except ValueError:
                 raise BadRequest(f"Invalid {key} filter [{rq.query[key]}]") from None
     sort_key = SORT_KEYS.get(rq.query.get("sort_key") or "flavorid")
+    if sort_key == "rxtx_factor" and ctx.version >= v.FLAVOR_CLEANUP:
+        sort_key = None
     if sort_key is None:
         raise BadRequest(f"Invalid input for query parameters sort_key. Value: {rq.query['sort_key']}.")
     desc = (rq.query.get("sort_dir") or "asc") == "desc"
@@ -131,11 +136,20 @@ def query_flavors(conn: Connection, ctx: Context, rq: ApiRequest) -> tuple[list[
     stmt = stmt.order_by(col.desc() if desc else col.asc(), t.flavors.c.id)
     limit, marker = paging.limit_and_marker(rq)
     rows = [dict(r) for r in conn.execute(stmt).mappings()]
+    if "name" in rq.query:                    # a regular expression, as nova's (REGEXP in its SQL)
+        try:
+            pattern = re.compile(rq.query["name"])
+        except re.error:
+            raise BadRequest(f"Invalid input for query parameters name. Value: {rq.query['name']}.") from None
+        rows = [r for r in rows if pattern.search(r["name"])]
     return paging.page_after(rows, marker, limit), limit
 
 
 def create_flavor(conn: Connection, ctx: Context, body: dict[str, Any]) -> dict[str, Any]:
     flavor_id = str(body["id"]) if body.get("id") is not None else new_uuid()
+    if "rxtx_factor" in body and ctx.version >= v.FLAVOR_CLEANUP:
+        raise BadRequest("Invalid input for field/attribute flavor. Additional properties are not allowed "
+                         "('rxtx_factor' was unexpected)")
     if "description" in body and ctx.version < v.FLAVOR_DESCRIPTION:
         raise BadRequest("Invalid input for field/attribute flavor. Additional properties are not allowed "
                          "('description' was unexpected)")

@@ -113,6 +113,9 @@ servers = sa.Table(
     sa.Column("deleted", sa.Boolean, nullable=False, default=False),
     sa.Column("deleted_at", sa.DateTime),
     *db.timestamps(),
+    # (after the timestamps, where their migration put them)
+    sa.Column("image_properties", sa.JSON),                   # nova's image_* system metadata (shown at 2.98)
+    sa.Column("scheduler_hints", sa.JSON),                    # nova's RequestSpec.scheduler_hints (2.100)
     sa.Index("ix_compute_servers_project_deleted", "project_id", "deleted"),
 )
 

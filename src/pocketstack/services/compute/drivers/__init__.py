@@ -6,6 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+
+from pocketstack.core import db, jobs
+from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.drivers.base import (
     ComputeDriver, ConsoleTypeInvalid, ConsoleTypeUnavailable, HostResources)
 from pocketstack.services.compute.drivers.fake import FakeDriver
@@ -47,5 +51,32 @@ def current() -> ComputeDriver:
     return _current
 
 
+# What the API asks of the host that runs a guest while the caller waits (nova-api's RPC calls to
+# nova-compute): the driver method runs on that host (core.jobs.call), here when it is this one.
+GUEST_CALLS = ("console_output", "attach_volume", "detach_volume", "swap_volume", "attach_interface",
+               "detach_interface")
+
+
+def on_guest_host(server: dict[str, Any], method: str, *args: Any, **kw: Any) -> Any:
+    """`current().<method>(server, *args, **kw)` on the host that runs the server's guest."""
+    return jobs.call(server.get("host"), "compute." + method, server["id"], list(args), kw)
+
+
+def _guest_call(method: str) -> Any:
+    def run(server_id: str, args: list[Any], kw: dict[str, Any]) -> Any:
+        from pocketstack.services.compute import common
+        with db.reader() as conn:
+            server = conn.execute(sa.select(t.servers).where(t.servers.c.id == server_id)).mappings().first()
+        if server is None:
+            raise common.server_not_found(server_id)
+        return getattr(_current, method)(dict(server), *args, **kw)
+    return run
+
+
+def register_calls() -> None:
+    for method in GUEST_CALLS:
+        jobs.register_call("compute." + method, _guest_call(method))
+
+
 __all__ = ["ComputeDriver", "ConsoleTypeInvalid", "ConsoleTypeUnavailable", "HostResources", "configure", "current",
-           "requirements_error"]
+           "on_guest_host", "register_calls", "requirements_error"]

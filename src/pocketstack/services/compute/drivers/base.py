@@ -31,7 +31,7 @@ class ConsoleTypeInvalid(Exception):
 
 # the console types each protocol has (nova's compute manager: any other type for the protocol is
 # ConsoleTypeInvalid; xvpvnc is gone since Ussuri, spice-direct needs 2.99, past our newest version)
-CONSOLE_TYPES = {"vnc": ("novnc",), "spice": ("spice-html5",), "serial": ("serial",), "rdp": ("rdp-html5",),
+CONSOLE_TYPES = {"vnc": ("novnc",), "spice": ("spice-html5", "spice-direct"), "serial": ("serial",), "rdp": ("rdp-html5",),
                  "mks": ("webmks",)}
 
 
@@ -71,6 +71,8 @@ def machine_uptime() -> str | None:
 class ComputeDriver(Protocol):
     name: str
     moves_guests: bool          # guests can move between hosts (cold, live migration, evacuation)
+    swaps_volumes: bool         # swap_volume works (nova's driver capability; the API refuses it otherwise)
+    rescues_volume_backed: bool  # stable device rescue of a volume-backed server (nova's COMPUTE_RESCUE_BFV)
 
     # --- lifecycle ------------------------------------------------------------------------
     def spawn(self, server: Server, token: Auth | None) -> None: ...
@@ -82,7 +84,9 @@ class ComputeDriver(Protocol):
     def unpause(self, server: Server) -> None: ...
     def suspend(self, server: Server) -> None: ...
     def resume(self, server: Server) -> None: ...
-    def rescue(self, server: Server, token: Auth | None) -> None: ...
+    def rescue(self, server: Server, token: Auth | None, image_id: str | None = None) -> None:
+        """Boot the rescue image (`image_id`, else the server's own) with the server's disks kept attached."""
+
     def unrescue(self, server: Server) -> None: ...
     def resize(self, server: Server, flavor: dict[str, Any]) -> None: ...
     def confirm_resize(self, server: Server) -> None: ...
@@ -102,6 +106,11 @@ class ComputeDriver(Protocol):
     def attach_volume(self, server: Server, volume_id: str, device: str, *, shareable: bool = False) -> None:
         """Plug the volume into the guest; `shareable`: a multiattach volume other guests may hold too."""
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None: ...
+
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        """The guest's disk at `device` copied from the old volume's connection (Cinder's connection info
+        data) to the new one's, and the guest switched to it (nova's libvirt swap_volume: a block copy,
+        then the pivot)."""
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None: ...
     def detach_interface(self, server: Server, port_id: str) -> None: ...
 

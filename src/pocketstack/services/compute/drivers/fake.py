@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pocketstack.core import internal_client
+from pocketstack.core import hosts, internal_client
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.base import (
@@ -16,6 +16,7 @@ from pocketstack.services.compute.drivers.base import (
 
 # the simulated host's default size (64 vCPUs, 256 GiB, 2 TiB), overridable in the `compute:` section
 CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
+CHUNK = 4 << 20  # swap_volume's copy
 VERSION = 1000  # nova's fake driver: versionutils.convert_version_to_int("1.0")
 # nova.conf's console sections and their defaults: only [vnc] is enabled out of the box
 CONSOLES = {"vnc": True, "spice": False, "serial_console": False, "rdp": False, "mks": False}
@@ -30,7 +31,7 @@ def console_log(server: Server) -> list[str]:
     It ends with the plain statement, so any tail of it (`length`) still says so."""
     flavor = (server.get("flavor") or {}).get("original_name", server.get("flavor_id"))
     return [
-        "pocketstack compute driver: fake",
+        f"pocketstack compute driver: fake, on compute host {hosts.NAME}",
         f"server {server['id']} (instance {server['instance_name']}, hostname {server['hostname']})",
         f"image {server['image_id'] or '(none: boot from volume)'}, flavor {flavor}",
         "This host is simulated: no guest runs, so nothing boots and nothing writes to a serial console.",
@@ -41,6 +42,8 @@ def console_log(server: Server) -> list[str]:
 class FakeDriver:
     name = "fake"
     moves_guests = True         # a guest is its rows: cold and live migration and evacuation between hosts
+    swaps_volumes = True        # the volumes' bytes are copied, as the hypervisor's block copy would
+    rescues_volume_backed = True  # nova's fake driver reports COMPUTE_RESCUE_BFV too
 
     def __init__(self, options: dict[str, Any] | None = None) -> None:
         options = options or {}
@@ -76,7 +79,7 @@ class FakeDriver:
     def resume(self, server: Server) -> None:
         pass
 
-    def rescue(self, server: Server, token: Auth | None) -> None:
+    def rescue(self, server: Server, token: Auth | None, image_id: str | None = None) -> None:
         pass
 
     def unrescue(self, server: Server) -> None:
@@ -116,6 +119,20 @@ class FakeDriver:
     def detach_volume(self, server: Server, volume_id: str, device: str) -> None:
         pass
 
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        """No guest writes to the disk, but its data moves as libvirt's block copy would move it: the old
+        volume's bytes into the new one (whose extra size, if larger, stays zero), in chunks."""
+        source, target = old.get("device_path"), new.get("device_path")
+        if not source or not target:
+            raise NotImplementedError("the fake driver copies only volumes it reaches as files")
+        with open(source, "rb") as src, open(target, "r+b") as dst:
+            while chunk := src.read(CHUNK):
+                here = dst.tell()
+                if chunk.count(0) == len(chunk) and dst.read(len(chunk)).count(0) == len(chunk):
+                    continue                           # zeros on both sides: the target stays sparse there
+                dst.seek(here)
+                dst.write(chunk)
+
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         pass
 
@@ -132,6 +149,8 @@ class FakeDriver:
         if not self.consoles.get(SECTION.get(protocol, protocol), False):
             raise ConsoleTypeUnavailable(console_type)
         check_console_type(protocol, console_type)
+        if console_type not in PAGES:        # spice-direct hands out a hypervisor's port: a fake host has none
+            raise ConsoleTypeUnavailable(console_type)
         return f"{base_url}/compute/{PAGES[console_type]}?path=%3Ftoken%3D{new_uuid()}"
 
     # --- the host --------------------------------------------------------------------------

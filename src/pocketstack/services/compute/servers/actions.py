@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from pocketstack.core import db, hosts, internal_client, service_auth
+from pocketstack.core import db, hosts, internal_client, schemas, service_auth
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
@@ -24,7 +24,7 @@ from pocketstack.services.compute import common, drivers, flavors, floating_ips,
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import (
-    consoles, info_cache, logic, manager, network_api, scheduler, views, volume_backed)
+    consoles, image_meta, info_cache, logic, manager, network_api, scheduler, views, volume_api, volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -130,7 +130,7 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
     common.check_state(row, "rebuild", ["active", "stopped", "error"])
-    image_id, _ = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
+    image_id, image = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
     reimage = volume_backed.is_volume_backed(row) and ctx.version >= v.REBUILD_VOLUME_BACKED
     if volume_backed.is_volume_backed(row) and not reimage and volume_backed.root_image_id(ctx, row) != image_id:
         raise BadRequest(f"Image {image_id} is unacceptable: Unable to rebuild with a different image for a "
@@ -138,6 +138,8 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
     values = {k: body[k] for k in ("name", "description", "user_data", "key_name") if k in body}
     if "OS-DCF:diskConfig" in body:
         values["disk_config"] = body["OS-DCF:diskConfig"]
+    if row["image_id"]:                 # nova's _reset_image_metadata: the new image's properties, at once
+        values["image_properties"] = image_meta.properties(image)
     with db.session() as conn:
         if values:
             common.set_server(conn, row["id"], **values)
@@ -157,9 +159,58 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
 
 
 def rescue(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    """nova's compute API rescue: the rescue image's properties (else the server's) decide a stable device
+    rescue (hw_rescue_device and hw_rescue_bus: the server's disks stay attached), the only kind a
+    volume-backed server allows, from 2.87."""
+    body = rescue_body(body)
+    common.check_locked(ctx, row)
     common.check_state(row, "rescue", ["active", "stopped", "error"])
-    _start(ctx, row, "rescue", "rescue", "rescuing")
-    return json_response(200, {"adminPass": (body or {}).get("adminPass") or secrets.token_urlsafe(9)})
+    image_ref = body.get("rescue_image_ref")
+    props = row.get("image_properties") or {}
+    if image_ref:
+        try:
+            image = logic._image(ctx, image_ref)
+        except BadRequest:
+            raise BadRequest(f"Requested rescue image '{image_ref}' is not supported") from None
+        if image.get("img_block_device_mapping") or image.get("block_device_mapping"):
+            raise BadRequest(f"Requested rescue image '{image_ref}' is not supported")
+        props = image_meta.properties(image)
+    _check_volumes_in_use(ctx, row)
+    stable = ctx.version >= STABLE_RESCUE_BFV and "hw_rescue_bus" in props and "hw_rescue_device" in props
+    if volume_backed.is_volume_backed(row):
+        if not stable:
+            raise BadRequest(f"Instance {row['id']} cannot be rescued: Cannot rescue a volume-backed instance")
+        if not drivers.current().rescues_volume_backed:
+            raise BadRequest(f"Instance {row['id']} cannot be rescued: Host unable to rescue a volume-backed "
+                             f"instance")
+    _start(ctx, row, "rescue", "rescue", "rescuing", rescue_image_ref=image_ref)
+    return json_response(200, {"adminPass": body.get("adminPass") or secrets.token_urlsafe(9)})
+
+
+def _check_volumes_in_use(ctx: Context, row: dict[str, Any]) -> None:
+    """nova's _check_volume_status: every volume the server holds must be in-use (409 otherwise)."""
+    va = t.volume_attachments
+    with db.reader() as conn:
+        held = conn.execute(sa.select(va.c.volume_id).where(va.c.server_id == row["id"])).scalars().all()
+    for volume_id in held:
+        vol = volume_api.get(ctx.token, row["project_id"], volume_id)
+        if vol is not None and vol["status"] != "in-use":
+            raise Conflict(f"Invalid volume: volume '{volume_id}' status must be 'in-use'. Currently in "
+                           f"'{vol['status']}' status")
+
+
+STABLE_RESCUE_BFV = v.V("2.87", "a volume-backed server may be rescued with a stable rescue image")
+
+
+RESCUE = {"type": "object", "required": ["rescue"], "additionalProperties": False, "properties": {
+    "rescue": {"type": ["object", "null"], "additionalProperties": False, "properties": {
+        "adminPass": {"type": "string"}, "rescue_image_ref": {"type": "string", "format": "uuid"}}}}}
+
+
+def rescue_body(body: Any) -> dict[str, Any]:
+    """nova's rescue schema: null, or an object with adminPass and rescue_image_ref (a uuid) only."""
+    schemas.validate(RESCUE, {"rescue": body})
+    return body or {}
 
 
 def lock(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:

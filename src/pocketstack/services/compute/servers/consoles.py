@@ -20,7 +20,7 @@ LEGACY_TYPES = {"os-getVNCConsole": ("vnc", ["novnc", "xvpvnc"]), "os-getSPICECo
                 "os-getRDPConsole": ("rdp", ["rdp-html5"]), "os-getSerialConsole": ("serial", ["serial"])}
 REMOTE = v.V("2.6", "POST /servers/{id}/remote-consoles")
 MKS = v.V("2.8", "remote consoles: protocol mks, type webmks")
-# nova's remote_consoles schemas: create_v26, then create_v28 (the pair is checked by the driver)
+# nova's remote_consoles schemas: create_v26, create_v28, create_v299 (the pair is checked by the driver)
 PROTOCOLS = ["vnc", "spice", "rdp", "serial"]
 TYPES = ["novnc", "xvpvnc", "rdp-html5", "spice-html5", "serial"]
 REMOTE_BODY = {"type": "object", "required": ["remote_console"], "additionalProperties": False, "properties": {
@@ -43,7 +43,7 @@ def console_output(ctx: Context, row: dict[str, Any], body: Any) -> dict[str, An
             raise BadRequest("Invalid input for field/attribute length.") from None
         if length < -1:
             raise BadRequest("Invalid input for field/attribute length.")
-    lines = drivers.current().console_output(row)
+    lines = drivers.on_guest_host(row, "console_output")
     if length is not None and length >= 0:
         lines = lines[-length:] if length else []
     return {"output": "\n".join(lines)}
@@ -69,9 +69,9 @@ def legacy_console(ctx: Context, row: dict[str, Any], key: str, body: Any) -> di
 
 def create_remote_console(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     protocol, kind = rq.body["remote_console"]["protocol"], rq.body["remote_console"]["type"]
-    mks = ctx.version >= MKS
+    mks, direct = ctx.version >= MKS, ctx.version >= v.SPICE_DIRECT
     for field, value, allowed in (("protocol", protocol, PROTOCOLS + ["mks"] * mks),
-                                  ("type", kind, TYPES + ["webmks"] * mks)):
+                                  ("type", kind, TYPES + ["webmks"] * mks + ["spice-direct"] * direct)):
         if value not in allowed:
             raise BadRequest(f"Invalid input for field/attribute {field}. Value: {value}. "
                              f"'{value}' is not one of {allowed}")

@@ -107,7 +107,7 @@ def create_interface(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         raise BadRequest(f"Failed to attach network adapter device to {row['id']}: {exc}") from None
     network_api.bind_port(ctx.token, port["id"], row["host"] or common.HOST)
     port = network_api.port(ctx.token, port["id"]) or port
-    drivers.current().attach_interface(row, port)
+    drivers.on_guest_host(row, "attach_interface", port)
     with db.session() as conn:
         position = max([p["position"] for p in ports], default=-1) + 1
         conn.execute(t.server_ports.insert().values(server_id=row["id"], position=position,
@@ -125,7 +125,7 @@ def delete_interface(ctx: Context, rq: ApiRequest) -> None:
     match = [p for p in ports if p["port_id"] == rq.params["port_id"]]
     if not match:
         raise NotFound(f"Port {rq.params['port_id']} is not attached")
-    drivers.current().detach_interface(row, match[0]["port_id"])
+    drivers.on_guest_host(row, "detach_interface", match[0]["port_id"])
     network_api.release_port(ctx.token, match[0]["port_id"], match[0]["preexisting"])
     with db.session() as conn:
         conn.execute(t.server_ports.delete().where(t.server_ports.c.server_id == row["id"],

@@ -138,7 +138,7 @@ PYTHON_FILTERS = ("name", "ip", "ip6")       # regular expressions, matched in P
 # would be parsed for every row of the page for nothing
 # JSON columns come as text and are parsed once per distinct value of the page (a page's servers share
 # a few flavors)
-_JSON_SHOWN = ("flavor", "fault", "trusted_certs")
+_JSON_SHOWN = ("flavor", "fault", "trusted_certs", "image_properties", "scheduler_hints")
 SHOWN = [sa.type_coerce(c, sa.Text).label(c.name) if c.name in _JSON_SHOWN else c for c in S.c
          if c.name not in ("old_flavor", "key_data", "security_groups", "networks", "block_devices")]
 

@@ -21,7 +21,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.services.compute import common, flavors, quotas, server_groups
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import network_api, volume_api
+from pocketstack.services.compute.servers import image_meta, network_api, volume_api
 
 BUILD = "compute.build_server"
 DELETE = "compute.delete_server"
@@ -235,8 +235,10 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
         count = _fit_quota(conn, ctx, lo, hi, flavor)
         specs = flavors.specs_of(conn, [flavor["id"]])[flavor["id"]]
         reservation = "r-" + secrets.token_hex(4)
-        rows = [_insert(conn, ctx, body, i, count, flavor, specs, image_id, key, reservation, requested, groups)
-                for i in range(count)]
+        extra = {"image_properties": image_meta.properties(image) if image_id else {},
+                 "scheduler_hints": request_hints(hints)}
+        rows = [_insert(conn, ctx, body, i, count, flavor, specs, image_id, key, reservation, requested, groups,
+                        extra) for i in range(count)]
         if bdms:
             common.set_server(conn, rows[0]["id"], block_devices=bdms)
         for row in rows:
@@ -246,6 +248,11 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
             jobs.enqueue(conn, BUILD, {"server_id": row["id"], "caller": service_auth.caller(ctx),
                                        "action_id": action_id}, max_attempts=3)
     return rows, reservation
+
+
+def request_hints(hints: dict[str, Any]) -> dict[str, list[str]]:
+    """The hints as nova's RequestSpec keeps them (a list of strings per hint) and shows them at 2.100."""
+    return {k: [str(x) for x in val] if isinstance(val, list) else [str(val)] for k, val in hints.items()}
 
 
 def _flavor(conn: Connection, ctx: Context, ref: Any) -> dict[str, Any]:
@@ -293,7 +300,7 @@ def _fit_quota(conn: Connection, ctx: Context, lo: int, hi: int, flavor: dict[st
 
 def _insert(conn: Connection, ctx: Context, body: dict[str, Any], index: int, count: int, flavor: dict[str, Any],
             specs: dict[str, str], image_id: str, key: dict[str, Any] | None, reservation: str,
-            requested: list[dict[str, Any]], groups: list[str]) -> dict[str, Any]:
+            requested: list[dict[str, Any]], groups: list[str], extra: dict[str, Any]) -> dict[str, Any]:
     server_id, now = new_uuid(), utcnow()
     name = body["name"] if count == 1 else f"{body['name']}-{index + 1}"
     hostname = body.get("hostname") or _hostname(name)
@@ -311,7 +318,7 @@ def _insert(conn: Connection, ctx: Context, body: dict[str, Any], index: int, co
            "security_groups": groups, "networks": requested, "disk_config": body.get("OS-DCF:diskConfig", "MANUAL"),
            "trusted_certs": body.get("trusted_image_certificates"), "deleted": False, "created_at": now,
            "updated_at": now, "fault": None, "locked_reason": None, "locked_by": None, "launched_at": None,
-           "terminated_at": None, "old_flavor": None, "block_devices": None}
+           "terminated_at": None, "old_flavor": None, "block_devices": None, **extra}
     conn.execute(t.servers.insert().values(**row))
     for k, val in (body.get("metadata") or {}).items():
         conn.execute(t.server_metadata.insert().values(server_id=server_id, key=k, value=val))
@@ -341,6 +348,9 @@ def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:
     if "hostname" in body and ctx.version < v.HOSTNAME:
         raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
                          "('hostname' was unexpected)")
+    if "pinned_availability_zone" in body and ctx.version < v.PINNED_AZ_UPDATE:
+        raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
+                         "('pinned_availability_zone' was unexpected)")
     values = {k: body[k] for k in ("name", "description", "hostname") if k in body}
     if "OS-DCF:diskConfig" in body:
         values["disk_config"] = body["OS-DCF:diskConfig"]
@@ -351,8 +361,25 @@ def update_server(ctx: Context, server_id: str, body: dict[str, Any]) -> None:
         row = common.load_server(conn, ctx, server_id)
         if "hostname" in values and row["vm_state"] != "building" and len(_ports(conn, server_id)) > 1:
             raise Conflict("Cannot update the hostname of an instance with more than one port.")
+        if "pinned_availability_zone" in body:
+            values["requested_az"] = _pin(row, body["pinned_availability_zone"])
         if values:
             common.set_server(conn, server_id, **values)
+
+
+def _pin(row: dict[str, Any], requested: str | None) -> str | None:
+    """2.104: null unpins; a zone pins, but only to the zone the server is in, and never over another pin."""
+    current = row["requested_az"]
+    if requested is None or requested == current:
+        return requested
+    if current is not None:
+        raise Conflict("Cannot change pinned availability zone directly. Unpin first by setting "
+                       "pinned_availability_zone to null.")
+    zone = row["availability_zone"] or common.DEFAULT_AZ
+    if requested != zone:
+        raise Conflict(f"Server can only be pinned to its current availability zone '{zone}', but "
+                       f"'{requested}' was requested.")
+    return requested
 
 
 def _ports(conn: Connection, server_id: str) -> list[Any]:

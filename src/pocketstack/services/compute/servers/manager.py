@@ -366,7 +366,7 @@ def _drive(action: str, p: dict[str, Any], row: dict[str, Any]) -> None:
              "shelveOffload": lambda: d.destroy(row, token), "unshelve": lambda: d.spawn(row, token),
              "resize": lambda: d.resize(row, p["flavor"]), "confirmResize": lambda: d.confirm_resize(row),
              "revertResize": lambda: d.revert_resize(row),
-             "rebuild": lambda: _rebuild(d, row, p, token), "rescue": lambda: d.rescue(row, token),
+             "rebuild": lambda: _rebuild(d, row, p, token), "rescue": lambda: d.rescue(row, token, p.get("rescue_image_ref")),
              "evacuate": lambda: d.spawn(row, token),
              "unrescue": lambda: d.unrescue(row), "trigger_crash_dump": lambda: d.trigger_crash_dump(row)}
     if action in calls:
@@ -423,4 +423,5 @@ def register(settings: Any = None) -> None:
     jobs.register(logic.BUILD, build, build_failed, **versioned)
     jobs.register(logic.DELETE, delete, None, **versioned)
     jobs.register(ACTION, act, action_failed, **versioned)
+    drivers.register_calls()
     power_sync.start(settings)

@@ -60,7 +60,8 @@ UPDATE = {"type": "object", "required": ["server"], "additionalProperties": Fals
     "server": {"type": "object", "additionalProperties": False, "properties": {
         "name": NAME, "description": DESCRIPTION, "hostname": HOSTNAME,
         "accessIPv4": {"type": "string", "format": "ipv4"}, "accessIPv6": {"type": "string", "format": "ipv6"},
-        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]}}}}}
+        "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
+        "pinned_availability_zone": {**NAME, "type": ["string", "null"]}}}}}
 
 METADATA_BODY = {"type": "object", "required": ["metadata"], "additionalProperties": False,
                  "properties": {"metadata": METADATA}}

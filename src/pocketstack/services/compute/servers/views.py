@@ -107,7 +107,10 @@ def _image(ctx: Context, rq: ApiRequest, row: dict[str, Any]) -> Any:
     if not row["image_id"]:
         return ""
     base = f"{ctx.base_url}{rq.service_prefix}"
-    return {"id": row["image_id"], "links": [{"rel": "bookmark", "href": f"{base}/images/{row['image_id']}"}]}
+    image = {"id": row["image_id"], "links": [{"rel": "bookmark", "href": f"{base}/images/{row['image_id']}"}]}
+    if ctx.version >= v.IMAGE_PROPERTIES:
+        image["properties"] = row.get("image_properties") or {}
+    return image
 
 
 def _flavor(ctx: Context, rq: ApiRequest, row: dict[str, Any], specs: bool) -> dict[str, Any]:
@@ -206,6 +209,8 @@ def _versioned(ctx: Context, body: dict[str, Any], row: dict[str, Any], extras: 
         body["OS-EXT-SRV-ATTR:hostname"] = row["hostname"]
     if ctx.version >= v.PINNED_AZ and not partial:
         body["pinned_availability_zone"] = row["requested_az"]
+    if ctx.version >= v.SCHEDULER_HINTS:
+        body["scheduler_hints"] = row.get("scheduler_hints") or {}
 
 
 def show_body(ctx: Context, rq: ApiRequest, server_id: str, *, changed: str | None = None) -> dict[str, Any]:

@@ -79,14 +79,39 @@ def reserve(token: Auth | None, project_id: str, volume_id: str, server_id: str)
 
 def connect(token: Auth | None, project_id: str, attachment_id: str, device: str, host: str | None = None) -> None:
     """attachment_update with the connector of `host`, then os-complete: a reserved volume ends in-use."""
+    update_attachment(token, project_id, attachment_id, device, host)
+    complete(token, project_id, attachment_id)
+
+
+def update_attachment(token: Auth | None, project_id: str, attachment_id: str, device: str,
+                      host: str | None = None) -> dict[str, Any]:
+    """attachment_update with the connector of `host`: the connection info the host needs."""
     r = internal_client.call("PUT", _url(project_id, f"/attachments/{attachment_id}"), token=token, headers=HEADERS,
                              json={"attachment": {"connector": connector(host, device)}})
     if r.status_code != 200:
         raise VolumeError(_message(r))
+    return dict(r.json()["attachment"].get("connection_info") or {})
+
+
+def complete(token: Auth | None, project_id: str, attachment_id: str) -> None:
     r = internal_client.call("POST", _url(project_id, f"/attachments/{attachment_id}/action"), token=token,
                              headers=HEADERS, json={"os-complete": None})
     if r.status_code >= 400:
         raise VolumeError(_message(r))
+
+
+def connection_info(token: Auth | None, project_id: str, attachment_id: str) -> dict[str, Any]:
+    r = internal_client.call("GET", _url(project_id, f"/attachments/{attachment_id}"), token=token, headers=HEADERS)
+    return dict(r.json()["attachment"].get("connection_info") or {}) if r.status_code == 200 else {}
+
+
+def volume_action(token: Auth | None, project_id: str, volume_id: str, action: str, args: Any = None) -> Any:
+    """POST /volumes/{id}/action: os-begin_detaching, os-roll_detaching, os-migrate_volume_completion."""
+    r = internal_client.call("POST", _url(project_id, f"/volumes/{volume_id}/action"), token=token, headers=HEADERS,
+                             json={action: args})
+    if r.status_code >= 400:
+        raise VolumeError(_message(r))
+    return r.json() if r.content else None
 
 
 def reimage(token: Auth | None, project_id: str, volume_id: str, image_id: str, timeout: float) -> None:

@@ -11,18 +11,20 @@ from sqlalchemy.engine import Connection
 from pocketstack.core import db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, Conflict, NotFound
+from pocketstack.core.errors import BadRequest, NotFound
 from pocketstack.core.ids import new_uuid
+from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common, drivers
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import volume_api
+from pocketstack.services.compute.servers import swap, volume_api
 
 ATTACH_TAG = v.V("2.49", "volume attach takes a tag")
 DELETE_ON_TERMINATION = v.V("2.79", "volume attachments take and show delete_on_termination")
 ATTACHMENT_IDS = v.V("2.89", "volume attachments show attachment_id and bdm_uuid, not id")
+UPDATE_FIELDS = v.V("2.85", "PUT updates delete_on_termination, and swaps only when volumeId differs")
 ATTACHABLE = ["active", "paused", "stopped", "resized", "soft-delete", "shelved", "shelved_offloaded"]
 VA = t.volume_attachments
 CREATE = {"type": "object", "required": ["volumeAttachment"], "additionalProperties": False, "properties": {
@@ -32,8 +34,11 @@ CREATE = {"type": "object", "required": ["volumeAttachment"], "additionalPropert
         "tag": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"},
         "delete_on_termination": {"type": "boolean"}}}}}
 UPDATE = {"type": "object", "required": ["volumeAttachment"], "additionalProperties": False, "properties": {
-    "volumeAttachment": {"type": "object", "required": ["volumeId"], "additionalProperties": True, "properties": {
-        "volumeId": {"type": "string", "format": "uuid"}, "delete_on_termination": {"type": "boolean"}}}}}
+    "volumeAttachment": {"type": "object", "required": ["volumeId"], "additionalProperties": False, "properties": {
+        "volumeId": {"type": "string", "format": "uuid"}, "delete_on_termination": {"type": "boolean"},
+        "id": {"type": "string", "format": "uuid"}, "serverId": {"type": "string", "format": "uuid"},
+        "device": {"type": ["string", "null"], "pattern": "(^/dev/x{0,1}[a-z]{0,1}d{0,1})([a-z]+)[0-9]*$"},
+        "tag": {"type": "string", "minLength": 1, "maxLength": 60, "pattern": "^[^,/]*$"}}}}}
 
 
 def render_attachment(ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +120,7 @@ def show_volume_attachment(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"volumeAttachment": render_attachment(ctx, _one(rows, rq.params["volume_id"], row["id"]))}
 
 
-def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any] | None:
     body = rq.body["volumeAttachment"]
     if "tag" in body and ctx.version < ATTACH_TAG or "delete_on_termination" in body and \
             ctx.version < DELETE_ON_TERMINATION:
@@ -142,31 +147,45 @@ def attach_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
                                           row.get("host"))
     except volume_api.VolumeError as exc:
         raise BadRequest(f"Invalid volume: {exc}") from None
-    drivers.current().attach_volume(row, volume_id, device, shareable=multiattach)
+    drivers.on_guest_host(row, "attach_volume", volume_id, device, shareable=multiattach)
     with db.session() as conn:
         record(conn, row["id"], volume_id, attachment_id, device, tag=body.get("tag"),
                delete_on_termination=bool(body.get("delete_on_termination", False)), multiattach=multiattach)
         common.record_event(conn, common.record_action(conn, ctx, row["id"], "attach_volume"),
                             "compute_attach_volume")
         rows = attachments_of(conn, [row["id"]])[row["id"]]
+    if ctx.version >= v.ATTACH_ACCEPTED:
+        return None
     return {"volumeAttachment": render_attachment(ctx, _one(rows, volume_id, row["id"]))}
 
 
 def update_volume_attachment(ctx: Context, rq: ApiRequest) -> None:
+    """Before 2.85 PUT only swaps; from 2.85 it updates delete_on_termination, then swaps if volumeId
+    differs. A swap is checked against the swap rule (a service's: Cinder calls it while it migrates
+    a volume), anything else against the update rule."""
     row, rows = _load(ctx, rq)
-    current = _one(rows, rq.params["volume_id"], row["id"])
-    body = rq.body["volumeAttachment"]
-    if body["volumeId"] != current["volume_id"]:
-        old = volume_api.get(ctx.token, row["project_id"], current["volume_id"]) or {}
-        if len(old.get("attachments") or []) > 1:
-            # nova's MultiattachSwapVolumeNotSupported (every attachment here is read/write)
-            raise BadRequest("Swapping multi-attach volumes with more than one read/write attachment is not "
-                             "supported.")
-        raise Conflict("Swapping volumes is not supported by this cloud.")
-    if "delete_on_termination" in body and ctx.version >= DELETE_ON_TERMINATION:
-        with db.session() as conn:
-            conn.execute(VA.update().where(VA.c.id == current["id"]).values(
-                delete_on_termination=body["delete_on_termination"], updated_at=utcnow()))
+    body, old_id = rq.body["volumeAttachment"], rq.params["volume_id"]
+    only_swap = ctx.version < UPDATE_FIELDS
+    if only_swap and set(body) - {"volumeId"}:
+        raise BadRequest("Invalid input for field/attribute volumeAttachment. Additional properties are not "
+                         f"allowed ({', '.join(repr(k) for k in sorted(set(body) - {'volumeId'}))} was unexpected)")
+    if only_swap or body["volumeId"] != old_id:
+        common.enforce(ctx, P + "swap", {})
+    else:
+        common.enforce(ctx, P + "update", {"project_id": row["project_id"]})
+    if not only_swap:
+        current = _one(rows, old_id, row["id"])
+        for key, shown in (("id", current["volume_id"]), ("serverId", row["id"]), ("device", current["device"]),
+                           ("tag", current["tag"])):
+            if key in body and body[key] != shown:
+                raise BadRequest(f"The {key} property is not mutable")
+        if "delete_on_termination" in body:
+            with db.session() as conn:
+                conn.execute(VA.update().where(VA.c.id == current["id"]).values(
+                    delete_on_termination=body["delete_on_termination"], updated_at=utcnow()))
+        if body["volumeId"] == old_id:
+            return
+    swap.swap_volume(ctx, row, rows, old_id, body["volumeId"])
 
 
 def detach_volume(ctx: Context, rq: ApiRequest) -> None:
@@ -176,7 +195,7 @@ def detach_volume(ctx: Context, rq: ApiRequest) -> None:
     current = _one(rows, rq.params["volume_id"], row["id"])
     if current["boot_index"] == 0:
         raise BadRequest("Cannot detach a root device volume")
-    drivers.current().detach_volume(row, current["volume_id"], current["device"])
+    drivers.on_guest_host(row, "detach_volume", current["volume_id"], current["device"])
     volume_api.detach(ctx.token, row["project_id"], current["attachment_id"])
     with db.session() as conn:
         conn.execute(VA.delete().where(VA.c.id == current["id"]))
@@ -201,9 +220,9 @@ P = "os_compute_api:os-volumes-attachments:"
 T = common.server_target
 ROUTES = [
     route("GET", S, list_volume_attachments, policy=P + "index", target=T),
-    route("POST", S, attach_volume, policy=P + "create", target=T, body=CREATE),
+    route("POST", S, attach_volume, policy=P + "create", target=T, body=CREATE, status={v.ATTACH_ACCEPTED: 202}),
     route("GET", S + "/{volume_id}", show_volume_attachment, policy=P + "show", target=T),
-    route("PUT", S + "/{volume_id}", update_volume_attachment, policy=P + "update", target=T, body=UPDATE,
-          status=202),
+    route("PUT", S + "/{volume_id}", update_volume_attachment, policy=in_handler(P + "update", P + "swap"),
+          body=UPDATE, status=202),
     route("DELETE", S + "/{volume_id}", detach_volume, policy=P + "delete", target=T, status=202),
 ]

@@ -37,6 +37,8 @@ STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": commo
 class QemuDriver:
     name = "qemu"
     moves_guests = False        # a guest's disk and process live on its host: no migration between hosts yet
+    swaps_volumes = False       # no blockdev-mirror + pivot yet: the API refuses a swap (409)
+    rescues_volume_backed = False  # the rescue disk takes the root's place: no volume-backed rescue
 
     def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str,
                  listen_host: str = "127.0.0.1") -> None:
@@ -233,10 +235,11 @@ class QemuDriver:
                 qmp.call(g.qmp_sock, "cont")
             g.state_file.unlink(missing_ok=True)
 
-    def rescue(self, server: Server, token: Auth | None) -> None:
-        """Boot a fresh overlay of the server's image, with the server's own disk as the second disk."""
+    def rescue(self, server: Server, token: Auth | None, image_id: str | None = None) -> None:
+        """Boot a fresh overlay of the rescue image (else the server's own), with the server's own disk as the
+        second disk."""
         with self.lock(server["id"]):
-            image_id = server["image_id"]
+            image_id = image_id or server["image_id"]
             if not image_id:
                 raise RuntimeError("Cannot rescue a volume-backed instance")
             g = self.guest(server)
@@ -334,6 +337,9 @@ class QemuDriver:
         with self.lock(server["id"]):
             if (g := self.guest(server)).running():
                 devices.unplug_volume(g, volume_id, self.detach_timeout)
+
+    def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
+        raise NotImplementedError("the qemu driver does not swap volumes")
 
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         with self.lock(server["id"]):
