@@ -3,6 +3,7 @@
 
     .venv/bin/python bench/startup.py [--runs 5] [--hash-rounds N] [--no-server] [--importtime]
                                       [--no-warm-up] [--baseline OTHER_CHECKOUT/src]
+                                      [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
 
 Each run starts `pocketstack serve` on a free port with a fresh temporary data dir (first start:
 migrations and bootstrap), issues a token as soon as the port answers (POST
@@ -11,7 +12,8 @@ waits for ACTIVE; then stops it and starts it again on the same data dir (restar
 first token the same way. Prints the median of the runs for each figure, the CPU time the server
 had used when it issued the first token (what the start costs on a quiet machine), and the load
 average of the machine along the runs. `--importtime` adds the top offenders of
-`python -X importtime -c 'import pocketstack.app'`.
+`python -X importtime -c 'import pocketstack.app'`. `--postgres URL` runs each cloud on a fresh
+database made on that server for the run (dropped after it) instead of SQLite.
 
 The defaults are the cloud's own (bcrypt cost 12 for passwords); `--hash-rounds 4` is what the
 pytest plugin uses. The services a request has not needed yet load in the background once the first
@@ -58,7 +60,7 @@ class Server:
     """One `pocketstack serve`, timed from just before its process starts."""
 
     def __init__(self, data_dir: Path, config: Path | None, source: Path | None = None,
-                 ports: tuple[int, int] | None = None) -> None:
+                 ports: tuple[int, int] | None = None, database_url: str | None = None) -> None:
         self.port, self.object_store_port = ports or (free_port(), free_port())
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = data_dir.parent / "server.log"
@@ -67,6 +69,8 @@ class Server:
                "--object-store-port", str(self.object_store_port), "--log-level", "warning"]
         if config is not None:
             cmd += ["--config", str(config)]
+        if database_url:
+            cmd += ["--database-url", database_url]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         if source is not None:
             env["PYTHONPATH"] = str(source)         # another tree's pocketstack, for --baseline
@@ -131,15 +135,37 @@ class Server:
                 self.proc.wait()
 
 
-def one_run(config: Path | None, servers: bool, source: Path | None = None) -> dict[str, float]:
+def one_run(config: Path | None, servers: bool, source: Path | None = None,
+            postgres: str | None = None) -> dict[str, float]:
     out: dict[str, float] = {}
-    with tempfile.TemporaryDirectory(prefix="ps-startup-") as tmp:
-        data = Path(tmp) / "data"
-        first = Server(data, config, source)
-        measure(first, "first start", servers, out)
-        again = Server(data, config, source, (first.port, first.object_store_port))   # as a restart does
-        measure(again, "restart", servers, out)
+    database = fresh_postgres(postgres) if postgres else None
+    try:
+        with tempfile.TemporaryDirectory(prefix="ps-startup-") as tmp:
+            data = Path(tmp) / "data"
+            first = Server(data, config, source, database_url=database)
+            measure(first, "first start", servers, out)
+            again = Server(data, config, source, (first.port, first.object_store_port), database)  # a restart
+            measure(again, "restart", servers, out)
+    finally:
+        if database:
+            postgres_admin(database, f"DROP DATABASE IF EXISTS {database.rsplit('/', 1)[1]} WITH (FORCE)")
     return out
+
+
+def postgres_admin(url: str, statement: str) -> None:
+    import sqlalchemy as sa
+
+    from pocketstack.core.db import normalize_url
+    engine = sa.create_engine(normalize_url(url.rsplit("/", 1)[0] + "/postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        conn.exec_driver_sql(statement)
+    engine.dispose()
+
+
+def fresh_postgres(url: str) -> str:
+    name = f"ps_startup_{os.getpid()}_{time.monotonic_ns()}"
+    postgres_admin(url, f"CREATE DATABASE {name}")
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 def measure(server: Server, label: str, servers: bool, out: dict[str, float]) -> None:
@@ -188,6 +214,7 @@ def main() -> int:
     ap.add_argument("--importtime", action="store_true", help="also list the slowest imports")
     ap.add_argument("--no-warm-up", action="store_true",
                     help="startup: {warm_up: false}: no background loading of the services (see above)")
+    ap.add_argument("--postgres", default=None, help="a PostgreSQL server URL: each run on a fresh database there")
     ap.add_argument("--baseline", type=Path, default=None,
                     help="the src/ dir of another checkout (e.g. `git archive main`): each run starts it "
                          "too, just before this tree, and both medians are printed (fair under a varying "
@@ -214,9 +241,9 @@ def main() -> int:
             config.write_text("".join(lines))
         for i in range(args.runs):
             if args.baseline:
-                baseline.append(one_run(config, not args.no_server, args.baseline))
+                baseline.append(one_run(config, not args.no_server, args.baseline, args.postgres))
                 print(f"run {i + 1} baseline: " + figures(baseline[-1]), flush=True)
-            results.append(one_run(config, not args.no_server))
+            results.append(one_run(config, not args.no_server, postgres=args.postgres))
             print(f"run {i + 1}: " + figures(results[-1]), flush=True)
             loads.append(os.getloadavg()[0])
     load_after = os.getloadavg()

@@ -38,21 +38,23 @@ ACCESS = logging.getLogger("pocketstack.access")
 LOG = logging.getLogger("pocketstack")
 
 
-def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True) -> bool:
-    """Open the database and blob store; apply migrations; bootstrap an empty cloud (then True)."""
+def prepare(settings: Settings, *, migrate: bool = True, first_start: bool = True, defer: bool = False) -> bool:
+    """Open the database and blob store; apply migrations; bootstrap an empty cloud (then True).
+    `defer`: bootstrap identity only; the app finishes the other services' (bootstrap.finish)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db.configure(settings.db_url)
     blobs.configure(settings.data_dir / "blobs", settings).sweep()
     if db.at_head(settings.db_url):
         pass                                            # nothing to migrate, nothing to check
     elif migrate and db.is_empty(settings.db_url):      # a first start: the schema from the models
-        services.load_all()                             # (bootstrap imports them all anyway)
-        db.create_schema(settings.db_url)
+        if first_start:
+            bootstrap.start_hashing(settings)           # the admin password's hash meanwhile
+        db.create_schema(settings.db_url, services.load_all)   # (their DDL as written in the package)
     elif migrate:
         db.upgrade(settings.db_url)                     # refuses a newer or unknown revision
     else:
         db.check_revision(settings.db_url)
-    return first_start and bootstrap.run(settings, services.ENTRIES)
+    return first_start and bootstrap.run(settings, services.ENTRIES, defer=defer)
 
 
 
@@ -91,7 +93,8 @@ async def read_limited(request: Request, limit: int | None) -> bytes:
 
 # the services no request has used yet load in the background once the server has answered its first
 # request and then had no request for WARM_UP_IDLE seconds, or WARM_UP_AFTER seconds after the start,
-# whichever comes first: a client's first requests (a token, then the catalog's services) get the CPU
+# whichever comes first: a client's first requests (a token, then the catalog's services) get the CPU.
+# A first start completes the same way: the other services' bootstraps, every service, the snapshot.
 WARM_UP_IDLE = 0.2
 WARM_UP_AFTER = 5.0
 
@@ -120,6 +123,11 @@ class Pocketstack:
         self.validate_token = validate_token
         self.policy_dir = settings.data_dir / "policy"
         self._first_answer = asyncio.Event()
+        self._needed = asyncio.Event()         # a request waits for the start's completion: begin it now
+        self._pending_bootstrap = False        # a first start left other services' bootstraps (bootstrap.finish)
+        self._completing = False               # ... and the `bootstrap` snapshot, taken once all are loaded
+        self._complete = asyncio.Event()       # cleared by the lifespan while a first start completes
+        self._complete.set()
         self._in_flight, self._last_request = 0, 0.0
         self._warm_up: asyncio.Task[None] | None = None
         self._workers: asyncio.Task[None] | None = None
@@ -135,6 +143,7 @@ class Pocketstack:
         if headers_too_large(scope):      # 431 before anything reads them, in plain text as eventlet's 400
             return await self.refuse_headers(scope, receive, send)
         if scope["path"] == dashboard.PREFIX or scope["path"].startswith(dashboard.PREFIX + "/"):
+            await self.completed()                                   # (see early())
             return await self.serve_dashboard(scope, receive, send)  # the web UI, before any service
         request = Request(scope, receive)
         started, request_id = time.perf_counter(), new_request_id()
@@ -186,17 +195,28 @@ class Pocketstack:
                                         host=self.settings.option("notifications.host"),
                                         opt_out=self.settings.option("notifications.opt_out"))
                 jobs.START_DELAY = float(self.settings.option("jobs.start_delay", 0) or 0)
-                every = self.snapshot_due()
+                self._pending_bootstrap = bool(await anyio.to_thread.run_sync(bootstrap.pending))
+                self.first_start = self.first_start or self._pending_bootstrap   # (one that stopped early)
+                snapshot, workers = self.snapshot_due(), self.settings.workers > 1
                 for mount in self.mounts:
-                    if every or self.load_at_start(mount):
+                    if (snapshot and workers) or self.load_at_start(mount):
                         self.load(mount)
-                await anyio.to_thread.run_sync(self.snapshot_first_start)
+                if workers:       # several workers: each loads every service, the first one snapshots
+                    await anyio.to_thread.run_sync(self.snapshot_first_start)
+                # one process: identity answers now; the rest of a first start follows in warm_up()
+                self._completing = not workers and snapshot
+                if self._completing:
+                    self._complete.clear()
                 self._workers = asyncio.create_task(jobs.worker_loop())    # claims the kinds loaded services registered
                 self._warm_up = asyncio.create_task(self.warm_up())
                 hosts.start_heartbeat()
                 self._running.start(self, self.listeners, self.settings.ssl_options())
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                if self._completing and not self._complete.is_set():
+                    LOG.info("finishing the first start (bootstraps, startup hooks, snapshot) before stopping")
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self.completed(), timeout=120)
                 await self._running.stop()
                 hosts.stop_heartbeat()
                 for task in (self._warm_up, self._workers):
@@ -218,6 +238,8 @@ class Pocketstack:
         if mount.ready:
             assert mount.service is not None
             return mount.service
+        if self._pending_bootstrap and mount.type not in ("identity", services.CONTROL.type):
+            self.finish_bootstrap()           # a first start's other services: bootstrapped before any loads
         with mount.lock:
             if not mount.ready:
                 service = mount.service or mount.entry.load()
@@ -228,6 +250,10 @@ class Pocketstack:
         assert mount.service is not None
         return mount.service
 
+    def finish_bootstrap(self) -> None:
+        bootstrap.finish(self.settings, services.ENTRIES)    # once; other threads wait for it
+        self._pending_bootstrap = False
+
     async def loaded(self, mount: Mount) -> Service:
         if mount.ready:
             assert mount.service is not None
@@ -235,23 +261,58 @@ class Pocketstack:
         return await anyio.to_thread.run_sync(self.load, mount)
 
     async def warm_up(self) -> None:
-        """Load every service no request has used yet, one at a time, once the start's first requests
-        are answered (WARM_UP_IDLE, WARM_UP_AFTER): their startup hooks run (recovery of interrupted
-        work, periodic tasks) and their job kinds become claimable."""
-        if self.settings.option("startup.warm_up", True) is False:
+        """Once the start's first requests are answered (WARM_UP_IDLE, WARM_UP_AFTER), or at once when a
+        request waits for it: load every service no request has used yet, one at a time (their startup
+        hooks run: recovery of interrupted work, periodic tasks; their job kinds become claimable), and
+        prometheus_client. On a first start this completes it, whatever the config says: the other
+        services' bootstraps (before any of them loads: load()), every service, then the snapshot."""
+        if not self._completing and self.settings.option("startup.warm_up", True) is False:
             return            # the config's `startup: {warm_up: false}`: each service loads on its first request only
         loop = asyncio.get_running_loop()
         deadline = loop.time() + WARM_UP_AFTER
-        with contextlib.suppress(asyncio.TimeoutError):
-            await asyncio.wait_for(self._first_answer.wait(), timeout=WARM_UP_AFTER)
-        while loop.time() < deadline and (self._in_flight or time.monotonic() - self._last_request < WARM_UP_IDLE):
+        answered = asyncio.ensure_future(self._first_answer.wait())
+        needed = asyncio.ensure_future(self._needed.wait())
+        await asyncio.wait((answered, needed), timeout=WARM_UP_AFTER, return_when=asyncio.FIRST_COMPLETED)
+        answered.cancel()
+        needed.cancel()
+        while not self._needed.is_set() and loop.time() < deadline and (
+                self._in_flight or time.monotonic() - self._last_request < WARM_UP_IDLE):
             await asyncio.sleep(0.05)
+        failed = False
         for mount in self.mounts:
             if not mount.ready:
                 try:
                     await self.loaded(mount)
                 except Exception:  # noqa: BLE001 - its first request will try again, and say why
                     LOG.exception("loading the %s service failed", mount.type)
+                    failed = True
+        await anyio.to_thread.run_sync(metrics.load)
+        if self._completing:
+            try:
+                if failed:
+                    LOG.error("no `bootstrap` snapshot on this start: a service failed to load")
+                else:
+                    await anyio.to_thread.run_sync(self.snapshot_first_start)
+            finally:
+                self._complete.set()
+
+    def early(self, mount: Mount, request: Request) -> bool:
+        """What a first start serves before it is complete: identity's tokens and reads (identity is
+        bootstrapped and loaded before the server listens), and the calls the completion's own startup
+        hooks make. Anything else waits for the completion, so the `bootstrap` snapshot a reset
+        returns to holds no client's changes (but the last_active_at of a user issued a token)."""
+        if internal_client.calling.get():
+            return True
+        if mount.type != "identity":
+            return False
+        return request.method in ("GET", "HEAD") or (
+            request.method == "POST" and request.url.path.endswith("/v3/auth/tokens"))
+
+    async def completed(self) -> None:
+        """Wait for the first start's completion (the snapshot a reset returns to), starting it now."""
+        if not self._complete.is_set():
+            self._needed.set()
+            await self._complete.wait()
 
     def snapshot_due(self) -> bool:
         """Whether this start takes the `bootstrap` snapshot (below): then every service loads first,
@@ -297,6 +358,8 @@ class Pocketstack:
         mount, prefix = self.find_service(path)
         if mount is None:
             return PlainTextResponse("Not Found", status_code=404)
+        if not self._complete.is_set() and not self.early(mount, request):
+            await self.completed()
         service = await self.loaded(mount)
         inbound = request.headers.get("x-openstack-request-id")
         request.state.service = service.type

@@ -95,10 +95,11 @@ def _conformance_args(sub: argparse._SubParsersAction) -> None:
 
 
 def _db_args(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("db", help="the database schema: upgrade, check, current")
-    p.add_argument("action", choices=("upgrade", "check", "current"),
+    p = sub.add_parser("db", help="the database schema: upgrade, check, current, write-schema")
+    p.add_argument("action", choices=("upgrade", "check", "current", "write-schema"),
                    help="upgrade: apply every migration; check: is the schema at head and equal to the "
-                        "models (exit 1 if not); current: print the revision")
+                        "models (exit 1 if not); current: print the revision; write-schema (developers, "
+                        "after a model change): rewrite the package's first-start schema scripts")
     p.add_argument("--data-dir", type=Path, default=None, help=f"default: {default_data_dir()}")
     p.add_argument("--database-url", default=os.environ.get("POCKETSTACK_DATABASE_URL"),
                    help="default: SQLite in the data dir")
@@ -129,6 +130,10 @@ def db_command(args: argparse.Namespace) -> int:
     from pocketstack import services
     from pocketstack.core import db
     services.load_all()          # every table: the models the schema is checked against
+    if args.action == "write-schema":
+        for path in db.write_schema_scripts():
+            print(f"pocketstack: wrote {path}")
+        return 0
     url = Settings(data_dir=(args.data_dir or default_data_dir()).resolve(), database_url=args.database_url).db_url
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
@@ -295,10 +300,13 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from pocketstack import bootstrap
+    settings = settings_from(args)
+    if bootstrap.no_database_yet(settings):
+        bootstrap.start_hashing(settings)       # a first start: hash its password while the rest loads
     import uvicorn
 
     from pocketstack.app import build_app, prepare
-    settings = settings_from(args)
     if error := (check_tls(settings) or check_compute_driver(settings) or check_dataplane(settings)
                  or check_notifications(settings) or check_blob_backend(settings)):
         print(f"pocketstack: {error}", file=sys.stderr)
@@ -312,7 +320,7 @@ def _serve(args: argparse.Namespace) -> int:
     from pocketstack.core.db import SchemaError
     listeners, note = bind_listeners(settings, args)
     try:
-        first_start = prepare(settings)
+        first_start = prepare(settings, defer=settings.workers == 1)   # identity now, the rest once serving
     except SchemaError as err:
         print(f"pocketstack: refusing to start: {err}", file=sys.stderr)
         return 1

@@ -165,3 +165,24 @@ def test_create_schema_leaves_a_used_database_to_alembic(tmp_path):
     db.create_schema(url)                      # not empty: Alembic's upgrade, which keeps what is there
     assert db.current_revision(url) == db.head_revision()
     assert _schema(url)["someone_elses"]["rows"] == ["(7,)"]
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_packaged_schema_scripts_are_the_models(dialect):
+    """A first start runs migrations/schema/<dialect>.sql (no service imported); it must be what the
+    models make at the head revision. After a model change: `pocketstack db write-schema`."""
+    assert (db.SCHEMA_DIR / f"{dialect}.sql").read_text() == db.schema_script(dialect), \
+        "stale schema script: run `pocketstack db write-schema`"
+
+
+def test_a_stale_schema_script_falls_back_to_the_models(tmp_path, monkeypatch):
+    stale = tmp_path / "schema"
+    stale.mkdir()
+    (stale / "sqlite.sql").write_text("-- pocketstack schema at revision 0001\nCREATE TABLE wrong (id INTEGER);\n")
+    monkeypatch.setattr(db, "SCHEMA_DIR", stale)
+    loaded = []
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    db.create_schema(url, lambda: loaded.append(True))
+    assert loaded == [True]                      # the script was not at head: the models made it
+    assert "wrong" not in _schema(url) and db.at_head(url)
+    assert db.schema_differences(url) == []

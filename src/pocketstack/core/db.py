@@ -396,12 +396,14 @@ _alembic_version = sa.Table(      # Alembic's own version table, as its `upgrade
 )
 
 
-def create_schema(url: str) -> None:
+def create_schema(url: str, load_models: Callable[[], Any] | None = None) -> None:
     """An empty database gets the models' tables and the rows the migrations insert (a table's
     `info["seed"]`), stamped with the head revision, in one transaction and without Alembic: the
     schema the migrations make (tests/core/test_migrations.py compares the two on SQLite and
-    PostgreSQL) for a fraction of their cost. The caller has imported every service (their tables
-    are the models). A database someone else filled meanwhile, or a migration chain this cannot
+    PostgreSQL) for a fraction of their cost. It runs the models' DDL as written in the package
+    (migrations/schema/<dialect>.sql, see schema_script) when that file is at the head revision, so
+    no service need be imported; else `load_models` (services.load_all: every table) is called and
+    the models create it. A database someone else filled meanwhile, or a migration chain this cannot
     read, goes through Alembic as always."""
     head = known_head()
     engine = create_engine(url)
@@ -410,16 +412,74 @@ def create_schema(url: str) -> None:
             if conn.dialect.name == "postgresql":     # processes starting together: one creates it
                 conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
             if head is not None and not sa.inspect(conn).get_table_names():
-                metadata.create_all(conn)
-                for table in metadata.sorted_tables:
-                    if table.info.get("seed"):
-                        conn.execute(table.insert(), table.info["seed"])
-                _alembic_version.create(conn)
-                conn.execute(_alembic_version.insert().values(version_num=head))
+                script = written_schema(conn.dialect.name, head)
+                if script is None:
+                    if load_models is not None:
+                        load_models()
+                    script = schema_script(conn.dialect.name, head)
+                cursor = conn.connection.dbapi_connection.cursor()     # in this transaction, without
+                try:                                                   # SQLAlchemy's per-statement work
+                    if conn.dialect.name == "postgresql":
+                        cursor.execute(script)                         # one round trip (no parameters)
+                    else:
+                        for statement in script.split(";\n"):
+                            if statement.strip():
+                                cursor.execute(statement)
+                finally:
+                    cursor.close()
                 return
     finally:
         engine.dispose()
     upgrade(url)
+
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "migrations" / "schema"
+_SCHEMA_HEAD = "-- pocketstack schema at revision "
+
+
+def schema_script(dialect_name: str, head: str | None = None) -> str:
+    """The SQL that makes the models' schema on an empty database of this dialect: what
+    `metadata.create_all` emits (tables in dependency order, their indexes), the seed rows and
+    Alembic's version table stamped with `head`; statements end with ";\n". The caller has imported
+    every service (their tables are the models)."""
+    head = head or known_head()
+    url = {"sqlite": "sqlite://", "postgresql": "postgresql+psycopg://"}[dialect_name]
+    dialect = sa.create_mock_engine(url, lambda *a, **kw: None).dialect
+    # tables in dependency order, ties by name (metadata.sorted_tables would follow import order)
+    tables = sa.schema.sort_tables(sorted(metadata.tables.values(), key=lambda t: t.name))
+    statements: list[str] = []
+    for table in [*tables, _alembic_version]:
+        statements.append(str(sa.schema.CreateTable(table).compile(dialect=dialect)).strip())
+        statements += sorted(str(sa.schema.CreateIndex(index).compile(dialect=dialect)).strip()
+                             for index in table.indexes)
+    for table in tables:
+        for row in table.info.get("seed") or ():
+            statements.append(str(table.insert().values(row).compile(
+                dialect=dialect, compile_kwargs={"literal_binds": True})))
+    statements.append(str(_alembic_version.insert().values(version_num=head).compile(
+        dialect=dialect, compile_kwargs={"literal_binds": True})))
+    return f"{_SCHEMA_HEAD}{head}\n" + "".join(s + ";\n" for s in statements)
+
+
+def written_schema(dialect_name: str, head: str) -> str | None:
+    """The package's schema script for this dialect when it was written at `head`, else None."""
+    try:
+        text = (SCHEMA_DIR / f"{dialect_name}.sql").read_text()
+    except OSError:
+        return None
+    return text if text.startswith(f"{_SCHEMA_HEAD}{head}\n") else None
+
+
+def write_schema_scripts() -> list[Path]:
+    """Rewrite migrations/schema/*.sql from the models (after adding a migration and its model change;
+    tests/core/test_migrations.py fails while they are stale). The caller has imported every service."""
+    SCHEMA_DIR.mkdir(exist_ok=True)
+    paths = []
+    for name in ("sqlite", "postgresql"):
+        path = SCHEMA_DIR / f"{name}.sql"
+        path.write_text(schema_script(name))
+        paths.append(path)
+    return paths
 
 
 def schema_differences(url: str) -> list[Any]:

@@ -10,6 +10,7 @@ piece, so neither direction ever holds a whole image or volume in memory.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Protocol, Union
 from urllib.parse import quote
@@ -43,14 +44,20 @@ def public_base_url() -> str:
 
 
 Body = bytes | Iterable[bytes] | AsyncIterator[bytes] | None
+# set while the app serves a call of this client (the called app runs in the caller's context)
+calling: contextvars.ContextVar[bool] = contextvars.ContextVar("pocketstack_internal_call", default=False)
 
 
 async def acall(method: str, path: str, *, token: Auth | None = None, json: Any = None,
                 headers: dict[str, str] | None = None, content: Body = None) -> httpx.Response:
     import httpx      # on the first call, not at start (with its CLI extras, a tenth of a second)
     transport = httpx.ASGITransport(app=_app)
-    async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
-        return await client.send(await _request(client, method, path, token, json, headers, content))
+    inside = calling.set(True)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url=_base_url, timeout=300) as client:
+            return await client.send(await _request(client, method, path, token, json, headers, content))
+    finally:
+        calling.reset(inside)
 
 
 async def _request(client: httpx.AsyncClient, method: str, path: str, token: Auth | None, json: Any,
@@ -159,6 +166,7 @@ def stream(method: str, path: str, *, token: Auth | None = None, json: Any = Non
         client = httpx.AsyncClient(transport=StreamingASGI(_app), base_url=_base_url, timeout=300)
 
         async def send() -> httpx.Response:
+            calling.set(True)           # a task of its own (the runner's): its context only
             request = await _request(client, method, path, token, json, headers, content)
             return await client.send(request, stream=True)
         try:

@@ -42,8 +42,9 @@ def _grant(conn: Connection, kind: str, actor: str, target: str, role_id: str) -
 
 
 def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
-        mounted: list[Any]) -> dict[str, Any]:
-    """Create everything; returns the ids other services' bootstraps need."""
+        mounted: list[Any], hashed: dict[str, str] | None = None) -> dict[str, Any]:
+    """Create everything; returns the ids other services' bootstraps need. `hashed`: password ->
+    hash already computed (the start hashes the bootstrap password while its modules load)."""
     options.load(settings)
     tokens.ensure_keys(conn, "token")
     tokens.ensure_keys(conn, "credential")
@@ -62,7 +63,7 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
         ("demo", "Demo project"), ("alt_demo", "Alternate demo project"))}
     # one slow hash per distinct password (DevStack gives admin, demo and alt_demo the same one):
     # a quarter of a second each at the default cost, on every first start
-    hashed = {pw: passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
+    hashed = {pw: (hashed or {}).get(pw) or passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
     user_ids = {name: _user(conn, name, hashed[passwords_by_user[name]], project_ids[name])
                 for name in ("admin", "demo", "alt_demo")}
     _grant(conn, "UserProject", user_ids["admin"], project_ids["admin"], role_ids["admin"])
@@ -94,13 +95,16 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
     None for data dirs from before it was kept: the old base URL and path) takes the new one, so an
     operator's own edits and deletions stay. Returns the URLs now written, for the next start."""
     urls: dict[str, str] = {}
+    by_type: dict[str, list[str]] = {}
+    for sid, kind in conn.execute(sa.select(services.c.id, services.c.type)):   # one query per start
+        by_type.setdefault(kind, []).append(sid)
     for service in mounted:
         for kind, name, path in service.catalog:
             url = urls[kind] = endpoint_url(settings, service, path)
-            ids = conn.execute(sa.select(services.c.id).where(services.c.type == kind)).scalars().all()
+            ids = by_type.get(kind, [])
             if not ids:
                 if written is None or kind not in written:      # else an operator deleted it: leave it so
-                    _add_service(conn, kind, name, url)
+                    by_type[kind] = [_add_service(conn, kind, name, url)]
                 continue
             previous = (written or {}).get(kind, old_base + path)
             if previous != url:
@@ -111,10 +115,11 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
     return urls
 
 
-def _add_service(conn: Connection, kind: str, name: str, url: str) -> None:
+def _add_service(conn: Connection, kind: str, name: str, url: str) -> str:
     sid = new_id()
     conn.execute(services.insert().values(id=sid, type=kind, enabled=True,
                                           extra={"name": name, "description": f"{name} ({kind})"}))
     for interface in ("public", "internal", "admin"):
         conn.execute(endpoints.insert().values(id=new_id(), interface=interface, service_id=sid, url=url,
                                                region_id="RegionOne", enabled=True, extra={"bootstrap": True}))
+    return sid

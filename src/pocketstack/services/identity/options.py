@@ -12,13 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from pocketstack.config import Settings
+from pocketstack.core import password_hash
 
 DEFAULTS: dict[str, Any] = {
     "token_expiration": 3600,
     "allow_expired_window": 172800,
     "max_active_keys": 3,
-    "password_hash_algorithm": "bcrypt",
-    "password_hash_rounds": 12,
+    "password_hash_algorithm": password_hash.DEFAULT_ALGORITHM,
+    "password_hash_rounds": password_hash.DEFAULT_ROUNDS,
     "max_password_length": 4096,
     "list_limit": None,
     "security_compliance": {

@@ -5,18 +5,14 @@ Clear text never leaves this module: only hashes are stored and nothing here log
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import hashlib
-import hmac
-import os
 import re
 from typing import Any
 
-import bcrypt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from pocketstack.core import password_hash
 from pocketstack.core.clock import utcnow
 from pocketstack.core.errors import BadRequest, Unauthorized
 from pocketstack.services.identity import options
@@ -26,26 +22,11 @@ from pocketstack.services.identity.tables import passwords, users
 # --- logic: hashing ----------------------------------------------------------
 def hash_password(password: str, rounds: int | None = None) -> str:
     """`rounds` overrides the configured cost (service users' random secrets need no slow hash)."""
-    raw = password.encode()
-    if options.get("password_hash_algorithm") == "scrypt":
-        salt = os.urandom(16)
-        n = 2 ** max(rounds or options.get("password_hash_rounds"), 1)
-        digest = hashlib.scrypt(raw, salt=salt, n=n, r=8, p=1, maxmem=256 * 1024 * 1024)
-        return f"$scrypt${n}${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
-    cost = min(max(int(rounds or options.get("password_hash_rounds")), 4), 31)
-    return bcrypt.hashpw(raw[:72], bcrypt.gensalt(cost)).decode()
+    return password_hash.hash_password(password, options.get("password_hash_algorithm"),
+                                       rounds or options.get("password_hash_rounds"))
 
 
-def check_password(password: str, hashed: str) -> bool:
-    raw = password.encode()
-    if hashed.startswith("$scrypt$"):
-        _, _, n, salt, digest = hashed.split("$")
-        got = hashlib.scrypt(raw, salt=base64.b64decode(salt), n=int(n), r=8, p=1, maxmem=256 * 1024 * 1024)
-        return hmac.compare_digest(got, base64.b64decode(digest))
-    try:
-        return bcrypt.checkpw(raw[:72], hashed.encode())
-    except ValueError:
-        return False
+check_password = password_hash.check_password
 
 
 # --- logic: the rules ---------------------------------------------------------

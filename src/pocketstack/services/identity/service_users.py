@@ -36,6 +36,15 @@ def ensure(settings: Settings) -> None:
         catalog = {row.type: (row.extra or {}).get("name") or row.type
                    for row in conn.execute(sa.select(services.c.type, services.c.extra))}
     missing = {t: n for t, n in catalog.items() if t not in have and t != "identity"}
+    if not missing:
+        return
+    try:
+        with db.session() as conn:          # all in one transaction (a first start makes eleven)
+            for service_type, name in sorted(missing.items()):
+                _create(conn, service_type, name)
+        return
+    except IntegrityError:                  # another worker made some: one at a time, leaving theirs
+        pass
     for service_type, name in sorted(missing.items()):
         try:
             with db.session() as conn:
