@@ -113,16 +113,19 @@ class ApiClient:
                 return None
             raise
 
-    def find(self, collection: str, name_or_id: str, key: str | None = None) -> dict[str, Any]:
+    def find(self, collection: str, name_or_id: str, key: str | None = None, *,
+             name_filter: bool = True) -> dict[str, Any]:
         """A resource by id, else by unique name (Heat's client plugins' find_resourceid_by_name_or_id).
-        Raises ClientError 404 'Unable to find <kind> with name or id '<x>'' or 409 when the name is ambiguous."""
+        Raises ClientError 404 'Unable to find <kind> with name or id '<x>'' or 409 when the name is ambiguous.
+        `name_filter` False: the whole list is read and matched here (nova's flavors take no `name`
+        filter before 2.102 and refuse unknown ones from 2.75, so novaclient's find lists them all)."""
         key = key or collection.rstrip("s").replace("-", "_")
         try:
             return self.get(f"/{collection}/{quote(str(name_or_id), safe='')}")[key]
         except ClientError as exc:
             if exc.status not in (400, 404):
                 raise
-        listed = self.get(f"/{collection}", params={"name": name_or_id}) or {}
+        listed = self.get(f"/{collection}", params={"name": name_or_id} if name_filter else None) or {}
         items = next((v for v in listed.values() if isinstance(v, list)), []) if isinstance(listed, dict) else listed
         items = [i for i in items if i.get("name") == name_or_id]
         kind = key.replace("_", " ")

@@ -14,7 +14,7 @@ from pocketstack.services.orchestration.engine.properties import AllowedValues, 
 
 def flavor_id(clients: Clients, name_or_id: str) -> str:
     try:
-        return str(clients("compute").find("flavors", name_or_id, "flavor")["id"])
+        return str(clients("compute").find("flavors", name_or_id, "flavor", name_filter=False)["id"])
     except ClientError as exc:
         if exc.status == 404:
             raise ClientError(404, f"The Flavor ({name_or_id}) could not be found.") from None
