@@ -314,6 +314,7 @@ def _serve(args: argparse.Namespace) -> int:
     configure_logging(settings.log_level, settings.log_requests)
     guest_image_for_bootstrap(settings)
     faulthandler.register(signal.SIGUSR1, all_threads=True)  # `kill -USR1 PID`: every thread's stack to stderr
+    faulthandler.enable(all_threads=True)       # a crash in a C library (librbd, librados) says where
     if settings.workers > 1 and settings.db_url.startswith("sqlite"):
         logging.getLogger("pocketstack").warning("several workers on SQLite serialize on its write lock; "
                                                  "use --database-url postgresql://... to scale out")
