@@ -360,8 +360,13 @@ def register_call(name: str, fn: Callable[..., Any]) -> None:
         register(CALL, _answer_call)
 
 
+def here(host: str | None) -> bool:
+    """Whether work for `host` runs in this process without a call (no host, or this one)."""
+    return host is None or host == hosts.NAME
+
+
 def call(host: str | None, name: str, *args: Any, timeout: float = CALL_TIMEOUT) -> Any:
-    if host is None or host == hosts.NAME:
+    if here(host):
         return CALLS[name](*args)
     call_id = new_uuid()
     with db.session() as conn:

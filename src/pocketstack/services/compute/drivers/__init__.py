@@ -58,7 +58,10 @@ GUEST_CALLS = ("console_output", "attach_volume", "detach_volume", "swap_volume"
 
 
 def on_guest_host(server: dict[str, Any], method: str, *args: Any, **kw: Any) -> Any:
-    """`current().<method>(server, *args, **kw)` on the host that runs the server's guest."""
+    """`current().<method>(server, *args, **kw)` on the host that runs the server's guest (here, with
+    the row the caller holds; another host reads it again)."""
+    if jobs.here(server.get("host")):
+        return getattr(_current, method)(server, *args, **kw)
     return jobs.call(server.get("host"), "compute." + method, server["id"], list(args), kw)
 
 
