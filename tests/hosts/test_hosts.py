@@ -277,6 +277,12 @@ def test_console_and_attachments_are_done_by_the_host_that_runs_the_guest(hosts:
     out = _action(admin, server, {"os-getConsoleOutput": {"length": None}})
     assert out.status_code == 200, out.text
     assert "on compute host beta" in out.json()["output"]
+    console = {"remote_console": {"protocol": "vnc", "type": "novnc"}}
+    r = _nova(admin, "POST", f"/servers/{server}/remote-consoles", json=console, microversion="2.6")
+    assert r.status_code == 200 and "token" in r.json()["remote_console"]["url"], r.text
+    console = {"remote_console": {"protocol": "spice", "type": "spice-html5"}}      # beta's 400, through alpha
+    r = _nova(admin, "POST", f"/servers/{server}/remote-consoles", json=console, microversion="2.6")
+    assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Unavailable console type spice-html5.", r.text
     volume = admin.block_storage.create_volume(size=1, name="remote-vol")
     admin.block_storage.wait_for_status(volume, "available", wait=30)
     r = _nova(admin, "POST", f"/servers/{server}/os-volume_attachments",

@@ -53,7 +53,7 @@ def current() -> ComputeDriver:
 
 # What the API asks of the host that runs a guest while the caller waits (nova-api's RPC calls to
 # nova-compute): the driver method runs on that host (core.jobs.call), here when it is this one.
-GUEST_CALLS = ("console_output", "attach_volume", "detach_volume", "swap_volume", "attach_interface",
+GUEST_CALLS = ("console_output", "remote_console", "attach_volume", "detach_volume", "swap_volume", "attach_interface",
                "detach_interface")
 
 

@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pocketstack.core.clock import utcnow
+from pocketstack.core.errors import BadRequest
 from pocketstack.core.internal_client import Auth
 
 Server = dict[str, Any]  # a row of compute's servers table
 
 
-class ConsoleTypeUnavailable(Exception):
-    """Nova's ConsoleTypeUnavailable: the API answers 400 with this message."""
+class ConsoleTypeUnavailable(BadRequest):
+    """Nova's ConsoleTypeUnavailable: the API answers 400 with this message (from another host too)."""
 
     def __init__(self, console_type: str) -> None:
         super().__init__(f"Unavailable console type {console_type}.")
 
 
-class ConsoleTypeInvalid(Exception):
+class ConsoleTypeInvalid(BadRequest):
     """Nova's ConsoleTypeInvalid (a type the protocol has no more, e.g. xvpvnc): 400 with this message."""
 
     def __init__(self, console_type: str) -> None:

@@ -50,10 +50,9 @@ def console_output(ctx: Context, row: dict[str, Any], body: Any) -> dict[str, An
 
 
 def _url(ctx: Context, row: dict[str, Any], protocol: str, kind: str) -> str:
-    try:
-        return drivers.current().remote_console(row, protocol, kind, ctx.base_url)
-    except (drivers.ConsoleTypeUnavailable, drivers.ConsoleTypeInvalid) as exc:
-        raise BadRequest(str(exc)) from None
+    """Made by the host that runs the guest (its console proxy reaches the guest's sockets); the driver's
+    ConsoleTypeUnavailable and ConsoleTypeInvalid are nova's 400s."""
+    return drivers.on_guest_host(row, "remote_console", protocol, kind, ctx.base_url)
 
 
 def legacy_console(ctx: Context, row: dict[str, Any], key: str, body: Any) -> dict[str, Any]:
