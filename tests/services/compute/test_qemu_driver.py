@@ -306,6 +306,49 @@ def test_volume_attaches_live_and_keeps_its_bytes(qc: QemuCloud, vm: dict[str, A
     cinder.delete(f"/volumes/{volume['id']}")
 
 
+def test_volume_swap_mirrors_the_running_guests_disk_and_pivots(qc: QemuCloud, vm: dict[str, Any]) -> None:
+    """Cinder migrating an attached volume: nova's swap copies the guest's disk while it runs
+    (blockdev-mirror) and pivots the same device onto the new volume, whose file then has the guest's bytes."""
+    def volume(name: str) -> dict[str, Any]:
+        vol = cinder.post("/volumes", json={"volume": {"size": 1, "name": name}}).json()["volume"]
+        for _ in range(100):
+            if cinder.get(f"/volumes/{vol['id']}").json()["volume"]["status"] == "available":
+                break
+            time.sleep(0.2)
+        return dict(vol)
+
+    cinder, admin = (httpx.Client(base_url=f"{qc.cloud.url}/volume/v3/{_project(qc)}", timeout=60,
+                                  headers={"X-Auth-Token": qc.token(cloud), "OpenStack-API-Version": "volume 3.44"})
+                     for cloud in ("pocketstack", "pocketstack-admin"))
+    nova = qc.api(cloud="pocketstack-admin")
+    old, new = volume("swap-from"), volume("swap-to")
+    r = nova.post(f"/servers/{vm['id']}/os-volume_attachments", json={"volumeAttachment": {"volumeId": old["id"]}})
+    assert r.status_code == 200, r.text
+    assert ssh(qc, vm, "echo before-swap | sudo dd of=/dev/vdb conv=sync,fsync 2>/dev/null; echo ok") == "ok\n"
+    assert admin.post(f"/volumes/{old['id']}/action",
+                      json={"os-reset_status": {"migration_status": "starting"}}).status_code == 202
+    r = nova.put(f"/servers/{vm['id']}/os-volume_attachments/{old['id']}",
+                 json={"volumeAttachment": {"volumeId": new["id"]}})
+    assert r.status_code == 202, r.text
+    device = next(b for b in qc.qmp(vm["id"], "query-block") if old["id"][:20] in b.get("qdev", ""))
+    assert new["id"] in device["inserted"]["file"]                 # the guest's device reads the new volume
+    assert ssh(qc, vm, "sudo head -c 11 /dev/vdb") == "before-swap"
+    assert ssh(qc, vm, "echo after-swap! | sudo dd of=/dev/vdb conv=sync,fsync 2>/dev/null; echo ok") == "ok\n"
+    listed = nova.get(f"/servers/{vm['id']}/os-volume_attachments").json()["volumeAttachments"]
+    assert [a["volumeId"] for a in listed] == [new["id"]]
+    assert nova.delete(f"/servers/{vm['id']}/os-volume_attachments/{new['id']}").status_code == 202
+    for _ in range(100):
+        if cinder.get(f"/volumes/{new['id']}").json()["volume"]["status"] == "available":
+            break
+        time.sleep(0.2)
+    assert not any(old["id"][:20] in b.get("qdev", "") for b in qc.qmp(vm["id"], "query-block"))
+    assert "vdb" not in ssh(qc, vm, "cat /proc/partitions")
+    path = next(p for p in qc.root.parents[1].rglob(f"*{new['id']}*") if p.is_file())
+    assert path.read_bytes()[:11] == b"after-swap!"
+    for vol in (old, new):
+        cinder.delete(f"/volumes/{vol['id']}")
+
+
 def test_snapshot_is_a_qcow2_image(qc: QemuCloud, vm: dict[str, Any]) -> None:
     r = qc.api().post(f"/servers/{vm['id']}/action", json={"createImage": {"name": "snap"}},
                       headers={"OpenStack-API-Version": "compute 2.45"})

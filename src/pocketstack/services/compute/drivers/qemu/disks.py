@@ -155,6 +155,18 @@ def source_of(volume_id: str, connection_info: dict[str, Any]) -> Path | str:
     raise DiskError(f"Volume {volume_id}: driver_volume_type {kind} is neither local nor rbd")
 
 
+def attached_source(data: dict[str, Any]) -> Path | str:
+    """The same for the connection info of a new-style attachment (Cinder's attachment `connection_info`,
+    the driver's data: a `device_path`, or an RBD image's `name`)."""
+    kind = "rbd" if "name" in data and "device_path" not in data else "local"
+    return source_of(str(data.get("volume_id")), {"driver_volume_type": kind, "data": data})
+
+
+def copy_raw(source: Path | str, target: Path | str) -> None:
+    """A volume's bytes onto another (raw to raw, either a file or an rbd: URL), zeros left sparse."""
+    run("qemu-img", "convert", "-n", "-f", "raw", "-O", "raw", str(source), str(target))
+
+
 def rbd_blockdev(url: str) -> dict[str, Any]:
     """QMP blockdev-add options of QEMU's rbd driver for an `rbd:pool/image[:key=value...]` URL."""
     name, *pairs = url.removeprefix("rbd:").split(":")

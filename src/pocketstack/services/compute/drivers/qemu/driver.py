@@ -28,6 +28,7 @@ from pocketstack.services.compute.drivers.qemu.machine import Disk, Guest, Nic, 
 
 LOG = logging.getLogger("pocketstack.compute.qemu")
 CONSOLE_BYTES = 100 * 1024            # nova's MAX_CONSOLE_BYTES
+SWAP_TIMEOUT = 600                     # seconds a volume swap's copy may take before it is given up
 STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": common.SUSPENDED,
           "shutdown": common.SHUTDOWN, "guest-panicked": common.CRASHED, "internal-error": common.CRASHED,
           "io-error": common.PAUSED, "inmigrate": common.PAUSED, "postmigrate": common.PAUSED,
@@ -37,7 +38,7 @@ STATES = {"running": common.RUNNING, "paused": common.PAUSED, "suspended": commo
 class QemuDriver:
     name = "qemu"
     moves_guests = False        # a guest's disk and process live on its host: no migration between hosts yet
-    swaps_volumes = False       # no blockdev-mirror + pivot yet: the API refuses a swap (409)
+    swaps_volumes = True        # blockdev-mirror onto the new volume, then the pivot
     rescues_volume_backed = False  # the rescue disk takes the root's place: no volume-backed rescue
 
     def __init__(self, options: dict[str, Any], data_dir: Path, cloud_name: str,
@@ -339,7 +340,14 @@ class QemuDriver:
                 devices.unplug_volume(g, volume_id, self.detach_timeout)
 
     def swap_volume(self, server: Server, old: dict[str, Any], new: dict[str, Any], device: str) -> None:
-        raise NotImplementedError("the qemu driver does not swap volumes")
+        """A running guest's disk is mirrored and pivoted (devices.mirror_volume); a guest that does not run
+        gets the bytes copied with qemu-img, and reads the new volume from the database when it starts."""
+        old_path, new_path = disks.attached_source(old), disks.attached_source(new)
+        with self.lock(server["id"]):
+            if (g := self.guest(server)).running():
+                devices.mirror_volume(g, old["volume_id"], new["volume_id"], new_path, SWAP_TIMEOUT)
+            else:
+                disks.copy_raw(old_path, new_path)
 
     def attach_interface(self, server: Server, port: dict[str, Any]) -> None:
         with self.lock(server["id"]):
