@@ -19,6 +19,7 @@ from pocketstack.services.compute import guest_image
 
 pytestmark = [
     pytest.mark.qemu,
+    pytest.mark.full,
     pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network namespace, tap device)"),
     pytest.mark.skipif(not shutil.which("qemu-system-x86_64"), reason="qemu-system-x86_64 is not installed"),
     pytest.mark.skipif(not shutil.which("dnsmasq"), reason="dnsmasq (dnsmasq-base) is not installed"),

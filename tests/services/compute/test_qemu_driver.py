@@ -263,6 +263,7 @@ def test_hypervisor_is_qemu_with_the_probed_accelerator(qc: QemuCloud) -> None:
     assert shown["vcpus"] == os.cpu_count()
 
 
+@pytest.mark.full
 def test_pause_stop_start_and_reboot_act_on_the_process(qc: QemuCloud, vm: dict[str, Any]) -> None:
     action(qc, vm["id"], {"pause": None})
     wait(qc, vm["id"], "PAUSED")
@@ -349,6 +350,7 @@ def test_volume_swap_mirrors_the_running_guests_disk_and_pivots(qc: QemuCloud, v
         cinder.delete(f"/volumes/{vol['id']}")
 
 
+@pytest.mark.full
 def test_snapshot_is_a_qcow2_image(qc: QemuCloud, vm: dict[str, Any]) -> None:
     r = qc.api().post(f"/servers/{vm['id']}/action", json={"createImage": {"name": "snap"}},
                       headers={"OpenStack-API-Version": "compute 2.45"})
@@ -487,6 +489,7 @@ def test_suspend_resume_rescue_resize_rebuild_and_interfaces(qc: QemuCloud) -> N
     neutron.delete(f"/networks/{net['id']}")
 
 
+@pytest.mark.full
 def test_shelve_offloads_the_guest_and_unshelve_boots_its_snapshot(qc: QemuCloud) -> None:
     server = boot(qc, "shelved")
     sid = server["id"]
@@ -504,6 +507,7 @@ def test_shelve_offloads_the_guest_and_unshelve_boots_its_snapshot(qc: QemuCloud
     assert qc.api().delete(f"/servers/{sid}").status_code == 204
 
 
+@pytest.mark.full
 def test_boot_from_volume_runs_on_the_volume_file(qc: QemuCloud) -> None:
     bdm = [{"source_type": "image", "destination_type": "volume", "uuid": qc.image_id,  # type: ignore[attr-defined]
             "volume_size": 1, "boot_index": 0, "delete_on_termination": True}]
@@ -515,6 +519,7 @@ def test_boot_from_volume_runs_on_the_volume_file(qc: QemuCloud) -> None:
     assert qc.api().delete(f"/servers/{server['id']}").status_code == 204
 
 
+@pytest.mark.full
 def test_ephemeral_and_swap_disks_come_before_volumes(qc: QemuCloud) -> None:
     admin = qc.api(cloud="pocketstack-admin")
     flavor = admin.post("/flavors", json={"flavor": {"name": "eph", "ram": 128, "vcpus": 1, "disk": 1,
@@ -537,6 +542,7 @@ def test_ephemeral_and_swap_disks_come_before_volumes(qc: QemuCloud) -> None:
     admin.delete(f"/flavors/{flavor['id']}")
 
 
+@pytest.mark.full
 def test_config_drive_is_an_iso_labelled_config_2(qc: QemuCloud) -> None:
     server = boot(qc, "cd", config_drive=True)
     assert (qc.root / server["id"] / "disk.config").exists()
