@@ -77,9 +77,10 @@ RC1_OVERLAY = {
     "volume": {
         "manage_volume_ref": "source-name,volume-%s",
         "manage_snapshot_ref": "source-name,snapshot-%s",
+        "backend_names": "lvmdriver-1,lvmdriver-2",      # the two backends of server_config_text
     },
     "volume-feature-enabled": {
-        "multi_backend": "false",
+        "multi_backend": "true",
         "backup": "true",
         "snapshot": "true",
         "clone": "true",

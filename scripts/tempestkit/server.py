@@ -39,6 +39,9 @@ def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None
         lines += ["  import_filtering:", "    allowed_hosts: [127.0.0.1]",
                   f"    allowed_ports: [{http_image_port}]",
                   "  import_methods: [glance-direct, web-download, copy-image, glance-download]"]
+    # DevStack's multi-backend job: two volume backends, so the multi-backend, migration and retype
+    # tests have somewhere to go
+    lines += ["block_storage:", "  backends: [lvmdriver-1, lvmdriver-2]"]
     if guests_cloud and qemu:
         lines += ["compute:", "  driver: qemu"]
     return "\n".join(lines) + "\n"

@@ -24,8 +24,10 @@ from pocketstack.core.versions import APIVersion
 from pocketstack.services.block_storage import versions as v
 
 _service: Service | None = None
-HOST = "pocketstack@lvmdriver-1#lvmdriver-1"
-BACKEND = "lvmdriver-1"
+HOST = "pocketstack@lvmdriver-1#lvmdriver-1"   # the default backend's host (`HOSTNAME@BACKEND#BACKEND`)
+BACKEND = "lvmdriver-1"                       # the default backend: the first of BACKENDS
+BACKENDS = [BACKEND]                          # `block_storage: {backends: [...]}` (cinder's enabled_backends)
+HOSTNAME = "pocketstack"
 AZ = "nova"
 CAPABILITIES: dict[str, Any] = {
     "volume_backend_name": BACKEND, "storage_protocol": "iSCSI", "vendor_name": "Open Source",
@@ -36,11 +38,36 @@ SERVICES = [("pocketstack", "cinder-scheduler"), (HOST.split("#")[0], "cinder-vo
             ("pocketstack", "cinder-backup")]
 
 
-def set_host(name: str) -> None:
-    """This host's cinder services: the scheduler and backup on `name`, the volume service on its backend."""
-    global HOST, SERVICES
-    HOST = f"{name}@{BACKEND}#{BACKEND}"
-    SERVICES = [(name, "cinder-scheduler"), (f"{name}@{BACKEND}", "cinder-volume"), (name, "cinder-backup")]
+def set_host(name: str, backends: list[str] | None = None) -> None:
+    """This host's cinder services: the scheduler and backup on `name`, a volume service per backend. The
+    backends (DevStack's lvmdriver-1, lvmdriver-2, ...) are names over the one volume store this host has
+    (`block_storage.volume_backend`): each is its own scheduling target, and moving a volume between them
+    (migration, retype) copies its bytes."""
+    global HOST, SERVICES, HOSTNAME, BACKEND, BACKENDS
+    if backends:
+        BACKENDS = list(dict.fromkeys(str(b) for b in backends))
+        BACKEND = BACKENDS[0]
+    HOSTNAME = name
+    HOST = host_of(BACKEND)
+    SERVICES = [(name, "cinder-scheduler"), *[(f"{name}@{b}", "cinder-volume") for b in BACKENDS],
+                (name, "cinder-backup")]
+
+
+def host_of(backend: str, hostname: str | None = None) -> str:
+    return f"{hostname or HOSTNAME}@{backend}#{backend}"
+
+
+def backend_of(host: str | None) -> str | None:
+    """`HOST@BACKEND#POOL` -> BACKEND (None for a host string without a backend)."""
+    if not host or "@" not in host:
+        return None
+    return host.split("@", 1)[1].split("#", 1)[0]
+
+
+def capabilities(backend: str) -> dict[str, Any]:
+    return {**CAPABILITIES, "volume_backend_name": backend, "pool_name": backend}
+
+
 TRUE = {"true", "1", "yes", "on", "t", "y"}
 FALSE = {"false", "0", "no", "off", "f", "n"}
 
@@ -135,16 +162,17 @@ def collection_links(ctx: Context, rq: ApiRequest, rows: list[Any], q: Query) ->
     return [{"href": next_link(base, rq.query, rows[-1]["id"]), "rel": "next"}]
 
 
-def backend_satisfies(extra_specs: Mapping[str, str]) -> bool:
+def backend_satisfies(extra_specs: Mapping[str, str], backend: str | None = None) -> bool:
     """cinder's CapabilitiesFilter: unscoped and capabilities: keys must match what the backend
     reports (with the extra_specs_ops `<is>`, `<in>`, `<or>` forms); other scopes are ignored."""
+    caps = capabilities(backend or BACKEND)
     for key, wanted in extra_specs.items():
         scope, _, name = key.rpartition(":")
         if scope not in ("", "capabilities"):
             continue
-        if name not in CAPABILITIES:
+        if name not in caps:
             return False
-        have, wanted = str(CAPABILITIES[name]), str(wanted).strip()
+        have, wanted = str(caps[name]), str(wanted).strip()
         words = wanted.split()
         if words and words[0] == "<is>":
             ok = have.lower() == (words[1].lower() if len(words) > 1 else "")
@@ -159,6 +187,15 @@ def backend_satisfies(extra_specs: Mapping[str, str]) -> bool:
         if not ok:
             return False
     return True
+
+
+def pick_backend(extra_specs: Mapping[str, str], prefer: str | None = None) -> str | None:
+    """cinder's filter scheduler over this host's backends: `prefer` (a clone's source backend) when it
+    passes, else the first that does; None when none does (NoValidBackend)."""
+    for backend in ([prefer] if prefer in BACKENDS else []) + BACKENDS:
+        if backend_satisfies(extra_specs, backend):
+            return backend
+    return None
 
 
 # --- lists ---------------------------------------------------------------------------------

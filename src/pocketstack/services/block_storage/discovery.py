@@ -170,35 +170,51 @@ def update_service(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return result
 
 
-def _capacity() -> tuple[int, int]:
+def _capacity(pool: str) -> tuple[int, int]:
     with db.reader() as conn:
-        allocated = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(volumes.c.size), 0))).scalar_one())
+        allocated = int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(volumes.c.size), 0)).where(
+            volumes.c.host == pool)).scalar_one())
     total = 1000
     return total, allocated
 
 
 def list_pools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    pool: dict[str, Any] = {"name": common.HOST}
-    if common.bool_param(rq.query.get("detail", "false"), "detail"):
-        total, allocated = _capacity()
-        pool["capabilities"] = {
-            "pool_name": common.BACKEND, "total_capacity_gb": total, "free_capacity_gb": total - allocated,
-            "allocated_capacity_gb": allocated, "provisioned_capacity_gb": allocated,
-            "volume_backend_name": common.BACKEND, "storage_protocol": common.CAPABILITIES["storage_protocol"],
-            "vendor_name": "Open Source",
-            "driver_version": "3.0.0", "reserved_percentage": 0, "QoS_support": False,
-            "thin_provisioning_support": True, "thick_provisioning_support": False,
-            "max_over_subscription_ratio": "20.0", "multiattach": True, "backend_state": "up",
-            "timestamp": common.ts(utcnow())}
-    return {"pools": [pool]}
+    """A pool per backend of every host whose volume service is registered (cinder's get_pools)."""
+    detail = common.bool_param(rq.query.get("detail", "false"), "detail")
+    pools = []
+    for host in _volume_hosts():
+        backend = common.backend_of(host) or common.BACKEND
+        pool: dict[str, Any] = {"name": f"{host}#{backend}"}
+        if detail:
+            total, allocated = _capacity(f"{host}#{backend}")
+            pool["capabilities"] = {
+                "pool_name": backend, "total_capacity_gb": total, "free_capacity_gb": total - allocated,
+                "allocated_capacity_gb": allocated, "provisioned_capacity_gb": allocated,
+                "volume_backend_name": backend, "storage_protocol": common.CAPABILITIES["storage_protocol"],
+                "vendor_name": "Open Source",
+                "driver_version": "3.0.0", "reserved_percentage": 0, "QoS_support": False,
+                "thin_provisioning_support": True, "thick_provisioning_support": False,
+                "max_over_subscription_ratio": "20.0", "multiattach": True, "backend_state": "up",
+                "timestamp": common.ts(utcnow())}
+        pools.append(pool)
+    return {"pools": pools}
+
+
+def _volume_hosts() -> list[str]:
+    """`HOST@BACKEND` of each cinder-volume service of the cloud (this host's first)."""
+    with db.reader() as conn:
+        rows = [h for h, in conn.execute(sa.select(services_table.c.host).where(
+            services_table.c.binary == "cinder-volume").order_by(services_table.c.host)).all()]
+    own = [h for h, b in common.SERVICES if b == "cinder-volume"]
+    return own + [h for h in rows if h not in own]
 
 
 def show_capabilities(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    host = rq.params["host"]
-    if host.split("#")[0] != common.HOST.split("#")[0]:
-        raise NotFound(f"Service {host} could not be found.")
-    return {"namespace": f"OS::Storage::Capabilities::{common.HOST.split('#')[0]}", "vendor_name": "Open Source",
-            "volume_backend_name": common.BACKEND, "pool_name": None, "driver_version": "3.0.0",
+    host = rq.params["host"].split("#")[0]
+    if host not in _volume_hosts():
+        raise NotFound(f"Service {rq.params['host']} could not be found.")
+    return {"namespace": f"OS::Storage::Capabilities::{host}", "vendor_name": "Open Source",
+            "volume_backend_name": common.backend_of(host), "pool_name": None, "driver_version": "3.0.0",
             "storage_protocol": common.CAPABILITIES["storage_protocol"], "display_name": None, "description": None,
             "visibility": None,
             "replication_targets": [], "properties": {

@@ -38,7 +38,8 @@ MANAGE_SNAPSHOT = {"type": "object", "required": ["snapshot"], "additionalProper
 
 # --- logic ---------------------------------------------------------------------------------
 def _check_host(host: str | None) -> None:
-    if host is None or host.split("#")[0] not in (common.HOST.split("#")[0], "pocketstack"):
+    own = [h for h, b in common.SERVICES if b == "cinder-volume"]
+    if host is None or host.split("#")[0] not in (*own, "pocketstack"):
         raise NotFound(f"Service host '{host}' not found.")
 
 
@@ -59,8 +60,10 @@ def manage_volume(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.session() as conn:
         if conn.execute(sa.select(volumes_table.c.id).where(volumes_table.c.blob_key == key)).first():
             raise BadRequest(f"Invalid input received: {body['ref']['source-name']} is already managed.")
+        backend_name = common.backend_of(body["host"])          # the backend named, else the default one
         row = volumes.create_row(conn, ctx, body, size=size, source="manage", source_id=None, status="managing",
-                                 bootable=common.bool_param(body.get("bootable") or False, "bootable"))
+                                 bootable=common.bool_param(body.get("bootable") or False, "bootable"),
+                                 **({"host": common.host_of(backend_name)} if backend_name else {}))
         manager.enqueue(conn, "volume.create", volume_id=row["id"], source="manage", source_key=key)
         return volume_views.show(conn, ctx, rq, row, extended=False)
 

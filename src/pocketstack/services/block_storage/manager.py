@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
+from pocketstack.core.ids import new_uuid
 from pocketstack.services.block_storage import backend, backup_objects, common, messages, qcow2
 from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage.tables import (
@@ -64,10 +65,17 @@ def create_volume(p: dict[str, Any]) -> None:
     volume_notifications.send(caller, "volume", vol["id"], "create.start")
     key, source = vol["blob_key"], p.get("source")
     values: dict[str, Any] = {}
-    if source != "manage" and not _schedulable(vol):
-        with db.session() as conn:
-            messages.record(conn, vol["project_id"], p.get("request_id"), vol["id"], messages.NO_VALID_BACKEND)
-        raise Failed("No valid backend was found: the volume type's extra specs match no backend.")
+    if source != "manage":
+        prefer = None
+        if source in ("volume", "snapshot"):       # a clone stays on its source's backend when it may
+            src_id = p["source_id"] if source == "volume" else (_row(snapshots, p["source_id"]) or {}).get("volume_id")
+            prefer = common.backend_of((_row(volumes, src_id) or {}).get("host")) if src_id else None
+        chosen = _schedule(vol, prefer)
+        if chosen is None:
+            with db.session() as conn:
+                messages.record(conn, vol["project_id"], p.get("request_id"), vol["id"], messages.NO_VALID_BACKEND)
+            raise Failed("No valid backend was found: the volume type's extra specs match no backend.")
+        values["host"] = common.host_of(chosen, (vol["host"] or common.HOSTNAME).split("@")[0])
     if source == "snapshot":
         snap = _row(snapshots, p["source_id"])
         if snap is None:
@@ -106,11 +114,14 @@ def create_volume(p: dict[str, Any]) -> None:
         volume_notifications.send(caller, "volume", vol["id"], "create.end")
 
 
-def _schedulable(vol: dict[str, Any]) -> bool:
+def type_specs(type_id: str | None) -> dict[str, str]:
     with db.reader() as conn:
-        specs = dict(conn.execute(sa.select(volume_type_extra_specs.c.key, volume_type_extra_specs.c.value).where(
-            volume_type_extra_specs.c.type_id == vol["volume_type_id"])).all())
-    return common.backend_satisfies(specs)
+        return dict(conn.execute(sa.select(volume_type_extra_specs.c.key, volume_type_extra_specs.c.value).where(
+            volume_type_extra_specs.c.type_id == type_id)).all())
+
+
+def _schedule(vol: dict[str, Any], prefer: str | None = None) -> str | None:
+    return common.pick_backend(type_specs(vol["volume_type_id"]), prefer)
 
 
 def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:
@@ -212,6 +223,101 @@ def _tell_compute(volume_id: str, events: list[dict[str, Any]], version: str) ->
     if r.status_code not in (200, 207):
         LOG.warning("compute refused the %s event of volume %s: %s %s", events[0]["name"], volume_id, r.status_code,
                     r.text[:200])
+
+
+# --- migration (cinder's migrate_volume: a copy on the destination backend, then the swap of ids) ---
+def _migration_target(vol: dict[str, Any], host: str, type_id: str) -> dict[str, Any]:
+    """The destination volume (`migration_status` target:<id>, the same name and size, on `host`), made
+    once: a retried job finds the one it made."""
+    marker = f"target:{vol['id']}"
+    with db.session() as conn:
+        row = conn.execute(sa.select(volumes).where(volumes.c.migration_status == marker)).mappings().first()
+        if row is None:
+            new_id = new_uuid()
+            conn.execute(volumes.insert().values(
+                id=new_id, project_id=vol["project_id"], user_id=vol["user_id"], status="creating", size=vol["size"],
+                name=vol["name"], description=vol["description"], availability_zone=vol["availability_zone"],
+                volume_type_id=type_id, bootable=vol["bootable"], readonly=vol["readonly"],
+                multiattach=vol["multiattach"], attach_status="detached", migration_status=marker, host=host,
+                blob_key=backend.volume_key(new_id), image_metadata=vol["image_metadata"] or {},
+                created_at=utcnow()))
+            conn.execute(volumes.update().where(volumes.c.id == vol["id"]).values(migration_status="migrating"))
+            row = conn.execute(sa.select(volumes).where(volumes.c.id == new_id)).mappings().one()
+    return dict(row)
+
+
+def finish_migration(conn: sa.Connection, vol: dict[str, Any], new: dict[str, Any]) -> None:
+    """cinder's _migrate_volume_completion: the volume keeps its id and takes the copy's data, host, type
+    and attachments; the copy's record, now holding the old data, is deleted."""
+    conn.execute(attachments.update().where(attachments.c.volume_id == new["id"]).values(volume_id=vol["id"]))
+    held = conn.execute(sa.select(attachments.c.id).where(attachments.c.volume_id == vol["id"],
+                                                          attachments.c.attach_status == "attached")).first()
+    now = utcnow()
+    conn.execute(volumes.update().where(volumes.c.id == vol["id"]).values(
+        blob_key=new["blob_key"], size=new["size"], volume_type_id=new["volume_type_id"], host=new["host"],
+        provider_id=new["provider_id"], migration_status="success", previous_status=None,
+        status="in-use" if held else "available", attach_status="attached" if held else "detached", updated_at=now))
+    conn.execute(volumes.update().where(volumes.c.id == new["id"]).values(
+        blob_key=vol["blob_key"], provider_id=vol["provider_id"], status="deleting", attach_status="detached",
+        migration_status=None, updated_at=now))
+    enqueue(conn, "volume.delete", volume_id=new["id"])
+
+
+def migrate_volume(p: dict[str, Any]) -> None:
+    """A detached volume's bytes are copied onto the destination backend here; an attached one's are
+    copied by the compute host that runs the guest (nova's swap_volume, which then calls
+    os-migrate_volume_completion), as cinder asks nova."""
+    vol = _row(volumes, p["volume_id"])
+    if vol is None or vol["migration_status"] not in ("starting", "migrating"):
+        return
+    with db.reader() as conn:
+        has_snapshots = conn.execute(sa.select(snapshots.c.id).where(snapshots.c.volume_id == vol["id"])).first()
+        servers = sorted(set(conn.execute(sa.select(attachments.c.instance_uuid).where(
+            attachments.c.volume_id == vol["id"], attachments.c.attach_status == "attached",
+            attachments.c.instance_uuid.is_not(None))).scalars()))
+    if has_snapshots:
+        raise Failed("Volume must not have snapshots.")
+    new = _migration_target(vol, p["host"], p.get("new_type_id") or vol["volume_type_id"])
+    if not servers:
+        if new["status"] == "creating":
+            backend.active().clone_volume(vol["blob_key"], new["blob_key"], vol["size"])
+            _set(volumes, new["id"], "creating", status="available")
+        with db.session() as conn:
+            current = conn.execute(sa.select(volumes).where(volumes.c.id == vol["id"])).mappings().one()
+            finish_migration(conn, dict(current), {**new, "status": "available"})
+        return
+    if new["status"] == "creating":
+        backend.active().create(new["blob_key"], vol["size"])
+        _set(volumes, new["id"], "creating", status="available")
+    for server in servers:        # one server: cinder migrates a multiattached volume only when detached
+        r = internal_client.call("PUT", f"/compute/v2.1/servers/{server}/os-volume_attachments/{vol['id']}",
+                                 token=service_auth.token("block-storage"),
+                                 json={"volumeAttachment": {"volumeId": new["id"]}})
+        if r.status_code != 202:
+            raise Failed(f"compute refused to swap volume {vol['id']} for {new['id']}: {r.status_code} {r.text[:200]}")
+    done = _row(volumes, vol["id"])
+    if done is not None and done["migration_status"] != "success":
+        raise Failed(f"compute swapped volume {vol['id']} but its migration is {done['migration_status']}")
+
+
+def _fail_migration(p: dict[str, Any], error: str) -> None:
+    """cinder's migration error: the volume stays where it was, its status back to what it was, migration
+    `error`; the half-made copy goes. A retype that needed the migration is not done."""
+    vol = _row(volumes, p["volume_id"])
+    if vol is None:
+        return
+    with db.session() as conn:
+        target = conn.execute(sa.select(volumes).where(
+            volumes.c.migration_status == f"target:{vol['id']}")).mappings().first()
+        if target is not None:
+            conn.execute(volumes.update().where(volumes.c.id == target["id"]).values(
+                status="deleting", migration_status=None, updated_at=utcnow()))
+            enqueue(conn, "volume.delete", volume_id=target["id"])
+        if vol["migration_status"] != "success":
+            conn.execute(volumes.update().where(volumes.c.id == vol["id"]).values(
+                status=vol["previous_status"] or vol["status"], previous_status=None, migration_status="error",
+                updated_at=utcnow()))
+    LOG.warning("migration of volume %s failed: %s", vol["id"], error)
 
 
 def revert_volume(p: dict[str, Any]) -> None:
@@ -518,6 +624,7 @@ def _guarded(run: Callable[[dict[str, Any]], None],
 KINDS: dict[str, tuple[Callable[[dict[str, Any]], None], Callable[[dict[str, Any], str], None]]] = {
     "volume.create": (create_volume, _fail_volume), "volume.delete": (delete_volume, _fail_volume),
     "volume.extend": (extend_volume, _fail_volume), "volume.revert": (revert_volume, _fail_volume),
+    "volume.migrate": (migrate_volume, _fail_migration),
     "volume.upload_image": (upload_image, _fail_volume), "volume.reimage": (reimage_volume, _fail_volume),
     "volume.snapshot_create": (create_snapshot, _fail_snapshot),
     "volume.snapshot_delete": (delete_snapshot, _fail_snapshot),

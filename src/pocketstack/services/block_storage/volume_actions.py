@@ -17,7 +17,7 @@ from pocketstack.core.http import empty, json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import in_handler
 from pocketstack.core.routing import ApiRequest
-from pocketstack.services.block_storage import common, manager, volume_types, volumes
+from pocketstack.services.block_storage import common, manager, messages, volume_types, volumes
 from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage import versions as v
 from pocketstack.services.block_storage.common import routes
@@ -116,6 +116,10 @@ def retype(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> No
     common.enforce(ctx, "volume:retype", _target(row))
     if not isinstance(args, dict) or not args.get("new_type"):
         raise BadRequest("Invalid input received: 'new_type' is a required property")
+    policy = str(args.get("migration_policy") or "never").lower()
+    if policy not in ("on-demand", "never"):
+        raise BadRequest(f"Invalid input received: migration_policy must be 'on-demand' or 'never', passed: "
+                         f"{args.get('migration_policy')}")
     _need(row, "available", "in-use", action="retype")
     new = volume_types.find(conn, ctx, args["new_type"])
     if new["id"] == row["volume_type_id"]:
@@ -132,7 +136,24 @@ def retype(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> No
     if multiattach and new.get("encryption"):
         raise BadRequest("Invalid input received: Retype requested both encryption and multi-attach, which is "
                          "not supported.")
-    _set(conn, row["id"], volume_type_id=new["id"], multiattach=multiattach)
+    if row["migration_status"] not in MIGRATABLE or row["group_id"]:
+        raise BadRequest("Invalid volume: Retype needs volume to be in available or in-use state, not be part of "
+                         "an active migration or a consistency group, requested type has to be different that the "
+                         "one from the volume, and for in-use volumes front-end qos specs cannot change.")
+    specs = manager.type_specs(new["id"])
+    current = common.backend_of(row["host"])
+    if current is None or common.backend_satisfies(specs, current):
+        _set(conn, row["id"], volume_type_id=new["id"], multiattach=multiattach)
+        return
+    # the new type wants another backend: cinder's scheduler migrates the volume there (on-demand), or
+    # the retype is not done (never: "Retype requires migration but is not allowed"; no backend fits)
+    dest = common.pick_backend(specs)
+    if policy == "never" or dest is None:
+        messages.record(conn, row["project_id"], ctx.request_id, row["id"], messages.NO_VALID_BACKEND)
+        return
+    _set(conn, row["id"], status="retyping", previous_status=row["status"], migration_status="starting")
+    manager.enqueue(conn, "volume.migrate", volume_id=row["id"], new_type_id=new["id"],
+                    host=common.host_of(dest, (row["host"] or common.HOSTNAME).split("@")[0]))
 
 
 def revert(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
@@ -283,16 +304,55 @@ def migrate_volume_completion(conn: Connection, ctx: Context, row: dict[str, Any
         _set(conn, new["id"], migration_status=None)
         return json_response(200, {"save_volume_id": row["id"]})
     if not row["migration_status"]:
-        raise BadRequest(f"Invalid volume: Source volume {row['id']} not mid-migration.")
-    conn.execute(attachments.update().where(attachments.c.volume_id == new["id"]).values(volume_id=row["id"]))
-    held = conn.execute(sa.select(attachments.c.id).where(attachments.c.volume_id == row["id"])).first()
-    _set(conn, row["id"], blob_key=new["blob_key"], size=new["size"], volume_type_id=new["volume_type_id"],
-         host=new["host"], provider_id=new["provider_id"], migration_status="success",
-         status="in-use" if held else "available", attach_status="attached" if held else "detached")
-    _set(conn, new["id"], blob_key=row["blob_key"], provider_id=row["provider_id"], status="deleting",
-         attach_status="detached", migration_status=None)
-    manager.enqueue(conn, "volume.delete", volume_id=new["id"])
+        raise BadRequest("Invalid volume: Source volume not mid-migration.")
+    manager.finish_migration(conn, row, new)
     return json_response(200, {"save_volume_id": row["id"]})
+
+
+# cinder's AVAILABLE_MIGRATION_STATUS: a volume whose last migration ended may migrate again
+MIGRATABLE = (None, "", "deleting", "error", "success")
+
+
+def _volume_service(conn: Connection, host: str) -> str | None:
+    """`HOST@BACKEND#POOL` for a host naming an enabled cinder-volume service of the cloud (with or
+    without its pool), else None (cinder's "No available service")."""
+    from pocketstack.services.block_storage.tables import services
+    service = host.split("#")[0]
+    found = conn.execute(sa.select(services.c.host).where(
+        services.c.host == service, services.c.binary == "cinder-volume", services.c.disabled.is_(False))).first()
+    if found is None or common.backend_of(service) is None:
+        return None
+    return host if "#" in host else f"{service}#{common.backend_of(service)}"
+
+
+def _has_snapshots(conn: Connection, volume_id: str) -> bool:
+    return conn.execute(sa.select(snapshots.c.id).where(snapshots.c.volume_id == volume_id)).first() is not None
+
+
+def migrate(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
+    """os-migrate_volume (admin): the volume's bytes move to another backend (volume.migrate job); from
+    3.16 a `cluster` may be named instead of a host, and this cloud has no clusters."""
+    common.enforce(ctx, "volume_extension:volume_admin_actions:migrate_volume", _target(row))
+    args = args if isinstance(args, dict) else {}
+    with_cluster = common.version_at_least(ctx, v.VOLUME_MIGRATE_CLUSTER)
+    host, cluster = args.get("host"), args.get("cluster") if with_cluster else None
+    if bool(host) == bool(cluster):
+        raise BadRequest("Invalid input received: " + ("One and only one of cluster and host must be set."
+                                                       if with_cluster else "Host field is missing."))
+    force_copy = common.bool_param(args.get("force_host_copy", False), "force_host_copy")
+    lock = common.bool_param(args.get("lock_volume", False), "lock_volume")
+    dest = _volume_service(conn, str(host)) if host else None
+    if dest is None:
+        raise BadRequest(f"Invalid host: No available service named '{cluster or host}'")
+    if (row["status"] not in ("available", "in-use") or row["migration_status"] not in MIGRATABLE
+            or row["group_id"] or _has_snapshots(conn, row["id"])
+            or dest.split("#")[0] == (row["host"] or "").split("#")[0]):
+        raise BadRequest(f"Invalid volume: Volume {row['id']} status must be available or in-use, must not be "
+                         "migrating, have snapshots, be replicated, be part of a group and destination "
+                         "host/cluster must be different than the current one")
+    _set(conn, row["id"], migration_status="starting", previous_status=row["status"],
+         status="maintenance" if lock and row["status"] == "available" else row["status"])
+    manager.enqueue(conn, "volume.migrate", volume_id=row["id"], host=dest, force_host_copy=force_copy)
 
 
 def attach(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
@@ -399,7 +459,7 @@ ACTIONS: dict[str, Action] = {
     "os-detach": detach, "os-force_detach": force_detach, "os-initialize_connection": initialize_connection,
     "os-terminate_connection": terminate_connection, "os-set_image_metadata": set_image_metadata,
     "os-unset_image_metadata": unset_image_metadata, "os-show_image_metadata": show_image_metadata,
-    "os-migrate_volume_completion": migrate_volume_completion,
+    "os-migrate_volume_completion": migrate_volume_completion, "os-migrate_volume": migrate,
 }
 
 
@@ -443,6 +503,7 @@ ACTION_RULES = in_handler(
     "volume_extension:volume_actions:upload_public",
     "volume_extension:volume_admin_actions:force_delete",
     "volume_extension:volume_admin_actions:force_detach",
+    "volume_extension:volume_admin_actions:migrate_volume",
     "volume_extension:volume_admin_actions:migrate_volume_completion",
     "volume_extension:volume_admin_actions:reset_status",
     "volume_extension:volume_image_metadata:remove",

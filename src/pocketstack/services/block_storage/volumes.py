@@ -200,6 +200,9 @@ def _list(ctx: Context, rq: ApiRequest, detail: bool) -> dict[str, Any]:
         raise common.not_found("Volume", "")
     q = common.parse_query(LISTING, rq)
     stmt = sa.select(volumes).where(*common.project_scope(ctx, rq, volumes.c.project_id))
+    if not ctx.is_admin:        # cinder's no_migration_targets: a migration's temporary copy is not the user's
+        stmt = stmt.where(sa.or_(volumes.c.migration_status.is_(None),
+                                 sa.not_(volumes.c.migration_status.startswith("target:"))))
     if rq.query.get("metadata"):
         stmt = stmt.where(*common.metadata_filter(rq.query["metadata"], volume_metadata,
                                                   volume_metadata.c.volume_id, volumes.c.id))
