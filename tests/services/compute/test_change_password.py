@@ -10,14 +10,6 @@ from pocketstack.services.compute.drivers import base
 from pocketstack.services.compute.drivers.qemu.driver import QemuDriver
 
 
-@pytest.fixture(scope="module")
-def server(nova_demo):
-    sid = nova_demo.boot()["id"]
-    nova_demo.wait(sid, "ACTIVE")
-    yield sid
-    nova_demo.delete(f"/servers/{sid}")
-
-
 def test_change_password_through_openstacksdk_records_the_action(demo, nova_demo, server) -> None:
     demo.compute.change_server_password(server, "Newpass1234")
     nova_demo.wait(server, "ACTIVE")

@@ -8,14 +8,6 @@ from urllib.parse import parse_qs, unquote, urlparse
 import pytest
 
 
-@pytest.fixture(scope="module")
-def server(nova_demo):
-    sid = nova_demo.boot()["id"]
-    nova_demo.wait(sid, "ACTIVE")
-    yield sid
-    nova_demo.delete(f"/servers/{sid}")
-
-
 def _token(url: str) -> str:
     """nova's noVNC URL: .../vnc_lite.html?path=%3Ftoken%3D<token>"""
     path = parse_qs(urlparse(url).query)["path"][0]

@@ -6,12 +6,10 @@ from __future__ import annotations
 import base64
 import io
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 from tests.conftest import unique
-from tests.services.compute.conftest import IMAGE
+from tests.services.compute.conftest import IMAGE, build_config_drive
 
 V256 = {"OpenStack-API-Version": "compute 2.56"}
 
@@ -26,26 +24,11 @@ def _create(nova, personality, version=V256, **extra):
     return nova.post("/servers", json={"server": body}, headers=version)
 
 
-BUILD = """
-import sys, yaml
-from pathlib import Path
-from pocketstack import app
-from pocketstack.config import Settings
-from pocketstack.core import internal_client
-from pocketstack.services.compute import config_drive
-data_dir, db_url, config, server_id, out = sys.argv[1:]
-settings = Settings(data_dir=Path(data_dir), database_url=db_url or None,
-                    options=yaml.safe_load(Path(config).read_text()) or {})
-app.prepare(settings, migrate=False, first_start=False)
-internal_client.configure(app.build_app(settings), settings.base_url)
-config_drive.build(server_id, Path(out))
-"""
 
 
 def _config_drive(cloud, server_id: str, out: Path) -> tuple[dict, dict[str, bytes]]:
     import pycdlib
-    subprocess.run([sys.executable, "-c", BUILD, str(cloud.data_dir), cloud.database_url or "",
-                    str(cloud.config_file), server_id, str(out)], check=True, timeout=120)
+    build_config_drive(cloud, server_id, out)
     iso = pycdlib.PyCdlib()
     iso.open(str(out))
     try:
