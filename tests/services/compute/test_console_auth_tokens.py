@@ -70,3 +70,13 @@ def test_only_an_admin_may_look_and_a_deleted_server_drops_its_tokens(nova_demo,
 def test_no_token_without_auth(http, nova_demo, server) -> None:
     token = _console(nova_demo, server)
     assert http.get(f"/compute/v2.1/os-console-auth-tokens/{token}").status_code == 401
+
+
+def test_openstacksdk_and_the_cli_show_the_connection(admin, cli, nova_demo, server) -> None:
+    token = _console(nova_demo, server)
+    shown = admin.compute.validate_console_auth_token(token)         # openstacksdk asks at 2.99
+    assert shown.instance_uuid == server and shown.port == 5900 and shown.tls_port is None
+    row = cli("console", "connection", "show", token)                 # OSC's `console connection show`
+    assert row["instance_uuid"] == server and row["port"] == 5900
+    missing = cli("console", "connection", "show", "no-such-token", check=False)
+    assert missing.returncode != 0 and "Token not found" in missing.stderr
