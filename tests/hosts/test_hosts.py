@@ -280,6 +280,10 @@ def test_console_and_attachments_are_done_by_the_host_that_runs_the_guest(hosts:
     console = {"remote_console": {"protocol": "vnc", "type": "novnc"}}
     r = _nova(admin, "POST", f"/servers/{server}/remote-consoles", json=console, microversion="2.6")
     assert r.status_code == 200 and "token" in r.json()["remote_console"]["url"], r.text
+    token = r.json()["remote_console"]["url"].rsplit("%3D", 1)[-1]                # beta's token, recorded by alpha
+    assert admin.compute.validate_console_auth_token(token).host == "beta"
+    changed = _action(admin, server, {"changePassword": {"adminPass": "Newpass1234"}})   # beta's driver sets it
+    assert changed.status_code == 202, changed.text
     console = {"remote_console": {"protocol": "spice", "type": "spice-html5"}}      # beta's 400, through alpha
     r = _nova(admin, "POST", f"/servers/{server}/remote-consoles", json=console, microversion="2.6")
     assert r.status_code == 400 and r.json()["badRequest"]["message"] == "Unavailable console type spice-html5.", r.text

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -92,6 +95,38 @@ def nova_demo(cloud: Any, demo_token: str) -> Nova:
                       headers={"X-Auth-Token": demo_token})
         IMAGE.append(r.json()["images"][0]["id"])
     return nova
+
+
+@pytest.fixture(scope="module")
+def server(nova_demo: Nova) -> Any:
+    """An ACTIVE server of demo's, shared by a module's tests (a module may define its own instead)."""
+    sid = nova_demo.boot()["id"]
+    nova_demo.wait(sid, "ACTIVE")
+    yield sid
+    nova_demo.delete(f"/servers/{sid}")
+
+
+CONFIG_DRIVE = """
+import sys, yaml
+from pathlib import Path
+from pocketstack import app
+from pocketstack.config import Settings
+from pocketstack.core import internal_client
+from pocketstack.services.compute import config_drive
+data_dir, db_url, config, server_id, out = sys.argv[1:]
+settings = Settings(data_dir=Path(data_dir), database_url=db_url or None,
+                    options=yaml.safe_load(Path(config).read_text()) or {})
+app.prepare(settings, migrate=False, first_start=False)
+internal_client.configure(app.build_app(settings), settings.base_url)
+config_drive.build(server_id, Path(out){args})
+"""
+
+
+def build_config_drive(cloud: Any, server_id: str, out: Path, args: str = "") -> None:
+    """The server's config drive written to `out` by config_drive.build in a process of its own on the
+    cloud's database (`args`: more arguments to build, as Python source)."""
+    subprocess.run([sys.executable, "-c", CONFIG_DRIVE.replace("{args}", args), str(cloud.data_dir),
+                    cloud.database_url or "", str(cloud.config_file), server_id, str(out)], check=True, timeout=120)
 
 
 @pytest.fixture(scope="session")

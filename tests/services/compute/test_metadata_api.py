@@ -7,8 +7,6 @@ import base64
 import hashlib
 import hmac
 import json
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,6 +15,7 @@ import httpx
 import pytest
 
 from tests.conftest import unique
+from tests.services.compute.conftest import build_config_drive
 
 USER_DATA = b"#cloud-config\nruncmd: [echo hello]\n"
 PUBLIC_VERSIONS = ["2012-08-10", "2013-04-04", "2013-10-17", "2015-10-15", "2016-06-30", "2016-10-06",
@@ -252,27 +251,12 @@ def test_password_set_once(cloud, nova_demo, demo_token):
 
 
 # --- config drive ----------------------------------------------------------------------------
-BUILD = """
-import sys, yaml
-from pathlib import Path
-from pocketstack import app
-from pocketstack.config import Settings
-from pocketstack.core import internal_client
-from pocketstack.services.compute import config_drive
-data_dir, db_url, config, server_id, out = sys.argv[1:]
-settings = Settings(data_dir=Path(data_dir), database_url=db_url or None,
-                    options=yaml.safe_load(Path(config).read_text()) or {})
-app.prepare(settings, migrate=False, first_start=False)
-internal_client.configure(app.build_app(settings), settings.base_url)
-config_drive.build(server_id, Path(out), admin_pass="s3cret", files=[("/etc/motd", b"hello")])
-"""
 
 
 def test_config_drive(cloud, booted, tmp_path):
     import pycdlib
     out = tmp_path / "disk.config"
-    subprocess.run([sys.executable, "-c", BUILD, str(cloud.data_dir), cloud.database_url or "", str(cloud.config_file),
-                    booted["server"]["id"], str(out)], check=True, timeout=120)
+    build_config_drive(cloud, booted["server"]["id"], out, ', admin_pass="s3cret", files=[("/etc/motd", b"hello")]')
     iso = pycdlib.PyCdlib()
     iso.open(str(out))
     try:

@@ -16,14 +16,6 @@ NO_SHARE = "6e3ac7ae-0b7a-4ca5-9d5a-7b0a4e6a1a00"
 
 
 @pytest.fixture(scope="module")
-def server(nova_demo):
-    sid = nova_demo.boot()["id"]
-    nova_demo.wait(sid, "ACTIVE")
-    yield sid
-    nova_demo.delete(f"/servers/{sid}")
-
-
-@pytest.fixture(scope="module")
 def glance(cloud, demo_token):
     return httpx.Client(base_url=cloud.url + "/image/v2", timeout=60, headers={"X-Auth-Token": demo_token})
 

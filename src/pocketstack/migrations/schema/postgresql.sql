@@ -1,4 +1,4 @@
--- pocketstack schema at revision 0016
+-- pocketstack schema at revision 0017
 CREATE TABLE accelerator_device_profiles (
 	id SERIAL NOT NULL, 
 	uuid VARCHAR(36) NOT NULL, 
@@ -230,6 +230,7 @@ CREATE TABLE compute_servers (
 	updated_at TIMESTAMP WITHOUT TIME ZONE, 
 	image_properties JSON, 
 	scheduler_hints JSON, 
+	injected_files JSON, 
 	CONSTRAINT pk_compute_servers PRIMARY KEY (id)
 );
 CREATE INDEX ix_compute_servers_project_deleted ON compute_servers (project_id, deleted);
@@ -1368,6 +1369,22 @@ CREATE TABLE compute_aggregate_metadata (
 	CONSTRAINT pk_compute_aggregate_metadata PRIMARY KEY (aggregate_id, key), 
 	CONSTRAINT fk_compute_aggregate_metadata_aggregate_id_compute_aggregates FOREIGN KEY(aggregate_id) REFERENCES compute_aggregates (id) ON DELETE CASCADE
 );
+CREATE TABLE compute_console_auth_tokens (
+	token_hash VARCHAR(64) NOT NULL, 
+	console_type VARCHAR(255) NOT NULL, 
+	host VARCHAR(255), 
+	port INTEGER NOT NULL, 
+	tls_port INTEGER, 
+	internal_access_path VARCHAR(255), 
+	server_id VARCHAR(64) NOT NULL, 
+	expires INTEGER NOT NULL, 
+	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+	updated_at TIMESTAMP WITHOUT TIME ZONE, 
+	CONSTRAINT pk_compute_console_auth_tokens PRIMARY KEY (token_hash), 
+	CONSTRAINT fk_compute_console_auth_tokens_server_id_compute_servers FOREIGN KEY(server_id) REFERENCES compute_servers (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_compute_console_auth_tokens_expires ON compute_console_auth_tokens (expires);
+CREATE INDEX ix_compute_console_auth_tokens_server_id ON compute_console_auth_tokens (server_id);
 CREATE TABLE compute_flavor_extra_specs (
 	flavor_id VARCHAR(255) NOT NULL, 
 	key VARCHAR(255) NOT NULL, 
@@ -1987,4 +2004,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 INSERT INTO pocketstack_generation (id, value, jobs_paused_until) VALUES (1, 0, NULL);
-INSERT INTO alembic_version (version_num) VALUES ('0016');
+INSERT INTO alembic_version (version_num) VALUES ('0017');

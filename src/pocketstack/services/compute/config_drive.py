@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import os
 from collections.abc import Iterable
@@ -18,19 +20,32 @@ PUBLISHER = "OpenStack Compute (pocketstack)"
 
 
 def build(server: dict[str, Any] | str, path: str | Path, *, admin_pass: str | None = None,
-          files: Iterable[tuple[str, bytes]] = ()) -> Path:
+          files: Iterable[tuple[str, bytes]] | None = None) -> Path:
     """Write the config drive of `server` (a row of compute's servers table, or its id) to `path` and return it.
 
     Call it once the server's ports are allocated (in the driver's spawn): network_data.json and the EC2
     addresses come from the network service. `admin_pass` lands in meta_data.json as nova's `admin_pass`;
-    `files` are injected files (personality), listed under `files` and stored in openstack/content/."""
+    `files` are injected files (personality), listed under `files` and stored in openstack/content/; by
+    default the ones the server was created or last rebuilt with."""
     server_id = server if isinstance(server, str) else server["id"]
     data = instance.load(server_id)
     if data is None:
         raise LookupError(f"server {server_id} not found")
     extra_md = {"admin_pass": admin_pass} if admin_pass else None
-    md = tree.InstanceMetadata(data, files=list(files), extra_md=extra_md)
+    md = tree.InstanceMetadata(data, files=list(files if files is not None else injected_files(data.server)),
+                               extra_md=extra_md)
     return write_iso(md.config_drive_files(), Path(path))
+
+
+def injected_files(server: dict[str, Any]) -> list[tuple[str, bytes]]:
+    """The server's personality, decoded as nova's compute manager does (_decode_files)."""
+    out = []
+    for file_path, contents in server.get("injected_files") or []:
+        try:
+            out.append((file_path, base64.b64decode(contents)))
+        except (binascii.Error, ValueError):
+            out.append((file_path, contents.encode()))       # nova keeps what does not decode as it came
+    return out
 
 
 def write_iso(files: list[tuple[str, bytes]], path: Path) -> Path:

@@ -43,6 +43,7 @@ CLOSED: dict[tuple[str, str], dict[APIVersion, str]] = {
     ("PUT", R + "/os-quota-sets/{project_id}"): {V275: "user_id"},
     ("DELETE", R + "/os-quota-sets/{project_id}"): {V275: "user_id"},
     ("DELETE", R + "/os-assisted-volume-snapshots/{snapshot_id}"): {V275: "delete_info"},
+    ("GET", R + "/os-console-auth-tokens/{console_token}"): {v.SPICE_DIRECT: ""},
     ("GET", R + "/os-hypervisors"): {V253: HYPERVISORS},
     ("GET", R + "/os-hypervisors/detail"): {V253: HYPERVISORS},
     ("GET", R + "/os-hypervisors/{hypervisor_id}"): {V253: "with_servers"},

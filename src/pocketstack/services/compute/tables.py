@@ -116,6 +116,7 @@ servers = sa.Table(
     # (after the timestamps, where their migration put them)
     sa.Column("image_properties", sa.JSON),                   # nova's image_* system metadata (shown at 2.98)
     sa.Column("scheduler_hints", sa.JSON),                    # nova's RequestSpec.scheduler_hints (2.100)
+    sa.Column("injected_files", sa.JSON),                     # personality: [[path, base64]] for the config drive
     sa.Index("ix_compute_servers_project_deleted", "project_id", "deleted"),
 )
 
@@ -153,6 +154,20 @@ server_passwords = sa.Table(                                  # nova keeps it in
     sa.Column("server_id", sa.String(64), sa.ForeignKey("compute_servers.id", ondelete="CASCADE"),
               primary_key=True),
     sa.Column("password", sa.Text, nullable=False),          # what the guest posted (encrypted with its key)
+    *db.timestamps(),
+)
+
+console_auth_tokens = sa.Table(                              # nova's console_auth_tokens (a hash, never the token)
+    "compute_console_auth_tokens", m,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("console_type", sa.String(255), nullable=False),
+    sa.Column("host", sa.String(255)),
+    sa.Column("port", sa.Integer, nullable=False),
+    sa.Column("tls_port", sa.Integer),
+    sa.Column("internal_access_path", sa.String(255)),
+    sa.Column("server_id", sa.String(64), sa.ForeignKey("compute_servers.id", ondelete="CASCADE"), nullable=False,
+              index=True),
+    sa.Column("expires", sa.Integer, nullable=False, index=True),      # unix time, as nova's
     *db.timestamps(),
 )
 

@@ -54,7 +54,7 @@ def current() -> ComputeDriver:
 # What the API asks of the host that runs a guest while the caller waits (nova-api's RPC calls to
 # nova-compute): the driver method runs on that host (core.jobs.call), here when it is this one.
 GUEST_CALLS = ("console_output", "remote_console", "attach_volume", "detach_volume", "swap_volume", "attach_interface",
-               "detach_interface")
+               "detach_interface", "set_admin_password")
 
 
 def on_guest_host(server: dict[str, Any], method: str, *args: Any, **kw: Any) -> Any:

@@ -7,10 +7,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypedDict
 
 from pocketstack.core.clock import utcnow
-from pocketstack.core.errors import BadRequest
+from pocketstack.core.errors import BadRequest, Conflict, NotImplementedYet
 from pocketstack.core.internal_client import Auth
 
 Server = dict[str, Any]  # a row of compute's servers table
@@ -28,6 +28,32 @@ class ConsoleTypeInvalid(BadRequest):
 
     def __init__(self, console_type: str) -> None:
         super().__init__(f"Invalid console type {console_type}")
+
+
+class GuestAgentNotEnabled(Conflict):
+    """Nova's QemuGuestAgentNotEnabled (an InstanceAgentNotEnabled): changePassword answers 409."""
+
+    def __init__(self) -> None:
+        super().__init__("QEMU guest agent is not enabled")
+
+
+class SetPasswordNotImplemented(NotImplementedYet):
+    """The driver or guest cannot set a password (nova's NotImplementedError): changePassword answers 501."""
+
+    def __init__(self) -> None:
+        super().__init__("Unable to set password on instance")
+
+
+class RemoteConsole(TypedDict):
+    """A console the driver opened: the URL the user gets, the token in it, and the connection behind it
+    (nova's ConsoleAuthToken fields, shown by /os-console-auth-tokens/{token}). A plain dict: it comes back
+    from another host as JSON."""
+    url: str
+    token: str
+    host: str | None
+    port: int
+    internal_access_path: str | None
+    tls_port: int | None
 
 
 # the console types each protocol has (nova's compute manager: any other type for the protocol is
@@ -119,8 +145,13 @@ class ComputeDriver(Protocol):
     def console_output(self, server: Server) -> list[str]:
         """The guest's serial console log, one string per line, oldest first."""
 
-    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
-        """A URL that opens the console; raises ConsoleTypeUnavailable when there is none of that type."""
+    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> RemoteConsole:
+        """A new console token and the URL that opens the console with it; raises ConsoleTypeUnavailable
+        when there is none of that type."""
+
+    def set_admin_password(self, server: Server, password: str) -> None:
+        """The guest's admin password (nova's set_admin_password); GuestAgentNotEnabled or
+        SetPasswordNotImplemented when the guest cannot take one."""
 
     # --- the host -------------------------------------------------------------------------
     def host_resources(self) -> HostResources: ...

@@ -12,7 +12,7 @@ from pocketstack.core import hosts, internal_client
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute.drivers.base import (
-    ConsoleTypeUnavailable, HostResources, Server, check_console_type, machine_uptime)
+    ConsoleTypeUnavailable, HostResources, RemoteConsole, Server, check_console_type, machine_uptime)
 
 # the simulated host's default size (64 vCPUs, 256 GiB, 2 TiB), overridable in the `compute:` section
 CAPACITY = {"vcpus": 64, "memory_mb": 262144, "local_gb": 2048}
@@ -24,6 +24,9 @@ SECTION = {"vnc": "vnc", "spice": "spice", "serial": "serial_console", "rdp": "r
 # where each console type's URL leads (a page of the compute API that says there is no console)
 PAGES = {"novnc": "vnc_lite.html", "spice-html5": "spice_auto.html", "rdp-html5": "rdp.html",
          "webmks": "mks.html", "serial": "serial.html"}
+# the port a console of each protocol would have first on a libvirt host (5900 + display; [serial_console]
+# port_range starts at 10000): the connection a token stands for, though nothing listens on a fake host
+PORTS = {"vnc": 5900, "spice": 5900, "rdp": 3389, "mks": 902, "serial": 10000}
 
 
 def console_log(server: Server) -> list[str]:
@@ -143,7 +146,7 @@ class FakeDriver:
     def console_output(self, server: Server) -> list[str]:
         return console_log(server)
 
-    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
+    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> RemoteConsole:
         """Nova's rule: a console type whose section is disabled is refused (400). An enabled one (VNC,
         as in nova's defaults) gets a URL whose page says plainly that no guest console exists."""
         if not self.consoles.get(SECTION.get(protocol, protocol), False):
@@ -151,7 +154,12 @@ class FakeDriver:
         check_console_type(protocol, console_type)
         if console_type not in PAGES:        # spice-direct hands out a hypervisor's port: a fake host has none
             raise ConsoleTypeUnavailable(console_type)
-        return f"{base_url}/compute/{PAGES[console_type]}?path=%3Ftoken%3D{new_uuid()}"
+        token = new_uuid()
+        return RemoteConsole(url=f"{base_url}/compute/{PAGES[console_type]}?path=%3Ftoken%3D{token}", token=token,
+                             host=hosts.NAME, port=PORTS[protocol], internal_access_path=None, tls_port=None)
+
+    def set_admin_password(self, server: Server, password: str) -> None:
+        """nova's fake driver accepts any password: there is no guest to give it to."""
 
     # --- the host --------------------------------------------------------------------------
     def host_resources(self) -> HostResources:

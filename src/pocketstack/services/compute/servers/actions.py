@@ -24,7 +24,8 @@ from pocketstack.services.compute import common, drivers, flavors, floating_ips,
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.servers import (
-    consoles, image_meta, info_cache, logic, manager, network_api, scheduler, views, volume_api, volume_backed)
+    consoles, image_meta, info_cache, logic, manager, network_api, personality, scheduler, views, volume_api,
+    volume_backed)
 
 P = "os_compute_api:"
 HARD_REBOOT_STATES = ["active", "stopped", "paused", "suspended", "error"]
@@ -129,6 +130,7 @@ def resize(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: An
 
 
 def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
+    personality.check_version(ctx, "rebuild", body)
     common.check_state(row, "rebuild", ["active", "stopped", "error"])
     image_id, image = logic._boot_image(ctx, {"imageRef": body.get("imageRef", "")})
     reimage = volume_backed.is_volume_backed(row) and ctx.version >= v.REBUILD_VOLUME_BACKED
@@ -141,8 +143,9 @@ def rebuild(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: A
     if row["image_id"]:                 # nova's _reset_image_metadata: the new image's properties, at once
         values["image_properties"] = image_meta.properties(image)
     with db.session() as conn:
-        if values:
-            common.set_server(conn, row["id"], **values)
+        # nova's files_to_inject: what this rebuild asks for, none when it asks for none
+        values["injected_files"] = personality.injected_files(conn, ctx, body)
+        common.set_server(conn, row["id"], **values)
         if "metadata" in body:
             conn.execute(t.server_metadata.delete().where(t.server_metadata.c.server_id == row["id"]))
             for k, val in body["metadata"].items():
@@ -278,9 +281,23 @@ def vnc_console(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, bod
 
 
 def change_password(ctx: Context, rq: ApiRequest, row: dict[str, Any], key: str, body: Any) -> Any:
-    common.check_state(row, "changePassword", ["active"])
-    if not isinstance(body, dict) or not isinstance(body.get("adminPass"), str):
+    """nova's set_admin_password: ACTIVE with no task, the action recorded, then the guest's host sets it
+    while the caller waits (an RPC call): 409 when it is not running or has no agent, 501 when the
+    driver cannot."""
+    if not isinstance(body, dict) or set(body) - {"adminPass"} or not isinstance(body.get("adminPass"), str):
         raise BadRequest("Invalid input for field/attribute changePassword.")
+    common.check_state(row, "changePassword", ["active"])
+    with db.session() as conn:
+        action_id = common.record_action(conn, ctx, row["id"], "changePassword")
+    if row["power_state"] != common.RUNNING:
+        raise Conflict(f"Failed to set admin password on {row['id']} because instance {row['id']} is not running")
+    result = "Error"
+    try:
+        drivers.on_guest_host(row, "set_admin_password", body["adminPass"])
+        result = "Success"
+    finally:
+        with db.session() as conn:
+            common.record_event(conn, action_id, "compute_set_admin_password", result)
 
 
 MIGRATE_HOST = v.V("2.56", "cold migration takes a destination host")

@@ -12,7 +12,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.policy import PUBLIC
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.compute import common, drivers
+from pocketstack.services.compute import common, console_auth_tokens, drivers
 from pocketstack.services.compute import versions as v
 from pocketstack.services.compute.drivers import fake
 
@@ -51,8 +51,12 @@ def console_output(ctx: Context, row: dict[str, Any], body: Any) -> dict[str, An
 
 def _url(ctx: Context, row: dict[str, Any], protocol: str, kind: str) -> str:
     """Made by the host that runs the guest (its console proxy reaches the guest's sockets); the driver's
-    ConsoleTypeUnavailable and ConsoleTypeInvalid are nova's 400s."""
-    return drivers.on_guest_host(row, "remote_console", protocol, kind, ctx.base_url)
+    ConsoleTypeUnavailable and ConsoleTypeInvalid are nova's 400s. Its token is recorded here (nova's
+    ConsoleAuthToken.authorize, which the compute host calls)."""
+    console = drivers.on_guest_host(row, "remote_console", protocol, kind, ctx.base_url)
+    with db.session() as conn:
+        console_auth_tokens.authorize(conn, row["id"], kind, console)
+    return console["url"]
 
 
 def legacy_console(ctx: Context, row: dict[str, Any], key: str, body: Any) -> dict[str, Any]:

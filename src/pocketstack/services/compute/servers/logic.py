@@ -21,7 +21,7 @@ from pocketstack.core.ids import new_uuid
 from pocketstack.services.compute import common, flavors, quotas, server_groups
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute import versions as v
-from pocketstack.services.compute.servers import image_meta, network_api, volume_api
+from pocketstack.services.compute.servers import image_meta, network_api, personality, volume_api
 
 BUILD = "compute.build_server"
 DELETE = "compute.delete_server"
@@ -179,9 +179,7 @@ def _validate_body(ctx: Context, body: dict[str, Any]) -> None:
         if key in body and ctx.version < since:
             raise BadRequest(f"Invalid input for field/attribute server. Additional properties are not allowed "
                              f"('{key}' was unexpected)")
-    if "personality" in body and ctx.version >= v.V("2.57"):
-        raise BadRequest("Invalid input for field/attribute server. Additional properties are not allowed "
-                         "('personality' was unexpected)")
+    personality.check_version(ctx, "server", body)
     if body.get("user_data"):
         try:
             base64.b64decode(body["user_data"], validate=True)
@@ -236,7 +234,8 @@ def create_servers(ctx: Context, body: dict[str, Any], hints: dict[str, Any]) ->
         specs = flavors.specs_of(conn, [flavor["id"]])[flavor["id"]]
         reservation = "r-" + secrets.token_hex(4)
         extra = {"image_properties": image_meta.properties(image) if image_id else {},
-                 "scheduler_hints": request_hints(hints)}
+                 "scheduler_hints": request_hints(hints),
+                 "injected_files": personality.injected_files(conn, ctx, body)}
         rows = [_insert(conn, ctx, body, i, count, flavor, specs, image_id, key, reservation, requested, groups,
                         extra) for i in range(count)]
         if bdms:

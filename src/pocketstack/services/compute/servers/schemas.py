@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pocketstack.services.compute.servers import personality
+
 NAME = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^(?! )[\S ]*(?<! )$"}
 NAME_LOOSE = {"type": "string", "minLength": 1, "maxLength": 255}
 METADATA = {"type": "object", "patternProperties": {"^[a-zA-Z0-9-_:. ]{1,255}$": {"type": "string",
@@ -43,7 +45,7 @@ CREATE = {"type": "object", "required": ["server"], "additionalProperties": Fals
                                {"type": "string", "enum": ["none", "auto"]}]},
         "OS-DCF:diskConfig": {"type": "string", "enum": ["AUTO", "MANUAL"]},
         "accessIPv4": {"type": "string", "format": "ipv4"}, "accessIPv6": {"type": "string", "format": "ipv6"},
-        "personality": {"type": "array", "items": {"type": "object"}},
+        "personality": personality.SCHEMA,
         "availability_zone": NAME, "block_device_mapping": {"type": "array"},
         "block_device_mapping_v2": {"type": "array", "items": BDM_ITEM}, "config_drive": BOOL,
         "key_name": NAME, "min_count": POSITIVE, "max_count": POSITIVE, "return_reservation_id": BOOL,

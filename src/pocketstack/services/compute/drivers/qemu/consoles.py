@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
+from pocketstack.services.compute.drivers.base import RemoteConsole
 from pocketstack.services.compute.drivers.qemu.machine import RUN_ROOT
 
 LOG = logging.getLogger("pocketstack.compute.qemu")
@@ -85,11 +86,13 @@ class ConsoleProxy:
         (self.dir / token).symlink_to(target)
         return token
 
-    def url(self, base_url: str, console_type: str, target: Path) -> str:
+    def open(self, base_url: str, console_type: str, target: Path) -> RemoteConsole:
         """nova's URLs: http://HOST:6080/vnc_lite.html?path=%3Ftoken%3D... and ws://HOST:6083/?token=...
-        (one proxy port here for both)."""
+        (one proxy port here for both). The guest's console is a unix socket: no host, port 0."""
         host = urlparse(base_url).hostname or self.host
         token = self.token_for(target)
         if console_type == "serial":
-            return f"ws://{host}:{self.port}/?token={token}"
-        return f"http://{host}:{self.port}/vnc_lite.html?path=%3Ftoken%3D{token}"
+            url = f"ws://{host}:{self.port}/?token={token}"
+        else:
+            url = f"http://{host}:{self.port}/vnc_lite.html?path=%3Ftoken%3D{token}"
+        return RemoteConsole(url=url, token=token, host=None, port=0, internal_access_path=None, tls_port=None)

@@ -21,7 +21,8 @@ from pocketstack.core.internal_client import Auth
 from pocketstack.services.compute import common
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.drivers.base import (
-    ConsoleTypeUnavailable, HostResources, Server, check_console_type, machine_uptime)
+    ConsoleTypeUnavailable, GuestAgentNotEnabled, HostResources, RemoteConsole, Server, SetPasswordNotImplemented,
+    check_console_type, machine_uptime)
 from pocketstack.services.compute.drivers.qemu import accel, devices, disks, host, qmp
 from pocketstack.services.compute.drivers.qemu.consoles import ConsoleProxy
 from pocketstack.services.compute.drivers.qemu.machine import Disk, Guest, Nic, Spec, qemu_version
@@ -371,7 +372,7 @@ class QemuDriver:
             return []
         return data.decode("utf-8", "replace").replace("\r\n", "\n").replace("\r", "\n").splitlines()
 
-    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> str:
+    def remote_console(self, server: Server, protocol: str, console_type: str, base_url: str) -> RemoteConsole:
         """noVNC and the serial console through websockify; SPICE, RDP and MKS are not wired (nova's 400 for a
         console whose section is disabled), nor is any console when Debian's websockify is missing."""
         if protocol not in ("vnc", "serial") or not self.consoles.available():
@@ -380,7 +381,16 @@ class QemuDriver:
         g = self.guest(server)
         if not g.running():
             raise ConsoleTypeUnavailable(console_type)
-        return self.consoles.url(base_url, console_type, g.serial_sock if console_type == "serial" else g.vnc_sock)
+        return self.consoles.open(base_url, console_type, g.serial_sock if console_type == "serial" else g.vnc_sock)
+
+    def set_admin_password(self, server: Server, password: str) -> None:
+        """nova's libvirt driver: without the image's hw_qemu_guest_agent, QemuGuestAgentNotEnabled (409); with
+        it, the agent would take the password, but no guest agent channel is wired here, which libvirt
+        reports as an unresponsive agent (nova's NotImplementedError: 501)."""
+        agent = (server.get("image_properties") or {}).get("hw_qemu_guest_agent", "")
+        if str(agent).lower() not in ("true", "yes", "1", "on"):
+            raise GuestAgentNotEnabled()
+        raise SetPasswordNotImplemented()
 
     # --- the host ------------------------------------------------------------------------------
     def host_resources(self) -> HostResources:
