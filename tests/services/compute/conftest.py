@@ -91,8 +91,8 @@ def nova_admin(cloud: Any, admin_token: str) -> Nova:
 def nova_demo(cloud: Any, demo_token: str) -> Nova:
     nova = Nova(cloud.url, demo_token)
     if not IMAGE:
-        r = httpx.get(cloud.url + "/image/v2/images?name=cirros-0.6.3-x86_64-disk",
-                      headers={"X-Auth-Token": demo_token})
+        r = httpx.get(cloud.url + "/image/v2/images?name=cirros-0.6.3-x86_64-disk",   # the first request of a
+                      headers={"X-Auth-Token": demo_token}, timeout=60)         # service waits for its bootstrap
         IMAGE.append(r.json()["images"][0]["id"])
     return nova
 
