@@ -332,9 +332,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
-    # log_config None: uvicorn's own lines go through the root handler, masked as every other line
+    # log_config None: uvicorn's own lines go through the root handler, masked as every other line;
+    # ws "none": no API is a websocket (the consoles' websockets are websockify's), so uvicorn does not
+    # import a websocket library at start, and an upgrade request is answered as the plain HTTP it is
     common = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                  log_config=None, lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
+                  log_config=None, lifespan="on", ws="none", timeout_graceful_shutdown=10, **settings.ssl_options())
     gc.freeze()
     gc.enable()
     if settings.workers > 1:
