@@ -76,13 +76,16 @@ def run(settings: Settings, mounted: list[Any], *, defer: bool = False) -> bool:
         state = _state(conn)
         if state is not None:
             host = getattr(settings, "host_name", None) or hosts.DEFAULT_NAME
+            value = {**state, "cacert": settings.tls_cert}
             if state.get("catalog_host", host) == host:      # else the catalog's URLs are another host's
                 catalog = sync_catalog(conn, settings, mounted, state.get("catalog"), state["base_url"])
-                if (state.get("base_url"), state.get("catalog"), state.get("catalog_host")) != (
-                        settings.base_url, catalog, host):
-                    conn.execute(kv.update().where(kv.c.key == "bootstrap").values(value={
-                        **state, "base_url": settings.base_url, "catalog": catalog, "catalog_host": host}))
-            if state.get("base_url") != settings.base_url or _cacert(settings) != settings.tls_cert:
+                value.update(base_url=settings.base_url, catalog=catalog, catalog_host=host)
+            if value != state:
+                conn.execute(kv.update().where(kv.c.key == "bootstrap").values(value=value))
+            # the certificate clouds.yaml names, as the marker records it (read from the file for a
+            # marker from before it did: a restart need not parse YAML)
+            cacert = state["cacert"] if "cacert" in state else _cacert(settings)
+            if state.get("base_url") != settings.base_url or cacert != settings.tls_cert:
                 write_clouds_yaml(settings, state["passwords"], settings.data_dir / "clouds.yaml", rewrite=True)
             return False
         admin = _admin_password(settings)
@@ -100,7 +103,7 @@ def run(settings: Settings, mounted: list[Any], *, defer: bool = False) -> bool:
         # passwords live in clouds.yaml only; the marker keeps none of them
         marker: dict[str, Any] = {
             "base_url": settings.base_url, "passwords": {}, "catalog": info["identity"]["catalog"],
-            "catalog_host": getattr(settings, "host_name", None) or hosts.DEFAULT_NAME}
+            "catalog_host": getattr(settings, "host_name", None) or hosts.DEFAULT_NAME, "cacert": settings.tls_cert}
         if pending:
             marker.update(pending=pending, info=info)
         conn.execute(kv.insert().values(key="bootstrap", value=marker))
@@ -172,7 +175,7 @@ def write_clouds_yaml(settings: Settings, pw: dict[str, str], path: Path, rewrit
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as f:
         f.write("# Written by pocketstack on first start. Use: export OS_CLIENT_CONFIG_FILE=" + str(path) + "\n")
-        yaml.safe_dump(data, f, sort_keys=False)
+        yaml.dump(data, f, Dumper=getattr(yaml, "CSafeDumper", yaml.SafeDumper), sort_keys=False)   # libyaml
     os.chmod(path, 0o600)
 
 

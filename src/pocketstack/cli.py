@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import gc
 import logging
@@ -304,6 +305,10 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     if bootstrap.no_database_yet(settings):
         bootstrap.start_hashing(settings)       # a first start: hash its password while the rest loads
+    sock, why = listen_early(settings)
+    if why:
+        print(f"pocketstack: port {why}", file=sys.stderr)
+        return 1
     import uvicorn
 
     from pocketstack.app import build_app, prepare
@@ -332,9 +337,11 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"pocketstack: serving {settings.base_url} (data in {settings.data_dir})\n"
           f"  export OS_CLIENT_CONFIG_FILE={settings.data_dir / 'clouds.yaml'}\n"
           f"  openstack --os-cloud pocketstack token issue", file=sys.stderr, flush=True)
-    # log_config None: uvicorn's own lines go through the root handler, masked as every other line
+    # log_config None: uvicorn's own lines go through the root handler, masked as every other line;
+    # ws "none": no API is a websocket (the consoles' websockets are websockify's), so uvicorn does not
+    # import a websocket library at start, and an upgrade request is answered as the plain HTTP it is
     common = dict(host=settings.host, port=settings.port, log_level="warning", access_log=False,
-                  log_config=None, lifespan="on", timeout_graceful_shutdown=10, **settings.ssl_options())
+                  log_config=None, lifespan="on", ws="none", timeout_graceful_shutdown=10, **settings.ssl_options())
     gc.freeze()
     gc.enable()
     if settings.workers > 1:
@@ -343,8 +350,34 @@ def _serve(args: argparse.Namespace) -> int:
     else:
         app = build_app(settings, listeners)
         app.first_start = first_start
-        uvicorn.run(app, **common)
+        if sock is None:
+            uvicorn.run(app, **common)
+            return 0
+        server = uvicorn.Server(uvicorn.Config(app, **common))
+        with contextlib.suppress(KeyboardInterrupt):
+            server.run(sockets=[sock])
+        if not server.started:
+            return 3                    # uvicorn.run's exit status when the startup failed
     return 0
+
+
+def listen_early(settings: Settings) -> tuple[Any, str | None]:
+    """The main port, taken before the modules load and the cloud is prepared (one process, a host
+    given as an address): a client that connects meanwhile waits in its backlog for its answer
+    instead of being refused, and a port in use stops the start before it touches the data dir.
+    (None, None): uvicorn binds it as it always did (a host name may stand for several addresses)."""
+    import ipaddress
+    try:
+        ipaddress.ip_address(settings.host)
+    except ValueError:
+        return None, None
+    if settings.workers > 1:
+        return None, None
+    from pocketstack.core.listeners import bind
+    sock, why = bind(settings.host, settings.port)
+    if sock is not None and settings.port == 0:
+        settings.port = sock.getsockname()[1]
+    return sock, why
 
 
 def bind_listeners(settings: Settings, args: argparse.Namespace) -> tuple[list[Any], str | None]:

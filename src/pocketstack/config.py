@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import platformdirs
-import yaml
 
 
 def default_data_dir() -> Path:
@@ -81,6 +80,7 @@ class Settings:
 
     def to_env(self) -> dict[str, str]:
         """How the serve command hands settings to worker processes."""
+        import yaml     # (here: a start without a config file parses no YAML)
         return {"POCKETSTACK_SETTINGS": yaml.safe_dump({
             "host": self.host, "port": self.port, "data_dir": str(self.data_dir),
             "database_url": self.database_url, "workers": self.workers,
@@ -91,6 +91,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
+        import yaml
         raw = yaml.safe_load(os.environ["POCKETSTACK_SETTINGS"])
         raw["data_dir"] = Path(raw["data_dir"])
         return cls(**raw)
@@ -99,6 +100,7 @@ class Settings:
 def load_options(path: str | None) -> dict[str, Any]:
     if not path:
         return {}
+    import yaml
     with open(path) as f:
         data = yaml.safe_load(f) or {}
     if not isinstance(data, dict):

@@ -131,6 +131,20 @@ def configure(url: str) -> Engine:
     return _engine
 
 
+@contextlib.contextmanager
+def _engine_for(url: str) -> Iterator[Engine]:
+    """The configured engine when it is this URL's (a start checks and makes the schema of the
+    database it has just configured), else one for this use only."""
+    if _engine is not None and _engine.url.render_as_string(hide_password=False) == normalize_url(url):
+        yield _engine
+        return
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def engine() -> Engine:
     if _engine is None:
         raise RuntimeError("database not configured")
@@ -348,14 +362,11 @@ def at_head(url: str) -> bool:
     head = known_head()
     if head is None:
         return False
-    engine = create_engine(url)
     try:
-        with engine.connect() as conn:
+        with _engine_for(url) as engine, engine.connect() as conn:
             rows = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars().all()
     except sa.exc.DBAPIError:            # no alembic_version table: an empty database
         return False
-    finally:
-        engine.dispose()
     return rows == [head]
 
 
@@ -381,12 +392,8 @@ def upgrade(url: str) -> None:
 
 def is_empty(url: str) -> bool:
     """No table at all: a database no pocketstack has used yet."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return not sa.inspect(conn).get_table_names()
-    finally:
-        engine.dispose()
+    with _engine_for(url) as engine, engine.connect() as conn:
+        return not sa.inspect(conn).get_table_names()
 
 
 _alembic_version = sa.Table(      # Alembic's own version table, as its `upgrade` creates it
@@ -406,30 +413,26 @@ def create_schema(url: str, load_models: Callable[[], Any] | None = None) -> Non
     the models create it. A database someone else filled meanwhile, or a migration chain this cannot
     read, goes through Alembic as always."""
     head = known_head()
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":     # processes starting together: one creates it
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
-            if head is not None and not sa.inspect(conn).get_table_names():
-                script = written_schema(conn.dialect.name, head)
-                if script is None:
-                    if load_models is not None:
-                        load_models()
-                    script = schema_script(conn.dialect.name, head)
-                cursor = conn.connection.dbapi_connection.cursor()     # in this transaction, without
-                try:                                                   # SQLAlchemy's per-statement work
-                    if conn.dialect.name == "postgresql":
-                        cursor.execute(script)                         # one round trip (no parameters)
-                    else:
-                        for statement in script.split(";\n"):
-                            if statement.strip():
-                                cursor.execute(statement)
-                finally:
-                    cursor.close()
-                return
-    finally:
-        engine.dispose()
+    with _engine_for(url) as engine, engine.begin() as conn:
+        if conn.dialect.name == "postgresql":     # processes starting together: one creates it
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({UPGRADE_LOCK})")
+        if head is not None and not sa.inspect(conn).get_table_names():
+            script = written_schema(conn.dialect.name, head)
+            if script is None:
+                if load_models is not None:
+                    load_models()
+                script = schema_script(conn.dialect.name, head)
+            cursor = conn.connection.dbapi_connection.cursor()     # in this transaction, without
+            try:                                                   # SQLAlchemy's per-statement work
+                if conn.dialect.name == "postgresql":
+                    cursor.execute(script)                         # one round trip (no parameters)
+                else:
+                    for statement in script.split(";\n"):
+                        if statement.strip():
+                            cursor.execute(statement)
+            finally:
+                cursor.close()
+            return
     upgrade(url)
 
 

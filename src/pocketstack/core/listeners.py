@@ -71,7 +71,7 @@ def _server(app: Any, listener: Listener, ssl: dict[str, str]) -> Any:
         def install_signal_handlers(self) -> None:      # uvicorn releases before capture_signals
             pass
 
-    config = uvicorn.Config(PrefixedApp(app, listener.prefix), lifespan="off", log_level="warning",
+    config = uvicorn.Config(PrefixedApp(app, listener.prefix), lifespan="off", ws="none", log_level="warning",
                             log_config=None, access_log=False, timeout_graceful_shutdown=10, **ssl)
     return Server(config)
 

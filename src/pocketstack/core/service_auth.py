@@ -69,10 +69,12 @@ _lock = threading.Lock()
 MARGIN = dt.timedelta(seconds=120)
 
 
-def store(conn: Connection, service_type: str, user_id: str, user_name: str, password: str) -> None:
-    conn.execute(service_credentials.insert().values(service_type=service_type, user_id=user_id,
-                                                     user_name=user_name, password=password,
-                                                     project_name="service", created_at=utcnow()))
+def store(conn: Connection, credentials: list[tuple[str, str, str, str]]) -> None:
+    """(service type, user id, password, user name) of service users, in one insert."""
+    now = utcnow()
+    conn.execute(service_credentials.insert(), [
+        dict(service_type=service_type, user_id=user_id, user_name=user_name, password=password,
+             project_name="service", created_at=now) for service_type, user_id, password, user_name in credentials])
 
 
 def known(conn: Connection) -> set[str]:

@@ -36,11 +36,6 @@ def _user(conn: Connection, name: str, password_hash: str, project_id: str | Non
     return uid
 
 
-def _grant(conn: Connection, kind: str, actor: str, target: str, role_id: str) -> None:
-    conn.execute(assignments.insert().values(type=kind, actor_id=actor, target_id=target, role_id=role_id,
-                                             inherited=False))
-
-
 def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
         mounted: list[Any], hashed: dict[str, str] | None = None) -> dict[str, Any]:
     """Create everything; returns the ids other services' bootstraps need. `hashed`: password ->
@@ -51,13 +46,11 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
     conn.execute(projects.insert().values(id="default", name="Default", domain_id=ROOT_DOMAIN, parent_id=None,
                                           is_domain=True, enabled=True, description="The default domain",
                                           extra={}, options={}, created_at=utcnow()))
-    role_ids = {}
-    for name in [*ROLE_CHAIN, "service", "ResellerAdmin"]:   # ResellerAdmin: DevStack's, for Swift
-        role_ids[name] = new_id()
-        conn.execute(roles.insert().values(id=role_ids[name], name=name, domain_id=NULL_DOMAIN, options={},
-                                           extra={}, created_at=utcnow()))
-    for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:]):
-        conn.execute(implied_roles.insert().values(prior_role_id=role_ids[prior], implied_role_id=role_ids[implied]))
+    role_ids = {name: new_id() for name in [*ROLE_CHAIN, "service", "ResellerAdmin"]}   # ResellerAdmin: for Swift
+    conn.execute(roles.insert(), [dict(id=rid, name=name, domain_id=NULL_DOMAIN, options={}, extra={},
+                                       created_at=utcnow()) for name, rid in role_ids.items()])
+    conn.execute(implied_roles.insert(), [dict(prior_role_id=role_ids[prior], implied_role_id=role_ids[implied])
+                                          for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:])])
     project_ids = {name: _project(conn, name, desc) for name, desc in (
         ("admin", "Bootstrap project for initializing the cloud."), ("service", "Service project"),
         ("demo", "Demo project"), ("alt_demo", "Alternate demo project"))}
@@ -66,12 +59,14 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
     hashed = {pw: (hashed or {}).get(pw) or passwords.hash_password(pw) for pw in set(passwords_by_user.values())}
     user_ids = {name: _user(conn, name, hashed[passwords_by_user[name]], project_ids[name])
                 for name in ("admin", "demo", "alt_demo")}
-    _grant(conn, "UserProject", user_ids["admin"], project_ids["admin"], role_ids["admin"])
-    _grant(conn, "UserDomain", user_ids["admin"], "default", role_ids["admin"])
-    _grant(conn, "UserSystem", user_ids["admin"], SYSTEM, role_ids["admin"])
+    grants = [("UserProject", user_ids["admin"], project_ids["admin"], role_ids["admin"]),
+              ("UserDomain", user_ids["admin"], "default", role_ids["admin"]),
+              ("UserSystem", user_ids["admin"], SYSTEM, role_ids["admin"])]
     for name in ("demo", "alt_demo"):
-        _grant(conn, "UserProject", user_ids[name], project_ids[name], role_ids["member"])
-        _grant(conn, "UserProject", user_ids["admin"], project_ids[name], role_ids["admin"])
+        grants += [("UserProject", user_ids[name], project_ids[name], role_ids["member"]),
+                   ("UserProject", user_ids["admin"], project_ids[name], role_ids["admin"])]
+    conn.execute(assignments.insert(), [dict(type=kind, actor_id=actor, target_id=target, role_id=role_id,
+                                             inherited=False) for kind, actor, target, role_id in grants])
     conn.execute(regions.insert().values(id="RegionOne", description="", parent_region_id=None, extra={}))
     catalog = sync_catalog(conn, settings, mounted, {}, settings.base_url)
     return {"projects": project_ids, "users": user_ids, "roles": role_ids, "domain_id": "default",
@@ -98,13 +93,15 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
     by_type: dict[str, list[str]] = {}
     for sid, kind in conn.execute(sa.select(services.c.id, services.c.type)):   # one query per start
         by_type.setdefault(kind, []).append(sid)
+    added: list[tuple[str, str, str]] = []
     for service in mounted:
         for kind, name, path in service.catalog:
             url = urls[kind] = endpoint_url(settings, service, path)
             ids = by_type.get(kind, [])
             if not ids:
                 if written is None or kind not in written:      # else an operator deleted it: leave it so
-                    by_type[kind] = [_add_service(conn, kind, name, url)]
+                    added.append((kind, name, url))
+                    by_type[kind] = ["(new)"]
                 continue
             previous = (written or {}).get(kind, old_base + path)
             if previous != url:
@@ -112,14 +109,19 @@ def sync_catalog(conn: Connection, settings: Settings, mounted: list[Any], writt
                         endpoints.c.service_id.in_(ids), endpoints.c.url == previous)).mappings().all():
                     if (row["extra"] or {}).get("bootstrap"):
                         conn.execute(endpoints.update().where(endpoints.c.id == row["id"]).values(url=url))
+    if added:
+        _add_services(conn, added)
     return urls
 
 
-def _add_service(conn: Connection, kind: str, name: str, url: str) -> str:
-    sid = new_id()
-    conn.execute(services.insert().values(id=sid, type=kind, enabled=True,
-                                          extra={"name": name, "description": f"{name} ({kind})"}))
-    for interface in ("public", "internal", "admin"):
-        conn.execute(endpoints.insert().values(id=new_id(), interface=interface, service_id=sid, url=url,
-                                               region_id="RegionOne", enabled=True, extra={"bootstrap": True}))
-    return sid
+def _add_services(conn: Connection, added: list[tuple[str, str, str]]) -> None:
+    """Services (type, name, URL) with their public, internal and admin endpoints: two inserts (a first
+    start adds a dozen before it listens)."""
+    sids = [new_id() for _ in added]
+    conn.execute(services.insert(), [dict(id=sid, type=kind, enabled=True,
+                                          extra={"name": name, "description": f"{name} ({kind})"})
+                                     for sid, (kind, name, _) in zip(sids, added)])
+    conn.execute(endpoints.insert(), [dict(id=new_id(), interface=interface, service_id=sid, url=url,
+                                           region_id="RegionOne", enabled=True, extra={"bootstrap": True})
+                                      for sid, (_, _, url) in zip(sids, added)
+                                      for interface in ("public", "internal", "admin")])

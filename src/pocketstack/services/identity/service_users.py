@@ -40,52 +40,61 @@ def ensure(settings: Settings) -> None:
         return
     try:
         with db.session() as conn:          # all in one transaction (a first start makes eleven)
-            for service_type, name in sorted(missing.items()):
-                _create(conn, service_type, name)
+            _create(conn, missing)
         return
     except IntegrityError:                  # another worker made some: one at a time, leaving theirs
         pass
     for service_type, name in sorted(missing.items()):
         try:
             with db.session() as conn:
-                _create(conn, service_type, name)
+                _create(conn, {service_type: name})
         except IntegrityError:      # another worker made it first
             continue
 
 
-def _create(conn: sa.Connection, service_type: str, name: str) -> None:
+def _create(conn: sa.Connection, missing: dict[str, str]) -> None:
+    """Service users for `missing` (service type -> user name), each table's rows in one insert: a
+    first start makes eleven before it listens."""
     project_id = conn.execute(sa.select(projects.c.id).where(
         projects.c.name == "service", projects.c.domain_id == "default")).scalar()
     if project_id is None:
         return
-    same = conn.execute(sa.select(service_auth.service_credentials).where(
-        service_auth.service_credentials.c.user_name == name)).mappings().first()
-    if same is not None:     # two catalog types, one service (block-storage and volumev3: cinder)
-        service_auth.store(conn, service_type, same["user_id"], name, same["password"])
-        return
-    role_ids = {r.name: r.id for r in conn.execute(sa.select(roles.c.name, roles.c.id).where(
-        roles.c.name.in_(["service", "admin"])))}
-    user_id = conn.execute(sa.select(users.c.id).where(users.c.domain_id == "default", users.c.name == name)).scalar()
-    password = secrets.token_urlsafe(32)   # 256 random bits: a cheap hash cost is enough
-    if user_id is None:
-        user_id = new_id()
-        conn.execute(users.insert().values(id=user_id, domain_id="default", name=name, enabled=True,
-                                           default_project_id=project_id, extra={}, options={},
-                                           failed_auth_count=0, created_at=utcnow()))
-    else:   # a user of that name exists (made by an operator): give it a known password
-        conn.execute(passwords.passwords.delete().where(passwords.passwords.c.user_id == user_id))
-    conn.execute(passwords.passwords.insert().values(user_id=user_id, password_hash=passwords.hash_password(
-        password, rounds=4),
-                                                     self_service=False, created_at=utcnow()))
-    for role_id in role_ids.values():
-        exists = conn.execute(sa.select(assignments.c.role_id).where(
-            assignments.c.type == "UserProject", assignments.c.actor_id == user_id,
-            assignments.c.target_id == project_id, assignments.c.role_id == role_id)).first()
-        if exists is None:
-            conn.execute(assignments.insert().values(type="UserProject", actor_id=user_id, target_id=project_id,
-                                                     role_id=role_id, inherited=False))
-    service_auth.store(conn, service_type, user_id, name, password)
-    LOG.info("created service user %s for %s", name, service_type)
+    names = set(missing.values())
+    creds = service_auth.service_credentials
+    # two catalog types, one service (block-storage and volumev3: cinder): one user, its password
+    made = {row.user_name: (row.user_id, row.password) for row in conn.execute(
+        sa.select(creds.c.user_name, creds.c.user_id, creds.c.password).where(creds.c.user_name.in_(names)))}
+    role_ids = list(conn.execute(sa.select(roles.c.id).where(roles.c.name.in_(["service", "admin"]))).scalars())
+    existing = {row.name: row.id for row in conn.execute(sa.select(users.c.name, users.c.id).where(
+        users.c.domain_id == "default", users.c.name.in_(names - set(made))))}     # made by an operator
+    granted = {(row.actor_id, row.role_id) for row in conn.execute(
+        sa.select(assignments.c.actor_id, assignments.c.role_id).where(
+            assignments.c.type == "UserProject", assignments.c.target_id == project_id,
+            assignments.c.actor_id.in_(existing.values())))} if existing else set()
+    now = utcnow()
+    rows: dict[str, list[dict[str, Any]]] = {"users": [], "passwords": [], "assignments": []}
+    for service_type, name in sorted(missing.items()):
+        if name not in made:
+            # 256 random bits: a cheap hash cost is enough
+            user_id, password = existing.get(name) or new_id(), secrets.token_urlsafe(32)
+            made[name] = (user_id, password)
+            if name in existing:    # a user of that name exists: give it a known password
+                conn.execute(passwords.passwords.delete().where(passwords.passwords.c.user_id == user_id))
+            else:
+                rows["users"].append(dict(id=user_id, domain_id="default", name=name, enabled=True,
+                                          default_project_id=project_id, extra={}, options={},
+                                          failed_auth_count=0, created_at=now))
+            rows["passwords"].append(dict(user_id=user_id, password_hash=passwords.hash_password(password, rounds=4),
+                                          self_service=False, created_at=now))
+            rows["assignments"] += [dict(type="UserProject", actor_id=user_id, target_id=project_id,
+                                         role_id=role_id, inherited=False)
+                                    for role_id in role_ids if (user_id, role_id) not in granted]
+            LOG.info("created service user %s for %s", name, service_type)
+    for table, values in ((users, rows["users"]), (passwords.passwords, rows["passwords"]),
+                          (assignments, rows["assignments"])):
+        if values:
+            conn.execute(table.insert(), values)
+    service_auth.store(conn, [(service_type, *made[name], name) for service_type, name in sorted(missing.items())])
 
 
 def mint(service_token: str, caller: dict[str, Any], lifetime: dt.timedelta) -> tuple[str, dt.datetime]:
