@@ -1,0 +1,25 @@
+"""network: ports keep propagate_uplink_status (uplink-status-propagation)
+
+Revision ID: 0017
+Revises: 0016
+Create Date: 2026-12-08 01:45:00
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0017'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('propagate_uplink_status', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
+        batch_op.drop_column('propagate_uplink_status')

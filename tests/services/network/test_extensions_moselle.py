@@ -1,0 +1,221 @@
+"""Optional Networking extensions of the RA1 moselle profile: floatingip-pools, subnetpool-prefix-ops,
+uplink-status-propagation, tag-ports-during-bulk-creation, tag-ext, rbac-security-groups, rbac-subnetpool."""
+
+import httpx
+
+from tests.conftest import unique
+from tests.services.network.conftest import error_type
+
+NEW = ("floatingip-pools", "subnetpool-prefix-ops", "uplink-status-propagation", "tag-ports-during-bulk-creation",
+       "tag-ext", "rbac-security-groups", "rbac-subnetpool", "floating-ip-port-forwarding")
+
+
+def _rbac(n, **body):
+    r = n.post("/rbac-policies", json={"rbac_policy": body})
+    assert r.status_code == 201, r.text
+    return r.json()["rbac_policy"]
+
+
+def _project(n):
+    return n.get("/security-groups", params={"name": "default"}).json()["security_groups"][0]["project_id"]
+
+
+def test_listed(neutron_demo):
+    aliases = {e["alias"] for e in neutron_demo.get("/extensions").json()["extensions"]}
+    assert set(NEW) <= aliases
+    assert neutron_demo.get("/extensions/rbac-subnetpool").json()["extension"]["name"] == "Add subnetpool type to RBAC"
+
+
+# --- floatingip-pools ------------------------------------------------------------------
+def test_floatingip_pools(neutron_admin, neutron_demo):
+    ext = neutron_admin.create("networks", name=unique(), **{"router:external": True})
+    v4 = neutron_admin.create("subnets", network_id=ext["id"], ip_version=4, cidr="172.31.250.0/24", name="p4")
+    v6 = neutron_admin.create("subnets", network_id=ext["id"], ip_version=6, cidr="fd00:fa::/64")
+    inner, inner_sub = neutron_demo.network_with_subnet("10.250.0.0/24")
+    body = neutron_demo.get("/floatingip_pools").json()["floatingip_pools"]
+    by_subnet = {p["subnet_id"]: p for p in body}
+    project = _project(neutron_demo)
+    assert by_subnet[v4["id"]] == {"subnet_id": v4["id"], "subnet_name": "p4", "network_id": ext["id"],
+                                   "cidr": "172.31.250.0/24", "project_id": project, "tenant_id": project}
+    assert v6["id"] not in by_subnet and inner_sub["id"] not in by_subnet      # IPv4 of external networks only
+    fields = neutron_demo.get("/floatingip_pools", params={"fields": "cidr",
+                                                           "network_id": ext["id"]}).json()["floatingip_pools"]
+    assert fields == [{"cidr": "172.31.250.0/24"}]
+    # a floating IP from that pool's subnet
+    fip = neutron_demo.create("floatingips", floating_network_id=ext["id"], subnet_id=v4["id"])
+    assert fip["floating_ip_address"].startswith("172.31.250.")
+    assert neutron_demo.delete(f"/floatingips/{fip['id']}").status_code == 204
+    r = neutron_demo.get("/floatingip_pools", params={"bogus": "1"})
+    assert r.status_code == 400
+    assert httpx.get(str(neutron_demo.base_url).rstrip("/") + "/floatingip_pools").status_code == 401
+
+
+# --- subnetpool-prefix-ops -------------------------------------------------------------
+def test_subnetpool_add_and_remove_prefixes(neutron_demo, neutron_alt):
+    pool = neutron_demo.create("subnetpools", name=unique(), prefixes=["10.90.0.0/24"], default_prefixlen=26)
+    base = f"/subnetpools/{pool['id']}"
+    r = neutron_demo.put(base + "/add_prefixes", json={"prefixes": ["10.90.1.0/24", "10.91.0.0/16"]})
+    assert r.status_code == 200 and r.json() == {"prefixes": ["10.90.0.0/23", "10.91.0.0/16"]}
+    assert neutron_demo.get(base).json()["subnetpool"]["prefixes"] == ["10.90.0.0/23", "10.91.0.0/16"]
+    # a part of a prefix splits it; disjoint prefixes are a no-op
+    r = neutron_demo.put(base + "/remove_prefixes", json={"prefixes": ["10.91.128.0/17"]})
+    assert r.status_code == 200 and r.json() == {"prefixes": ["10.90.0.0/23", "10.91.0.0/17"]}
+    r = neutron_demo.put(base + "/remove_prefixes", json={"prefixes": ["192.168.0.0/16"]})
+    assert r.json() == {"prefixes": ["10.90.0.0/23", "10.91.0.0/17"]}
+    # a prefix a subnet uses stays
+    net = neutron_demo.create("networks", name=unique())
+    neutron_demo.create("subnets", network_id=net["id"], ip_version=4, subnetpool_id=pool["id"], cidr="10.90.0.0/26")
+    r = neutron_demo.put(base + "/remove_prefixes", json={"prefixes": ["10.90.0.0/24"]})
+    assert r.status_code == 400 and error_type(r) == "IllegalSubnetPoolPrefixUpdate"
+    for bad in ({"prefixes": []}, {"prefixes": "10.0.0.0/8"}, {}, ["10.0.0.0/8"]):
+        r = neutron_demo.put(base + "/add_prefixes", json=bad)
+        assert r.status_code == 400 and r.json()["NeutronError"]["message"] == "Request body contains invalid data"
+    r = neutron_demo.put(base + "/add_prefixes", json={"prefixes": ["fd00::/64"]})
+    assert r.status_code == 400 and error_type(r) == "PrefixVersionMismatch"
+    r = neutron_demo.put(base + "/add_prefixes", json={"prefixes": ["not-a-cidr"]})
+    assert r.status_code == 400
+    # another project: not found
+    r = neutron_alt.put(base + "/add_prefixes", json={"prefixes": ["10.92.0.0/24"]})
+    assert r.status_code == 404 and error_type(r) == "SubnetPoolNotFound"
+    assert neutron_demo.put("/subnetpools/nope/remove_prefixes", json={"prefixes": ["10.0.0.0/8"]}).status_code == 404
+
+
+# --- ports: uplink-status-propagation, tag-ports-during-bulk-creation ----------------------------
+def test_propagate_uplink_status(neutron_demo):
+    net, _ = neutron_demo.network_with_subnet("10.251.0.0/24")
+    plain = neutron_demo.create("ports", network_id=net["id"])
+    on = neutron_demo.create("ports", network_id=net["id"], propagate_uplink_status=True)
+    assert plain["propagate_uplink_status"] is False and on["propagate_uplink_status"] is True
+    listed = neutron_demo.get("/ports", params={"id": on["id"]}).json()["ports"][0]
+    assert listed["propagate_uplink_status"] is True
+    assert neutron_demo.get("/ports", params={"propagate_uplink_status": "true", "network_id": net["id"]}
+                            ).json()["ports"] == [listed]
+    r = neutron_demo.put(f"/ports/{on['id']}", json={"port": {"propagate_uplink_status": False}})
+    assert r.status_code == 400
+    assert r.json()["NeutronError"]["message"] == "Cannot update read-only attribute propagate_uplink_status"
+    r = neutron_demo.post("/ports", json={"port": {"network_id": net["id"], "propagate_uplink_status": "maybe"}})
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+
+
+def test_tag_ports_during_bulk_creation(neutron_demo):
+    net, _ = neutron_demo.network_with_subnet("10.252.0.0/24")
+    r = neutron_demo.post("/ports", json={"ports": [{"network_id": net["id"], "tags": ["a", "b"]},
+                                                    {"network_id": net["id"], "tags": ["c"]},
+                                                    {"network_id": net["id"]}]})
+    assert r.status_code == 201, r.text
+    assert [sorted(p["tags"]) for p in r.json()["ports"]] == [["a", "b"], ["c"], []]
+    port = r.json()["ports"][0]
+    assert sorted(neutron_demo.get(f"/ports/{port['id']}/tags").json()["tags"]) == ["a", "b"]
+    assert [p["id"] for p in neutron_demo.get("/ports", params={"tags": "c"}).json()["ports"]] == \
+        [r.json()["ports"][1]["id"]]
+    before = len(neutron_demo.get("/ports", params={"network_id": net["id"]}).json()["ports"])
+    for bad in ("a", ["x" * 256], [1], [""]):
+        r = neutron_demo.post("/ports", json={"ports": [{"network_id": net["id"]},
+                                                        {"network_id": net["id"], "tags": bad}]})
+        assert r.status_code == 400 and error_type(r) == "InvalidInput", bad
+    assert len(neutron_demo.get("/ports", params={"network_id": net["id"]}).json()["ports"]) == before
+
+
+# --- tag-ext: tags on subnets, ports, subnet pools, routers ---------------------------------
+def test_tag_ext_resources(neutron_demo, neutron_alt):
+    net, sub = neutron_demo.network_with_subnet("10.253.0.0/24")
+    port = neutron_demo.create("ports", network_id=net["id"])
+    pool = neutron_demo.create("subnetpools", name=unique(), prefixes=["10.93.0.0/16"])
+    router = neutron_demo.create("routers", name=unique())
+    for collection, item in (("subnets", sub), ("ports", port), ("subnetpools", pool), ("routers", router)):
+        path = f"/{collection}/{item['id']}/tags"
+        assert neutron_demo.put(path, json={"tags": ["red", "blue"]}).status_code == 200
+        assert neutron_demo.put(path + "/green", json=None).status_code == 201
+        assert neutron_demo.get(path + "/green").status_code == 204
+        assert sorted(neutron_demo.get(path).json()["tags"]) == ["blue", "green", "red"]
+        listed = neutron_demo.get(f"/{collection}", params={"tags": "red,green"}).json()[collection]
+        assert [i["id"] for i in listed] == [item["id"]]
+        assert neutron_demo.get(path + "/nope").status_code == 404
+        assert neutron_demo.put(path, json={"tags": "red"}).status_code == 400
+        assert neutron_alt.put(path, json={"tags": ["x"]}).status_code == 404
+        assert neutron_demo.delete(path + "/red").status_code == 204
+        assert neutron_demo.delete(path).status_code == 204
+        assert neutron_demo.get(path).json()["tags"] == []
+
+
+# --- rbac-security-groups ----------------------------------------------------------------
+def test_share_security_group(neutron_admin, neutron_demo, neutron_alt):
+    alt_project = _project(neutron_alt)
+    group = neutron_demo.create("security-groups", name=unique())
+    assert group["shared"] is False
+    assert neutron_alt.get(f"/security-groups/{group['id']}").status_code == 404
+    r = neutron_alt.post("/rbac-policies", json={"rbac_policy": {
+        "object_type": "security_group", "object_id": group["id"], "action": "access_as_shared",
+        "target_tenant": alt_project}})
+    assert r.status_code == 404                                   # not the alt project's to share
+    r = neutron_demo.post("/rbac-policies", json={"rbac_policy": {
+        "object_type": "security_group", "object_id": group["id"], "action": "access_as_external",
+        "target_tenant": alt_project}})
+    assert r.status_code == 400
+    policy = _rbac(neutron_demo, object_type="security_group", object_id=group["id"], action="access_as_shared",
+                   target_tenant=alt_project)
+    seen = neutron_alt.get(f"/security-groups/{group['id']}")
+    assert seen.status_code == 200 and seen.json()["security_group"]["shared"] is True
+    assert neutron_demo.get(f"/security-groups/{group['id']}").json()["security_group"]["shared"] is False
+    assert group["id"] in [g["id"] for g in neutron_alt.get("/security-groups").json()["security_groups"]]
+    # the target project may use it on its ports, not change it
+    r = neutron_alt.put(f"/security-groups/{group['id']}", json={"security_group": {"name": "mine"}})
+    assert r.status_code == 403
+    assert neutron_alt.delete(f"/security-groups/{group['id']}").status_code == 403
+    assert neutron_alt.get(f"/rbac-policies/{policy['id']}").status_code == 404
+    alt_net, _ = neutron_alt.network_with_subnet("10.254.0.0/24")
+    port = neutron_alt.create("ports", network_id=alt_net["id"], security_groups=[group["id"]])
+    assert port["security_groups"] == [group["id"]]
+    r = neutron_demo.delete(f"/rbac-policies/{policy['id']}")
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
+    r = neutron_demo.put(f"/rbac-policies/{policy['id']}", json={"rbac_policy": {
+        "target_tenant": "0123456789abcdef0123456789abcdef"}})
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
+    assert neutron_alt.delete(f"/ports/{port['id']}").status_code == 204
+    assert neutron_demo.delete(f"/rbac-policies/{policy['id']}").status_code == 204
+    assert neutron_alt.get(f"/security-groups/{group['id']}").status_code == 404
+    r = neutron_alt.post("/ports", json={"port": {"network_id": alt_net["id"], "security_groups": [group["id"]]}})
+    assert r.status_code == 404
+    # a wildcard is the admin's; the group keeps no flag of its own, and goes with its policies
+    wild = _rbac(neutron_admin, object_type="security_group", object_id=group["id"], action="access_as_shared",
+                 target_tenant="*")
+    assert neutron_alt.get(f"/security-groups/{group['id']}").json()["security_group"]["shared"] is True
+    assert neutron_admin.get(f"/rbac-policies/{wild['id']}").json()["rbac_policy"] == wild
+    assert neutron_demo.delete(f"/security-groups/{group['id']}").status_code == 204
+    assert neutron_admin.get(f"/rbac-policies/{wild['id']}").status_code == 404
+
+
+# --- rbac-subnetpool -----------------------------------------------------------------------
+def test_share_subnetpool(neutron_admin, neutron_demo, neutron_alt):
+    alt_project = _project(neutron_alt)
+    pool = neutron_demo.create("subnetpools", name=unique(), prefixes=["10.94.0.0/16"], default_prefixlen=24)
+    assert neutron_alt.get(f"/subnetpools/{pool['id']}").status_code == 404
+    policy = _rbac(neutron_demo, object_type="subnetpool", object_id=pool["id"], action="access_as_shared",
+                   target_tenant=alt_project)
+    seen = neutron_alt.get(f"/subnetpools/{pool['id']}")
+    assert seen.status_code == 200 and seen.json()["subnetpool"]["shared"] is True
+    assert neutron_demo.get(f"/subnetpools/{pool['id']}").json()["subnetpool"]["shared"] is False
+    r = neutron_alt.put(f"/subnetpools/{pool['id']}", json={"subnetpool": {"name": "mine"}})
+    assert r.status_code == 403
+    r = neutron_alt.put(f"/subnetpools/{pool['id']}/add_prefixes", json={"prefixes": ["10.95.0.0/16"]})
+    assert r.status_code == 403
+    net = neutron_alt.create("networks", name=unique())
+    sub = neutron_alt.create("subnets", network_id=net["id"], ip_version=4, subnetpool_id=pool["id"])
+    assert sub["cidr"] == "10.94.0.0/24" and sub["subnetpool_id"] == pool["id"]
+    r = neutron_demo.delete(f"/rbac-policies/{policy['id']}")
+    assert r.status_code == 409 and error_type(r) == "RbacPolicyInUse"
+    assert neutron_alt.delete(f"/subnets/{sub['id']}").status_code == 204
+    assert neutron_demo.delete(f"/rbac-policies/{policy['id']}").status_code == 204
+    assert neutron_alt.get(f"/subnetpools/{pool['id']}").status_code == 404
+    r = neutron_alt.post("/subnets", json={"subnet": {"network_id": net["id"], "ip_version": 4,
+                                                      "subnetpool_id": pool["id"]}})
+    assert r.status_code == 404
+    # a wildcard grant is the pool's shared flag
+    wild = _rbac(neutron_admin, object_type="subnetpool", object_id=pool["id"], action="access_as_shared",
+                 target_tenant="*")
+    assert neutron_demo.get(f"/subnetpools/{pool['id']}").json()["subnetpool"]["shared"] is True
+    assert neutron_admin.delete(f"/rbac-policies/{wild['id']}").status_code == 204
+    assert neutron_demo.get(f"/subnetpools/{pool['id']}").json()["subnetpool"]["shared"] is False
+    shared = neutron_admin.create("subnetpools", name=unique(), prefixes=["10.96.0.0/16"], shared=True)
+    grants = neutron_admin.get("/rbac-policies", params={"object_id": shared["id"]}).json()["rbac_policies"]
+    assert [(g["object_type"], g["target_tenant"]) for g in grants] == [("subnetpool", "*")]
