@@ -45,6 +45,7 @@ def test_floatingip_pools(neutron_admin, neutron_demo):
     fip = neutron_demo.create("floatingips", floating_network_id=ext["id"], subnet_id=v4["id"])
     assert fip["floating_ip_address"].startswith("172.31.250.")
     assert neutron_demo.delete(f"/floatingips/{fip['id']}").status_code == 204
+    assert neutron_demo.get("/floatingip-pools").json()["floatingip_pools"] == body     # neutron takes both
     r = neutron_demo.get("/floatingip_pools", params={"bogus": "1"})
     assert r.status_code == 400
     assert httpx.get(str(neutron_demo.base_url).rstrip("/") + "/floatingip_pools").status_code == 401
@@ -219,3 +220,26 @@ def test_share_subnetpool(neutron_admin, neutron_demo, neutron_alt):
     shared = neutron_admin.create("subnetpools", name=unique(), prefixes=["10.96.0.0/16"], shared=True)
     grants = neutron_admin.get("/rbac-policies", params={"object_id": shared["id"]}).json()["rbac_policies"]
     assert [(g["object_type"], g["target_tenant"]) for g in grants] == [("subnetpool", "*")]
+
+
+def test_share_subnetpool_needs_its_address_scope(neutron_admin, neutron_demo, neutron_alt):
+    demo_project, alt_project = _project(neutron_demo), _project(neutron_alt)
+    scope = neutron_admin.create("address-scopes", name=unique(), ip_version=4)
+    _rbac(neutron_admin, object_type="address_scope", object_id=scope["id"], action="access_as_shared",
+          target_tenant=demo_project)
+    pool = neutron_demo.create("subnetpools", name=unique(), prefixes=["10.97.0.0/16"], address_scope_id=scope["id"])
+    r = neutron_demo.post("/rbac-policies", json={"rbac_policy": {
+        "object_type": "subnetpool", "object_id": pool["id"], "action": "access_as_shared",
+        "target_tenant": alt_project}})
+    assert r.status_code == 400 and error_type(r) == "RbacPolicyInitError"
+    assert "doesn't have access to associated address scope" in r.json()["NeutronError"]["message"]
+    _rbac(neutron_admin, object_type="address_scope", object_id=scope["id"], action="access_as_shared",
+          target_tenant=alt_project)
+    _rbac(neutron_demo, object_type="subnetpool", object_id=pool["id"], action="access_as_shared",
+          target_tenant=alt_project)
+    assert neutron_alt.get(f"/subnetpools/{pool['id']}").status_code == 200
+    # a project that only sees the pool may not share it on
+    r = neutron_alt.post("/rbac-policies", json={"rbac_policy": {
+        "object_type": "subnetpool", "object_id": pool["id"], "action": "access_as_shared",
+        "target_tenant": "0123456789abcdef0123456789abcdef"}})
+    assert r.status_code == 400 and "Only admins can manipulate policies" in r.json()["NeutronError"]["message"]

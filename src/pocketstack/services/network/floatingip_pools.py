@@ -50,6 +50,9 @@ def list_floatingip_pools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"floatingip_pools": [common.select_fields(i, fields) for i in items]}
 
 
+# neutron's router takes a collection's name with hyphens as well (V2Controller._lookup), and Tempest's
+# client asks for /floatingip-pools
 ROUTES = [
     route("GET", "/v2.0/floatingip_pools", list_floatingip_pools, policy="get_floatingip_pool"),
+    route("GET", "/v2.0/floatingip-pools", list_floatingip_pools, policy="get_floatingip_pool"),
 ]

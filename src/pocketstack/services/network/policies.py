@@ -116,7 +116,8 @@ RULES.extend([
          [("GET", f"{V2}/network-ip-availabilities"), ("GET", f"{V2}/network-ip-availabilities/{{id}}")],
          ["project"]),
     rule("get_extension", "", "Get extensions", [("GET", f"{V2}/extensions")], ["project"]),
-    rule("get_floatingip_pool", ADMIN_OR_READER, "Get floating IP pools", [("GET", f"{V2}/floatingip_pools")],
+    rule("get_floatingip_pool", ADMIN_OR_READER, "Get floating IP pools",
+         [("GET", f"{V2}/floatingip_pools"), ("GET", f"{V2}/floatingip-pools")],
          ["project"]),
 ])
 for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),

@@ -237,12 +237,24 @@ def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
     values = {"id": new_uuid(), "project_id": common.owner(ctx, item), "object_type": object_type,
               "object_id": obj["id"], "action": action, "target_tenant": target}
     _check_duplicate(conn, values)
+    if object_type == "subnetpool" and obj["address_scope_id"]:
+        check_scope_reachable(conn, obj, target)
     from pocketstack.services.network import quotas
     quotas.enforce(conn, values["project_id"], "rbac_policy")
     conn.execute(r.insert().values(**values))
     set_flag(conn, values, True)
     _touch_object(conn, values)
     return values
+
+
+def check_scope_reachable(conn: Connection, pool: dict[str, Any], target: str) -> None:
+    """A subnet pool is shared only with a project its address scope is shared with (an address-scope
+    grant to that project or to '*'; neutron's SubnetPool.validate_rbac_policy_create)."""
+    if conn.execute(sa.select(r.c.id).where(r.c.object_type == "address_scope",
+                                            r.c.object_id == pool["address_scope_id"],
+                                            r.c.target_tenant.in_(["*", target])).limit(1)).first() is None:
+        raise BadRequest(f"Failed to create RBAC policy on object {pool['id']} because target project doesn't "
+                         "have access to associated address scope.", kind="RbacPolicyInitError")
 
 
 def _object(conn: Connection, ctx: Context, object_type: str, object_id: str) -> dict[str, Any]:
