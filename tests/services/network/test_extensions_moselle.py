@@ -243,3 +243,48 @@ def test_share_subnetpool_needs_its_address_scope(neutron_admin, neutron_demo, n
         "object_type": "subnetpool", "object_id": pool["id"], "action": "access_as_shared",
         "target_tenant": "0123456789abcdef0123456789abcdef"}})
     assert r.status_code == 400 and "Only admins can manipulate policies" in r.json()["NeutronError"]["message"]
+
+
+# --- dns-integration, dns-domain-ports (the default dns_domain, openstacklocal.) -------------
+def test_port_dns_name_and_domain(neutron_demo, neutron_alt):
+    net, sub = neutron_demo.network_with_subnet("10.98.0.0/24")
+    port = neutron_demo.create("ports", network_id=net["id"], dns_name="Web-1", dns_domain="Example.ORG.")
+    ip = port["fixed_ips"][0]["ip_address"]
+    host = "host-" + ip.replace(".", "-")
+    assert port["dns_name"] == "web-1" and port["dns_domain"] == "example.org."
+    # with neutron's default domain the assignment keeps host-<address>
+    assert port["dns_assignment"] == [{"ip_address": ip, "hostname": host, "fqdn": f"{host}.openstacklocal."}]
+    plain = neutron_demo.create("ports", network_id=net["id"])
+    assert plain["dns_name"] == "" and plain["dns_domain"] == "" and len(plain["dns_assignment"]) == 1
+    r = neutron_demo.put(f"/ports/{port['id']}", json={"port": {"dns_name": "web-2", "dns_domain": "d.org."}})
+    assert r.status_code == 200 and (r.json()["port"]["dns_name"], r.json()["port"]["dns_domain"]) == ("web-2", "d.org.")
+    listed = neutron_demo.get("/ports", params={"dns_name": "web-2"}).json()["ports"]
+    assert [p["id"] for p in listed] == [port["id"]]
+    for body, reason in (({"dns_name": "-bad"}, "must not start or end with a hyphen"),
+                         ({"dns_name": "a..b"}, "Encountered an empty component"),
+                         ({"dns_name": "a.123"}, "must not be all numeric"),
+                         ({"dns_name": "under_score"}, "1-63 characters long"),
+                         ({"dns_domain": "example.org"}, "is not a FQDN"),
+                         ({"dns_name": 5}, "is not a valid string")):
+        r = neutron_demo.post("/ports", json={"port": {"network_id": net["id"], **body}})
+        assert r.status_code == 400 and error_type(r) == "InvalidInput" and reason in r.text, (body, r.text)
+    assert neutron_alt.put(f"/ports/{port['id']}", json={"port": {"dns_name": "x"}}).status_code == 404
+
+
+def test_network_and_floating_ip_dns(neutron_admin, neutron_demo):
+    net = neutron_demo.create("networks", name=unique(), dns_domain="Corp.Example.")
+    assert net["dns_domain"] == "corp.example."
+    assert neutron_demo.create("networks", name=unique())["dns_domain"] == ""
+    r = neutron_demo.put(f"/networks/{net['id']}", json={"network": {"dns_domain": "nodot"}})
+    assert r.status_code == 400 and error_type(r) == "InvalidInput"
+    r = neutron_demo.put(f"/networks/{net['id']}", json={"network": {"dns_domain": ""}})
+    assert r.status_code == 200 and r.json()["network"]["dns_domain"] == ""
+    ext = neutron_admin.create("networks", name=unique(), **{"router:external": True})
+    neutron_admin.create("subnets", network_id=ext["id"], ip_version=4, cidr="172.31.251.0/24")
+    # no external DNS service: accepted, validated, and shown empty, as neutron without a DNS driver
+    fip = neutron_demo.create("floatingips", floating_network_id=ext["id"], dns_name="www", dns_domain="a.org.")
+    assert (fip["dns_name"], fip["dns_domain"]) == ("", "")
+    r = neutron_demo.post("/floatingips", json={"floatingip": {"floating_network_id": ext["id"], "dns_name": "w."}})
+    assert r.status_code == 400 and "should be a relative domain name" in r.text
+    r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {"dns_name": "x"}})
+    assert r.status_code == 400 and r.json()["NeutronError"]["message"] == "Cannot update read-only attribute dns_name"

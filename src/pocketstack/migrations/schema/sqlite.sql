@@ -1638,6 +1638,7 @@ CREATE TABLE neutron_ports (
 	extra_dhcp_opts JSON NOT NULL, 
 	dns_name VARCHAR(255) NOT NULL, 
 	propagate_uplink_status BOOLEAN DEFAULT 0 NOT NULL, 
+	dns_domain VARCHAR(255) DEFAULT '' NOT NULL, 
 	CONSTRAINT pk_neutron_ports PRIMARY KEY (id), 
 	CONSTRAINT uq_neutron_ports_network_id_mac_address UNIQUE (network_id, mac_address), 
 	CONSTRAINT fk_neutron_ports_network_id_neutron_networks FOREIGN KEY(network_id) REFERENCES neutron_networks (id)

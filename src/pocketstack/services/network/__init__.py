@@ -8,7 +8,7 @@ from pocketstack.core.routing import Route, Service
 from pocketstack.services import about
 from pocketstack.services.network import (
     address_scopes, agent_schedulers, agents, auto_allocated_topology, availability_zones, bootstrap, common,
-    dataplane, errors, extensions, flavors, floating_ips, floatingip_pools, metering, network_ip_availability, networks, policies,
+    dataplane, dns, errors, extensions, flavors, floating_ips, floatingip_pools, metering, network_ip_availability, networks, policies,
     port_bindings, port_forwardings, ports, qos, quotas, rbac_policies, router_interfaces, routers, security_group_rules,
     security_groups, service_providers, subnetpools, subnets, tags, trunks)
 
@@ -16,6 +16,7 @@ from pocketstack.services.network import (
 
 def startup(settings: Any) -> None:
     quotas.configure(settings)
+    dns.configure(settings)
     dataplane.configure(settings)
 
 

@@ -23,6 +23,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                                  "Add filter parameters to AvailabilityZone resource", "2018-06-22T10:00:00-00:00"),
     "binding": ("Port Binding", "Expose port bindings of a virtual port to external application",
                 "2014-02-03T10:00:00-00:00"),
+    "dns-integration": ("DNS Integration", "Provides integration with DNS.", "2015-08-15T18:00:00-00:00"),
+    "dns-domain-ports": ("dns_domain for ports", "Allows the DNS domain to be specified for a network port.",
+                         "2017-04-24T10:00:00-00:00"),
     "empty-string-filtering": ("Empty String Filtering Extension",
                                "Allow filtering by attributes with empty string value", "2018-05-01T10:00:00-00:00"),
     "ext-gw-mode": ("Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for "

@@ -1,4 +1,4 @@
-"""network: ports keep propagate_uplink_status (uplink-status-propagation)
+"""network: ports keep propagate_uplink_status (uplink-status-propagation) and dns_domain (dns-domain-ports)
 
 Revision ID: 0017
 Revises: 0016
@@ -18,8 +18,10 @@ def upgrade() -> None:
     with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
         batch_op.add_column(sa.Column('propagate_uplink_status', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+        batch_op.add_column(sa.Column('dns_domain', sa.String(length=255), nullable=False, server_default=''))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('neutron_ports', schema=None) as batch_op:
+        batch_op.drop_column('dns_domain')
         batch_op.drop_column('propagate_uplink_status')
