@@ -288,3 +288,36 @@ def test_network_and_floating_ip_dns(neutron_admin, neutron_demo):
     assert r.status_code == 400 and "should be a relative domain name" in r.text
     r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {"dns_name": "x"}})
     assert r.status_code == 400 and r.json()["NeutronError"]["message"] == "Cannot update read-only attribute dns_name"
+
+
+# --- port-resource-request -----------------------------------------------------------------
+def test_port_resource_request(neutron_admin, neutron_demo):
+    policy = neutron_admin.post("/qos/policies", json={"policy": {"name": unique(), "shared": True}}).json()["policy"]
+    rules = f"/qos/policies/{policy['id']}/minimum_bandwidth_rules"
+    for direction, kbps in (("egress", 1000), ("ingress", 2000)):
+        r = neutron_admin.post(rules, json={"minimum_bandwidth_rule": {"min_kbps": kbps, "direction": direction}})
+        assert r.status_code == 201, r.text
+    vlan = neutron_admin.create("networks", name=unique(), **{
+        "provider:network_type": "vlan", "provider:physical_network": "phys-net.1", "provider:segmentation_id": 377})
+    neutron_admin.create("subnets", network_id=vlan["id"], ip_version=4, cidr="10.99.0.0/24")
+    port = neutron_admin.create("ports", network_id=vlan["id"], qos_policy_id=policy["id"],
+                                **{"binding:vnic_type": "direct"})
+    assert port["resource_request"] == {
+        "required": ["CUSTOM_PHYSNET_PHYS_NET_1", "CUSTOM_VNIC_TYPE_DIRECT"],
+        "resources": {"NET_BW_EGR_KILOBIT_PER_SEC": 1000, "NET_BW_IGR_KILOBIT_PER_SEC": 2000}}
+    # the network's policy counts for a port without its own; no rule, no physnet or no policy: None
+    plain = neutron_admin.create("ports", network_id=vlan["id"])
+    assert plain["resource_request"] is None
+    neutron_admin.put(f"/networks/{vlan['id']}", json={"network": {"qos_policy_id": policy["id"]}})
+    shown = neutron_admin.get(f"/ports/{plain['id']}").json()["port"]["resource_request"]
+    assert shown["required"] == ["CUSTOM_PHYSNET_PHYS_NET_1", "CUSTOM_VNIC_TYPE_NORMAL"]
+    tenant_net, _ = neutron_admin.network_with_subnet("10.99.1.0/24")
+    overlay = neutron_admin.create("ports", network_id=tenant_net["id"], qos_policy_id=policy["id"])
+    assert overlay["resource_request"] is None
+    # admin-only (get_port:resource_request)
+    net, _ = neutron_demo.network_with_subnet("10.99.2.0/24")
+    mine = neutron_demo.create("ports", network_id=net["id"], qos_policy_id=policy["id"])
+    assert "resource_request" not in mine
+    assert "resource_request" in neutron_admin.get(f"/ports/{mine['id']}").json()["port"]
+    assert neutron_admin.get("/ports", params={"id": port["id"]}).json()["ports"][0]["resource_request"] == \
+        port["resource_request"]

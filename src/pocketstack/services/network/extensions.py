@@ -61,6 +61,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                    "2016-06-12T00:00:00-00:00"),
     "port-mac-address-regenerate": ("Neutron Port MAC address regenerate", "Network port MAC address regenerate",
                                     "2018-05-03T10:00:00-00:00"),
+    "port-resource-request": ("Port Resource Request", "Expose resource request to Port", "2018-05-08T10:00:00-00:00"),
     "port-security": ("Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
     "port-security-groups-filtering": ("Port filtering on security groups", "Provides security groups filtering "
                                        "when listing ports", "2018-01-09T09:00:00-00:00"),

@@ -62,7 +62,8 @@ _crud("port", "ports", get=f"{ADMIN_OR_READER} or (role:reader and project_id:%(
       write=NET_OWNER_OR_MEMBER, admin_attrs={
           "create": ("binding:host_id", "binding:profile"),
           "update": ("binding:host_id", "binding:profile", "mac_address"),
-          "get": ("binding:vif_type", "binding:vif_details", "binding:host_id", "binding:profile")})
+          "get": ("binding:vif_type", "binding:vif_details", "binding:host_id", "binding:profile",
+                  "resource_request")})
 RULES.extend([
     rule(f"{a}_port:{attr}", NET_OWNER_MEMBER, f"Specify `{attr}` of a port",
          [("POST" if a == "create" else "PUT", f"{V2}/ports" if a == "create" else f"{V2}/ports/{{id}}")],

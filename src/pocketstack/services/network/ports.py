@@ -1,7 +1,7 @@
 """Ports: /v2.0/ports[/{port_id}] (api-ref: network, Ports; binding, allowed-address-pairs,
 extra_dhcp_opt, port-security, port-mac-address-regenerate, ip-substring-filtering,
 port-security-groups-filtering, uplink-status-propagation, tag-ports-during-bulk-creation, dns-integration,
-dns-domain-ports)."""
+dns-domain-ports, port-resource-request)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, dns, ipam, networks, nova_notifier, qos, quotas, security_groups
+from pocketstack.services.network import common, dns, ipam, networks, port_resource_request, nova_notifier, qos, quotas, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -46,7 +46,8 @@ COLUMNS = {k: k for k in ("id", "name", "network_id", "mac_address", "admin_stat
 COLUMNS.update({"tenant_id": "project_id", "binding:host_id": "binding_host_id",
                 "binding:vnic_type": "binding_vnic_type"})
 ATTRIBUTES = {*common.STANDARD, *COLUMNS, *BINDING, "fixed_ips", "security_groups", "allowed_address_pairs",
-              "extra_dhcp_opts", "ip_address_substr", "qos_policy_id", "dns_assignment"}
+              "extra_dhcp_opts", "ip_address_substr", "qos_policy_id", "dns_assignment",
+              "resource_request"}
 
 
 # --- views ---------------------------------------------------------------------------
@@ -66,6 +67,10 @@ def render_ports(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[s
     details = trunks.trunk_details(conn, ids)
     out = [{**render_port(ctx, r, ips[r["id"]], sorted(groups[r["id"]]), tags[r["id"]]),
             "qos_policy_id": policies.get(r["id"])} for r in rows]
+    if ctx.is_admin:                                          # get_port:resource_request is admin-only
+        requests = port_resource_request.resource_requests(conn, rows)
+        for item in out:
+            item["resource_request"] = requests[item["id"]]
     for item in out:
         if item["id"] in details:
             item["trunk_details"] = details[item["id"]]
