@@ -29,6 +29,8 @@ def server_config_text(hash_rounds=None, guests_cloud=None, http_image_port=None
     if guests_cloud:
         # its own cloud name: namespaces ps-<name>-*, removed by `pocketstack dataplane cleanup`
         lines += ["  dataplane: linux", f"  cloud_name: {guests_cloud}"]
+    # neutron.conf [DEFAULT] dns_domain of those jobs (the plugin's dns tests say so: openstackgate.local)
+    lines += ["  dns_domain: openstackgate.local"]
     lines += ["  quotas:", "    quota_router: 100", "    quota_floatingip: 500",
               "    quota_security_group: 150", "    quota_security_group_rule: 1000"]
     # two image stores, so the import, copy-image and store-weight tests have somewhere to go

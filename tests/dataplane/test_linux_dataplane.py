@@ -88,6 +88,7 @@ def test_dhcp_lease_and_gateway(topo: dict[str, Any]) -> None:
     assert vm1.lease["ip"] == p1["fixed_ips"][0]["ip_address"]
     assert vm1.lease["router"] == "10.0.0.1" and vm1.lease["mtu"] == topo["private"]["mtu"]
     assert vm1.lease["hostname"].startswith("host-10-0-0-")
+    assert vm1.lease["hostname"] == p1["dns_assignment"][0]["hostname"]        # dnsmasq names as dns_assignment
     assert vm1.ping("10.0.0.1")
 
 

@@ -1,4 +1,4 @@
--- pocketstack schema at revision 0017
+-- pocketstack schema at revision 0018
 CREATE TABLE accelerator_device_profiles (
 	id INTEGER NOT NULL, 
 	uuid VARCHAR(36) NOT NULL, 
@@ -1654,6 +1654,8 @@ CREATE TABLE neutron_ports (
 	allowed_address_pairs JSON NOT NULL, 
 	extra_dhcp_opts JSON NOT NULL, 
 	dns_name VARCHAR(255) NOT NULL, 
+	propagate_uplink_status BOOLEAN DEFAULT 0 NOT NULL, 
+	dns_domain VARCHAR(255) DEFAULT '' NOT NULL, 
 	CONSTRAINT pk_neutron_ports PRIMARY KEY (id), 
 	CONSTRAINT uq_neutron_ports_network_id_mac_address UNIQUE (network_id, mac_address), 
 	CONSTRAINT fk_neutron_ports_network_id_neutron_networks FOREIGN KEY(network_id) REFERENCES neutron_networks (id)
@@ -2004,4 +2006,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 INSERT INTO pocketstack_generation (id, value, jobs_paused_until) VALUES (1, 0, NULL);
-INSERT INTO alembic_version (version_num) VALUES ('0017');
+INSERT INTO alembic_version (version_num) VALUES ('0018');

@@ -8,7 +8,7 @@ from pocketstack.core.routing import Route, Service
 from pocketstack.services import about
 from pocketstack.services.network import (
     address_scopes, agent_schedulers, agents, auto_allocated_topology, availability_zones, bootstrap, common,
-    dataplane, errors, extensions, flavors, floating_ips, metering, network_ip_availability, networks, policies,
+    dataplane, dns, errors, extensions, flavors, floating_ips, floatingip_pools, metering, network_ip_availability, networks, policies,
     port_bindings, port_forwardings, ports, qos, quotas, rbac_policies, router_interfaces, routers, security_group_rules,
     security_groups, service_providers, subnetpools, subnets, tags, trunks)
 
@@ -16,6 +16,7 @@ from pocketstack.services.network import (
 
 def startup(settings: Any) -> None:
     quotas.configure(settings)
+    dns.configure(settings)
     dataplane.configure(settings)
 
 
@@ -43,7 +44,7 @@ SERVICE = Service(
     **about("network"),
     routes=[_notifying(r) for r in [*extensions.ROUTES, *networks.ROUTES, *subnets.ROUTES, *subnetpools.ROUTES, *ports.ROUTES,
             *security_groups.ROUTES, *security_group_rules.ROUTES, *routers.ROUTES, *router_interfaces.ROUTES,
-            *floating_ips.ROUTES, *port_forwardings.ROUTES, *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES,
+            *floating_ips.ROUTES, *floatingip_pools.ROUTES, *port_forwardings.ROUTES, *quotas.ROUTES, *agents.ROUTES, *availability_zones.ROUTES,
             *network_ip_availability.ROUTES, *tags.ROUTES, *qos.ROUTES, *service_providers.ROUTES,
             *flavors.ROUTES, *agent_schedulers.ROUTES, *auto_allocated_topology.ROUTES, *trunks.ROUTES,
             *rbac_policies.ROUTES, *address_scopes.ROUTES, *port_bindings.ROUTES, *metering.ROUTES]],

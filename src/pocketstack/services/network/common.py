@@ -239,6 +239,18 @@ def _tag_values(params: Any, key: str) -> list[str]:
     return [t for v in params.getlist(key) for t in v.split(",") if t]
 
 
+MAX_TAGS, MAX_TAG_LENGTH = 50, 255
+
+
+def validate_tags(tags: Any) -> list[str]:
+    """A list of unique non-empty strings of at most 255 characters (validate_list_of_unique_strings)."""
+    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(
+            isinstance(x, str) and 0 < len(x) <= MAX_TAG_LENGTH for x in tags):
+        raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
+                         kind="InvalidInput")
+    return list(dict.fromkeys(tags))
+
+
 def tag_filters(table: sa.Table, params: Any) -> list[Any]:
     def has(tag: str) -> Any:
         return sa.exists().where(tags_table.c.resource_id == table.c.id, tags_table.c.tag == tag)
@@ -343,26 +355,32 @@ def check_strings(item: Mapping[str, Any]) -> None:
             raise invalid(key, f"'{item[key]}' is not a valid string")
 
 
-def update_body(rq: ApiRequest, singular: str, allowed: set[str]) -> dict[str, Any]:
+def update_body(rq: ApiRequest, singular: str, allowed: set[str],
+                read_only: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The resource of a PUT body; an attribute that only a create sets (allow_put False) is refused
+    after the unknown ones, as neutron's prepare_request_body does."""
     body = rq.body
     if not isinstance(body, dict) or not body:
         raise BadRequest("Resource body required")
     item = body.get(singular)
     if not isinstance(item, dict):
         raise BadRequest(f"Unable to find '{singular}' in request body")
-    unknown = sorted(set(item) - allowed - {"description"})
+    unknown = sorted(set(item) - allowed - {"description"} - set(read_only))
     if unknown:
         raise BadRequest(f"Unrecognized attribute(s) '{', '.join(unknown)}'")
+    for key in read_only:
+        if key in item:
+            raise BadRequest(f"Cannot update read-only attribute {key}")
     check_strings(item)
     return item
 
 
 def body_first(target: Callable[[Context, ApiRequest], dict[str, Any]], singular: str,
-               allowed: set[str]) -> Callable[[Context, ApiRequest], dict[str, Any]]:
+               allowed: set[str], read_only: tuple[str, ...] = ()) -> Callable[[Context, ApiRequest], dict[str, Any]]:
     """A PUT's route target that validates the body before it loads the resource: neutron answers a
     bad attribute with 400 before it looks the resource up or checks policy."""
     def wrapped(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-        update_body(rq, singular, allowed)
+        update_body(rq, singular, allowed, read_only)
         return target(ctx, rq)
     return wrapped
 

@@ -23,6 +23,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                                  "Add filter parameters to AvailabilityZone resource", "2018-06-22T10:00:00-00:00"),
     "binding": ("Port Binding", "Expose port bindings of a virtual port to external application",
                 "2014-02-03T10:00:00-00:00"),
+    "dns-integration": ("DNS Integration", "Provides integration with DNS.", "2015-08-15T18:00:00-00:00"),
+    "dns-domain-ports": ("dns_domain for ports", "Allows the DNS domain to be specified for a network port.",
+                         "2017-04-24T10:00:00-00:00"),
     "empty-string-filtering": ("Empty String Filtering Extension",
                                "Allow filtering by attributes with empty string value", "2018-05-01T10:00:00-00:00"),
     "ext-gw-mode": ("Neutron L3 Configurable external gateway mode", "Extension of the router abstraction for "
@@ -40,6 +43,8 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "2018-07-04T10:00:00-00:00"),
     "floating-ip-port-forwarding": ("Floating IP Port Forwarding", "Provides floating IP port forwarding "
                                     "function", "2018-08-09T10:00:00-00:00"),
+    "floatingip-pools": ("Floating IP Pools Extension", "Provides a floating IP pools API.",
+                         "2018-03-21T10:00:00-00:00"),
     "fip-port-details": ("Floating IP Port Details Extension", "Add port_details attribute to Floating IP resource",
                          "2018-04-09T10:00:00-00:00"),
     "ip-substring-filtering": ("IP address substring filtering", "Provides IP address substring filtering when "
@@ -56,6 +61,7 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                    "2016-06-12T00:00:00-00:00"),
     "port-mac-address-regenerate": ("Neutron Port MAC address regenerate", "Network port MAC address regenerate",
                                     "2018-05-03T10:00:00-00:00"),
+    "port-resource-request": ("Port Resource Request", "Expose resource request to Port", "2018-05-08T10:00:00-00:00"),
     "port-security": ("Port Security", "Provides port security", "2012-07-23T10:00:00-00:00"),
     "port-security-groups-filtering": ("Port filtering on security groups", "Provides security groups filtering "
                                        "when listing ports", "2018-01-09T09:00:00-00:00"),
@@ -84,12 +90,20 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
                           "Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"),
     "standard-attr-timestamp": ("Resource timestamps", "Adds created_at and updated_at fields to all Neutron "
                                 "resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"),
+    "tag-ext": ("Tag support for resources: subnet, port, subnetpool, router", "Extends tag support to more L2 "
+                "and L3 resources.", "2017-01-01T00:00:00-00:00"),
+    "tag-ports-during-bulk-creation": ("Tag Ports During Bulk Creation", "Allow to tag ports during bulk creation",
+                                       "2019-12-29T19:00:00-00:00"),
+    "uplink-status-propagation": ("Uplink status propagation extension", "Provides ability to propagate port uplink "
+                                  "status.", "2018-05-31T18:00:00-00:00"),
     "stateful-security-group": ("Stateful security group", "Indicates if the security group is stateful or not",
                                 "2019-11-26T09:00:00-00:00"),
     "subnet_allocation": ("Subnet Allocation", "Enables allocation of subnets from a subnet pool",
                           "2015-03-30T10:00:00-00:00"),
     "default-subnetpools": ("Default Subnetpools", "Provides ability to mark and use a subnetpool as the default.",
                             "2016-02-18T18:00:00-00:00"),
+    "subnetpool-prefix-ops": ("Subnet Pool Prefix Operations", "Provides support for adjusting the prefix list "
+                              "of subnet pools", "2019-02-08T10:00:00-00:00"),
     "subnet-service-types": ("Subnet service types", "Provides ability to set the subnet service_types field",
                              "2016-03-15T18:00:00-00:00"),
     "qos": ("Quality of Service", "The Quality of Service extension.", "2015-06-08T10:00:00-00:00"),
@@ -123,6 +137,9 @@ CATALOGUE: dict[str, tuple[str, str, str]] = {
     "address-scope": ("Address scope", "Address scopes extension.", "2015-07-26T10:00:00-00:00"),
     "rbac-address-scope": ("Add address_scope type to RBAC", "Add address_scope type to RBAC",
                            "2018-05-07T10:00:00-00:00"),
+    "rbac-security-groups": ("Add security_group type to network RBAC", "Add security_group type to network RBAC",
+                             "2019-02-14T00:00:00-00:00"),
+    "rbac-subnetpool": ("Add subnetpool type to RBAC", "Add subnetpool type to RBAC", "2020-02-05T00:00:00-00:00"),
     "binding-extended": ("Port Bindings Extended", "Expose port bindings of a virtual port to external "
                          "application", "2017-07-17T10:00:00-00:00"),
     "multi-provider": ("Multi Provider Network", "Expose mapping of virtual networks to multiple physical "

@@ -13,7 +13,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, qos, quotas, rbac_policies, security_groups
+from pocketstack.services.network import common, dns, qos, quotas, rbac_policies, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -71,7 +71,8 @@ def render_network(ctx: Context, row: Any, subnets: list[str], tags: list[str]) 
                 "router:external": row["external"], "is_default": row["is_default"], "mtu": row["mtu"],
                 "port_security_enabled": row["port_security_enabled"], "subnets": subnets,
                 "availability_zone_hints": row["availability_zone_hints"], "availability_zones": list(ZONES),
-                "ipv4_address_scope": None, "ipv6_address_scope": None, "l2_adjacency": True})
+                "ipv4_address_scope": None, "ipv6_address_scope": None, "l2_adjacency": True,
+                "dns_domain": row.get("dns_domain") or ""})
     if ctx.is_admin:
         out.update({attr: row[col] for attr, col in PROVIDER.items()})
     return out
@@ -135,7 +136,7 @@ def validate(item: dict[str, Any]) -> dict[str, Any]:
                 raise NotFound(f"AvailabilityZone {hint} could not be found.", kind="AvailabilityZoneNotFound")
         values["availability_zone_hints"] = hints
     if "dns_domain" in item:
-        values["dns_domain"] = item["dns_domain"]
+        values["dns_domain"] = dns.dns_domain(item["dns_domain"])
     return values
 
 
@@ -224,7 +225,7 @@ def create_network(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict
     row = common.new_row(**{"id": network_id, "project_id": project_id, "name": "", "status": "ACTIVE",
                             "admin_state_up": True, "shared": False, "external": False, "is_default": False,
                             "port_security_enabled": True, "availability_zone_hints": [],
-                            "description": item.get("description", ""), **values})
+                            "dns_domain": "", "description": item.get("description", ""), **values})
     conn.execute(t.networks.insert().values(**row))
     if len(segments) > 1:
         conn.execute(t.network_segments.insert(), [

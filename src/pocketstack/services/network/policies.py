@@ -62,7 +62,8 @@ _crud("port", "ports", get=f"{ADMIN_OR_READER} or (role:reader and project_id:%(
       write=NET_OWNER_OR_MEMBER, admin_attrs={
           "create": ("binding:host_id", "binding:profile"),
           "update": ("binding:host_id", "binding:profile", "mac_address"),
-          "get": ("binding:vif_type", "binding:vif_details", "binding:host_id", "binding:profile")})
+          "get": ("binding:vif_type", "binding:vif_details", "binding:host_id", "binding:profile",
+                  "resource_request")})
 RULES.extend([
     rule(f"{a}_port:{attr}", NET_OWNER_MEMBER, f"Specify `{attr}` of a port",
          [("POST" if a == "create" else "PUT", f"{V2}/ports" if a == "create" else f"{V2}/ports/{{id}}")],
@@ -71,7 +72,7 @@ RULES.extend([
                                                "allowed_address_pairs", "allowed_address_pairs:mac_address")] + [
     rule("create_port:mac_address", NET_OWNER_MEMBER, "Specify `mac_address` of a port",
          [("POST", f"{V2}/ports")], ["project"])])
-_crud("security_group", "security-groups")
+_crud("security_group", "security-groups", get=f"{ADMIN_OR_READER} or 'True':%(shared)s")
 RULES.extend([
     rule("create_security_group_rule", ADMIN_OR_MEMBER, "Create a security group rule",
          [("POST", f"{V2}/security-group-rules")], ["project"]),
@@ -97,6 +98,9 @@ RULES.extend([
 ])
 _crud("subnetpool", "subnetpools", get=SHARED_READER,
       admin_attrs={"create": ("shared", "is_default"), "update": ("is_default",)})
+RULES.extend([
+    rule(f"{_op}_prefixes", ADMIN_OR_MEMBER, f"{_op.title()} prefixes of a subnetpool",
+         [("PUT", f"{V2}/subnetpools/{{id}}/{_op}_prefixes")], ["project"]) for _op in ("add", "remove")])
 _crud("floatingip", "floatingips", admin_attrs={"create": ("floating_ip_address",)})
 RULES.extend([
     rule("get_quota", ADMIN_OR_READER, "Get resource quota(s)",
@@ -113,6 +117,9 @@ RULES.extend([
          [("GET", f"{V2}/network-ip-availabilities"), ("GET", f"{V2}/network-ip-availabilities/{{id}}")],
          ["project"]),
     rule("get_extension", "", "Get extensions", [("GET", f"{V2}/extensions")], ["project"]),
+    rule("get_floatingip_pool", ADMIN_OR_READER, "Get floating IP pools",
+         [("GET", f"{V2}/floatingip_pools"), ("GET", f"{V2}/floatingip-pools")],
+         ["project"]),
 ])
 for _res, _plural in (("network", "networks"), ("subnet", "subnets"), ("port", "ports"), ("router", "routers"),
                       ("floatingip", "floatingips"), ("security_group", "security-groups"),

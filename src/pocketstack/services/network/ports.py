@@ -1,6 +1,7 @@
 """Ports: /v2.0/ports[/{port_id}] (api-ref: network, Ports; binding, allowed-address-pairs,
 extra_dhcp_opt, port-security, port-mac-address-regenerate, ip-substring-filtering,
-port-security-groups-filtering)."""
+port-security-groups-filtering, uplink-status-propagation, tag-ports-during-bulk-creation, dns-integration,
+dns-domain-ports, port-resource-request)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict, NotFound
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, ipam, networks, nova_notifier, qos, quotas, security_groups
+from pocketstack.services.network import common, dns, ipam, networks, port_resource_request, nova_notifier, qos, quotas, security_groups
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -30,19 +31,23 @@ VNIC_TYPES = ("normal", "direct", "macvtap", "baremetal", "direct-physical", "vi
               "vdpa", "remote-managed", "accelerator-direct", "accelerator-direct-physical")
 WRITABLE = {"name", "network_id", "admin_state_up", "mac_address", "fixed_ips", "device_id", "device_owner",
             "security_groups", "port_security_enabled", "allowed_address_pairs", "extra_dhcp_opts",
-            "binding:host_id", "binding:vnic_type", "binding:profile", "qos_policy_id"}
-UPDATABLE = WRITABLE - {"network_id"}
+            "binding:host_id", "binding:vnic_type", "binding:profile", "qos_policy_id", "propagate_uplink_status",
+            "dns_name", "dns_domain"}
+UPDATABLE = WRITABLE - {"network_id", "propagate_uplink_status"}
+READ_ONLY_ON_UPDATE = ("propagate_uplink_status",)   # allow_put False (no uplink-status-propagation-updatable)
 SERVICE_OWNERS = ("network:router_interface", "network:router_gateway", "network:floatingip",
                   "network:router_interface_distributed", "network:ha_router_replicated_interface")
 MAC = re.compile(r"^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$")
 VIF_DETAILS = {"port_filter": True, "connectivity": "l2", "bridge_name": "br-int", "datapath_type": "system",
                "bound_drivers": {"0": "ovn"}}
 COLUMNS = {k: k for k in ("id", "name", "network_id", "mac_address", "admin_state_up", "status", "device_id",
-                          "device_owner", "project_id", "description", "revision_number", "port_security_enabled")}
+                          "device_owner", "project_id", "description", "revision_number", "port_security_enabled",
+                          "propagate_uplink_status", "dns_name", "dns_domain")}
 COLUMNS.update({"tenant_id": "project_id", "binding:host_id": "binding_host_id",
                 "binding:vnic_type": "binding_vnic_type"})
 ATTRIBUTES = {*common.STANDARD, *COLUMNS, *BINDING, "fixed_ips", "security_groups", "allowed_address_pairs",
-              "extra_dhcp_opts", "ip_address_substr", "qos_policy_id"}
+              "extra_dhcp_opts", "ip_address_substr", "qos_policy_id", "dns_assignment",
+              "resource_request"}
 
 
 # --- views ---------------------------------------------------------------------------
@@ -62,6 +67,10 @@ def render_ports(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[s
     details = trunks.trunk_details(conn, ids)
     out = [{**render_port(ctx, r, ips[r["id"]], sorted(groups[r["id"]]), tags[r["id"]]),
             "qos_policy_id": policies.get(r["id"])} for r in rows]
+    if ctx.is_admin:                                          # get_port:resource_request is admin-only
+        requests = port_resource_request.resource_requests(conn, rows)
+        for item in out:
+            item["resource_request"] = requests[item["id"]]
     for item in out:
         if item["id"] in details:
             item["trunk_details"] = details[item["id"]]
@@ -73,8 +82,9 @@ def render_port(ctx: Context, row: Any, fixed_ips: list[dict[str, str]], groups:
     out = common.standard_view(row, tags)
     out.update({k: row[k] for k in ("network_id", "mac_address", "admin_state_up", "status", "device_id",
                                     "device_owner", "port_security_enabled", "allowed_address_pairs",
-                                    "extra_dhcp_opts")})
-    out.update({"fixed_ips": fixed_ips, "security_groups": groups})
+                                    "extra_dhcp_opts", "propagate_uplink_status", "dns_name", "dns_domain")})
+    out.update({"fixed_ips": fixed_ips, "security_groups": groups,
+                "dns_assignment": dns.assignment(row["dns_name"], fixed_ips)})
     out.update({attr: row[col] for attr, col in BINDING.items() if ctx.is_admin or attr not in ADMIN_ONLY})
     return out
 
@@ -289,7 +299,10 @@ def create_port(conn: Connection, ctx: Context, item: dict[str, Any], *, interna
         binding_host_id=host, binding_vnic_type=vnic, binding_profile=item.get("binding:profile") or {},
         binding_vif_type="ovs" if host else "unbound", binding_vif_details=VIF_DETAILS if host else {},
         port_security_enabled=security, allowed_address_pairs=with_pairs_mac(pairs, mac),
-        extra_dhcp_opts=parse_dhcp_opts(item.get("extra_dhcp_opts") or [], []), dns_name="",
+        extra_dhcp_opts=parse_dhcp_opts(item.get("extra_dhcp_opts") or [], []),
+        dns_name=dns.dns_name(item.get("dns_name", "")), dns_domain=dns.dns_domain(item.get("dns_domain", "")),
+        propagate_uplink_status=common.to_bool(item.get("propagate_uplink_status", False),
+                                               "propagate_uplink_status"),
         description=item.get("description", ""))
     conn.execute(t.ports.insert().values(**row))
     wanted = requested_ips(conn, network["id"], item["fixed_ips"]) if "fixed_ips" in item else \
@@ -298,7 +311,7 @@ def create_port(conn: Connection, ctx: Context, item: dict[str, Any], *, interna
     if groups is None and security and not owner.startswith("network:") and project_id:
         groups = [security_groups.ensure_default(conn, project_id)]
     set_groups(conn, ctx if not internal else _admin(ctx), port_id, groups or [])
-    common.set_tags(conn, port_id, item.get("tags") or [])
+    common.set_tags(conn, port_id, common.validate_tags(item["tags"]) if "tags" in item else [])
     if item.get("qos_policy_id"):
         qos.bind(conn, ctx, "port", port_id, item["qos_policy_id"])
     return row
@@ -348,6 +361,10 @@ def update_port(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
     changed.pop("device_owner", None) if not str(item.get("device_owner", "")).startswith("network:") else None
     common.enforce_attrs(ctx, "update", "port", changed, target, {})
     values: dict[str, Any] = {k: item[k] for k in ("name", "description", "device_id", "device_owner") if k in item}
+    if "dns_name" in item:
+        values["dns_name"] = dns.dns_name(item["dns_name"])
+    if "dns_domain" in item:
+        values["dns_domain"] = dns.dns_domain(item["dns_domain"])
     if "admin_state_up" in item:
         values["admin_state_up"] = common.to_bool(item["admin_state_up"], "admin_state_up")
         # the L2 agent reports an administratively down port DOWN, and a port brought back up as before
@@ -478,7 +495,7 @@ def create_ports(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 
 
 def put_port(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    item = common.update_body(rq, "port", UPDATABLE)
+    item = common.update_body(rq, "port", UPDATABLE, READ_ONLY_ON_UPDATE)
     with db.session() as conn:
         row = common.load(conn, PORTS, ctx, rq.params["port_id"])
         common.check_revision(rq, row)
@@ -506,6 +523,6 @@ ROUTES = [
     route("POST", P, create_ports, policy="create_port", target=common.create_target("port", "ports"), status=201),
     route("GET", P + "/{port_id}", show_port, policy="get_port", target=port_target),
     route("PUT", P + "/{port_id}", put_port, policy="update_port",
-          target=common.body_first(port_target, "port", UPDATABLE)),
+          target=common.body_first(port_target, "port", UPDATABLE, READ_ONLY_ON_UPDATE)),
     route("DELETE", P + "/{port_id}", remove_port, policy="delete_port", target=port_target, status=204),
 ]

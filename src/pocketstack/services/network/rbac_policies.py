@@ -1,7 +1,8 @@
 """RBAC policies: /v2.0/rbac-policies[/{rbac_policy_id}] (api-ref: network, RBAC Policies; rbac-policies,
-rbac-address-scope). A policy grants a target project ('*' = every project) access to an object
-the policy's project owns: a network (access_as_shared, access_as_external) or an address scope
-(access_as_shared). The '*' grants of a network mirror its shared and router:external flags."""
+rbac-address-scope, rbac-security-groups, rbac-subnetpool). A policy grants a target project ('*' = every
+project) access to an object the policy's project owns: a network (access_as_shared, access_as_external), an
+address scope, a QoS policy, a security group or a subnet pool (access_as_shared). The '*' grants mirror the
+object's shared and router:external flags (a security group has no flag of its own)."""
 
 from __future__ import annotations
 
@@ -21,8 +22,10 @@ from pocketstack.services.network import common
 from pocketstack.services.network import tables as t
 
 SHARED, EXTERNAL = "access_as_shared", "access_as_external"
-ACTIONS = {"network": (SHARED, EXTERNAL), "address_scope": (SHARED,), "qos_policy": (SHARED,)}
-OBJECTS = {"network": t.networks, "address_scope": t.address_scopes, "qos_policy": t.qos_policies}
+ACTIONS = {"network": (SHARED, EXTERNAL), "address_scope": (SHARED,), "qos_policy": (SHARED,),
+           "security_group": (SHARED,), "subnetpool": (SHARED,)}
+OBJECTS = {"network": t.networks, "address_scope": t.address_scopes, "qos_policy": t.qos_policies,
+           "security_group": t.security_groups, "subnetpool": t.subnetpools}
 WRITABLE = {"object_type", "object_id", "action", "target_tenant"}
 COLUMNS = {k: k for k in ("id", "project_id", "object_type", "object_id", "action", "target_tenant")}
 COLUMNS.update(tenant_id="project_id")
@@ -53,6 +56,12 @@ def granted(object_type: str, id_column: Any, project_id: str | None, actions: t
     """SQL: the object is granted to project_id (or every project) by one of actions."""
     return sa.exists().where(r.c.object_type == object_type, r.c.object_id == id_column, r.c.action.in_(actions),
                              r.c.target_tenant.in_([project_id or "", "*"]))
+
+
+def shared_with(conn: Connection, object_type: str, ids: list[str], project_id: str | None) -> set[str]:
+    """The ids among `ids` that an access_as_shared grant opens to project_id (or to every project)."""
+    return {i for i, grants in grants_of(conn, object_type, ids).items()
+            if any(a == SHARED and target in ("*", project_id) for a, target in grants)}
 
 
 def grants_of(conn: Connection, object_type: str, ids: list[str]) -> dict[str, list[tuple[str, str]]]:
@@ -93,14 +102,24 @@ def set_flag(conn: Connection, policy: dict[str, Any], on: bool) -> None:
         return
     table = OBJECTS[policy["object_type"]]
     col = _flag(policy["object_type"], policy["action"])
+    if col not in table.c:
+        return
     conn.execute(table.update().where(table.c.id == policy["object_id"]).values({col: on}))
 
 
 def bound_projects(conn: Connection, object_type: str, object_id: str) -> set[str]:
-    """The projects whose resources use a QoS policy or an address scope (get_bound_project_ids)."""
+    """The projects whose resources use a QoS policy, an address scope, a security group (ports) or a
+    subnet pool (subnets) (get_bound_project_ids)."""
     if object_type == "address_scope":
         return set(conn.execute(sa.select(t.subnetpools.c.project_id).where(
             t.subnetpools.c.address_scope_id == object_id)).scalars())
+    if object_type == "subnetpool":
+        return set(conn.execute(sa.select(t.subnets.c.project_id).where(
+            t.subnets.c.subnetpool_id == object_id)).scalars())
+    if object_type == "security_group":
+        b = t.port_security_groups
+        return set(conn.execute(sa.select(t.ports.c.project_id).join(b, b.c.port_id == t.ports.c.id).where(
+            b.c.security_group_id == object_id)).scalars())
     users = sa.select(t.qos_bindings.c.resource_id).where(t.qos_bindings.c.policy_id == object_id)
     out: set[str] = set()
     for table in (t.networks, t.ports, t.floating_ips, t.routers):
@@ -218,6 +237,8 @@ def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
     values = {"id": new_uuid(), "project_id": common.owner(ctx, item), "object_type": object_type,
               "object_id": obj["id"], "action": action, "target_tenant": target}
     _check_duplicate(conn, values)
+    if object_type == "subnetpool" and obj["address_scope_id"]:
+        check_scope_reachable(conn, obj, target)
     from pocketstack.services.network import quotas
     quotas.enforce(conn, values["project_id"], "rbac_policy")
     conn.execute(r.insert().values(**values))
@@ -226,10 +247,21 @@ def create_policy(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[
     return values
 
 
+def check_scope_reachable(conn: Connection, pool: dict[str, Any], target: str) -> None:
+    """A subnet pool is shared only with a project its address scope is shared with (an address-scope
+    grant to that project or to '*'; neutron's SubnetPool.validate_rbac_policy_create)."""
+    if conn.execute(sa.select(r.c.id).where(r.c.object_type == "address_scope",
+                                            r.c.object_id == pool["address_scope_id"],
+                                            r.c.target_tenant.in_(["*", target])).limit(1)).first() is None:
+        raise BadRequest(f"Failed to create RBAC policy on object {pool['id']} because target project doesn't "
+                         "have access to associated address scope.", kind="RbacPolicyInitError")
+
+
 def _object(conn: Connection, ctx: Context, object_type: str, object_id: str) -> dict[str, Any]:
     """The object a policy is about: 404 when the caller cannot see it, 400 when it sees but does not own it."""
-    from pocketstack.services.network import address_scopes, networks, qos
-    coll = {"network": networks.NETWORKS, "address_scope": address_scopes.SCOPES, "qos_policy": qos.POLICIES}
+    from pocketstack.services.network import address_scopes, networks, qos, security_groups, subnetpools
+    coll = {"network": networks.NETWORKS, "address_scope": address_scopes.SCOPES, "qos_policy": qos.POLICIES,
+            "security_group": security_groups.GROUPS, "subnetpool": subnetpools.POOLS}
     try:
         obj = common.load(conn, coll[object_type], ctx, object_id)
     except NotFound:

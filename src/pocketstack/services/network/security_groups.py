@@ -14,7 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import Conflict
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import common, quotas
+from pocketstack.services.network import common, quotas, rbac_policies
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -39,6 +39,7 @@ def render_rule(row: Any, default_group_ids: set[str] | None = None) -> dict[str
 def render_groups(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
     ids = [r["id"] for r in rows]
     tags = common.tags_of(conn, ids)
+    shared = rbac_policies.shared_with(conn, "security_group", ids, ctx.project_id)
     defaults = {r["id"] for r in rows if r["is_default"]}
     rules: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
     for rule_row in conn.execute(sa.select(t.security_group_rules).where(
@@ -48,13 +49,16 @@ def render_groups(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]])
-        body.update({"stateful": r["stateful"], "shared": False, "security_group_rules": rules[r["id"]]})
+        body.update({"stateful": r["stateful"], "shared": r["id"] in shared, "security_group_rules": rules[r["id"]]})
         out.append(body)
     return out
 
 
 def visible(ctx: Context) -> Any:
-    return t.security_groups.c.project_id == ctx.project_id
+    """Its own project's groups and those an RBAC policy shares with it (rbac-security-groups)."""
+    return sa.or_(t.security_groups.c.project_id == ctx.project_id,
+                  rbac_policies.granted("security_group", t.security_groups.c.id, ctx.project_id,
+                                        (rbac_policies.SHARED,)))
 
 
 GROUPS = common.Collection(
@@ -147,6 +151,7 @@ def delete_group(conn: Connection, ctx: Context, row: dict[str, Any]) -> None:
         raise Conflict(f"Security Group {row['id']} in use.", kind="SecurityGroupInUse")
     conn.execute(t.security_group_rules.delete().where(t.security_group_rules.c.remote_group_id == row["id"]))
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
+    rbac_policies.forget(conn, row["id"])
     conn.execute(t.security_groups.delete().where(t.security_groups.c.id == row["id"]))
 
 
@@ -157,7 +162,9 @@ def target_of(row: dict[str, Any]) -> dict[str, Any]:
 # --- routes --------------------------------------------------------------------------
 def group_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
-        return target_of(common.load(conn, GROUPS, ctx, rq.params["security_group_id"]))
+        row = common.load(conn, GROUPS, ctx, rq.params["security_group_id"])
+        shared = row["id"] in rbac_policies.shared_with(conn, "security_group", [row["id"]], ctx.project_id)
+    return {**target_of(row), "shared": shared}
 
 
 def list_security_groups(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

@@ -1,5 +1,5 @@
 """Subnet pools: /v2.0/subnetpools[/{subnetpool_id}] and subnets allocated from them
-(api-ref: network, Subnet pools; subnet_allocation, default-subnetpools)."""
+(api-ref: network, Subnet pools; subnet_allocation, default-subnetpools, subnetpool-prefix-ops)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, Conflict
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.network import address_scopes, common, quotas
+from pocketstack.services.network import address_scopes, common, quotas, rbac_policies
 from pocketstack.services.network import tables as t
 
 # --- schemas -------------------------------------------------------------------------
@@ -32,11 +32,13 @@ DEFAULTS = {"shared": False, "is_default": False}
 # --- views ---------------------------------------------------------------------------
 def render_pools(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[str, Any]]:
     tags = common.tags_of(conn, [r["id"] for r in rows])
+    shared = rbac_policies.shared_with(conn, "subnetpool", [r["id"] for r in rows], ctx.project_id)
     out = []
     for r in rows:
         body = common.standard_view(r, tags[r["id"]])
         body.update({k: r[k] for k in COLUMNS if k not in body and k != "tenant_id"})
         body["prefixes"] = r["prefixes"]
+        body["shared"] = bool(r["shared"]) or r["id"] in shared
         for key in ("default_prefixlen", "min_prefixlen", "max_prefixlen"):
             body[key] = str(r[key])          # neutron's _make_subnetpool_dict renders them as strings
         out.append(body)
@@ -44,7 +46,9 @@ def render_pools(conn: Connection, ctx: Context, rows: list[Any]) -> list[dict[s
 
 
 def visible(ctx: Context) -> Any:
-    return sa.or_(t.subnetpools.c.project_id == ctx.project_id, t.subnetpools.c.shared.is_(True))
+    """Its own project's pools, shared ones and those an RBAC policy shares with it (rbac-subnetpool)."""
+    return sa.or_(t.subnetpools.c.project_id == ctx.project_id, t.subnetpools.c.shared.is_(True),
+                  rbac_policies.granted("subnetpool", t.subnetpools.c.id, ctx.project_id, (rbac_policies.SHARED,)))
 
 
 POOLS = common.Collection(
@@ -102,6 +106,7 @@ def create_pool(conn: Connection, ctx: Context, item: dict[str, Any]) -> dict[st
                             "is_default": common.to_bool(item.get("is_default", False), "is_default"),
                             "default_quota": item.get("default_quota"), **prefix_bounds(item, version)})
     conn.execute(t.subnetpools.insert().values(**row))
+    rbac_policies.sync_wildcard(conn, "subnetpool", row["id"], project_id, rbac_policies.SHARED, row["shared"])
     common.set_tags(conn, row["id"], item.get("tags") or [])
     return row
 
@@ -136,10 +141,57 @@ def update_pool(conn: Connection, ctx: Context, row: dict[str, Any], item: dict[
     common.touch(conn, t.subnetpools, row["id"], **values)
 
 
+def prefixes_of(rq: ApiRequest) -> list[Any]:
+    """The body of add_prefixes / remove_prefixes (neutron/extensions/subnetpool_prefix_ops.py)."""
+    body = rq.body
+    prefixes = body.get("prefixes") if isinstance(body, dict) else None
+    if not prefixes or not isinstance(prefixes, list):
+        raise BadRequest("Request body contains invalid data", kind="HTTPBadRequest")
+    return prefixes
+
+
+def add_prefixes(conn: Connection, ctx: Context, row: dict[str, Any], prefixes: list[Any]) -> list[str]:
+    """Through the pool's update, with its checks (one IP version, the address scope's overlaps)."""
+    update_pool(conn, ctx, row, {"prefixes": [*row["prefixes"], *prefixes]})
+    return list(conn.execute(sa.select(t.subnetpools.c.prefixes).where(t.subnetpools.c.id == row["id"])).scalar_one())
+
+
+def remove_prefixes(conn: Connection, row: dict[str, Any], prefixes: list[Any]) -> list[str]:
+    """The pool's prefixes less the ones given (a part of a prefix splits it); a no-op when they are
+    disjoint; 400 when a subnet of the pool lies in what would go."""
+    try:
+        removed = [ipaddress.ip_network(p, strict=False) for p in prefixes]
+    except (ValueError, TypeError):
+        raise common.invalid("prefixes", f"'{prefixes}' is not a valid list of prefixes") from None
+    current = [ipaddress.ip_network(p) for p in row["prefixes"]]
+    if not any(a.version == b.version and a.overlaps(b) for a in current for b in removed):
+        return list(row["prefixes"])
+    subnets = [ipaddress.ip_network(c) for c in conn.execute(sa.select(t.subnets.c.cidr).where(
+        t.subnets.c.subnetpool_id == row["id"])).scalars()]
+    if any(a.version == b.version and a.overlaps(b) for a in subnets for b in removed):
+        raise BadRequest("Illegal update to prefixes: One or more the prefixes to be removed is in use by a subnet.",
+                         kind="IllegalSubnetPoolPrefixUpdate")
+    left = current
+    for gone in removed:
+        left = [piece for net in left for piece in _without(net, gone)]
+    values = [str(n) for n in ipaddress.collapse_addresses(left)]
+    common.touch(conn, t.subnetpools, row["id"], prefixes=values)
+    return values
+
+
+def _without(net: Any, gone: Any) -> list[Any]:
+    if net.version != gone.version or not net.overlaps(gone):
+        return [net]
+    if net.subnet_of(gone):
+        return []
+    return list(net.address_exclude(gone))
+
+
 def delete_pool(conn: Connection, row: dict[str, Any]) -> None:
     if conn.execute(sa.select(t.subnets.c.id).where(t.subnets.c.subnetpool_id == row["id"]).limit(1)).first():
         raise Conflict(f"Subnet pool {row['id']} could not be deleted: in use by subnets.", kind="SubnetPoolInUse")
     conn.execute(t.tags.delete().where(t.tags.c.resource_id == row["id"]))
+    rbac_policies.forget(conn, row["id"])
     conn.execute(t.subnetpools.delete().where(t.subnetpools.c.id == row["id"]))
 
 
@@ -182,8 +234,9 @@ def allocate_cidr(conn: Connection, pool: dict[str, Any], cidr: Any, prefixlen: 
 def pool_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
-    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": row["shared"],
-            "external": False}
+        shared = bool(row["shared"]) or row["id"] in rbac_policies.shared_with(conn, "subnetpool", [row["id"]],
+                                                                              ctx.project_id)
+    return {"project_id": row["project_id"], "tenant_id": row["project_id"], "shared": shared, "external": False}
 
 
 def list_subnetpools(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
@@ -209,6 +262,20 @@ def put_subnetpool(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return common.show_resource(POOLS, ctx, rq, row["id"])
 
 
+def put_add_prefixes(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    prefixes = prefixes_of(rq)
+    with db.session() as conn:
+        row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
+        return {"prefixes": add_prefixes(conn, ctx, row, prefixes)}
+
+
+def put_remove_prefixes(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
+    prefixes = prefixes_of(rq)
+    with db.session() as conn:
+        row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
+        return {"prefixes": remove_prefixes(conn, row, prefixes)}
+
+
 def remove_subnetpool(ctx: Context, rq: ApiRequest) -> None:
     with db.session() as conn:
         row = common.load(conn, POOLS, ctx, rq.params["subnetpool_id"])
@@ -224,6 +291,9 @@ ROUTES = [
     route("GET", S + "/{subnetpool_id}", show_subnetpool, policy="get_subnetpool", target=pool_target),
     route("PUT", S + "/{subnetpool_id}", put_subnetpool, policy="update_subnetpool",
           target=common.body_first(pool_target, "subnetpool", UPDATABLE)),
+    route("PUT", S + "/{subnetpool_id}/add_prefixes", put_add_prefixes, policy="add_prefixes", target=pool_target),
+    route("PUT", S + "/{subnetpool_id}/remove_prefixes", put_remove_prefixes, policy="remove_prefixes",
+          target=pool_target),
     route("DELETE", S + "/{subnetpool_id}", remove_subnetpool, policy="delete_subnetpool", target=pool_target,
           status=204),
 ]

@@ -73,6 +73,8 @@ ports = sa.Table(
     sa.Column("allowed_address_pairs", sa.JSON, nullable=False, default=list),
     sa.Column("extra_dhcp_opts", sa.JSON, nullable=False, default=list),
     sa.Column("dns_name", sa.String(255), nullable=False, default=""),
+    sa.Column("propagate_uplink_status", sa.Boolean, nullable=False, default=False, server_default=sa.false()),
+    sa.Column("dns_domain", sa.String(255), nullable=False, default="", server_default=""),
     sa.UniqueConstraint("network_id", "mac_address"),
     sa.Index("ix_neutron_ports_device_id", "device_id"),
     sa.Index("ix_neutron_ports_project_id", "project_id"),

@@ -10,25 +10,18 @@ from starlette.responses import Response
 
 from pocketstack.core import db
 from pocketstack.core.context import Context
-from pocketstack.core.errors import BadRequest, NotFound
+from pocketstack.core.errors import NotFound
 from pocketstack.core.routing import ApiRequest, Route, route
 from pocketstack.services.network import (
     common, floating_ips, networks, ports, qos, routers, security_groups, subnetpools,
     subnets)
 
 
-MAX_TAGS, MAX_LENGTH = 50, 255
 Target = Callable[[Any, dict[str, Any]], dict[str, Any]]
+validate = common.validate_tags
 
 
 # --- logic ---------------------------------------------------------------------------
-def validate(tags: Any) -> list[str]:
-    if not isinstance(tags, list) or len(tags) > MAX_TAGS or not all(
-            isinstance(x, str) and 0 < len(x) <= MAX_LENGTH for x in tags):
-        raise BadRequest(f"Invalid input for tags. Reason: '{tags}' is not a valid list of tags.",
-                         kind="InvalidInput")
-    return list(dict.fromkeys(tags))
-
 
 def current(conn: Any, resource_id: str) -> list[str]:
     return common.tags_of(conn, [resource_id])[resource_id]

@@ -11,15 +11,23 @@ import os
 import signal
 from pathlib import Path
 
+from pocketstack.services.network import dns
 from pocketstack.services.network.dataplane.linux import kernel
 from pocketstack.services.network.dataplane.linux.desired import Network, Port, State
 
-DOMAIN = "openstacklocal"
 LEASE = "86400s"
 
 
-def hostname(port: Port, ip: str) -> str:
-    return port.dns_name or "host-" + ip.replace(".", "-").replace(":", "-")
+def domain() -> str:
+    """The cloud's dns_domain without its final dot (dnsmasq's --domain)."""
+    return dns.domain().rstrip(".") or dns.DEFAULT_DOMAIN.rstrip(".")
+
+
+def names(port: Port, ip: str) -> tuple[str, str]:
+    """The host name and FQDN of the port's dns_assignment for that address (neutron's Dnsmasq driver
+    hands out those)."""
+    entry = dns.assignment(port.dns_name, [{"ip_address": ip}])[0]
+    return entry["hostname"].rstrip("."), entry["fqdn"]
 
 
 def files(state: State, network: Network, dhcp_port: Port, metadata: bool = False) -> dict[str, str]:
@@ -32,13 +40,13 @@ def files(state: State, network: Network, dhcp_port: Port, metadata: bool = Fals
             continue
         for subnet_id, ip in port.ips:
             if subnet_id in dhcp_subnets:
-                name = hostname(port, ip)
+                name, fqdn = names(port, ip)
                 addr = f"[{ip}]" if ":" in ip else ip
                 if ":" in ip and dhcp_subnets[subnet_id].ipv6_address_mode in ("slaac", "dhcpv6-stateless"):
-                    addn.append(f"{ip}\t{name}.{DOMAIN}. {name}")      # an address the machine makes itself
+                    addn.append(f"{ip}\t{fqdn} {name}")      # an address the machine makes itself
                     continue
-                hosts.append(f"{port.mac},{name}.{DOMAIN}.,{addr},set:port-{port.id}")
-                addn.append(f"{ip}\t{name}.{DOMAIN}. {name}")
+                hosts.append(f"{port.mac},{fqdn},{addr},set:port-{port.id}")
+                addn.append(f"{ip}\t{fqdn} {name}")
         for opt in port.extra_dhcp_opts:
             if opt.get("ip_version", 4) == 4:
                 opts.append(f"tag:port-{port.id},option:{opt['opt_name']},{opt['opt_value']}")
@@ -84,7 +92,7 @@ def command(conf_dir: Path, ns_dev: str, network: Network) -> list[str]:
             f"--pid-file={conf_dir / 'pid'}", f"--dhcp-hostsfile={conf_dir / 'host'}",
             f"--addn-hosts={conf_dir / 'addn_hosts'}", f"--dhcp-optsfile={conf_dir / 'opts'}",
             "--leasefile-ro", "--dhcp-authoritative", "--bind-interfaces", f"--interface={ns_dev}",
-            "--except-interface=lo", f"--domain={DOMAIN}", "--dhcp-match=set:ipxe,175", "--local-service",
+            "--except-interface=lo", f"--domain={domain()}", "--dhcp-match=set:ipxe,175", "--local-service",
             f"--dhcp-lease-max={2 ** 16}", *ranges(network)]
 
 
