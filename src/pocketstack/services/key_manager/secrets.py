@@ -361,10 +361,7 @@ ROUTES = [
     route("PUT", ONE, put_secret_payload, policy="secret:put", target=target, status=204, raw_body=True),
     route("DELETE", ONE, delete_secret, policy="secret:delete", target=target, status=204),
     route("GET", ONE + "/payload", get_secret_payload, policy="secret:decrypt", target=target),
-    route("GET", ONE + "/consumers", list_secret_consumers, policy="secret_consumers:get", target=target,
-          min_version=v.SECRET_CONSUMERS),
-    route("POST", ONE + "/consumers", create_secret_consumer, policy="secret_consumers:post", target=target,
-          min_version=v.SECRET_CONSUMERS),
-    route("DELETE", ONE + "/consumers", delete_secret_consumer, policy="secret_consumers:delete", target=target,
-          min_version=v.SECRET_CONSUMERS),
+    route("GET", ONE + "/consumers", list_secret_consumers, policy="secret_consumers:get", target=target),
+    route("POST", ONE + "/consumers", create_secret_consumer, policy="secret_consumers:post", target=target),
+    route("DELETE", ONE + "/consumers", delete_secret_consumer, policy="secret_consumers:delete", target=target),
 ]
