@@ -19,6 +19,7 @@ SERVICE_TYPES = {
     "heat": ("orchestration",),
     "ironic": ("baremetal",),
     "cyborg": ("accelerator",),
+    "barbican": ("key-manager",),
 }
 
 # From ../shared/conformance/rc1-tempest_conf.yaml (the settings RC1 certifies
