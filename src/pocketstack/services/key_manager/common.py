@@ -6,7 +6,6 @@ ACLMixin)."""
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 from urllib.parse import urlencode
 
@@ -15,10 +14,10 @@ import jsonschema
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from pocketstack.core import db
 from pocketstack.core.context import Context
 from pocketstack.core.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
 from pocketstack.core.routing import ApiRequest, parse_json
+from pocketstack.core.ids import is_uuid
 from pocketstack.services.key_manager.tables import acls
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100          # barbican.conf default_limit_paging, max_limit_paging
@@ -93,13 +92,6 @@ def validate(schema: dict[str, Any], body: Any, schema_name: str) -> dict[str, A
         raise invalid(schema_name, e.message, prop) from None
     return body
 
-
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def id_from_ref(text: str) -> str:
