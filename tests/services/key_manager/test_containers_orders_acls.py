@@ -143,8 +143,22 @@ def test_container_acl(km, km_alt, alt):
     assert km.get(f"/containers/{cid}/acl").json()["read"]["project-access"] is True
 
 
-def test_quotas(km):
+def test_quotas(km, km_admin, demo):
     assert km.get("/quotas").json()["quotas"]["secrets"] == -1
+    pid = demo.current_project_id
+    assert km.get("/project-quotas").status_code == 403
+    assert km.put(f"/project-quotas/{pid}", json={"project_quotas": {"secrets": 5}}).status_code == 403
+    r = km_admin.put(f"/project-quotas/{pid}", json={"project_quotas": {"secrets": 5, "orders": 2}})
+    assert r.status_code == 204
+    assert km_admin.put(f"/project-quotas/{pid}", json={"project_quotas": {"secrets": "x"}}).status_code == 400
+    assert km_admin.get(f"/project-quotas/{pid}").json() == {"project_quotas": {"secrets": 5, "orders": 2}}
+    listed = km_admin.get("/project-quotas").json()
+    assert {"project_id": pid, "project_quotas": {"secrets": 5, "orders": 2}} in listed["project_quotas"]
+    assert km.get("/quotas").json()["quotas"] == {"secrets": 5, "orders": 2, "containers": -1, "consumers": -1,
+                                                  "cas": -1}
+    assert km_admin.delete(f"/project-quotas/{pid}").status_code == 204
+    r = km_admin.delete(f"/project-quotas/{pid}")
+    assert r.status_code == 404 and r.json()["description"].startswith("Not Found. Sorry but project quotas")
 
 
 def test_cli(cli, cloud):

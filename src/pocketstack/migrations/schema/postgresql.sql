@@ -813,6 +813,17 @@ CREATE TABLE key_manager_orders (
 	CONSTRAINT pk_key_manager_orders PRIMARY KEY (id)
 );
 CREATE INDEX ix_key_manager_orders_project ON key_manager_orders (project_id, created_at);
+CREATE TABLE key_manager_project_quotas (
+	project_id VARCHAR(64) NOT NULL, 
+	secrets INTEGER, 
+	orders INTEGER, 
+	containers INTEGER, 
+	consumers INTEGER, 
+	cas INTEGER, 
+	created_at TIMESTAMP WITHOUT TIME ZONE NOT NULL, 
+	updated_at TIMESTAMP WITHOUT TIME ZONE, 
+	CONSTRAINT pk_key_manager_project_quotas PRIMARY KEY (project_id)
+);
 CREATE TABLE key_manager_secrets (
 	id VARCHAR(36) NOT NULL, 
 	project_id VARCHAR(64) NOT NULL, 

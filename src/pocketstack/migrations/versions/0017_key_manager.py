@@ -1,5 +1,5 @@
 """key manager: Barbican's secrets (payloads encrypted under per-project KEKs), secret metadata,
-containers and their secrets, consumers, orders, ACLs and the wrapped KEKs
+containers and their secrets, consumers, orders, ACLs, the wrapped KEKs and project quotas
 
 Revision ID: 0017
 Revises: 0016
@@ -111,10 +111,21 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('project_id', name=op.f('pk_key_manager_keks'))
     )
+    op.create_table('key_manager_project_quotas',
+    sa.Column('project_id', sa.String(length=64), nullable=False),
+    sa.Column('secrets', sa.Integer(), nullable=True),
+    sa.Column('orders', sa.Integer(), nullable=True),
+    sa.Column('containers', sa.Integer(), nullable=True),
+    sa.Column('consumers', sa.Integer(), nullable=True),
+    sa.Column('cas', sa.Integer(), nullable=True),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('project_id', name=op.f('pk_key_manager_project_quotas'))
+    )
 
 
 def downgrade() -> None:
-    for name in ('key_manager_keks', 'key_manager_acls', 'key_manager_orders', 'key_manager_consumers',
-                 'key_manager_container_secrets', 'key_manager_containers', 'key_manager_secret_metadata',
+    for name in ('key_manager_project_quotas', 'key_manager_keks', 'key_manager_acls', 'key_manager_orders',
+                 'key_manager_consumers', 'key_manager_container_secrets', 'key_manager_containers', 'key_manager_secret_metadata',
                  'key_manager_secrets'):
         op.drop_table(name)

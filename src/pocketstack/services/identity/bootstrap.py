@@ -52,7 +52,8 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
                                           is_domain=True, enabled=True, description="The default domain",
                                           extra={}, options={}, created_at=utcnow()))
     role_ids = {}
-    for name in [*ROLE_CHAIN, "service", "ResellerAdmin"]:   # ResellerAdmin: DevStack's, for Swift
+    # ResellerAdmin: DevStack's, for Swift; key-manager:service-admin: DevStack's Barbican plugin's, for quotas
+    for name in [*ROLE_CHAIN, "service", "ResellerAdmin", "key-manager:service-admin"]:
         role_ids[name] = new_id()
         conn.execute(roles.insert().values(id=role_ids[name], name=name, domain_id=NULL_DOMAIN, options={},
                                            extra={}, created_at=utcnow()))

@@ -1,5 +1,4 @@
-"""Version discovery and quotas: /, /v1 and /v1/quotas (api-ref: key-manager, Versions and Quotas;
-barbican/api/controllers/versions.py, quotas.py). With no microversion asked for (1.0) the documents are
+"""Version discovery: / and /v1 (api-ref: key-manager, Versions; barbican/api/controllers/versions.py). With no microversion asked for (1.0) the documents are
 the old ones, `{"versions": {"values": [...]}}` with status 300; a client that asks for a microversion
 gets min_version and max_version."""
 
@@ -41,13 +40,7 @@ def show_v1(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     return {"version": _version(ctx, rq)}
 
 
-def show_quotas(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
-    """The caller's effective quotas: unlimited (-1) as barbican.conf's defaults."""
-    return {"quotas": {"secrets": -1, "orders": -1, "containers": -1, "consumers": -1, "cas": -1}}
-
-
 ROUTES = [
     route("GET", "/", show_versions, policy=PUBLIC, auth=False),
     route("GET", "/v1", show_v1, policy=PUBLIC, auth=False),
-    route("GET", "/v1/quotas", show_quotas, policy="quotas:get"),
 ]

@@ -30,7 +30,8 @@ OPERATIONS = {
     "secret_acls:get": "SecretACL(s) retrieval", "secret_acls:put_patch": "SecretACL(s) Update",
     "secret_acls:delete": "SecretACL(s) deletion", "container_acls:get": "ContainerACL(s) retrieval",
     "container_acls:put_patch": "ContainerACL(s) Update", "container_acls:delete": "ContainerACL(s) deletion",
-    "quotas:get": "Quotas", "project_quotas:get": "Project Quotas",
+    "quotas:get": "Quotas", "project_quotas:get": "Project Quotas", "project_quotas:put": "Project Quotas",
+    "project_quotas:delete": "Project Quotas",
 }
 
 

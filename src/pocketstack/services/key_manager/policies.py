@@ -2,7 +2,10 @@
 (barbican/common/policies/*.py), kept as data in policies.yaml.
 
 quirk: upstream prefixes each new default with `True:%(enforce_new_defaults)s and`, a switch for the
-legacy rules during the transition; this cloud always enforces the new defaults, so it is dropped."""
+legacy rules during the transition; this cloud always enforces the new defaults, so it is dropped.
+quirk: project_quotas:* keep their deprecated alternative `role:key-manager:service-admin` (the legacy
+`rule:service_admin`, which oslo.policy ORs in as DevStack runs Barbican), the role DevStack's plugin makes
+for quota administration and barbican-tempest-plugin's ProjectQuotasTest uses."""
 
 from __future__ import annotations
 

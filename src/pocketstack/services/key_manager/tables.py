@@ -104,3 +104,14 @@ keks = sa.Table(
     sa.Column("wrapped", sa.LargeBinary, nullable=False),          # nonce + the KEK under the master key
     *db.timestamps(),
 )
+
+project_quotas = sa.Table(
+    "key_manager_project_quotas", db.metadata,
+    sa.Column("project_id", sa.String(64), primary_key=True),
+    sa.Column("secrets", sa.Integer),
+    sa.Column("orders", sa.Integer),
+    sa.Column("containers", sa.Integer),
+    sa.Column("consumers", sa.Integer),
+    sa.Column("cas", sa.Integer),
+    *db.timestamps(),
+)
