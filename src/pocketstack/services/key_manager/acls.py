@@ -12,7 +12,7 @@ from starlette.responses import Response
 from pocketstack.core import db
 from pocketstack.core.clock import utcnow
 from pocketstack.core.context import Context
-from pocketstack.core.http import empty, json_response
+from pocketstack.core.http import json_response
 from pocketstack.core.routing import ApiRequest, route
 from pocketstack.services.key_manager import common, containers, secrets
 from pocketstack.services.key_manager.tables import acls
@@ -92,7 +92,7 @@ def delete_acl(ctx: Context, rq: ApiRequest) -> Response:
     kind, ident = _entity(rq)
     with db.session() as conn:
         conn.execute(acls.delete().where(*_where(kind, ident)))
-    return empty(200)
+    return json_response(200, None)          # quirk: pecan's json template renders None as null
 
 
 ROUTES = []

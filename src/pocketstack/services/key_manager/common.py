@@ -107,6 +107,8 @@ def acl_target(conn: Connection, ctx: Context, entity_type: str, row: Any) -> di
         data[f"{acl['operation']}_project_access"] = acl["project_access"]
         if ctx.user_id in (acl["users"] or []):
             data[acl["operation"]] = acl["operation"]
+    if not any(key.endswith("_project_access") for key in data):
+        data["read_project_access"] = True        # no ACL: the project reads it (get_acl_dict_for_user)
     return {"target": {entity_type: data}}
 
 

@@ -64,6 +64,8 @@ def render(ctx: Context, rq: ApiRequest, row: Any) -> dict[str, Any]:
 def target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         row = common.load(conn, orders, rq.params["order_id"], "Order not found.", "Order not found.")
+    if row["project_id"] != ctx.project_id:        # order_repo.get is by the caller's project
+        raise NotFound("Order not found.")
     rq.target_cache = {"order": row}
     return {"target": {"order": {"project_id": row["project_id"], "creator_id": row["creator_id"]}}}
 
