@@ -161,6 +161,20 @@ def test_quotas(km, km_admin, demo):
     assert r.status_code == 404 and r.json()["description"].startswith("Not Found. Sorry but project quotas")
 
 
+def test_transport_keys(km, km_admin):
+    assert km.post("/transport_keys", json={"plugin_name": "simple-crypto", "transport_key": "K"}).status_code == 403
+    r = km_admin.post("/transport_keys", json={"plugin_name": "simple-crypto", "transport_key": "K"})
+    assert r.status_code == 201
+    assert km_admin.post("/transport_keys", json={"transport_key": "K"}).status_code == 400
+    listed = km.get("/transport_keys", params={"plugin_name": "simple-crypto"}).json()
+    assert r.json()["transport_key_ref"] in [k["transport_key_ref"] for k in listed["transport_keys"]]
+    key_id = _id(r.json()["transport_key_ref"])
+    assert km.get(f"/transport_keys/{key_id}").json()["transport_key"] == "K"
+    assert km.delete(f"/transport_keys/{key_id}").status_code == 403
+    assert km_admin.delete(f"/transport_keys/{key_id}").status_code == 204
+    assert km.get(f"/transport_keys/{key_id}").status_code == 404
+
+
 def test_cli(cli, cloud):
     name = unique("cli")
     stored = cli("secret", "store", "--name", name, "--payload", "from-cli", "-f", "json", os_cloud="devstack")

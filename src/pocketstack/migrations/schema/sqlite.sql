@@ -842,6 +842,14 @@ CREATE TABLE key_manager_secrets (
 	CONSTRAINT pk_key_manager_secrets PRIMARY KEY (id)
 );
 CREATE INDEX ix_key_manager_secrets_project ON key_manager_secrets (project_id, created_at);
+CREATE TABLE key_manager_transport_keys (
+	id VARCHAR(36) NOT NULL, 
+	plugin_name VARCHAR(255) NOT NULL, 
+	transport_key TEXT NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_transport_keys PRIMARY KEY (id)
+);
 CREATE TABLE neutron_address_scopes (
 	id VARCHAR(36) NOT NULL, 
 	project_id VARCHAR(255) NOT NULL, 

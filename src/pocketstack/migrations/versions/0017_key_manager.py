@@ -1,5 +1,5 @@
 """key manager: Barbican's secrets (payloads encrypted under per-project KEKs), secret metadata,
-containers and their secrets, consumers, orders, ACLs, the wrapped KEKs and project quotas
+containers and their secrets, consumers, orders, ACLs, the wrapped KEKs, project quotas and transport keys
 
 Revision ID: 0017
 Revises: 0016
@@ -122,10 +122,19 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('project_id', name=op.f('pk_key_manager_project_quotas'))
     )
+    op.create_table('key_manager_transport_keys',
+    sa.Column('id', sa.String(length=36), nullable=False),
+    sa.Column('plugin_name', sa.String(length=255), nullable=False),
+    sa.Column('transport_key', sa.Text(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_key_manager_transport_keys'))
+    )
 
 
 def downgrade() -> None:
-    for name in ('key_manager_project_quotas', 'key_manager_keks', 'key_manager_acls', 'key_manager_orders',
-                 'key_manager_consumers', 'key_manager_container_secrets', 'key_manager_containers', 'key_manager_secret_metadata',
+    for name in ('key_manager_transport_keys', 'key_manager_project_quotas', 'key_manager_keks',
+                 'key_manager_acls', 'key_manager_orders', 'key_manager_consumers',
+                 'key_manager_container_secrets', 'key_manager_containers', 'key_manager_secret_metadata',
                  'key_manager_secrets'):
         op.drop_table(name)

@@ -3,7 +3,8 @@
 from pocketstack.core.routing import Service
 from pocketstack.services import about
 from pocketstack.services.key_manager import (
-    acls, common, containers, crypto, discovery, errors, orders, policies, quotas, secret_metadata, secrets)
+    acls, common, containers, crypto, discovery, errors, orders, policies, quotas, secret_metadata, secrets,
+    transport_keys)
 from pocketstack.services.key_manager.versions import MICROVERSIONS
 
 
@@ -14,7 +15,7 @@ def _startup(settings: object) -> None:
 SERVICE = Service(
     **about("key-manager"),
     routes=[*discovery.ROUTES, *secrets.ROUTES, *secret_metadata.ROUTES, *containers.ROUTES, *acls.ROUTES,
-            *orders.ROUTES, *quotas.ROUTES],
+            *orders.ROUTES, *quotas.ROUTES, *transport_keys.ROUTES],
     render_error=errors.render,
     policies=policies.RULES,
     microversions=MICROVERSIONS,

@@ -31,7 +31,9 @@ OPERATIONS = {
     "secret_acls:delete": "SecretACL(s) deletion", "container_acls:get": "ContainerACL(s) retrieval",
     "container_acls:put_patch": "ContainerACL(s) Update", "container_acls:delete": "ContainerACL(s) deletion",
     "quotas:get": "Quotas", "project_quotas:get": "Project Quotas", "project_quotas:put": "Project Quotas",
-    "project_quotas:delete": "Project Quotas",
+    "project_quotas:delete": "Project Quotas", "transport_keys:get": "Transport Key(s) retrieval",
+    "transport_keys:post": "Transport Key Creation", "transport_key:get": "Transport Key retrieval",
+    "transport_key:delete": "Transport Key deletion",
 }
 
 

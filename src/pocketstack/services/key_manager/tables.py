@@ -115,3 +115,11 @@ project_quotas = sa.Table(
     sa.Column("cas", sa.Integer),
     *db.timestamps(),
 )
+
+transport_keys = sa.Table(
+    "key_manager_transport_keys", db.metadata,
+    sa.Column("id", sa.String(36), primary_key=True),
+    sa.Column("plugin_name", sa.String(255), nullable=False),
+    sa.Column("transport_key", sa.Text, nullable=False),
+    *db.timestamps(),
+)
