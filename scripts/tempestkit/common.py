@@ -34,6 +34,7 @@ SERVICES = {
     "baremetal": r"^ironic_tempest_plugin\.tests\.api\.",
     "accelerator": r"^cyborg_tempest_plugin\.tests\.api\.",
     "key-manager": r"^barbican_tempest_plugin\.tests\.api\.",
+    "key-manager-rbac": r"^barbican_tempest_plugin\.tests\.rbac\.",     # with --enforce-scope barbican
 }
 SERVICE_ALIASES = {
     "keystone": "identity", "nova": "compute", "glance": "image",
