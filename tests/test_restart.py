@@ -15,6 +15,8 @@ def test_tokens_and_projects_survive_a_restart(tmp_path):
                        json={"project": {"name": "survivor"}})
         assert r.status_code == 201
         project_id = r.json()["project"]["id"]
+        secret = httpx.post(f"{first.url}/key-manager/v1/secrets", headers={"X-Auth-Token": token},
+                            json={"payload": "kept", "payload_content_type": "text/plain"}).json()["secret_ref"]
         clouds_before = first.clouds_yaml.read_text()
     finally:
         stop_cloud(first)
@@ -32,14 +34,17 @@ def test_tokens_and_projects_survive_a_restart(tmp_path):
         assert listed.status_code == 200
         catalog = {e["type"]: e for e in listed.json()["catalog"]}
         assert {"identity", "compute", "image", "network", "volumev3", "block-storage", "object-store",
-                "placement", "orchestration", "baremetal", "accelerator", "cloudformation"} <= set(catalog)
+                "placement", "orchestration", "baremetal", "accelerator", "cloudformation", "key-manager"} <= set(catalog)
         roots = {"compute": "/compute/", "image": "/image/", "network": "/networking/", "placement": "/placement/",
                  "orchestration": "/heat-api/", "baremetal": "/baremetal/", "accelerator": "/accelerator/",
-                 "volumev3": "/volume/"}
+                 "volumev3": "/volume/", "key-manager": "/key-manager/"}
         for kind, root in roots.items():         # each one's version document, its first request since the start
             assert any(e["url"].startswith(second.url + root.rstrip("/")) for e in catalog[kind]["endpoints"])
             r = httpx.get(second.url + root, headers=fresh)
             assert r.status_code in (200, 300), (kind, r.status_code, r.text[:200])
+        # a payload stored before the restart decrypts after it (the master key in the data dir, the KEK in the db)
+        payload = httpx.get(secret + "/payload", headers={"X-Auth-Token": token, "Accept": "text/plain"})
+        assert payload.text == "kept"
         flavors = httpx.get(f"{second.url}/compute/v2.1/flavors", headers=fresh)
         assert "m1.tiny" in {f["name"] for f in flavors.json()["flavors"]}
     finally:

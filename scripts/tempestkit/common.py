@@ -33,6 +33,8 @@ SERVICES = {
     "orchestration-functional": r"^heat_tempest_plugin\.tests\.functional\.",
     "baremetal": r"^ironic_tempest_plugin\.tests\.api\.",
     "accelerator": r"^cyborg_tempest_plugin\.tests\.api\.",
+    "key-manager": r"^barbican_tempest_plugin\.tests\.api\.",
+    "key-manager-rbac": r"^barbican_tempest_plugin\.tests\.rbac\.",     # with --enforce-scope barbican
 }
 SERVICE_ALIASES = {
     "keystone": "identity", "nova": "compute", "glance": "image",
@@ -40,6 +42,7 @@ SERVICE_ALIASES = {
     "swift": "object_storage", "object-store": "object_storage",
     "object-storage": "object_storage", "neutron": "network",
     "heat": "orchestration", "ironic": "baremetal", "cyborg": "accelerator",
+    "barbican": "key-manager", "key_manager": "key-manager",
 }
 
 # Keystone settings the server is started with; tempest.conf must agree.

@@ -19,6 +19,7 @@ SERVICE_TYPES = {
     "heat": ("orchestration",),
     "ironic": ("baremetal",),
     "cyborg": ("accelerator",),
+    "barbican": ("key-manager",),
 }
 
 # From ../shared/conformance/rc1-tempest_conf.yaml (the settings RC1 certifies
@@ -294,6 +295,12 @@ def discover(cloud, cfg, notes):
     if cloud.has("accelerator"):
         setopt("cyborg_policy", "enforce_new_defaults", "true")
 
+    # key manager: barbican-tempest-plugin's region defaults to "regionOne"; secret consumers need 1.1+
+    if cloud.has("key-manager"):
+        setopt("key_manager", "region", "RegionOne")
+        setopt("key_manager", "min_microversion", "1.0")
+        setopt("key_manager", "max_microversion", "1.2")
+
     # swift /info
     if cloud.has("object-store"):
         root = re.sub(r"/v1(/.*)?$", "", cloud.endpoints["object-store"])
@@ -486,7 +493,7 @@ def write_tempest_conf(path, cloud, password, args, notes):
     # [service_available]: identity always, the rest only if in the catalog
     for opt, types in SERVICE_TYPES.items():
         setopt("service_available", opt, b(bool(cloud) and cloud.has(*types)))
-    for opt in ("barbican", "ironic_inspector"):
+    for opt in ("ironic_inspector",):
         setopt("service_available", opt, "false")
     # the dashboard is served by the same process, under /dashboard of the identity endpoint's host
     dashboard = uri_v3.split("/identity", 1)[0].rstrip("/") + "/dashboard/"

@@ -18,6 +18,7 @@ REQUIREMENTS = [
     "heat-tempest-plugin==3.0.0",
     "ironic-tempest-plugin==3.2.0",
     "cyborg-tempest-plugin==2.8.0",
+    "barbican-tempest-plugin==4.6.0",
 ]
 # A combination known to install without conflicts and to discover every
 # test of the plugins with no import error (pip check clean, Python 3.11).
@@ -107,7 +108,7 @@ def ensure_venv(venv, recreate=False):
             [str(venv / "bin" / "python"), "-c",
              "import tempest, keystone_tempest_plugin, neutron_tempest_plugin, "
              "cinder_tempest_plugin, glance_tempest_plugin, heat_tempest_plugin, "
-             "ironic_tempest_plugin, cyborg_tempest_plugin, subunit, testtools"],
+             "ironic_tempest_plugin, cyborg_tempest_plugin, barbican_tempest_plugin, subunit, testtools"],
             stdout=sys.stderr)
         if check.returncode != 0:
             die("tempest venv does not import its plugins")

@@ -33,5 +33,14 @@ def global_request_id(inbound: str | None) -> str | None:
     return None
 
 
+def is_uuid(text: object) -> bool:
+    """A UUID in any of the spellings uuid.UUID reads (dashed, bare hex, braced, urn:uuid:)."""
+    try:
+        uuid.UUID(text)  # type: ignore[arg-type]
+    except (ValueError, AttributeError, TypeError):
+        return False
+    return True
+
+
 def new_secret(nbytes: int = 32) -> str:
     return secrets.token_urlsafe(nbytes)

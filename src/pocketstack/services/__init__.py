@@ -52,6 +52,8 @@ ENTRIES: list[Entry] = [
     Entry("baremetal", "pocketstack.services.baremetal", ["/baremetal"], [("baremetal", "ironic", "/baremetal")]),
     Entry("accelerator", "pocketstack.services.accelerator", ["/accelerator"],
           [("accelerator", "cyborg", "/accelerator/v2")]),
+    Entry("key-manager", "pocketstack.services.key_manager", ["/key-manager"],
+          [("key-manager", "barbican", "/key-manager")]),
     Entry("orchestration", "pocketstack.services.orchestration", ["/heat-api", "/heat-api-cfn"],
           [("orchestration", "heat", "/heat-api/v1/$(project_id)s"), ("cloudformation", "heat-cfn", "/heat-api-cfn/v1")]),
 ]

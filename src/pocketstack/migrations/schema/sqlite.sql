@@ -1,4 +1,4 @@
--- pocketstack schema at revision 0018
+-- pocketstack schema at revision 0019
 CREATE TABLE accelerator_device_profiles (
 	id INTEGER NOT NULL, 
 	uuid VARCHAR(36) NOT NULL, 
@@ -752,6 +752,105 @@ CREATE TABLE jobs (
 	CONSTRAINT pk_jobs PRIMARY KEY (id)
 );
 CREATE INDEX ix_jobs_state_run_at ON jobs (state, run_at);
+CREATE TABLE key_manager_acls (
+	entity_type VARCHAR(10) NOT NULL, 
+	entity_id VARCHAR(36) NOT NULL, 
+	operation VARCHAR(20) NOT NULL, 
+	project_access BOOLEAN NOT NULL, 
+	users JSON NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_acls PRIMARY KEY (entity_type, entity_id, operation)
+);
+CREATE TABLE key_manager_consumers (
+	id VARCHAR(36) NOT NULL, 
+	entity_type VARCHAR(10) NOT NULL, 
+	entity_id VARCHAR(36) NOT NULL, 
+	project_id VARCHAR(64) NOT NULL, 
+	name VARCHAR(255), 
+	url VARCHAR(255), 
+	service VARCHAR(255), 
+	resource_type VARCHAR(255), 
+	resource_id VARCHAR(36), 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_consumers PRIMARY KEY (id)
+);
+CREATE INDEX ix_key_manager_consumers_entity ON key_manager_consumers (entity_type, entity_id);
+CREATE TABLE key_manager_containers (
+	id VARCHAR(36) NOT NULL, 
+	project_id VARCHAR(64) NOT NULL, 
+	creator_id VARCHAR(255), 
+	name VARCHAR(255), 
+	type VARCHAR(20) NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_containers PRIMARY KEY (id)
+);
+CREATE INDEX ix_key_manager_containers_project ON key_manager_containers (project_id, created_at);
+CREATE TABLE key_manager_keks (
+	project_id VARCHAR(64) NOT NULL, 
+	wrapped BLOB NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_keks PRIMARY KEY (project_id)
+);
+CREATE TABLE key_manager_orders (
+	id VARCHAR(36) NOT NULL, 
+	project_id VARCHAR(64) NOT NULL, 
+	creator_id VARCHAR(255), 
+	type VARCHAR(20) NOT NULL, 
+	meta JSON NOT NULL, 
+	status VARCHAR(20) NOT NULL, 
+	secret_id VARCHAR(36), 
+	container_id VARCHAR(36), 
+	error_status_code VARCHAR(16), 
+	error_reason VARCHAR(255), 
+	sub_status VARCHAR(36), 
+	sub_status_message VARCHAR(255), 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_orders PRIMARY KEY (id)
+);
+CREATE INDEX ix_key_manager_orders_project ON key_manager_orders (project_id, created_at);
+CREATE TABLE key_manager_project_quotas (
+	project_id VARCHAR(64) NOT NULL, 
+	secrets INTEGER, 
+	orders INTEGER, 
+	containers INTEGER, 
+	consumers INTEGER, 
+	cas INTEGER, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_project_quotas PRIMARY KEY (project_id)
+);
+CREATE TABLE key_manager_secrets (
+	id VARCHAR(36) NOT NULL, 
+	project_id VARCHAR(64) NOT NULL, 
+	creator_id VARCHAR(255), 
+	name VARCHAR(255), 
+	secret_type VARCHAR(255) NOT NULL, 
+	expiration DATETIME, 
+	algorithm VARCHAR(255), 
+	bit_length INTEGER, 
+	mode VARCHAR(255), 
+	status VARCHAR(20) NOT NULL, 
+	content_type VARCHAR(255), 
+	encrypted BLOB, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_secrets PRIMARY KEY (id)
+);
+CREATE INDEX ix_key_manager_secrets_project ON key_manager_secrets (project_id, created_at);
+CREATE TABLE key_manager_transport_keys (
+	id VARCHAR(36) NOT NULL, 
+	plugin_name VARCHAR(255) NOT NULL, 
+	transport_key TEXT NOT NULL, 
+	created_at DATETIME NOT NULL, 
+	updated_at DATETIME, 
+	CONSTRAINT pk_key_manager_transport_keys PRIMARY KEY (id)
+);
 CREATE TABLE neutron_address_scopes (
 	id VARCHAR(36) NOT NULL, 
 	project_id VARCHAR(255) NOT NULL, 
@@ -1579,6 +1678,21 @@ CREATE TABLE image_tags (
 	CONSTRAINT fk_image_tags_image_id_image_images FOREIGN KEY(image_id) REFERENCES image_images (id) ON DELETE CASCADE
 );
 CREATE INDEX ix_image_tags_value ON image_tags (value);
+CREATE TABLE key_manager_container_secrets (
+	container_id VARCHAR(36) NOT NULL, 
+	secret_id VARCHAR(36) NOT NULL, 
+	name VARCHAR(255), 
+	CONSTRAINT pk_key_manager_container_secrets PRIMARY KEY (container_id, secret_id), 
+	CONSTRAINT fk_key_manager_container_secrets_container_id_key_manager_containers FOREIGN KEY(container_id) REFERENCES key_manager_containers (id) ON DELETE CASCADE
+);
+CREATE INDEX ix_key_manager_container_secrets_secret ON key_manager_container_secrets (secret_id);
+CREATE TABLE key_manager_secret_metadata (
+	secret_id VARCHAR(36) NOT NULL, 
+	"key" VARCHAR(255) NOT NULL, 
+	value VARCHAR(255) NOT NULL, 
+	CONSTRAINT pk_key_manager_secret_metadata PRIMARY KEY (secret_id, "key"), 
+	CONSTRAINT fk_key_manager_secret_metadata_secret_id_key_manager_secrets FOREIGN KEY(secret_id) REFERENCES key_manager_secrets (id) ON DELETE CASCADE
+);
 CREATE TABLE neutron_agent_bindings (
 	agent_id VARCHAR(36) NOT NULL, 
 	resource_id VARCHAR(36) NOT NULL, 
@@ -2006,4 +2120,4 @@ CREATE TABLE alembic_version (
 	CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
 );
 INSERT INTO pocketstack_generation (id, value, jobs_paused_until) VALUES (1, 0, NULL);
-INSERT INTO alembic_version (version_num) VALUES ('0018');
+INSERT INTO alembic_version (version_num) VALUES ('0019');

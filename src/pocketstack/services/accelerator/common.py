@@ -4,12 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from typing import Any
 
 from pocketstack.core.clock import UTC
 from pocketstack.core.context import Context
 from pocketstack.core.routing import ApiRequest
+from pocketstack.core.ids import is_uuid  # noqa: F401  (re-exported: common.is_uuid)
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -27,13 +27,6 @@ def links(ctx: Context, rq: ApiRequest, resource: str, ident: str, bookmark: boo
         out.append({"href": f"{base}/{resource}/{ident}", "rel": "bookmark"})
     return out
 
-
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import copy
 import datetime as dt
 import re
 import time
-import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +24,7 @@ from pocketstack.core.errors import ApiError, BadRequest, Conflict, Forbidden, M
 from pocketstack.core.listing import Listing, Query
 from pocketstack.core.routing import ApiRequest, Service
 from pocketstack.core.versions import APIVersion
+from pocketstack.core.ids import is_uuid  # noqa: F401  (re-exported: common.is_uuid)
 from pocketstack.services.baremetal import versions as v
 from pocketstack.services.baremetal.tables import nodes
 
@@ -77,13 +77,6 @@ def select_fields(body: dict[str, Any], fields: list[str] | None, keep_links: bo
 
 
 # --- logic -------------------------------------------------------------------
-def is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
-
 
 def valid_name(ctx: Context, name: str) -> bool:
     if ctx.version is not None and ctx.version >= v.UNRESTRICTED_NAME:

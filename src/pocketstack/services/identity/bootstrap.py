@@ -46,7 +46,8 @@ def run(conn: Connection, settings: Settings, passwords_by_user: dict[str, str],
     conn.execute(projects.insert().values(id="default", name="Default", domain_id=ROOT_DOMAIN, parent_id=None,
                                           is_domain=True, enabled=True, description="The default domain",
                                           extra={}, options={}, created_at=utcnow()))
-    role_ids = {name: new_id() for name in [*ROLE_CHAIN, "service", "ResellerAdmin"]}   # ResellerAdmin: for Swift
+    # ResellerAdmin: DevStack's, for Swift; key-manager:service-admin: DevStack's Barbican plugin's, for quotas
+    role_ids = {name: new_id() for name in [*ROLE_CHAIN, "service", "ResellerAdmin", "key-manager:service-admin"]}
     conn.execute(roles.insert(), [dict(id=rid, name=name, domain_id=NULL_DOMAIN, options={}, extra={},
                                        created_at=utcnow()) for name, rid in role_ids.items()])
     conn.execute(implied_roles.insert(), [dict(prior_role_id=role_ids[prior], implied_role_id=role_ids[implied])

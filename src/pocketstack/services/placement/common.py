@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import re
-import uuid as uuidlib
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -23,6 +22,7 @@ from pocketstack.core.http import empty, json_response
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest
 from pocketstack.core.schemas import validate
+from pocketstack.core.ids import is_uuid  # noqa: F401  (re-exported: common.is_uuid)
 from pocketstack.services.placement import errors as codes
 from pocketstack.services.placement import tables as t
 from pocketstack.services.placement import versions as v
@@ -90,13 +90,6 @@ def json_body(rq: ApiRequest) -> Any:
 
 
 # --- providers -----------------------------------------------------------------------------
-def is_uuid(text: str) -> bool:
-    try:
-        uuidlib.UUID(text)
-    except (ValueError, AttributeError, TypeError):
-        return False
-    return True
-
 
 def provider(conn: Connection, rp_uuid: str, *, action: str = "", for_update: bool = False) -> dict[str, Any]:
     row = conn.execute(sa.select(t.resource_providers).where(t.resource_providers.c.uuid == rp_uuid)
