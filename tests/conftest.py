@@ -33,8 +33,9 @@ TEST_CONFIG = {
                                 "unique_last_password_count": 2, "minimum_password_age": 0},
     },
     # one cloud serves the whole session: the demo project's security groups (stacks, dashboard
-    # and network tests all make some) would pass neutron's default of 10
-    "network": {"quotas": {"quota_security_group": 100, "quota_security_group_rule": 1000}},
+    # and network tests all make some) would pass neutron's default of 10, and so would its RBAC policies
+    "network": {"quotas": {"quota_security_group": 100, "quota_security_group_rule": 1000,
+                           "quota_rbac_policy": 100}},
 }
 
 

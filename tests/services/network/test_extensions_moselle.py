@@ -49,6 +49,9 @@ def test_floatingip_pools(neutron_admin, neutron_demo):
     r = neutron_demo.get("/floatingip_pools", params={"bogus": "1"})
     assert r.status_code == 400
     assert httpx.get(str(neutron_demo.base_url).rstrip("/") + "/floatingip_pools").status_code == 401
+    for sub in (v4, v6):                   # the session's other tests expect `public` as the one external network
+        assert neutron_admin.delete(f"/subnets/{sub['id']}").status_code == 204
+    assert neutron_admin.delete(f"/networks/{ext['id']}").status_code == 204
 
 
 # --- subnetpool-prefix-ops -------------------------------------------------------------
@@ -288,6 +291,8 @@ def test_network_and_floating_ip_dns(neutron_admin, neutron_demo):
     assert r.status_code == 400 and "should be a relative domain name" in r.text
     r = neutron_demo.put(f"/floatingips/{fip['id']}", json={"floatingip": {"dns_name": "x"}})
     assert r.status_code == 400 and r.json()["NeutronError"]["message"] == "Cannot update read-only attribute dns_name"
+    assert neutron_demo.delete(f"/floatingips/{fip['id']}").status_code == 204
+    assert neutron_admin.delete(f"/networks/{ext['id']}").status_code == 204
 
 
 # --- port-resource-request -----------------------------------------------------------------
