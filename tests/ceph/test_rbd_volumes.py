@@ -16,6 +16,7 @@ import pytest
 from openstack import exceptions
 
 from pocketstack.core import blobs_ceph
+from pocketstack.core.blobs_rbd import open_snapshot
 from tests.ceph.conftest import POOL
 from tests.conftest import unique
 
@@ -61,7 +62,7 @@ def rbd_ls(conf: str) -> set[str]:
 
 
 def read_image(rbd: Any, ioctx: Any, name: str, length: int, offset: int = 0, snapshot: str | None = None) -> bytes:
-    with rbd.Image(ioctx, name, snapshot=snapshot, read_only=True) as image:
+    with (open_snapshot(ioctx, name, snapshot) if snapshot else rbd.Image(ioctx, name, read_only=True)) as image:
         return bytes(image.read(offset, length))
 
 

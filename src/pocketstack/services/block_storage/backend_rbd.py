@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from pocketstack.core import blobs, blobs_ceph
+from pocketstack.core.blobs_rbd import open_snapshot
 from pocketstack.services.block_storage.backend import VOLUME_DIR, Busy, GiB, Missing, name_of
 
 MAX_CLONE_DEPTH = 5         # rbd_max_clone_depth's default
@@ -141,8 +142,8 @@ class RbdVolumes:
                 self._pid = os.getpid()
             return self._ioctx
 
-    def _image(self, key: str, snapshot: str | None = None, read_only: bool = False) -> Any:
-        return _rbd().Image(self.ioctx(), name_of(key), snapshot=snapshot, read_only=read_only)
+    def _image(self, key: str, read_only: bool = False) -> Any:
+        return _rbd().Image(self.ioctx(), name_of(key), read_only=read_only)
 
     # --- volumes ------------------------------------------------------------------------------
     def exists(self, key: str) -> bool:
@@ -328,7 +329,7 @@ class RbdVolumes:
         if fsid != cluster.get_fsid() or not cluster.pool_exists(pool):
             return None
         try:
-            with rbd.Image(_cluster_ioctx(self.conf, pool), image_name, snapshot=snap, read_only=True) as image:
+            with open_snapshot(_cluster_ioctx(self.conf, pool), image_name, snap) as image:
                 if image.size() > size_gb * GiB:
                     return None
         except rbd.Error:
@@ -353,7 +354,7 @@ class RbdVolumes:
     # --- bytes ---------------------------------------------------------------------------------
     def open(self, key: str, write: bool = False, volume: str | None = None) -> RbdIO:
         if volume is not None:           # a snapshot: read-only, on its volume's image
-            return RbdIO(self._image(volume, snapshot=name_of(key), read_only=True))
+            return RbdIO(open_snapshot(self.ioctx(), name_of(volume), name_of(key)))
         return RbdIO(self._image(key, read_only=not write))
 
     def write_at_start(self, key: str, chunks: Iterable[bytes]) -> int:
@@ -361,11 +362,11 @@ class RbdVolumes:
         skipped: the image stays thin); grows the image when the bytes run past its end. Returns how
         many were written, once every write is acknowledged."""
         image = self._image(key)
-        in_flight: deque[Any] = deque()
+        in_flight: deque[tuple[Any, bytes]] = deque()   # (completion, its bytes: held until it completes)
 
         def settle(limit: int) -> None:
             while len(in_flight) > limit:
-                done = in_flight.popleft()
+                done, _data = in_flight.popleft()
                 done.wait_for_complete_and_cb()
                 if done.get_return_value() < 0:
                     raise OSError(-done.get_return_value(), f"writing image {name_of(key)}")
@@ -379,7 +380,8 @@ class RbdVolumes:
                     size = at + len(data)
                     image.resize(size)
                 if data.count(0) != len(data):
-                    in_flight.append(image.aio_write(bytes(data), at, None))
+                    piece = bytes(data)
+                    in_flight.append((image.aio_write(piece, at, None), piece))
                     settle(IN_FLIGHT)
             for chunk in chunks:
                 pending += chunk
@@ -394,7 +396,7 @@ class RbdVolumes:
             image.flush()
             return pos
         finally:
-            for done in in_flight:      # never close the image under a write
+            for done, _data in in_flight:      # never close the image under a write
                 done.wait_for_complete_and_cb()
             image.close()
 
