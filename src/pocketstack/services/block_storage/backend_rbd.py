@@ -48,14 +48,17 @@ def _rbd() -> Any:
 
 
 _ioctxs: dict[tuple[str, str, int], Any] = {}
+_ioctxs_lock = threading.Lock()
 
 
 def _cluster_ioctx(conf: str, pool: str) -> Any:
-    """An I/O context on any pool of the cluster (a clone's parent may live in another pool)."""
+    """An I/O context on any pool of the cluster (a clone's parent may live in another pool): one
+    per pool and process, whatever the threads asking at once."""
     key = (conf, pool, os.getpid())
-    if key not in _ioctxs:
-        _ioctxs[key] = blobs_ceph._cluster(conf).open_ioctx(pool)
-    return _ioctxs[key]
+    with _ioctxs_lock:
+        if key not in _ioctxs:
+            _ioctxs[key] = blobs_ceph._cluster(conf).open_ioctx(pool)
+        return _ioctxs[key]
 
 
 class RbdIO:
