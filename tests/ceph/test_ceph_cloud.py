@@ -96,7 +96,7 @@ def test_glance_upload_download_and_location(ceph_cloud: Any) -> None:
     located = glance.get(f"/v2/images/{image['id']}/locations")
     assert located.status_code == 200, located.text
     [where] = located.json()
-    assert where["url"].startswith("rados://") and where["url"].endswith(f"/image/file/{image['id']}")
+    assert where["url"].startswith("rbd://") and where["url"].endswith(f"/pocketstack/{image['id']}/snap")
     assert where["metadata"] == {"store": "file"}
     assert glance.delete(f"/v2/images/{image['id']}").status_code == 204
     assert glance.get(f"/v2/images/{image['id']}/file").status_code == 404

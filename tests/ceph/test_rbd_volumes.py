@@ -16,6 +16,7 @@ import pytest
 from openstack import exceptions
 
 from pocketstack.core import blobs_ceph
+from pocketstack.core.blobs_rbd import open_snapshot
 from tests.ceph.conftest import POOL
 from tests.conftest import unique
 
@@ -61,7 +62,7 @@ def rbd_ls(conf: str) -> set[str]:
 
 
 def read_image(rbd: Any, ioctx: Any, name: str, length: int, offset: int = 0, snapshot: str | None = None) -> bytes:
-    with rbd.Image(ioctx, name, snapshot=snapshot, read_only=True) as image:
+    with (open_snapshot(ioctx, name, snapshot) if snapshot else rbd.Image(ioctx, name, read_only=True)) as image:
         return bytes(image.read(offset, length))
 
 
@@ -85,11 +86,16 @@ def pattern() -> bytes:
     return bytes((i * 13 + 7) % 255 + 1 for i in range(4 << 20)) + os.urandom((4 << 20) + 4321)
 
 
+def upload_raw(conn: Any, data: bytes, prefix: str = "raw") -> Any:
+    """A raw image of those bytes, once active."""
+    image = conn.image.create_image(name=unique(prefix), disk_format="raw", container_format="bare",
+                                    data=data, allow_duplicates=True)
+    return conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+
+
 @pytest.fixture(scope="module")
 def raw_image(conn: Any, pattern: bytes) -> Any:
-    image = conn.image.create_image(name=unique("raw"), disk_format="raw", container_format="bare",
-                                    data=pattern, allow_duplicates=True)
-    return conn.image.wait_for_status(conn.image.get_image(image.id), "active", wait=60)
+    return upload_raw(conn, pattern)
 
 
 @pytest.fixture(scope="module")
@@ -148,12 +154,6 @@ def test_snapshot_clone_and_revert(conn: Any, ceph_conf: str, rbd: Any, ioctx: A
         assert image.size() == 2 * GiB
     assert read_image(rbd, ioctx, f"volume-{clone.id}", len(pattern)) == pattern
 
-    # the snapshot has a clone: cinder's SnapshotIsBusy, it stays available and in the pool
-    conn.block_storage.delete_snapshot(snap)
-    snap = conn.block_storage.wait_for_status(snap, "available", wait=60)
-    with rbd.Image(ioctx, name, read_only=True) as image:
-        assert [s["name"] for s in image.list_snaps()] == [f"snapshot-{snap.id}"]
-
     copy = wait(conn, conn.block_storage.create_volume(size=1, source_volid=vol.id, name=unique("copy")))
     with rbd.Image(ioctx, f"volume-{copy.id}", read_only=True) as image:
         with pytest.raises(rbd.ImageNotFound):
@@ -166,13 +166,18 @@ def test_snapshot_clone_and_revert(conn: Any, ceph_conf: str, rbd: Any, ioctx: A
     wait(conn, vol)
     assert read_image(rbd, ioctx, name, len(pattern)) == pattern
 
-    for v in (clone, copy):
-        conn.block_storage.delete_volume(v)
-        conn.block_storage.wait_for_delete(v, wait=60)
+    # the snapshot has a clone: as cinder's delete_snapshot, the clone is flattened, then the snapshot goes
     conn.block_storage.delete_snapshot(snap)
     conn.block_storage.wait_for_delete(snap, wait=60)
     with rbd.Image(ioctx, name, read_only=True) as image:
         assert list(image.list_snaps()) == []
+    with rbd.Image(ioctx, f"volume-{clone.id}", read_only=True) as image:
+        with pytest.raises(rbd.ImageNotFound):
+            image.parent_info()
+    assert read_image(rbd, ioctx, f"volume-{clone.id}", len(pattern)) == pattern
+    for v in (clone, copy):
+        conn.block_storage.delete_volume(v)
+        conn.block_storage.wait_for_delete(v, wait=60)
     conn.block_storage.delete_volume(vol)
     conn.block_storage.wait_for_delete(vol, wait=60)
     assert not {name, f"volume-{clone.id}", f"volume-{copy.id}"} & rbd_ls(ceph_conf)
@@ -185,6 +190,9 @@ def test_qemu_reads_the_volume_through_its_rbd_url(conn: Any, pattern: bytes, fr
     from pocketstack.services.compute.drivers.qemu import disks
     if not shutil.which("qemu-img"):
         pytest.skip("qemu-img is missing")
+    modules = "/usr/lib/x86_64-linux-gnu/qemu"
+    if os.path.isdir(modules) and not os.path.exists(f"{modules}/block-rbd.so"):
+        pytest.skip("this QEMU has no rbd block driver (Debian's qemu-block-extra is not installed)")
     info = conn.block_storage.post(f"/volumes/{from_image.id}/action",
                                    json={"os-initialize_connection": {"connector": {"host": "h"}}}).json()
     url = disks.source_of(from_image.id, info["connection_info"])

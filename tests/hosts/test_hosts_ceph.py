@@ -180,7 +180,10 @@ def test_a_volume_from_an_image_on_beta_holds_its_bytes_and_alpha_uploads_it_bac
     assert back.hash_value == whole.hexdigest()                   # every byte, as alpha read it from RBD
     head = beta.image.get(f"/images/{back.id}/file", headers={"Range": f"bytes=0-{len(data) + 9}"})
     assert head.status_code == 206 and head.content == data + bytes(10)
-    for image_id in (image.id, back.id):
-        alpha.image.delete_image(image_id)
+    # the volume is a clone of the image's RBD snapshot: the image is in use until the volume goes
+    assert alpha.image.delete(f"/images/{image.id}").status_code == 409
+    alpha.image.delete_image(back.id)
     beta.block_storage.wait_for_status(beta.block_storage.get_volume(volume.id), "available", wait=60)
     beta.block_storage.delete_volume(volume.id)
+    beta.block_storage.wait_for_delete(volume, wait=60)
+    alpha.image.delete_image(image.id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import os
 import shutil
 import tempfile
@@ -107,6 +108,16 @@ class BlobStore:
     def location(self, key: str) -> str:
         """A URL naming where the blob's bytes are (Glance's locations and direct_url)."""
         raise NotImplementedError
+
+    def keep_as_block_images(self, prefix: str, name_prefix: str = "") -> bool:
+        """Keep the blobs under prefix as block-device images a volume can clone copy-on-write
+        (RBD images on the ceph backend, named name_prefix + the rest of the key); whether this
+        backend can. The files backend cannot: its blobs stay files."""
+        return False
+
+    def in_use(self, key: str) -> str | None:
+        """Why the blob cannot be deleted now (clones depend on it), else None."""
+        return None
 
     # Snapshots of a cloud (core.snapshots): the files backend's blobs are part of the data
     # directory's tree, which the snapshot copies; another backend keeps its own copy by name.
@@ -375,6 +386,31 @@ def _executor() -> ThreadPoolExecutor:
     if _pool is None:
         _pool = ThreadPoolExecutor(16, thread_name_prefix="blob-write")
     return _pool
+
+
+class SeekableReader(io.RawIOBase):
+    """A read-only seekable file of `length` bytes; a backend's open() adds readinto."""
+
+    def __init__(self, length: int) -> None:
+        self.pos, self.length = 0, length
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self.pos
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.length}[whence]
+        self.pos = max(base + offset, 0)
+        return self.pos
+
+
+class InUse(Exception):
+    """A blob that clones depend on cannot be deleted (glance_store's InUseByStore)."""
 
 
 class BackendUnavailable(RuntimeError):

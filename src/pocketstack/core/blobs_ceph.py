@@ -20,6 +20,9 @@ is still making). A delete or overwrite removes the head at once and the old gen
 a little later (LINGER seconds), so a download that already read the head finishes; a crash in
 between leaves them to the sweep. Ranged reads read only the chunks they cover.
 
+Keys a service asks to keep as block images (`keep_as_block_images`: Glance's image data) are RBD
+images instead, as glance_store's rbd driver keeps them, so Cinder can clone them: core.blobs_rbd.
+
 Snapshots of the cloud (core.snapshots): the blobs are copied into the namespace
 `<namespace>.snapshot.<name>` with a manifest of the generations they had; a restore deletes the
 blobs the snapshot does not have and copies back those whose generation changed.
@@ -45,13 +48,15 @@ from collections.abc import Iterator
 from types import ModuleType
 from typing import Any, BinaryIO
 
-from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, Writer
+from pocketstack.core.blobs import CHUNK, BackendUnavailable, BlobStore, SeekableReader, Writer
+from pocketstack.core.blobs_rbd import RbdBlobs
 
 LOG = logging.getLogger("pocketstack.blobs")
 CHUNK_SIZE = 4 << 20        # a RADOS object per 4 MiB (osd_max_object_size is 128 MiB)
 IN_FLIGHT = 4               # chunk writes a writer has outstanding at once
 LINGER = 30.0               # seconds a deleted generation's chunks stay for downloads under way
 MANIFEST = "#manifest"      # a snapshot namespace's list of blobs (a name no key can have)
+RBD_NAMES = "#rbd"          # in a manifest: the RBD image name of each key that was one
 DIST_PACKAGES = "/usr/lib/python3/dist-packages"
 
 
@@ -135,6 +140,7 @@ class CephStore(BlobStore):
         self._ioctx: Any = None
         self._pid = 0
         self._lock = threading.Lock()
+        self.rbd = RbdBlobs(self)
 
     @classmethod
     def from_settings(cls, settings: Any) -> CephStore:
@@ -199,10 +205,29 @@ class CephStore(BlobStore):
             _reaper.later(self, names)
 
     # --- BlobStore ---------------------------------------------------------------------------
+    def keep_as_block_images(self, prefix: str, name_prefix: str = "") -> bool:
+        import_binding("rbd")       # on start, not at the first image: python3-rbd is there
+        self.rbd.add_route(prefix, name_prefix)
+        return True
+
+    def in_use(self, key: str) -> str | None:
+        name = self.rbd.name_of(key)
+        return self.rbd.in_use(name) if name else None
+
+    def _image(self, key: str) -> str | None:
+        """The RBD image holding the key's bytes; None for chunked objects (any key not kept as an
+        image, and one written as chunks before it was: both stay readable)."""
+        name = self.rbd.name_of(key)
+        return name if name and self.rbd.exists(name) else None
+
     def writer(self, key: str, algorithms: tuple[str, ...] = ("md5",), fresh: bool = False) -> Writer:
-        return _CephWriter(self, self.check_key(key), algorithms, fresh)
+        if name := self.rbd.name_of(self.check_key(key)):
+            return self.rbd.writer(key, name, algorithms, fresh)
+        return _CephWriter(self, key, algorithms, fresh)
 
     def exists(self, key: str) -> bool:
+        if self._image(key):
+            return True
         try:
             self.head(key)
         except FileNotFoundError:
@@ -210,9 +235,14 @@ class CephStore(BlobStore):
         return True
 
     def size(self, key: str) -> int:
+        if name := self._image(key):
+            return self.rbd.size(name)
         return int(self.head(key)["size"])
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        if name := self._image(key):
+            yield from self.rbd.read(name, start, end)
+            return
         head = self.head(key)
         yield from self._read(key, head, start, end)
 
@@ -244,9 +274,13 @@ class CephStore(BlobStore):
         return fetch
 
     def open(self, key: str) -> BinaryIO:
+        if name := self._image(key):
+            return self.rbd.open(name)
         return io.BufferedReader(_ChunkReader(self, key, self.head(key)), CHUNK)  # type: ignore[return-value]
 
     def delete(self, key: str) -> None:
+        if name := self.rbd.name_of(key):
+            self.rbd.delete(name)
         try:
             head = self.head(key)
         except FileNotFoundError:
@@ -255,9 +289,20 @@ class CephStore(BlobStore):
         self._retire(key, head)
 
     def keys(self, prefix: str = "") -> Iterator[str]:
+        seen = set()
+        for key in self.rbd.committed():
+            if key.startswith(prefix):
+                seen.add(key)
+                yield key
         for obj in self.ioctx().list_objects():
-            if "#" not in obj.key and obj.key.startswith(prefix):
+            if "#" not in obj.key and obj.key.startswith(prefix) and obj.key not in seen:
                 yield obj.key
+
+    def generation(self, key: str) -> str:
+        """What changes when the key is written again (a snapshot's manifest records it)."""
+        if name := self._image(key):
+            return self.rbd.generation(name)
+        return str(self.head(key)["gen"])
 
     def sweep(self) -> int:
         """Remove chunks no head names that are older than orphan_grace (crashed writes)."""
@@ -285,14 +330,18 @@ class CephStore(BlobStore):
             if now - time.mktime(mtime) >= self.orphan_grace:
                 self._remove([obj.key])
                 removed += 1
+        removed += self.rbd.sweep(self.orphan_grace)
         if removed:
             LOG.info("removed %d orphan chunks from pool %s namespace %s", removed, self.pool, self.namespace)
         return removed
 
     def wipe(self) -> None:
         self._remove([obj.key for obj in self.ioctx().list_objects()])
+        self.rbd.wipe()
 
     def location(self, key: str) -> str:
+        if name := self._image(key):
+            return self.rbd.location(name)
         return f"rados://{_cluster(self.conf).get_fsid()}/{self.pool}/{self.namespace}/{key}"
 
     # --- snapshots of the cloud -----------------------------------------------------------------
@@ -302,16 +351,24 @@ class CephStore(BlobStore):
     def save_snapshot(self, name: str) -> int:
         snap = self._snapshot(name)
         snap.wipe()
-        manifest: dict[str, str] = {}
+        manifest: dict[str, Any] = {}
+        images = self.rbd.committed()
         for key in list(self.keys()):
+            name = images.get(key)
             try:
-                head = self.head(key)
-                snap.write_bytes(key, self._read(key, head, 0, None), ())
+                if name:
+                    gen = self.rbd.generation(name)
+                    snap.write_bytes(key, self.rbd.read(name, 0, None), ())
+                else:
+                    head = self.head(key)
+                    gen = head["gen"]
+                    snap.write_bytes(key, self._read(key, head, 0, None), ())
             except FileNotFoundError:
                 continue        # deleted meanwhile
-            manifest[key] = head["gen"]
+            manifest[key] = gen
+        manifest[RBD_NAMES] = {k: v for k, v in images.items() if k in manifest}
         snap.ioctx().write_full(MANIFEST, json.dumps(manifest).encode())
-        return len(manifest)
+        return len(manifest) - 1
 
     def restore_snapshot(self, name: str) -> None:
         snap = self._snapshot(name)
@@ -321,16 +378,29 @@ class CephStore(BlobStore):
         except rados.ObjectNotFound:
             raise FileNotFoundError(f"the copy of snapshot {name} in Ceph pool {self.pool} "
                                     f"(namespace {snap.namespace}) is missing") from None
+        names: dict[str, str] = manifest.pop(RBD_NAMES, {})      # the keys that were RBD images
+        images = self.rbd.committed()
         for key in list(self.keys()):
             if key not in manifest:
-                self.delete(key)
+                if key in images:
+                    self.rbd._remove([images[key]])
+                else:
+                    self.delete(key)
         for key, gen in manifest.items():
+            name = names.get(key)
             try:
-                if self.head(key)["gen"] == gen:
+                if (self.rbd.generation(name) if name else self.head(key)["gen"]) == gen:
                     continue
             except FileNotFoundError:
                 pass
-            self.write_bytes(key, snap.read(key), ())
+            writer = self.rbd.writer(key, name, (), False) if name else _CephWriter(self, key, (), False)
+            try:
+                for chunk in snap.read(key):
+                    writer.put([chunk])
+                writer.finish([])
+            except BaseException:
+                writer.discard()
+                raise
 
     def delete_snapshot(self, name: str) -> None:
         self._snapshot(name).wipe()
@@ -420,26 +490,13 @@ class _Fetch:
         return self.data
 
 
-class _ChunkReader(io.RawIOBase):
+class _ChunkReader(SeekableReader):
     """A seekable file on one generation of a blob."""
 
     def __init__(self, store: CephStore, key: str, head: dict[str, Any]) -> None:
-        self.store, self.key, self.head, self.pos = store, key, head, 0
+        super().__init__(int(head["size"]))
+        self.store, self.key, self.head = store, key, head
         self.cached: tuple[int, int, bytes] = (-1, 0, b"")    # (index, offset, bytes from offset to the chunk's end)
-
-    def readable(self) -> bool:
-        return True
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
-        base = {io.SEEK_SET: 0, io.SEEK_CUR: self.pos, io.SEEK_END: self.head["size"]}[whence]
-        self.pos = max(base + offset, 0)
-        return self.pos
 
     def readinto(self, buffer: Any) -> int:
         size, chunk = self.head["size"], self.head["chunk"]

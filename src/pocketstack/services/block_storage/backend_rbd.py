@@ -7,8 +7,13 @@ image, as cinder's RBD driver keeps them (cinder/volume/drivers/rbd.py).
 - A volume `volumes/volume-<id>` is the image `volume-<id>` in the pool, a snapshot
   `volumes/snapshot-<id>` the protected snapshot `snapshot-<id>` of its volume's image.
 - A volume from a snapshot is a copy-on-write clone of that snapshot, flattened once the chain of
-  parents reaches MAX_CLONE_DEPTH (rbd_max_clone_depth); a snapshot that clones depend on cannot be
-  deleted (Busy: cinder's SnapshotIsBusy puts it back to available).
+  parents reaches `rbd_max_clone_depth` (5), or at once with `rbd_flatten_volume_from_snapshot`
+  (both `block_storage:` config keys, cinder's options). Deleting a snapshot that clones depend on
+  flattens them first, then removes it, as cinder's delete_snapshot does (so a cascade delete of a
+  volume whose snapshots were cloned works); Busy (cinder's SnapshotIsBusy) only if that fails.
+- A volume from an image (clone_image): when the image's location is `rbd://<fsid>/<pool>/<image>/<snap>`
+  in this cluster and the image is raw, a copy-on-write clone of that snapshot, resized to the
+  volume's size, as cinder's clone_image does; else the caller copies the bytes.
 - A volume from a volume: a clone of a temporary snapshot `<new>.clone_snap` of the source, then
   flattened and the snapshot removed, so the source stays free to delete. (Cinder keeps the clone
   until rbd_max_clone_depth and renames a deleted source with dependents to `<name>.deleted`.)
@@ -27,17 +32,33 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from pocketstack.core import blobs, blobs_ceph
+from pocketstack.core.blobs_rbd import open_snapshot
 from pocketstack.services.block_storage.backend import VOLUME_DIR, Busy, GiB, Missing, name_of
 
-MAX_CLONE_DEPTH = 5         # rbd_max_clone_depth
+MAX_CLONE_DEPTH = 5         # rbd_max_clone_depth's default
 WRITE = 4 << 20             # bytes gathered before one write to the image (an RBD object's size)
 IN_FLIGHT = 4               # writes outstanding at once while an image's bytes stream in
 
 
 def _rbd() -> Any:
     return blobs_ceph.import_binding("rbd")
+
+
+_ioctxs: dict[tuple[str, str, int], Any] = {}
+_ioctxs_lock = threading.Lock()
+
+
+def _cluster_ioctx(conf: str, pool: str) -> Any:
+    """An I/O context on any pool of the cluster (a clone's parent may live in another pool): one
+    per pool and process, whatever the threads asking at once."""
+    key = (conf, pool, os.getpid())
+    with _ioctxs_lock:
+        if key not in _ioctxs:
+            _ioctxs[key] = blobs_ceph._cluster(conf).open_ioctx(pool)
+        return _ioctxs[key]
 
 
 class RbdIO:
@@ -98,8 +119,10 @@ class RbdVolumes:
     name = "rbd"
     storage_protocol = "ceph"       # cinder's RBD driver's (Tempest skips what Ceph cannot do by it)
 
-    def __init__(self, conf: str, pool: str) -> None:
+    def __init__(self, conf: str, pool: str, max_clone_depth: int = MAX_CLONE_DEPTH,
+                 flatten_from_snapshot: bool = False) -> None:
         self.conf, self.pool = conf, pool
+        self.max_clone_depth, self.flatten_from_snapshot = max_clone_depth, flatten_from_snapshot
         self._ioctx: Any = None
         self._pid = 0
         self._lock = threading.Lock()
@@ -112,7 +135,8 @@ class RbdVolumes:
             raise ValueError("the rbd volume backend needs --ceph-conf FILE and --ceph-pool NAME "
                              "(or `ceph: {conf: ..., pool: ...}` in --config)")
         _rbd()          # on start, not at the first volume: python3-rbd is there (ImportError says how)
-        return cls(str(conf), str(pool))
+        return cls(str(conf), str(pool), int(settings.option("block_storage.rbd_max_clone_depth", MAX_CLONE_DEPTH)),
+                   bool(settings.option("block_storage.rbd_flatten_volume_from_snapshot", False)))
 
     def ioctx(self) -> Any:
         with self._lock:
@@ -121,8 +145,8 @@ class RbdVolumes:
                 self._pid = os.getpid()
             return self._ioctx
 
-    def _image(self, key: str, snapshot: str | None = None, read_only: bool = False) -> Any:
-        return _rbd().Image(self.ioctx(), name_of(key), snapshot=snapshot, read_only=read_only)
+    def _image(self, key: str, read_only: bool = False) -> Any:
+        return _rbd().Image(self.ioctx(), name_of(key), read_only=read_only)
 
     # --- volumes ------------------------------------------------------------------------------
     def exists(self, key: str) -> bool:
@@ -216,14 +240,27 @@ class RbdVolumes:
                 image.unprotect_snap(name)
         except rbd.ImageNotFound:
             return
-        except rbd.ImageBusy:
-            children = ", ".join(f"{pool}/{child}" for pool, child in image.list_children()) \
-                if hasattr(image, "list_children") else "clones"
-            raise Busy(f"snapshot {name} has dependent clones: {children}") from None
+        except rbd.ImageBusy:     # clones depend on it: flatten them and try again (cinder's _flatten_children)
+            self._flatten_children(image, name)
+            try:
+                image.unprotect_snap(name)
+            except rbd.ImageBusy:
+                raise Busy(f"snapshot {name} still has dependent clones") from None
         try:
             image.remove_snap(name)
         except rbd.ImageNotFound:
             pass
+
+    def _flatten_children(self, image: Any, snap_name: str) -> None:
+        rbd = _rbd()
+        image.set_snap(snap_name)
+        try:
+            children = list(image.list_children())
+        finally:
+            image.set_snap(None)
+        for pool, child in children:
+            with rbd.Image(_cluster_ioctx(self.conf, pool), child) as clone:
+                clone.flatten()
 
     def delete_snapshot(self, volume: str, snap: str) -> None:
         rbd = _rbd()
@@ -240,26 +277,28 @@ class RbdVolumes:
 
     def _depth(self, key: str) -> int:
         """How many parents the image has (a clone of a clone of ...)."""
-        rbd, depth, name = _rbd(), 0, name_of(key)
+        rbd, depth, pool, name = _rbd(), 0, self.pool, name_of(key)
         while True:
-            image = rbd.Image(self.ioctx(), name, read_only=True)
+            image = rbd.Image(_cluster_ioctx(self.conf, pool), name, read_only=True)
             try:
-                _pool, name, _snap = image.parent_info()
+                pool, name, _snap = image.parent_info()
             except rbd.ImageNotFound:
                 return depth
             finally:
                 image.close()
             depth += 1
 
-    def _clone(self, volume: str, snap_name: str, dst: str, size_gb: int, flatten: bool) -> None:
+    def _clone(self, volume: str, snap_name: str, dst: str, size_gb: int, flatten: bool,
+               src_pool: str | None = None) -> None:
         rbd = _rbd()
         try:
-            rbd.RBD().clone(self.ioctx(), name_of(volume), snap_name, self.ioctx(), name_of(dst))
+            rbd.RBD().clone(_cluster_ioctx(self.conf, src_pool or self.pool), name_of(volume), snap_name,
+                            self.ioctx(), name_of(dst))
         except rbd.ImageExists:
             pass        # a re-run
         image = self._image(dst)
         try:
-            if flatten or self._depth(dst) > MAX_CLONE_DEPTH - 1:
+            if flatten or self._depth(dst) > self.max_clone_depth - 1:
                 image.flatten()
             if image.size() < size_gb * GiB:
                 image.resize(size_gb * GiB)
@@ -267,7 +306,38 @@ class RbdVolumes:
             image.close()
 
     def clone_snapshot(self, volume: str, snap: str, dst: str, size_gb: int) -> None:
-        self._clone(volume, name_of(snap), dst, size_gb, flatten=False)
+        self._clone(volume, name_of(snap), dst, size_gb, flatten=self.flatten_from_snapshot)
+
+    def clone_image(self, urls: list[str], dst: str, size_gb: int) -> bool:
+        """cinder's clone_image: a copy-on-write clone of the first location that is an RBD snapshot
+        in this cluster we can open, resized to the volume's size; False when none is."""
+        for url in urls:
+            if (where := self._cloneable(url, size_gb)) is not None:
+                pool, image_name, snap = where
+                self._clone(f"{VOLUME_DIR}/{image_name}", snap, dst, size_gb, flatten=False, src_pool=pool)
+                return True
+        return False
+
+    def _cloneable(self, url: str, size_gb: int) -> tuple[str, str, str] | None:
+        """(pool, image, snapshot) of an `rbd://fsid/pool/image/snapshot` location in this cluster,
+        no larger than the volume."""
+        rbd = _rbd()
+        if not url.startswith("rbd://"):
+            return None
+        pieces = [unquote(p) for p in url[len("rbd://"):].split("/")]
+        if len(pieces) != 4 or "" in pieces:
+            return None
+        fsid, pool, image_name, snap = pieces
+        cluster = blobs_ceph._cluster(self.conf)
+        if fsid != cluster.get_fsid() or not cluster.pool_exists(pool):
+            return None
+        try:
+            with open_snapshot(_cluster_ioctx(self.conf, pool), image_name, snap) as image:
+                if image.size() > size_gb * GiB:
+                    return None
+        except rbd.Error:
+            return None
+        return pool, image_name, snap
 
     def clone_volume(self, src: str, dst: str, size_gb: int) -> None:
         temp = f"{name_of(dst)}.clone_snap"
@@ -287,7 +357,7 @@ class RbdVolumes:
     # --- bytes ---------------------------------------------------------------------------------
     def open(self, key: str, write: bool = False, volume: str | None = None) -> RbdIO:
         if volume is not None:           # a snapshot: read-only, on its volume's image
-            return RbdIO(self._image(volume, snapshot=name_of(key), read_only=True))
+            return RbdIO(open_snapshot(self.ioctx(), name_of(volume), name_of(key)))
         return RbdIO(self._image(key, read_only=not write))
 
     def write_at_start(self, key: str, chunks: Iterable[bytes]) -> int:
@@ -295,11 +365,11 @@ class RbdVolumes:
         skipped: the image stays thin); grows the image when the bytes run past its end. Returns how
         many were written, once every write is acknowledged."""
         image = self._image(key)
-        in_flight: deque[Any] = deque()
+        in_flight: deque[tuple[Any, bytes]] = deque()   # (completion, its bytes: held until it completes)
 
         def settle(limit: int) -> None:
             while len(in_flight) > limit:
-                done = in_flight.popleft()
+                done, _data = in_flight.popleft()
                 done.wait_for_complete_and_cb()
                 if done.get_return_value() < 0:
                     raise OSError(-done.get_return_value(), f"writing image {name_of(key)}")
@@ -313,7 +383,8 @@ class RbdVolumes:
                     size = at + len(data)
                     image.resize(size)
                 if data.count(0) != len(data):
-                    in_flight.append(image.aio_write(bytes(data), at, None))
+                    piece = bytes(data)
+                    in_flight.append((image.aio_write(piece, at, None), piece))
                     settle(IN_FLIGHT)
             for chunk in chunks:
                 pending += chunk
@@ -328,7 +399,7 @@ class RbdVolumes:
             image.flush()
             return pos
         finally:
-            for done in in_flight:      # never close the image under a write
+            for done, _data in in_flight:      # never close the image under a write
                 done.wait_for_complete_and_cb()
             image.close()
 

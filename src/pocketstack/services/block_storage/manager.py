@@ -101,8 +101,9 @@ def create_volume(p: dict[str, Any]) -> None:
         values.update(bootable=bool(bak["volume_bootable"]),
                       image_metadata=bak["volume_image_metadata"] or {})
     elif source == "image":
-        backend.active().create(key, vol["size"])
-        _write_image(p, key, vol["size"])
+        if not _clone_image(p, key, vol["size"]):
+            backend.active().create(key, vol["size"])
+            _write_image(p, key, vol["size"])
         values["bootable"] = True
     elif source == "manage":
         backend.active().rename(p["source_key"], key)
@@ -122,6 +123,32 @@ def type_specs(type_id: str | None) -> dict[str, str]:
 
 def _schedule(vol: dict[str, Any], prefer: str | None = None) -> str | None:
     return common.pick_backend(type_specs(vol["volume_type_id"]), prefer)
+
+
+def image_locations(p: dict[str, Any]) -> list[str]:
+    """The image's location URLs, as cinder's glance client gets them: the locations API as cinder's
+    service user (Glance 2.17's, for the service role), else direct_url and locations of the image
+    as the user sees it (what show_image_direct_url / show_multiple_locations let Glance show)."""
+    image_id = p["source_id"]
+    r = internal_client.call("GET", f"/image/v2/images/{image_id}/locations", token=service_auth.token("block-storage"))
+    if r.status_code == 200:
+        return [loc["url"] for loc in r.json() if loc.get("url")]
+    r = internal_client.call("GET", f"/image/v2/images/{image_id}", token=_auth(p))
+    if r.status_code != 200:
+        return []
+    body = r.json()
+    urls = [loc["url"] for loc in body.get("locations") or [] if loc.get("url")]
+    return urls or ([body["direct_url"]] if body.get("direct_url") else [])
+
+
+def _clone_image(p: dict[str, Any], key: str, size_gb: int) -> bool:
+    """cinder's driver.clone_image: a raw image whose location the backend can clone becomes the
+    volume copy-on-write; False when it cannot (other backend, format, cluster), then the bytes are copied."""
+    active = backend.active()
+    if not hasattr(active, "clone_image") or (p.get("disk_format") or "raw") != "raw":
+        return False
+    urls = image_locations(p)
+    return bool(urls) and active.clone_image(urls, key, size_gb)
 
 
 def _write_image(p: dict[str, Any], key: str, size_gb: int) -> None:

@@ -15,7 +15,7 @@ from pocketstack.core.http import json_response
 from pocketstack.core.ids import new_uuid
 from pocketstack.core.policy import ANY_USER
 from pocketstack.core.routing import ApiRequest, route
-from pocketstack.services.image import access, cache, image_list, quotas, stores
+from pocketstack.services.image import access, cache, image_list, locations, quotas, stores
 from pocketstack.services.image import notifications as image_notifications
 from pocketstack.services.image.tables import image_properties, image_tags, images
 
@@ -97,8 +97,9 @@ def check_key(key: str) -> None:
 
 
 # --- views ---------------------------------------------------------------------
-def render_images(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Image views for a page of rows: two queries for properties and tags, whatever the page size."""
+def render_images(conn: Connection, rows: list[dict[str, Any]], ctx: Context | None = None) -> list[dict[str, Any]]:
+    """Image views for a page of rows: two queries for properties and tags, whatever the page size;
+    for a caller (ctx), `locations` and `direct_url` when the operator shows them."""
     ids = [r["id"] for r in rows]
     props: dict[str, dict[str, str]] = {i: {} for i in ids}
     tags: dict[str, list[str]] = {i: [] for i in ids}
@@ -107,7 +108,26 @@ def render_images(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str
             props[p.image_id][p.name] = p.value
         for t in conn.execute(sa.select(image_tags).where(image_tags.c.image_id.in_(ids))):
             tags[t.image_id].append(t.value)
-    return [render_image(r, props[r["id"]], tags[r["id"]]) for r in rows]
+    views = [render_image(r, props[r["id"]], tags[r["id"]]) for r in rows]
+    if ctx is not None and (stores.SHOW["direct_url"] or stores.SHOW["locations"]):
+        for row, view in zip(rows, views):
+            view.update(location_fields(conn, ctx, row))
+    return views
+
+
+def location_fields(conn: Connection, ctx: Context, row: dict[str, Any]) -> dict[str, Any]:
+    """Glance's ResponseSerializer: `locations` (all of them, [] when there are none or the caller
+    may not see them: get_image_location) with show_multiple_locations; `direct_url` (the first,
+    by store weight) with show_image_direct_url, left out when there is none."""
+    found = []
+    if access.check(ctx, "get_image_location", access.target_of(conn, ctx, row)):
+        found = locations.render_locations(conn, row)
+    out: dict[str, Any] = {}
+    if stores.SHOW["locations"]:
+        out["locations"] = found
+    if stores.SHOW["direct_url"] and found:
+        out["direct_url"] = found[0]["url"]
+    return out
 
 
 def render_image(row: dict[str, Any], props: dict[str, str], tags: list[str]) -> dict[str, Any]:
@@ -124,9 +144,9 @@ def render_image(row: dict[str, Any], props: dict[str, str], tags: list[str]) ->
     return view
 
 
-def show(conn: Connection, image_id: str) -> dict[str, Any]:
+def show(conn: Connection, image_id: str, ctx: Context | None = None) -> dict[str, Any]:
     row = conn.execute(sa.select(images).where(images.c.id == image_id)).mappings().one()
-    return render_images(conn, [dict(row)])[0]
+    return render_images(conn, [dict(row)], ctx)[0]
 
 
 # --- logic ---------------------------------------------------------------------
@@ -218,7 +238,7 @@ def create_target(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def create_image(ctx: Context, rq: ApiRequest) -> Any:
     with db.session() as conn:
         image_id = create_image_row(conn, ctx, rq.body)
-        view = show(conn, image_id)
+        view = show(conn, image_id, ctx)
     image_notifications.send(ctx, "image.create", view)
     return json_response(201, view, {"Location": f"{ctx.base_url}{rq.service_prefix}/v2/images/{image_id}",
                                      "OpenStack-image-import-methods": ",".join(stores.IMPORT_METHODS),
@@ -230,7 +250,7 @@ def list_images(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
         raise NotFound("The resource could not be found.")
     with db.reader() as conn:
         rows, next_marker = image_list.page(conn, ctx, rq.query)
-        body: dict[str, Any] = {"images": render_images(conn, rows)}
+        body: dict[str, Any] = {"images": render_images(conn, rows, ctx)}
     body.update(image_list.links(rq.query, next_marker))
     return body
 
@@ -238,11 +258,16 @@ def list_images(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
 def show_image(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     with db.reader() as conn:
         image = access.load(conn, ctx, rq.params["image_id"])
-        return render_images(conn, [image])[0]
+        return render_images(conn, [image], ctx)[0]
 
 
 def delete_image(ctx: Context, rq: ApiRequest) -> None:
     image_id = rq.params["image_id"]
+    with db.reader() as conn:
+        image = access.load(conn, ctx, image_id)
+    if not image["protected"] and (why := stores.in_use(image_id, image["stores"])):
+        # glance_store's InUseByStore (an RBD image with clones): the image stays as it is
+        raise Conflict(f"Image {image_id} could not be deleted because it is in use: {why}")
     with db.session() as conn:
         view = show(conn, access.load(conn, ctx, image_id)["id"]) if notifications.enabled() else None
         held = delete_image_row(conn, ctx, image_id)

@@ -346,6 +346,8 @@ def delete_from_store(ctx: Context, rq: ApiRequest) -> None:
                             "image instead.")
         if store_id not in held:
             raise NotFound(f"Image {image_id} is not stored in store {store_id}.")
+        if why := blobs.store().in_use(stores.data_key(image_id, store_id)):       # glance_store's InUseByStore
+            raise Conflict(f"The data for Image {image_id} could not be deleted because it is in use: {why}")
         conn.execute(images.update().where(images.c.id == image_id).values(
             stores=stores.join([h for h in held if h != store_id]), updated_at=utcnow()))
     blobs.store().delete(stores.data_key(image_id, store_id))

@@ -145,7 +145,7 @@ def update_image(ctx: Context, rq: ApiRequest) -> dict[str, Any]:
     changes = [{**parse_change(raw, draft), "draft": draft} for raw in rq.body]
     with db.session() as conn:
         update_image_row(conn, ctx, rq.params["image_id"], changes)
-        view = images.show(conn, rq.params["image_id"])
+        view = images.show(conn, rq.params["image_id"], ctx)
     image_notifications.send(ctx, "image.update", view)
     return view
 

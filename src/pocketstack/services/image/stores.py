@@ -8,18 +8,24 @@ Stores are Glance's `enabled_backends`, set in the `image:` config section:
         - {id: cheap, description: Cheap store, weight: 10}
         - {id: archive, read_only: true}
 
-Without it there is one store, "file". Each store keeps an image at image/<store>/<image id>.
+Without it there is one store, "file". Each store keeps an image at image/<store>/<image id>. On the
+ceph blob backend those keys are RBD images, as glance_store's rbd driver keeps them: named by the
+image id (`<store>.<image id>` for a store other than the default), with a protected snapshot
+`snap`, so a volume from the image is a copy-on-write clone (core.blobs_rbd). Image data written as
+chunked RADOS objects before that still reads.
 Also reads what Glance's format inspector reports: the virtual size of raw, iso and qcow2 data.
 """
 
 from __future__ import annotations
 
+import logging
 import struct
 from typing import Any
 
 from pocketstack.core import blobs
 from pocketstack.core.errors import BadRequest
 
+LOG = logging.getLogger("pocketstack.image")
 DEFAULT_STORE = "file"
 STORES: list[dict[str, Any]] = [{"id": DEFAULT_STORE, "description": "Filesystem store in the pocketstack data "
                                  "directory.", "default": True}]
@@ -29,19 +35,38 @@ ALL_IMPORT_METHODS = ("glance-direct", "web-download", "copy-image", "glance-dow
 HASH_ALGO = "sha512"
 ALGORITHMS = ("md5", HASH_ALGO)
 QCOW2_MAGIC = b"QFI\xfb"
+# Glance's show_image_direct_url and show_multiple_locations (both off by default, as upstream's;
+# DevStack's Ceph plugin turns the first on so cinder and nova can clone): `image:` config keys
+SHOW = {"direct_url": False, "locations": False}
 
 
 def configure(settings: Any) -> None:
     """Read `image.stores` (a list of {id, description, default, read_only, weight}) and
     `image.import_methods` (Glance's enabled_import_methods)."""
-    global DEFAULT_STORE
+    for what, option in (("direct_url", "show_image_direct_url"), ("locations", "show_multiple_locations")):
+        SHOW[what] = bool(settings.option(f"image.{option}", False)) if settings is not None else False
     methods = settings.option("image.import_methods") if settings is not None else None
     if methods:
         assert all(m in ALL_IMPORT_METHODS for m in methods), f"unknown import method in {methods}"
         IMPORT_METHODS[:] = list(methods)
     configured = settings.option("image.stores") if settings is not None else None
-    if not configured:
+    if configured:
+        _configure_stores(configured)
+    keep_as_images()
+
+
+def keep_as_images() -> None:
+    """Each store's image data as block images where the blob backend has them (RBD on ceph)."""
+    try:
+        store = blobs.store()
+    except RuntimeError:            # no blob store in this process (a CLI that only reads settings)
         return
+    for sid in STORE_IDS:
+        store.keep_as_block_images(f"image/{sid}/", "" if sid == DEFAULT_STORE else f"{sid}.")
+
+
+def _configure_stores(configured: list[dict[str, Any]]) -> None:
+    global DEFAULT_STORE
     out: list[dict[str, Any]] = []
     for raw in configured:
         sid = str(raw["id"])
@@ -99,10 +124,19 @@ def readable_key(image_id: str, held: str | None) -> str | None:
     return None
 
 
+def in_use(image_id: str, held: str | None) -> str | None:
+    """Why the image's data cannot be deleted now (volumes cloned from it), else None."""
+    store = blobs.store()
+    return next((why for sid in split(held) if (why := store.in_use(data_key(image_id, sid)))), None)
+
+
 def delete_data(image_id: str, held: str | None = None) -> None:
     store = blobs.store()
     for sid in set(STORE_IDS) | set(split(held)):
-        store.delete(data_key(image_id, sid))
+        try:
+            store.delete(data_key(image_id, sid))
+        except blobs.InUse as exc:      # cloned since in_use() said no: the image stays in the pool
+            LOG.warning("data of deleted image %s left in store %s: %s", image_id, sid, exc)
     store.delete(staging_key(image_id))
 
 
