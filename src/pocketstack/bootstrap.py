@@ -65,6 +65,14 @@ def start_hashing(settings: Settings) -> None:
     _early = (settings, password, password_hash.Pending(password, str(algorithm), int(rounds)))
 
 
+def settle() -> None:
+    """Wait for the early hash's thread, if any: a start that stops before serving must not exit while
+    bcrypt runs in a daemon thread (at exit such a thread is ended inside the extension, which aborts
+    the process: "FATAL: exception not rethrown")."""
+    if _early is not None:
+        _early[2].wait()
+
+
 def run(settings: Settings, mounted: list[Any], *, defer: bool = False) -> bool:
     """True when this call bootstrapped the cloud (its first start). `mounted`: services.ENTRIES;
     a restart only needs their catalog entries, a first start imports each service (with `defer`,

@@ -298,6 +298,8 @@ def serve(args: argparse.Namespace) -> int:
         return _serve(args)
     finally:
         gc.enable()
+        from pocketstack import bootstrap
+        bootstrap.settle()
 
 
 def _serve(args: argparse.Namespace) -> int:

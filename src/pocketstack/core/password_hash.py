@@ -61,6 +61,9 @@ class Pending:
         except BaseException as err:  # noqa: BLE001 - handed to whoever waits for it
             self._error = err
 
+    def wait(self) -> None:
+        self._thread.join()
+
     def result(self) -> str:
         self._thread.join()
         if self._error is not None:
