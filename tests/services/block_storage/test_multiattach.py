@@ -4,6 +4,8 @@ may change multiattach only on an available volume."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from openstack import exceptions
 
@@ -34,7 +36,15 @@ def cleanup(demo, multi_type, plain_type):
     """The module's volumes go before its types (a type in use cannot be deleted)."""
     yield
     for vol in MADE:
-        demo.block_storage.delete_volume(vol, ignore_missing=True)
+        deadline = time.monotonic() + 60          # a deleted server's detach may still be finishing
+        while True:
+            try:
+                demo.block_storage.delete_volume(vol, ignore_missing=True)
+                break
+            except exceptions.BadRequestException:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
         demo.block_storage.wait_for_delete(vol, interval=0.2, wait=60)
 
 
