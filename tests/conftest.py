@@ -36,6 +36,8 @@ TEST_CONFIG = {
     # and network tests all make some) would pass neutron's default of 10, and so would its RBAC policies
     "network": {"quotas": {"quota_security_group": 100, "quota_security_group_rule": 1000,
                            "quota_rbac_policy": 100}},
+    # nova's [quota] instances/cores/ram: the session's many compute tests boot demo's servers at once
+    "compute": {"quotas": {"instances": 40, "cores": 80, "ram": 204800}},
 }
 
 

@@ -15,7 +15,7 @@ def _project(cloud, name: str) -> str:
 
 def test_limits(nova_demo):
     absolute = nova_demo.get("/limits").json()["limits"]["absolute"]
-    assert absolute["maxTotalInstances"] == 10 and absolute["maxTotalCores"] == 20
+    assert absolute["maxTotalInstances"] == 40 and absolute["maxTotalCores"] == 80      # the session config
     assert "maxSecurityGroups" not in absolute and "maxPersonality" not in absolute
     old = nova_demo.get("/limits", headers=nova_demo.at("2.1")).json()["limits"]["absolute"]
     assert old["maxSecurityGroups"] == -1 and old["maxImageMeta"] == 128
@@ -24,7 +24,8 @@ def test_limits(nova_demo):
 def test_quota_sets(nova_admin, nova_demo, cloud):
     project = _project(cloud, "devstack")
     shown = nova_demo.get(f"/os-quota-sets/{project}").json()["quota_set"]
-    assert shown["id"] == project and shown["instances"] == 10 and "floating_ips" not in shown
+    # the session cloud's `compute: {quotas: {instances: 40}}` (nova's [quota] instances; nova's default 10)
+    assert shown["id"] == project and shown["instances"] == 40 and "floating_ips" not in shown
     detail = nova_demo.get(f"/os-quota-sets/{project}/detail").json()["quota_set"]
     assert set(detail["cores"]) == {"limit", "in_use", "reserved"}
     assert nova_demo.get(f"/os-quota-sets/{project}/defaults").json()["quota_set"]["key_pairs"] == 100

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from pocketstack.core import hosts as cloud_hosts
 from pocketstack.core.clock import utcnow
-from pocketstack.services.compute import common, hosts
+from pocketstack.services.compute import common, hosts, quotas
 from pocketstack.services.compute import tables as t
 from pocketstack.services.compute.metadata import routes as metadata_service
 from pocketstack.services.compute.servers import manager, placement_api
@@ -39,6 +39,7 @@ def startup(settings: Any) -> None:
     common.set_host(cloud_hosts.NAME)
     manager.register(settings)
     metadata_service.configure(settings)
+    quotas.configure(settings)
     hosts.register_host()
     # from a thread of its own (the internal client runs its own event loop there), as nova-compute's
     # resource tracker does it shortly after the service starts; until then the scheduler skips the host

@@ -34,6 +34,14 @@ UPDATE = {"type": "object", "required": ["quota_set"], "additionalProperties": F
 CLASS = "class:default"   # quota class overrides live in the same table under this pseudo project
 
 
+def configure(settings: Any) -> None:
+    """nova.conf's [quota] defaults: `compute: {quotas: {instances: 20, cores: 40, ram: 102400, ...}}`."""
+    configured = settings.option("compute.quotas") if settings is not None else None
+    for key, value in (configured or {}).items():
+        if key in DEFAULTS:
+            DEFAULTS[key] = int(value)
+
+
 def defaults(conn: Connection) -> dict[str, int]:
     out = dict(DEFAULTS)
     for r in conn.execute(sa.select(t.quotas).where(t.quotas.c.project_id == CLASS)):
