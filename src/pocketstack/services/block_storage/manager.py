@@ -19,10 +19,10 @@ import sqlalchemy as sa
 from pocketstack.core import db, internal_client, jobs, service_auth
 from pocketstack.core.clock import utcnow
 from pocketstack.core.ids import new_uuid
-from pocketstack.services.block_storage import backend, backup_objects, common, messages, qcow2
+from pocketstack.services.block_storage import backend, backup_objects, common, messages, qcow2, volume_types
 from pocketstack.services.block_storage import notifications as volume_notifications
 from pocketstack.services.block_storage.tables import (
-    attachments, backups, group_snapshots, groups, snapshots, volume_metadata, volume_type_extra_specs, volumes)
+    attachments, backups, group_snapshots, groups, snapshots, volume_metadata, volumes)
 
 LOG = logging.getLogger("pocketstack.block_storage")
 GiB = backend.GiB
@@ -115,14 +115,14 @@ def create_volume(p: dict[str, Any]) -> None:
         volume_notifications.send(caller, "volume", vol["id"], "create.end")
 
 
-def type_specs(type_id: str | None) -> dict[str, str]:
-    with db.reader() as conn:
-        return dict(conn.execute(sa.select(volume_type_extra_specs.c.key, volume_type_extra_specs.c.value).where(
-            volume_type_extra_specs.c.type_id == type_id)).all())
-
-
 def _schedule(vol: dict[str, Any], prefer: str | None = None) -> str | None:
-    return common.pick_backend(type_specs(vol["volume_type_id"]), prefer)
+    with db.reader() as conn:
+        specs = volume_types.specs_of(conn, vol["volume_type_id"])
+    return common.pick_backend(specs, prefer)
+
+
+def has_snapshots(conn: sa.Connection, volume_id: str) -> bool:
+    return conn.execute(sa.select(snapshots.c.id).where(snapshots.c.volume_id == volume_id)).first() is not None
 
 
 def image_locations(p: dict[str, Any]) -> list[str]:
@@ -298,11 +298,11 @@ def migrate_volume(p: dict[str, Any]) -> None:
     if vol is None or vol["migration_status"] not in ("starting", "migrating"):
         return
     with db.reader() as conn:
-        has_snapshots = conn.execute(sa.select(snapshots.c.id).where(snapshots.c.volume_id == vol["id"])).first()
+        snapshotted = has_snapshots(conn, vol["id"])
         servers = sorted(set(conn.execute(sa.select(attachments.c.instance_uuid).where(
             attachments.c.volume_id == vol["id"], attachments.c.attach_status == "attached",
             attachments.c.instance_uuid.is_not(None))).scalars()))
-    if has_snapshots:
+    if snapshotted:
         raise Failed("Volume must not have snapshots.")
     new = _migration_target(vol, p["host"], p.get("new_type_id") or vol["volume_type_id"])
     if not servers:

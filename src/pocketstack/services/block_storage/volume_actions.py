@@ -140,7 +140,7 @@ def retype(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> No
         raise BadRequest("Invalid volume: Retype needs volume to be in available or in-use state, not be part of "
                          "an active migration or a consistency group, requested type has to be different that the "
                          "one from the volume, and for in-use volumes front-end qos specs cannot change.")
-    specs = manager.type_specs(new["id"])
+    specs = volume_types.specs_of(conn, new["id"])
     current = common.backend_of(row["host"])
     if current is None or common.backend_satisfies(specs, current):
         _set(conn, row["id"], volume_type_id=new["id"], multiattach=multiattach)
@@ -325,10 +325,6 @@ def _volume_service(conn: Connection, host: str) -> str | None:
     return host if "#" in host else f"{service}#{common.backend_of(service)}"
 
 
-def _has_snapshots(conn: Connection, volume_id: str) -> bool:
-    return conn.execute(sa.select(snapshots.c.id).where(snapshots.c.volume_id == volume_id)).first() is not None
-
-
 def migrate(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> None:
     """os-migrate_volume (admin): the volume's bytes move to another backend (volume.migrate job); from
     3.16 a `cluster` may be named instead of a host, and this cloud has no clusters."""
@@ -345,7 +341,7 @@ def migrate(conn: Connection, ctx: Context, row: dict[str, Any], args: Any) -> N
     if dest is None:
         raise BadRequest(f"Invalid host: No available service named '{cluster or host}'")
     if (row["status"] not in ("available", "in-use") or row["migration_status"] not in MIGRATABLE
-            or row["group_id"] or _has_snapshots(conn, row["id"])
+            or row["group_id"] or manager.has_snapshots(conn, row["id"])
             or dest.split("#")[0] == (row["host"] or "").split("#")[0]):
         raise BadRequest(f"Invalid volume: Volume {row['id']} status must be available or in-use, must not be "
                          "migrating, have snapshots, be replicated, be part of a group and destination "

@@ -74,6 +74,11 @@ def _specs(conn: Connection, type_ids: list[str]) -> dict[str, dict[str, str]]:
     return out
 
 
+def specs_of(conn: Connection, type_id: str | None) -> dict[str, str]:
+    """One type's extra specs (what the scheduler matches against each backend)."""
+    return _specs(conn, [type_id])[type_id] if type_id else {}
+
+
 # --- logic ---------------------------------------------------------------------------------
 def find(conn: Connection, ctx: Context, ref: str | None) -> dict[str, Any]:
     """A type by id or name (the default type when ref is None: the project's own, set through
